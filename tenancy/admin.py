@@ -1,0 +1,89 @@
+"""The Django admin, for platform staff on the platform host only; every admin view runs unscoped()."""
+
+import functools
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from tenancy.context import unscoped
+from tenancy.models import Membership, PendingTask, Tenant, TenantDomain, User
+
+
+class PlatformAdminSite(admin.AdminSite):
+    site_header = "Tessera platform"
+    site_title = "Tessera platform"
+    index_title = "Tenants and people"
+
+    def has_permission(self, request) -> bool:
+        return request.tenant is None and super().has_permission(request)
+
+    def admin_view(self, view, cacheable=False):
+        guarded = super().admin_view(view, cacheable)
+
+        @functools.wraps(guarded)
+        def across_tenants(request, *args, **kwargs):
+            with unscoped():
+                return guarded(request, *args, **kwargs)
+
+        return across_tenants
+
+
+platform_admin = PlatformAdminSite(name="platform_admin")
+
+
+@admin.register(User, site=platform_admin)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_active", "is_staff"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "full_name"]}),
+        ("Platform access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal = []
+
+
+class TenantDomainInline(admin.TabularInline):
+    model = TenantDomain
+    extra = 0
+
+
+@admin.register(Tenant, site=platform_admin)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "ticket_prefix", "timezone", "is_active", "created_at"]
+    search_fields = ["name", "slug"]
+    list_filter = ["is_active"]
+    inlines = [TenantDomainInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug", "last_ticket_number"] if obj else ["last_ticket_number"]
+
+
+@admin.register(Membership, site=platform_admin)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active", "tenant"]
+    search_fields = ["user__email", "tenant__slug"]
+    list_select_related = ["user", "tenant"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # memberships are created by create_tenant and the tenant's own settings, with a tenant
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["tenant_name"] if obj else []
+
+    @admin.display(description="Tenant")
+    def tenant_name(self, obj):
+        return obj.tenant.name
+
+
+@admin.register(PendingTask, site=platform_admin)
+class PendingTaskAdmin(admin.ModelAdmin):
+    list_display = ["task_name", "tenant", "created_at", "last_sent_at", "attempts", "done_at"]
+    list_filter = ["task_name"]
+    list_select_related = ["tenant"]
+    readonly_fields = ["task_name", "kwargs", "created_at", "last_sent_at", "attempts", "done_at"]

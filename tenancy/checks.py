@@ -1,0 +1,79 @@
+"""System checks that refuse a tenant-owned model which could leak across tenants."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core import checks
+from django.db import models
+
+
+def tenant_owned_models() -> list[type[models.Model]]:
+    from tenancy.models import TenantModel
+
+    return [m for m in apps.get_models() if issubclass(m, TenantModel)]
+
+
+@checks.register(checks.Tags.models)
+def check_tenant_models(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    from tenancy.models import Tenant, TenantManager, TenantModel
+
+    errors: list[checks.CheckMessage] = []
+    for model in apps.get_models():
+        label = model._meta.label
+        owned = issubclass(model, TenantModel)
+        points_at_tenant = any(
+            f.is_relation and f.related_model is Tenant and f.many_to_one for f in model._meta.concrete_fields
+        )
+        if points_at_tenant and not owned and label not in PLATFORM_MODELS and model._meta.app_label in _OWN_APPS:
+            errors.append(
+                checks.Error(
+                    f"{label} has a foreign key to Tenant but does not inherit TenantModel.",
+                    id="tenancy.E001",
+                )
+            )
+        if not owned:
+            continue
+        if not isinstance(model._default_manager, TenantManager) or model._meta.base_manager_name != "objects":
+            errors.append(
+                checks.Error(
+                    f"{label} must keep the scoped manager as default and base manager "
+                    "(declare `class Meta(TenantModel.Meta)`).",
+                    id="tenancy.E002",
+                )
+            )
+        for constraint in model._meta.constraints:
+            fields = list(getattr(constraint, "fields", ()) or ())
+            if isinstance(constraint, models.UniqueConstraint) and (not fields or fields[0] != "tenant"):
+                errors.append(
+                    checks.Error(
+                        f"{label}: unique constraint {constraint.name} must lead with tenant.",
+                        id="tenancy.E003",
+                    )
+                )
+        for index in model._meta.indexes:
+            if len(index.fields) > 1 and index.fields[0] != "tenant":
+                errors.append(checks.Error(f"{label}: index {index.name} must lead with tenant.", id="tenancy.E004"))
+        for field in model._meta.local_fields:
+            if field.unique and not field.primary_key:
+                errors.append(
+                    checks.Error(
+                        f"{label}.{field.name} is unique across tenants; use a UniqueConstraint led by tenant.",
+                        id="tenancy.E005",
+                    )
+                )
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            if issubclass(field.related_model, TenantModel) and not issubclass(through, TenantModel):
+                errors.append(
+                    checks.Error(
+                        f"{label}.{field.name} links tenant-owned rows through a table without a tenant; "
+                        "give it a `through` model that inherits TenantModel.",
+                        id="tenancy.E006",
+                    )
+                )
+    return errors
+
+
+# Platform directory rows that name a tenant but are looked up before one is known, like Tenant itself.
+PLATFORM_MODELS = {"tenancy.TenantDomain"}
+_OWN_APPS = {"tenancy", "tickets", "routing", "sla", "kb", "reporting"}

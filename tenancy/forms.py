@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from tenancy.context import current_tenant_id
+from tenancy.models import Membership, Tenant, User, normalize_email
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def clean_username(self) -> str:
+        return normalize_email(self.cleaned_data["username"])
+
+
+class TenantPasswordResetForm(PasswordResetForm):
+    """Send reset links only to members of the tenant whose host the request came to (any user on the platform)."""
+
+    def save(self, *args, request=None, extra_email_context=None, **kwargs):
+        # The mail is rendered without the request: hand it the tenant so it carries the tenant's brand.
+        context = {**(extra_email_context or {}), "tenant": getattr(request, "tenant", None)}
+        return super().save(*args, request=request, extra_email_context=context, **kwargs)
+
+    def get_users(self, email):
+        users = User.objects.filter(email=normalize_email(email), is_active=True)
+        if current_tenant_id() is not None:
+            member_ids = Membership.objects.filter(is_active=True).values("user_id")
+            users = users.filter(pk__in=member_ids)
+        # Unlike Django's default, users without a usable password (invited, never signed in) may set one.
+        return iter(users)
+
+
+class BrandingForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["display_name", "accent_colour", "logo"]
+        widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
+        help_texts = {"display_name": "Shown in the portal header and in mail. Leave empty to use the tenant name."}
+
+    def clean_accent_colour(self) -> str:
+        colour = self.cleaned_data["accent_colour"].lower()
+        if contrast_with_white(colour) < 4.5:
+            raise forms.ValidationError(
+                "White text on this colour is hard to read (buttons use it). Choose a darker colour."
+            )
+        return colour
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > 512 * 1024:
+            raise forms.ValidationError("The logo must be at most 512 KB.")
+        return logo
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    """WCAG contrast ratio of white text on `hex_colour` (#rrggbb)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return 1.05 / (luminance + 0.05)

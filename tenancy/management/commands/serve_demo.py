@@ -1,0 +1,78 @@
+"""Serve the embedded demo: the web server plus one Celery worker with the beat scheduler embedded.
+
+No Redis or PostgreSQL: the demo's settings (see the Makefile) use SQLite and kombu's file-system transport,
+so tasks and periodic jobs run for real through a broker that is just a folder. Ctrl-C stops everything.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the demo web server with a Celery worker and beat (file-system broker, SQLite)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, port, **options):
+        if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            self.stderr.write("serve_demo runs the embedded setup; use `make prodlike` or compose for Redis.")
+        for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
+            if isinstance(folder, str):
+                os.makedirs(folder, exist_ok=True)
+        python = sys.executable
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--pool=threads",
+                "--concurrency=2",
+                "--loglevel=WARNING",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        )
+        web = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [python, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload", "--skip-checks"],
+        )
+        self._print_welcome(port)
+        children = [web, worker]
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("Demo stopped.")
+
+    def _print_welcome(self, port: int) -> None:
+        from tenancy.demo import DEMO_PASSWORD, logins
+
+        self.stdout.write(self.style.SUCCESS("\nTessera demo is running (Ctrl-C stops it)\n"))
+        self.stdout.write(f"  Acme help desk:    http://acme.localhost:{port}/")
+        self.stdout.write(f"  Globex help desk:  http://globex.localhost:{port}/")
+        self.stdout.write(f"  Platform landing:  http://localhost:{port}/")
+        self.stdout.write(f"\n  Sign in with any of these, password {DEMO_PASSWORD}:")
+        for login in logins():
+            self.stdout.write(f"    {login}")
+        self.stdout.write("")

@@ -1,0 +1,93 @@
+"""The migration operation that walls in a tenant-owned table on PostgreSQL.
+
+Every migration that creates a tenant-owned model (or adds a foreign key between tenant-owned models)
+ends with `TenantSecurity("modelname")`; `tests/tenancy/test_row_level_security.py` fails for a table
+that lacks it. The operation is idempotent, so running it again after adding a foreign key is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import migrations
+
+POLICY = "tenant_isolation"
+PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+
+
+def _name(table: str, suffix: str) -> str:
+    name = f"{table}_{suffix}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]  # noqa: S324 - a name, not a secret
+    return f"{name[:54]}_{digest}"
+
+
+def is_tenant_owned(model) -> bool:
+    try:
+        field = model._meta.get_field("tenant")
+    except Exception:
+        return False
+    return bool(field.is_relation and field.related_model._meta.label_lower == "tenancy.tenant")
+
+
+def tenant_key_sql(table: str) -> str:
+    index = _name(table, "tenant_key")
+    return f'CREATE UNIQUE INDEX IF NOT EXISTS "{index}" ON "{table}" (tenant_id, id)'
+
+
+class TenantSecurity(migrations.operations.base.Operation):
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def describe(self):
+        return f"Tenant key, same-tenant foreign keys and row-level security for {self.model_name}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"tenant_security_{self.model_name.lower()}"
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.model_name], {}
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        table = model._meta.db_table
+        statements = [
+            tenant_key_sql(table),
+            f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+            f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+            f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
+            f'CREATE POLICY {POLICY} ON "{table}" USING ({PREDICATE}) WITH CHECK ({PREDICATE})',
+        ]
+        for field in model._meta.concrete_fields:
+            target = field.related_model if field.many_to_one or field.one_to_one else None
+            if target is None or field.name == "tenant" or not is_tenant_owned(target):
+                continue
+            target_table = target._meta.db_table
+            constraint = _name(table, f"{field.column}_same_tenant")
+            statements += [
+                tenant_key_sql(target_table),
+                f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{constraint}"',
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" FOREIGN KEY (tenant_id, "{field.column}") '
+                f'REFERENCES "{target_table}" (tenant_id, id) DEFERRABLE INITIALLY DEFERRED',
+            ]
+        for statement in statements:
+            schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = from_state.apps.get_model(app_label, self.model_name)
+        table = model._meta.db_table
+        schema_editor.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
+        schema_editor.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
+        schema_editor.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')

@@ -1,0 +1,301 @@
+"""Tenants, people and the base class of every tenant-owned row."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+from tenancy.context import UNSCOPED, NoTenantError, current_scope
+from tenancy.roles import Role
+from tenancy.storage import tenant_upload_path
+
+# ---------------------------------------------------------------------------------------------------------------
+# People: users are global and sign in by email; inside a tenant a person is a Membership.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    # Stored lower-cased (the check constraint holds the database to it), so "unique" is case-insensitive.
+    email = models.EmailField(max_length=254, unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Platform staff only: the Django admin on the platform host. Tenant roles live on Membership.
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tenants
+# ---------------------------------------------------------------------------------------------------------------
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+    "Use 1-40 lowercase letters, digits and inner hyphens (it becomes part of the web address).",
+)
+prefix_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$", "Use 2-10 capital letters or digits, starting with a letter."
+)
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #2563eb.")
+RESERVED_SLUGS = frozenset({"www", "admin", "api", "static", "media", "mail", "platform", "app"})
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Berlin).")
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(f"{value!r} is reserved.")
+
+
+class Tenant(models.Model):
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator, validate_slug_not_reserved])
+    name = models.CharField(max_length=200)
+    # Shown before every ticket number (ACME-1042); immutable once a ticket has been numbered.
+    ticket_prefix = models.CharField(max_length=10, validators=[prefix_validator])
+    # The last ticket number handed out; the row lock on increment keeps numbers gap-free under concurrency.
+    last_ticket_number = models.PositiveBigIntegerField(default=0, editable=False)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    default_language = models.CharField(max_length=10, default="en")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    # Branding of the portal and mails.
+    display_name = models.CharField(max_length=200, blank=True)
+    logo = models.ImageField(upload_to=tenant_upload_path, blank=True)
+    accent_colour = models.CharField(max_length=7, default="#2563eb", validators=[colour_validator])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def brand_name(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    def url(self, path: str = "/") -> str:
+        """Absolute URL on the tenant's own host (links in mail and printed by commands)."""
+        port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+        return f"{settings.PUBLIC_SCHEME}://{self.host}{port}{path}"
+
+    def format_ticket_number(self, number: int) -> str:
+        return f"{self.ticket_prefix}-{number}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The base of every tenant-owned row
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class CrossTenantError(ValueError):
+    """A row of one tenant was about to reference or be written as another tenant's."""
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Filter every query by the tenant in scope; raise when there is none (fails closed)."""
+
+    # Historical models in migrations get a plain manager; data migrations run unscoped as the owner role.
+    use_in_migrations = False
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        scope = current_scope()
+        if scope is UNSCOPED:
+            return queryset
+        if scope is None:
+            raise NoTenantError(
+                f"{self.model.__name__} is tenant-owned and no tenant is in scope: "
+                "enter tenant_context(tenant), or unscoped() in platform code."
+            )
+        return queryset.filter(tenant_id=scope)
+
+
+class TenantModel(models.Model):
+    """A row owned by one tenant.
+
+    Subclasses get: the tenant column (filled from the scope on insert), a default and base manager that
+    filter by the scope, and through the `TenantSecurity` migration operation a unique (tenant_id, id) key,
+    composite foreign keys that make the database refuse a cross-tenant reference, and a forced row-level
+    security policy. `tenancy.checks` refuses a subclass that breaks these rules.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs) -> None:
+        scope = current_scope()
+        if self.tenant_id is None:
+            if not isinstance(scope, int):
+                raise NoTenantError(f"Cannot save a {type(self).__name__} without a tenant in scope.")
+            self.tenant_id = scope
+        elif isinstance(scope, int) and self.tenant_id != scope:
+            raise CrossTenantError(f"{type(self).__name__} belongs to tenant {self.tenant_id}, not {scope}.")
+        super().save(*args, **kwargs)
+
+
+def ensure_same_tenant(*objects: TenantModel | None) -> None:
+    """Refuse references across tenants; services call it before linking rows (the database refuses too)."""
+    tenants = {obj.tenant_id for obj in objects if obj is not None}
+    if len(tenants) > 1:
+        raise CrossTenantError("These records belong to different organisations.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Custom domains and memberships
+# ---------------------------------------------------------------------------------------------------------------
+
+domain_validator = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "Enter a host name such as support.example.com.",
+)
+
+
+class TenantDomain(models.Model):
+    """A custom host name that serves the tenant besides <slug>.<BASE_DOMAIN>.
+
+    A platform directory row, like Tenant itself: a host name must be unique across all tenants and is looked
+    up before any tenant is known, so it is not tenant-owned (see PLATFORM_MODELS in tenancy.checks).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True, validators=[domain_validator])
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().lower().rstrip(".")
+        super().save(*args, **kwargs)
+
+
+class Membership(TenantModel):
+    """A user's place in one tenant. Everything that points at a person inside a tenant points here."""
+
+    class Availability(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    is_active = models.BooleanField(default=True)
+    # Used by routing: how many open tickets an agent takes at once, and whether they take any now.
+    capacity = models.PositiveSmallIntegerField(default=20)
+    availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_tenant_user")]
+        indexes = [models.Index(fields=["tenant", "role"], name="membership_tenant_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.is_active and Role(self.role).is_staff
+
+    def has_role(self, minimum: str) -> bool:
+        return self.is_active and Role(self.role).at_least(minimum)
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The outbox: follow-up work recorded in the transaction that caused it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class PendingTask(TenantModel):
+    """A task that must run, written in the same transaction as its cause (see tenancy.outbox)."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [
+            models.Index(fields=["last_sent_at"], name="pendingtask_undone", condition=models.Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"

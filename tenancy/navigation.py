@@ -1,0 +1,39 @@
+"""The staff navigation, declared once: each entry shows only to members with its minimum role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from tenancy.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    min_role: Role
+    icon: str
+
+
+STAFF_NAV = (
+    NavItem("Queues", "desk:home", Role.AGENT, "inbox"),
+    NavItem("Dashboard", "desk:dashboard", Role.SUPERVISOR, "chart"),
+    NavItem("Knowledge base", "desk:kb", Role.AGENT, "book"),
+    NavItem("Settings", "desk:settings", Role.ADMIN, "cog"),
+)
+
+
+def staff_navigation(request) -> list[dict]:
+    membership = getattr(request, "membership", None)
+    if not membership or not membership.is_staff_member:
+        return []
+    current = request.path
+    items = []
+    for item in STAFF_NAV:
+        if membership.has_role(item.min_role):
+            url = reverse(item.url_name)
+            active = current == url if url == "/desk/" else current.startswith(url)
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return items

@@ -1,0 +1,62 @@
+"""Follow-up work that must happen, written down in the transaction that caused it.
+
+`on_commit_task()` inserts a PendingTask row in the caller's transaction and sends the task once that
+commits. The task base class marks the row done after the task succeeds. `redeliver_pending()` (a periodic
+job) re-sends rows still undone after a grace period, so a crash or broker outage between commit and send
+loses nothing; tasks are idempotent, so a duplicate send is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tenancy.context import require_tenant_id, unscoped
+from tenancy.models import PendingTask
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 25
+
+
+def on_commit_task(task_name: str, **kwargs) -> PendingTask:
+    """Record `task_name(tenant_id=..., **kwargs)` now and send it when the current transaction commits."""
+    tenant_id = require_tenant_id()
+    pending = PendingTask.objects.create(tenant_id=tenant_id, task_name=task_name, kwargs=kwargs)
+    transaction.on_commit(lambda: send_pending(pending))
+    return pending
+
+
+def send_pending(pending: PendingTask) -> bool:
+    """Hand one recorded task to Celery; a broker error leaves it for redelivery."""
+    kwargs = {**pending.kwargs, "tenant_id": pending.tenant_id, "outbox_id": pending.pk}
+    try:
+        # No publish retries: a commit hook must not stall a request; the redelivery job retries instead.
+        current_app.signature(pending.task_name, kwargs=kwargs).apply_async(retry=False)
+    except Exception:
+        logger.exception("Could not send %s #%s; the redelivery job will retry it", pending.task_name, pending.pk)
+        return False
+    PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
+def mark_done(outbox_id: int) -> None:
+    PendingTask.objects.filter(pk=outbox_id, done_at__isnull=True).update(done_at=timezone.now())
+
+
+def redeliver_pending(*, limit: int = 500) -> int:
+    """Re-send recorded tasks that are still undone after the grace period; return how many were sent."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+    with unscoped():
+        due = list(
+            PendingTask.objects.filter(done_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lt=cutoff))
+            .order_by("last_sent_at", "id")[:limit]
+        )
+        return sum(send_pending(pending) for pending in due)

@@ -1,0 +1,69 @@
+"""Reads of tenants and memberships."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from tenancy.context import unscoped
+from tenancy.models import Membership, Tenant
+from tenancy.roles import STAFF_ROLES
+
+
+class _NoMembership:
+    """Stands in for 'not a member of this tenant' so templates and checks need no None test."""
+
+    pk = None
+    role = None
+    is_active = False
+    is_staff_member = False
+
+    def __bool__(self) -> bool:
+        return False
+
+    def has_role(self, minimum: str) -> bool:
+        return False
+
+
+NO_MEMBERSHIP = _NoMembership()
+
+
+def get_tenant_for_host(hostname: str) -> Tenant | None:
+    """Return the active tenant served at `hostname`, or None."""
+    suffix = f".{settings.BASE_DOMAIN}"
+    if hostname.endswith(suffix):
+        slug = hostname.removesuffix(suffix)
+        if "." in slug:
+            return None
+        return Tenant.objects.filter(slug=slug, is_active=True).first()
+    return Tenant.objects.filter(domains__domain=hostname, is_active=True).first()
+
+
+def get_membership(*, user) -> Membership | _NoMembership:
+    """The signed-in user's membership in the tenant in scope (or NO_MEMBERSHIP)."""
+    if not user.is_authenticated:
+        return NO_MEMBERSHIP
+    membership = Membership.objects.select_related("user").filter(user=user, is_active=True).first()
+    return membership or NO_MEMBERSHIP
+
+
+def list_user_memberships(*, user) -> list[Membership]:
+    """Every active membership of `user` across tenants, for the platform's tenant picker."""
+    if not user.is_authenticated:
+        return []
+    with unscoped():
+        return list(
+            Membership.objects.select_related("tenant")
+            .filter(user=user, is_active=True, tenant__is_active=True)
+            .order_by("tenant__name")
+        )
+
+
+def list_members(*, roles: list[str] | None = None) -> QuerySet[Membership]:
+    """Members of the tenant in scope (only those with one of `roles` when given), by name."""
+    members = Membership.objects.select_related("user").order_by("user__full_name", "user__email", "id")
+    return members.filter(role__in=roles) if roles else members
+
+
+def list_staff() -> QuerySet[Membership]:
+    return list_members(roles=list(STAFF_ROLES)).filter(is_active=True)

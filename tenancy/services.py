@@ -1,0 +1,94 @@
+"""Changes to tenants and memberships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant, User, normalize_email
+from tenancy.roles import Role
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    tenant: Tenant
+    admin: Membership
+    set_password_url: str
+
+
+def create_tenant(
+    *, slug: str, name: str, admin_email: str, ticket_prefix: str = "", timezone: str = "UTC"
+) -> NewTenant:
+    """Create a tenant with its first admin and return a link on the tenant's host to set that admin's password."""
+    tenant = Tenant(
+        slug=slug.strip().lower(),
+        name=name.strip(),
+        ticket_prefix=(ticket_prefix or slug.replace("-", "")[:10]).upper(),
+        timezone=timezone,
+    )
+    tenant.full_clean()
+    with transaction.atomic():
+        tenant.save()
+        user = get_or_create_user(email=admin_email)
+        with tenant_context(tenant):
+            admin = add_member(user=user, role=Role.ADMIN)
+    return NewTenant(tenant=tenant, admin=admin, set_password_url=password_setup_url(tenant=tenant, user=user))
+
+
+def get_or_create_user(*, email: str, full_name: str = "", password: str | None = None) -> User:
+    """Find the global user with this email or create one (without a usable password unless one is given)."""
+    email = normalize_email(email)
+    User(email=email).clean_fields(exclude=["password", "full_name"])
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    return user
+
+
+def add_member(*, user: User, role: str) -> Membership:
+    """Give `user` a role in the tenant in scope (or change the role they have)."""
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}.")
+    membership, created = Membership.objects.get_or_create(user=user, defaults={"role": role})
+    if not created and (membership.role != role or not membership.is_active):
+        membership.role = role
+        membership.is_active = True
+        membership.save(update_fields=["role", "is_active"])
+    return membership
+
+
+def password_setup_url(*, tenant: Tenant, user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return tenant.url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
+
+
+def update_branding(*, tenant: Tenant, display_name: str, accent_colour: str, logo=None) -> Tenant:
+    tenant.display_name = display_name
+    tenant.accent_colour = accent_colour.lower()
+    fields = ["display_name", "accent_colour"]
+    if logo is not None:
+        tenant.logo = logo
+        fields.append("logo")
+    tenant.full_clean(exclude=["slug"])
+    tenant.save(update_fields=fields)
+    return tenant
+
+
+def change_ticket_prefix(*, tenant: Tenant, prefix: str) -> Tenant:
+    """Ticket numbers are printed on mail and paper: the prefix is fixed once the first ticket is numbered."""
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.last_ticket_number > 0:
+            raise ValidationError("The ticket prefix cannot change once tickets have been numbered.")
+        locked.ticket_prefix = prefix.upper()
+        locked.full_clean(exclude=["slug"])
+        locked.save(update_fields=["ticket_prefix"])
+    return locked

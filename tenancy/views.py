@@ -1,0 +1,153 @@
+"""Platform pages, accounts, the tenant settings page and the health endpoint."""
+
+from __future__ import annotations
+
+import mimetypes
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tenancy import services
+from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
+from tenancy.models import Tenant
+from tenancy.roles import Role, public, role_required
+from tenancy.selectors import list_members, list_user_memberships
+from tenancy.tasks import HEARTBEAT_KEY
+
+# --- Accounts (both hosts) --------------------------------------------------------------------------------------
+
+login = public(
+    auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True)
+)
+logout = public(auth_views.LogoutView.as_view())
+password_reset = public(
+    auth_views.PasswordResetView.as_view(
+        form_class=TenantPasswordResetForm,
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt",
+    )
+)
+password_reset_done = public(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = public(auth_views.PasswordResetConfirmView.as_view(post_reset_login=False))
+password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view())
+# Users are global: changing a password needs a signed-in user, not a role in this tenant.
+password_change = public(
+    login_required(auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")))
+)
+password_change_done = public(login_required(auth_views.PasswordChangeDoneView.as_view()))
+
+
+@public
+def start(request: HttpRequest) -> HttpResponse:
+    """Where sign-in lands: staff go to their queues, everyone else to the portal (or the platform picker)."""
+    if request.tenant is None:
+        return redirect("landing")
+    if request.membership.is_staff_member:
+        return redirect("desk:home")
+    return redirect("portal:home")
+
+
+# --- Platform host ----------------------------------------------------------------------------------------------
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    memberships = list_user_memberships(user=request.user)
+    context = {
+        "memberships": memberships,
+        "form": None if request.user.is_authenticated else EmailAuthenticationForm(request),
+        "listed_tenants": Tenant.objects.filter(is_active=True) if settings.PLATFORM_LIST_TENANTS else [],
+    }
+    return render(request, "platform/landing.html", context)
+
+
+# --- Tenant settings --------------------------------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def tenant_settings(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
+    if request.method == "POST" and form.is_valid():
+        services.update_branding(
+            tenant=Tenant.objects.get(pk=tenant.pk),
+            display_name=form.cleaned_data["display_name"],
+            accent_colour=form.cleaned_data["accent_colour"],
+            logo=request.FILES.get("logo"),
+        )
+        messages.success(request, "Branding saved.")
+        return redirect("desk:settings")
+    members = Paginator(list_members(), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tenancy/settings.html", {"form": form, "members": members})
+
+
+MEMBERS_PER_PAGE = 50
+
+
+@public
+@require_GET
+def tenant_logo(request: HttpRequest) -> HttpResponse:
+    """The tenant's logo (public: it brands the portal). Served by us, so uploads never need a media server."""
+    tenant = request.tenant
+    if tenant is None or not tenant.logo:
+        raise Http404("No logo.")
+    content_type = mimetypes.guess_type(tenant.logo.name)[0] or "application/octet-stream"
+    if content_type not in LOGO_TYPES:
+        raise Http404("No logo.")
+    response = FileResponse(tenant.logo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+# --- Health -----------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachable (503 otherwise), and when the scheduler last ran."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:
+        checks["database"] = f"error: {type(error).__name__}"
+    checks["broker"] = _broker_status()
+    try:
+        beat = cache.get(HEARTBEAT_KEY)
+    except Exception:
+        beat = None
+    healthy = all(value == "ok" for value in checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        **checks,
+        "scheduler_last_beat_seconds_ago": round(time.time() - beat, 1) if beat else None,
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _broker_status() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as error:
+        return f"error: {type(error).__name__}"

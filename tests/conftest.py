@@ -1,0 +1,103 @@
+"""Shared fixtures: two tenants, their people, clients on their hosts, and the application database role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+from django.test import Client
+
+from tenancy.context import current_scope, tenant_context
+from tenancy.demo import DEMO_PASSWORD
+from tenancy.roles import Role
+from tests.tenancy.factories import MembershipFactory, TenantFactory
+
+PASSWORD = DEMO_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create and migrate the test database as the owner role, then run every test as the application role.
+
+    The application role is neither superuser, owner nor BYPASSRLS, so row-level security applies to the
+    tests exactly as in production. It may TRUNCATE only so transactional tests can flush between tests.
+    """
+    app_user = os.environ.get("TEST_APP_DATABASE_USER")
+    connection = connections["default"]
+    if connection.vendor != "postgresql" or not app_user:
+        yield
+        return
+    original = dict(connection.settings_dict)
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {connection.ops.quote_name(app_user)}")
+    connection.close()
+    connection.settings_dict["USER"] = app_user
+    connection.settings_dict["PASSWORD"] = os.environ.get("TEST_APP_DATABASE_PASSWORD", "")
+    yield
+    connection.close()
+    connection.settings_dict.update(original)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_test_state():
+    cache.clear()
+    yield
+    assert current_scope() is None, "a test left a tenant scope open"
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(slug="acme", name="Acme Corporation", ticket_prefix="ACME")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(slug="globex", name="Globex Inc.", ticket_prefix="GLX")
+
+
+def make_member(tenant, role: str, email: str):
+    return MembershipFactory(tenant=tenant, role=role, user__email=email, user__password=PASSWORD)
+
+
+@pytest.fixture
+def admin(tenant):
+    return make_member(tenant, Role.ADMIN, "admin@acme.example")
+
+
+@pytest.fixture
+def supervisor(tenant):
+    return make_member(tenant, Role.SUPERVISOR, "supervisor@acme.example")
+
+
+@pytest.fixture
+def agent(tenant):
+    return make_member(tenant, Role.AGENT, "agent@acme.example")
+
+
+@pytest.fixture
+def customer(tenant):
+    return make_member(tenant, Role.CUSTOMER, "customer@acme.example")
+
+
+@pytest.fixture
+def other_agent(other_tenant):
+    return make_member(other_tenant, Role.AGENT, "agent@globex.example")
+
+
+def host_client(tenant=None, member=None) -> Client:
+    """A test client on the tenant's host (the platform host without a tenant), signed in as `member`."""
+    host = tenant.host if tenant is not None else "localhost"
+    client = Client(HTTP_HOST=host)
+    if member is not None:
+        # A fresh copy: the session stores a hash of the password as it is in the database now.
+        user = type(member.user).objects.get(pk=member.user_id)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def in_tenant(tenant):
+    with tenant_context(tenant):
+        yield tenant

@@ -1,0 +1,69 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from tenancy.context import tenant_context
+from tenancy.models import Membership, PendingTask, Tenant, TenantDomain, User
+from tenancy.roles import Role
+
+
+class TenantOwnedFactory(DjangoModelFactory):
+    """Create tenant-owned rows inside their tenant's scope, as the application would."""
+
+    class Meta:
+        abstract = True
+
+    tenant = factory.SubFactory("tests.tenancy.factories.TenantFactory")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with tenant_context(kwargs["tenant"]):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class TenantFactory(DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"tenant{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    ticket_prefix = factory.LazyAttribute(lambda o: o.slug.upper().replace("-", "")[:10])
+
+
+class TenantDomainFactory(DjangoModelFactory):
+    class Meta:
+        model = TenantDomain
+
+    tenant = factory.SubFactory(TenantFactory)
+    domain = factory.Sequence(lambda n: f"support{n}.example.com")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["email"]
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "tessera-demo")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create and results:
+            instance.save(update_fields=["password"])
+
+
+class MembershipFactory(TenantOwnedFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.AGENT
+
+
+class PendingTaskFactory(TenantOwnedFactory):
+    class Meta:
+        model = PendingTask
+
+    task_name = "tenancy.heartbeat"
+    kwargs = factory.Dict({})

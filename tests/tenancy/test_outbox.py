@@ -1,0 +1,138 @@
+"""Follow-up work is recorded with its cause and survives a broker outage; a real worker runs it in its tenant."""
+
+import contextlib
+import os
+import time
+from datetime import timedelta
+from unittest import mock
+
+import kombu.pools
+import pytest
+from celery import shared_task
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from tenancy.context import current_tenant_id, tenant_context, unscoped
+from tenancy.models import Membership, PendingTask
+from tenancy.outbox import on_commit_task, redeliver_pending
+from tenancy.tasks import TenantTask
+
+
+@shared_task(base=TenantTask, name="tests.record_scope")
+def record_scope_task(*, tenant_id: int, marker: str) -> None:
+    # The cache key carries the tenant in scope, so the test reads it back from inside the same tenant.
+    cache.set(f"seen-{marker}", {"scope": current_tenant_id(), "members": Membership.objects.count()})
+
+
+def _seen(tenant, marker):
+    with tenant_context(tenant):
+        return cache.get(f"seen-{marker}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_is_recorded_in_the_transaction_and_sent_on_commit(tenant, agent):
+    # given a change that records follow-up work
+    with tenant_context(tenant), transaction.atomic():
+        pending = on_commit_task("tests.record_scope", marker="commit")
+        # when the transaction has not committed yet, nothing ran
+        assert _seen(tenant, "commit") is None
+    # then after commit the task ran in the tenant and its record is done
+    assert _seen(tenant, "commit") == {"scope": tenant.pk, "members": 1}
+    with tenant_context(tenant):
+        record = PendingTask.objects.get(pk=pending.pk)
+    assert record.done_at is not None and record.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_cause_leaves_no_work(tenant):
+    # when the transaction that recorded work rolls back
+    with tenant_context(tenant):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            on_commit_task("tests.record_scope", marker="rollback")
+            raise RuntimeError("the change failed")
+        # then there is no record and nothing ran
+        assert not PendingTask.objects.exists()
+    assert _seen(tenant, "rollback") is None
+
+
+def _reset_broker_pools():
+    # Drop every cached pool so the next publish connects to the broker URL in force now.
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_down():
+    """Point the Celery app at a port where no broker listens, as during a Redis outage."""
+    # Celery reads the broker URL from the environment before its own settings.
+    with mock.patch.dict(os.environ, {"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}):
+        celery_app.conf.task_always_eager = False
+        _reset_broker_pools()
+        try:
+            yield
+        finally:
+            celery_app.conf.task_always_eager = True
+    _reset_broker_pools()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_recorded_during_a_broker_outage_is_redelivered(tenant, settings):
+    # given the broker is unreachable when the transaction commits
+    with broker_down(), tenant_context(tenant), transaction.atomic():
+        pending = on_commit_task("tests.record_scope", marker="outage")
+    with tenant_context(tenant):
+        assert PendingTask.objects.get(pk=pending.pk).last_sent_at is None
+    assert _seen(tenant, "outage") is None
+    # when the redelivery job runs after the grace period
+    settings.OUTBOX_GRACE_SECONDS = 60
+    with unscoped():
+        PendingTask.objects.filter(pk=pending.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    sent = redeliver_pending()
+    # then the work is done once, in its tenant, and a second sweep finds nothing to do
+    assert sent == 1
+    assert _seen(tenant, "outage") == {"scope": tenant.pk, "members": 0}
+    assert redeliver_pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redelivery_leaves_fresh_and_done_work_alone(tenant):
+    # given one record just created (its on-commit send may still be under way) and one already done
+    with tenant_context(tenant):
+        fresh = PendingTask.objects.create(task_name="tests.record_scope", kwargs={"marker": "fresh"})
+        PendingTask.objects.create(task_name="tests.record_scope", kwargs={"marker": "done"}, done_at=timezone.now())
+    # when the sweep runs
+    # then it sends neither
+    assert redeliver_pending() == 0
+    assert fresh.last_sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.services
+def test_a_real_worker_runs_recorded_work_through_redis_in_its_tenant(tenant, other_tenant, agent):
+    # given a real Celery worker consuming from the test Redis
+    import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which start_worker expects
+
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            # when work is recorded for acme and, just after, for globex
+            for current, marker in ((tenant, "worker-a"), (other_tenant, "worker-b")):
+                with tenant_context(current), transaction.atomic():
+                    on_commit_task("tests.record_scope", marker=marker)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and None in (
+                _seen(tenant, "worker-a"),
+                _seen(other_tenant, "worker-b"),
+            ):
+                time.sleep(0.1)
+    finally:
+        celery_app.conf.task_always_eager = True
+    # then the worker ran each in its own tenant and marked both records done
+    assert _seen(tenant, "worker-a") == {"scope": tenant.pk, "members": 1}
+    assert _seen(other_tenant, "worker-b") == {"scope": other_tenant.pk, "members": 0}
+    with unscoped():
+        assert PendingTask.objects.filter(done_at__isnull=True).count() == 0
