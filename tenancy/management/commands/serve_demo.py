@@ -4,8 +4,10 @@ No Redis or PostgreSQL: the demo's settings (see the Makefile) use SQLite and ko
 so tasks and periodic jobs run for real through a broker that is just a folder. Ctrl-C stops everything.
 """
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,9 +49,10 @@ class Command(BaseCommand):
         web = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             [python, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload", "--skip-checks"],
         )
-        self._print_welcome(port)
         children = [web, worker]
         try:
+            self._wait_until_serving(port, children)
+            self._print_welcome(port)
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -64,6 +67,13 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
             self.stdout.write("Demo stopped.")
+
+    def _wait_until_serving(self, port: int, children, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and all(child.poll() is None for child in children):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+            time.sleep(0.2)
 
     def _print_welcome(self, port: int) -> None:
         from tenancy.demo import DEMO_PASSWORD, logins
