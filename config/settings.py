@@ -111,6 +111,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://tessera_cache")}
 CACHES["default"]["KEY_FUNCTION"] = "tenancy.cache.tenant_cache_key"
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="tessera")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The embedded demo's shared cache: its increments are read-then-write, so two racing requests can
+    # each count once. Good enough for a demo's rate limits; production uses Redis, which django-ratelimit
+    # accepts without this.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Authentication ---------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"

@@ -42,8 +42,7 @@ def check_tenant_models(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                 )
             )
         for constraint in model._meta.constraints:
-            fields = list(getattr(constraint, "fields", ()) or ())
-            if isinstance(constraint, models.UniqueConstraint) and (not fields or fields[0] != "tenant"):
+            if isinstance(constraint, models.UniqueConstraint) and _leading_name(constraint) != "tenant":
                 errors.append(
                     checks.Error(
                         f"{label}: unique constraint {constraint.name} must lead with tenant.",
@@ -72,6 +71,13 @@ def check_tenant_models(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                     )
                 )
     return errors
+
+
+def _leading_name(constraint: models.UniqueConstraint) -> str | None:
+    if constraint.fields:
+        return constraint.fields[0]
+    first = constraint.expressions[0] if constraint.expressions else None
+    return getattr(first, "name", None)
 
 
 # Platform directory rows that name a tenant but are looked up before one is known, like Tenant itself.

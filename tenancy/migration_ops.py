@@ -91,3 +91,15 @@ class TenantSecurity(migrations.operations.base.Operation):
         schema_editor.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
         schema_editor.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
         schema_editor.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+
+
+class PostgresSQL(migrations.RunSQL):
+    """Raw SQL that only PostgreSQL runs (triggers and functions); SQLite, used by the demo, skips it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

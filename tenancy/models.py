@@ -118,6 +118,15 @@ class Tenant(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
 
+    # Ticket handling.
+    agents_see_all_tickets = models.BooleanField(
+        default=True, help_text="Off: agents see only tickets in the queues of their teams (supervisors see all)."
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        default=7, help_text="A customer reply within this many days reopens a resolved ticket; later, a new one."
+    )
+    max_attachment_mb = models.PositiveSmallIntegerField(default=10)
+
     # Branding of the portal and mails.
     display_name = models.CharField(max_length=200, blank=True)
     logo = models.ImageField(upload_to=tenant_upload_path, blank=True)
