@@ -6,11 +6,32 @@ from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
-from tickets import views as ticket_views
+from tickets.views import attachments, portal, queues, ticket
+
+ticket_actions = [
+    path("", ticket.ticket_page, name="ticket"),
+    path("reply/", ticket.reply, name="ticket_reply"),
+    path("claim/", ticket.claim, name="ticket_claim"),
+    path("status/", ticket.change_status, name="ticket_status"),
+    path("priority/", ticket.change_priority, name="ticket_priority"),
+    path("category/", ticket.categorise, name="ticket_category"),
+    path("queue/", ticket.move_to_queue, name="ticket_queue"),
+    path("assignee/", ticket.assign, name="ticket_assign"),
+    path("escalation/", ticket.escalate, name="ticket_escalate"),
+    path("tags/", ticket.add_tags, name="ticket_tags"),
+    path("tags/<int:tag_id>/remove/", ticket.remove_tag, name="ticket_untag"),
+    path("merge/", ticket.merge, name="ticket_merge"),
+    path("link/", ticket.link, name="ticket_link"),
+    path("participants/", ticket.add_participant, name="ticket_participant"),
+]
 
 desk_patterns = (
     [
-        path("", ticket_views.desk_home, name="home"),
+        path("", queues.ticket_view, name="home"),
+        path("views/<slug:view>/", queues.ticket_view, name="view"),
+        path("queues/<int:queue_id>/", queues.queue_view, name="queue"),
+        path("tickets/new/", ticket.new_ticket, name="new_ticket"),
+        path("tickets/<int:number>/", include(ticket_actions)),
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
@@ -18,11 +39,12 @@ desk_patterns = (
     "desk",
 )
 
-portal_patterns = ([path("", ticket_views.portal_home, name="home")], "portal")
+portal_patterns = ([path("", portal.portal_home, name="home")], "portal")
 
 urlpatterns = [
     path("", include(portal_patterns)),
     path("desk/", include(desk_patterns)),
+    path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path("accounts/", include(account_patterns)),
     path("start/", tenancy_views.start, name="start"),
     path("brand/logo", tenancy_views.tenant_logo, name="tenant_logo"),

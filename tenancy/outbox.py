@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tenancy.context import require_tenant_id, unscoped
+from tenancy.context import require_tenant_id, tenant_context, unscoped
 from tenancy.models import PendingTask
 
 logger = logging.getLogger(__name__)
@@ -34,15 +34,19 @@ def on_commit_task(task_name: str, **kwargs) -> PendingTask:
 
 
 def send_pending(pending: PendingTask) -> bool:
-    """Hand one recorded task to Celery; a broker error leaves it for redelivery."""
+    """Hand one recorded task to Celery; a broker error leaves it for redelivery.
+
+    Runs in the task's own tenant: commit hooks may fire after the scope that recorded them has ended.
+    """
     kwargs = {**pending.kwargs, "tenant_id": pending.tenant_id, "outbox_id": pending.pk}
-    try:
-        # No publish retries: a commit hook must not stall a request; the redelivery job retries instead.
-        current_app.signature(pending.task_name, kwargs=kwargs).apply_async(retry=False)
-    except Exception:
-        logger.exception("Could not send %s #%s; the redelivery job will retry it", pending.task_name, pending.pk)
-        return False
-    PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=timezone.now(), attempts=F("attempts") + 1)
+    with tenant_context(pending.tenant_id):
+        try:
+            # No publish retries: a commit hook must not stall a request; the redelivery job retries instead.
+            current_app.signature(pending.task_name, kwargs=kwargs).apply_async(retry=False)
+        except Exception:
+            logger.exception("Could not send %s #%s; the redelivery job will retry it", pending.task_name, pending.pk)
+            return False
+        PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=timezone.now(), attempts=F("attempts") + 1)
     return True
 
 

@@ -43,7 +43,7 @@ def get_membership(*, user) -> Membership | _NoMembership:
     """The signed-in user's membership in the tenant in scope (or NO_MEMBERSHIP)."""
     if not user.is_authenticated:
         return NO_MEMBERSHIP
-    membership = Membership.objects.select_related("user").filter(user=user, is_active=True).first()
+    membership = Membership.objects.select_related("user", "tenant").filter(user=user, is_active=True).first()
     return membership or NO_MEMBERSHIP
 
 

@@ -34,20 +34,31 @@ def configure(workdir: str) -> None:
     os.makedirs(f"{workdir}/static", exist_ok=True)
 
 
-def page_names(urlconf: str) -> list[str]:
-    from django.urls import URLPattern, URLResolver, get_resolver
+def page_urls(urlconf: str, samples: dict[str, list]) -> list[str]:
+    """Every GET page of the URLconf, with sample arguments from the seeded data (POST-only actions answer 405)."""
+    from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-    def walk(patterns, prefix=""):
+    def walk(patterns, prefix="", converters=None):
         for entry in patterns:
+            found = {**(converters or {}), **entry.pattern.converters}
             if isinstance(entry, URLResolver):
-                if entry.app_name == "admin":
-                    continue
-                yield from walk(entry.url_patterns, prefix + (f"{entry.namespace}:" if entry.namespace else ""))
-            elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
-                yield prefix + entry.name
+                if entry.app_name != "admin":
+                    yield from walk(
+                        entry.url_patterns, prefix + (f"{entry.namespace}:" if entry.namespace else ""), found
+                    )
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield prefix + entry.name, found
 
     skip = {"logout", "password_reset_confirm"}  # POST-only, or needs a token
-    return sorted(name for name in walk(get_resolver(urlconf).url_patterns) if name not in skip)
+    urls = []
+    for name, converters in walk(get_resolver(urlconf).url_patterns):
+        if name in skip or any(key not in samples for key in converters):
+            continue
+        variants = [{}]
+        for key in converters:
+            variants = [{**v, key: value} for v in variants for value in samples[key]]
+        urls += [reverse(name, urlconf=urlconf, kwargs=kwargs) for kwargs in variants]
+    return sorted(set(urls))
 
 
 def main(workdir: str) -> int:
@@ -57,7 +68,6 @@ def main(workdir: str) -> int:
     django.setup()
     from django.core.management import call_command
     from django.test import Client
-    from django.urls import reverse
 
     from tenancy.demo import DEMO_PASSWORD, DEMO_TENANTS
 
@@ -66,10 +76,23 @@ def main(workdir: str) -> int:
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)  # running it twice must work
 
+    from tenancy.context import tenant_context
+    from tenancy.models import Tenant
+    from tickets.models import Attachment, Queue, Ticket
+
     failures = 0
     checked = 0
     for spec in DEMO_TENANTS:
         host = f"{spec['slug']}.localhost"
+        with tenant_context(Tenant.objects.get(slug=spec["slug"])):
+            numbers = list(Ticket.objects.order_by("number").values_list("number", flat=True))
+            samples = {
+                "number": numbers[:: max(1, len(numbers) // 5)],
+                "queue_id": list(Queue.objects.values_list("pk", flat=True)),
+                "view": ["mine", "unassigned", "escalated", "all"],
+                "attachment_id": list(Attachment.objects.values_list("pk", flat=True)[:3]),
+            }
+        tenant_urls = page_urls("config.urls", samples)
         for login in (None, "customer", "agent", "supervisor", "admin"):
             client = Client(HTTP_HOST=host)
             if login:
@@ -80,8 +103,7 @@ def main(workdir: str) -> int:
                     print(f"FAIL sign-in {login}@{spec['domain']}: {response.status_code}")
                     failures += 1
                     continue
-            for name in page_names("config.urls"):
-                url = reverse(name, urlconf="config.urls")
+            for url in tenant_urls:
                 status = client.get(url).status_code
                 checked += 1
                 ok = status < 500
@@ -91,8 +113,7 @@ def main(workdir: str) -> int:
         client = Client(HTTP_HOST="localhost")
         if login:
             client.post("/accounts/login/", {"username": login, "password": DEMO_PASSWORD})
-        for name in page_names("config.urls_platform"):
-            url = reverse(name, urlconf="config.urls_platform")
+        for url in page_urls("config.urls_platform", {}):
             status = client.get(url).status_code
             checked += 1
             ok = status < 500

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from tickets.errors import TicketError
+
 
 class Status(models.TextChoices):
     NEW = "new", "New"
@@ -40,7 +42,7 @@ CUSTOMER_WORDING = {
 }
 
 
-class TransitionError(ValueError):
+class TransitionError(TicketError):
     """A status change the lifecycle does not allow; the message says why, for the person who tried."""
 
 

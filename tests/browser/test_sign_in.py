@@ -21,7 +21,7 @@ def test_agent_signs_in_and_reaches_the_desk_then_signs_out(page, live_server, t
     # then they land on the desk, with the navigation their role allows
     page.wait_for_url("**/desk/")
     nav = page.locator("nav")
-    assert nav.get_by_role("link", name="Queues").is_visible()
+    assert nav.get_by_role("link", name="Queues", exact=True).is_visible()
     assert nav.get_by_role("link", name="Settings").count() == 0
     screenshot(page, "desk-agent")
     # and when they sign out, the desk is closed to them

@@ -1,0 +1,38 @@
+"""What people type becomes safe HTML once, on write; templates then show it as is."""
+
+from __future__ import annotations
+
+import nh3
+from django.utils.html import linebreaks, urlize
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li", "ol",
+    "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+MAX_BODY_CHARS = 200_000
+
+
+def sanitize_html(html: str) -> str:
+    """Keep formatting, drop everything that can run or load: scripts, handlers, styles, images, frames, forms."""
+    return nh3.clean(
+        html[:MAX_BODY_CHARS],
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "template", "svg", "math", "iframe", "object", "noscript"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def render_plain_text(text: str) -> str:
+    """Plain text (what agents and the portal submit) to safe HTML: paragraphs, line breaks and links."""
+    text = text.replace("\r\n", "\n")[:MAX_BODY_CHARS]
+    # urlize escapes everything that is not a link; linebreaks then only adds <p> and <br>.
+    return sanitize_html(linebreaks(urlize(text, nofollow=True, autoescape=True)))
+
+
+def html_to_text(html: str) -> str:
+    """A plain-text rendering of sanitised HTML, for search and previews."""
+    return " ".join(nh3.clean(html, tags=set()).split())

@@ -1,0 +1,2 @@
+class TicketError(ValueError):
+    """A refused change to a ticket; the message is written for the person who tried it."""

@@ -1,0 +1,67 @@
+"""The queue-page filters (django-filter); every choice list is limited to the tenant in scope."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+from tenancy.models import Membership
+from tenancy.roles import STAFF_ROLES
+from tickets.lifecycle import Status
+from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket
+from tickets.search import search_tickets
+from tickets.selectors import SORTS
+
+
+class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, widget=forms.CheckboxSelectMultiple)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, widget=forms.CheckboxSelectMultiple)
+    category = django_filters.ModelChoiceFilter(queryset=lambda request: Category.objects.filter(parent=None))
+    queue = django_filters.ModelChoiceFilter(queryset=lambda request: Queue.objects.all())
+    team = django_filters.ModelChoiceFilter(queryset=lambda request: Team.objects.all())
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=lambda request: Membership.objects.filter(role__in=STAFF_ROLES).select_related("user"),
+        label="Assignee",
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=lambda request: Tag.objects.all())
+    contact = django_filters.CharFilter(method="filter_contact", label="Requester email")
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="contact__organisation", queryset=lambda request: Organisation.objects.all()
+    )
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    updated = django_filters.DateFromToRangeFilter(
+        field_name="updated_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        empty_label=None,
+        choices=[("due", "SLA due"), ("priority", "Priority"), ("updated", "Last updated"), ("created", "Newest")],
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return search_tickets(queryset, value)
+
+    def filter_contact(self, queryset, name, value):
+        return queryset.filter(contact__email=value.strip().lower())
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied by the view after every filter, so the order is always defined
+
+    @property
+    def sort_key(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        return value if value in SORTS else "due"
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.form.is_valid() and any(
+            value for key, value in self.form.cleaned_data.items() if key != "sort" and value not in (None, "", [])
+        )

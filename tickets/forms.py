@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django import forms
+
+from tenancy.models import Membership
+from tenancy.roles import STAFF_ROLES
+from tickets.lifecycle import Status
+from tickets.models import Category, Channel, EscalationLevel, Priority, Queue
+from tickets.services import Upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def uploads_from(files) -> list[Upload]:
+    return [Upload(name=f.name, content=f.read()) for f in files or []]
+
+
+class ReplyForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("reply", "Public reply"), ("note", "Internal note")], initial="reply")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, strip=False)
+    status = forms.ChoiceField(required=False, choices=[("", "Keep status")])
+    files = MultipleFileField(required=False, label="Attachments")
+
+    def __init__(self, *args, ticket=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ticket is not None:
+            from tickets.lifecycle import allowed_targets
+
+            self.fields["status"].choices = [("", "Keep status")] + [
+                (s.value, f"Set {s.label.lower()}") for s in allowed_targets(ticket.status) if s != Status.SPAM
+            ]
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError("Write something first.")
+        return body
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    reason = forms.CharField(required=False, max_length=255)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+
+
+class CategoryForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=None, required=False)
+    subcategory = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(parent=None)
+        self.fields["subcategory"].queryset = Category.objects.exclude(parent=None)
+
+
+class QueueForm(forms.Form):
+    queue = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, queues=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].queryset = queues if queues is not None else Queue.objects.all()
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = Membership.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+class EscalateForm(forms.Form):
+    level = forms.TypedChoiceField(choices=EscalationLevel.choices, coerce=int)
+    reason = forms.CharField(required=False, max_length=255)
+
+
+class TagForm(forms.Form):
+    names = forms.CharField(max_length=300, help_text="Separate tags with commas.")
+
+    def clean_names(self) -> list[str]:
+        return [name for name in (part.strip() for part in self.cleaned_data["names"].split(",")) if name]
+
+
+class TicketNumberForm(forms.Form):
+    """Another ticket, by reference (ACME-1042) or number."""
+
+    other = forms.CharField(max_length=40, label="Ticket")
+
+    def clean_other(self) -> int:
+        value = self.cleaned_data["other"].strip()
+        digits = value.rsplit("-", 1)[-1]
+        if not digits.isdigit():
+            raise forms.ValidationError("Enter a ticket reference such as ACME-1042.")
+        return int(digits)
+
+
+class ParticipantForm(forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(required=False, max_length=200)
+
+
+class NewTicketForm(forms.Form):
+    """An agent logs a request on a contact's behalf (a phone call, a walk-in)."""
+
+    email = forms.EmailField(required=False, label="Requester email")
+    name = forms.CharField(required=False, max_length=200, label="Requester name")
+    phone = forms.CharField(required=False, max_length=40)
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    subject = forms.CharField(max_length=250)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Description", max_length=100_000)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+    queue = forms.ModelChoiceField(queryset=None, required=False, empty_label="Default queue")
+    category = forms.ModelChoiceField(queryset=None, required=False)
+    files = MultipleFileField(required=False, label="Attachments")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].queryset = Queue.objects.all()
+        self.fields["category"].queryset = Category.objects.filter(parent=None)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone", "").strip():
+            raise forms.ValidationError("Give the requester's email address or phone number.")
+        return data

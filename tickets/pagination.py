@@ -1,0 +1,66 @@
+"""Numbered pages that stay fast deep into a large queue: no full count, one extra row to know if more follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+PER_PAGE = 50
+MAX_PAGE = 10_000
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    has_next: bool
+    count: int  # capped: `count_capped` says whether there are more
+    count_capped: bool
+    per_page: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+    @property
+    def last_known_page(self) -> int:
+        pages = max(1, -(-self.count // self.per_page))
+        return max(pages, self.number + (1 if self.has_next else 0))
+
+    def page_numbers(self) -> list[int | None]:
+        """1 … n-2 n-1 n n+1 n+2 … last (None marks a gap)."""
+        last = self.last_known_page
+        wanted = {1, last, *range(self.number - 2, self.number + 3)}
+        numbers = sorted(n for n in wanted if 1 <= n <= last)
+        shown: list[int | None] = []
+        for n in numbers:
+            if shown and n - shown[-1] > 1:
+                shown.append(None)
+            shown.append(n)
+        return shown
+
+
+def paginate(queryset: QuerySet, page: str | int | None, *, count: int, cap: int, per_page: int = PER_PAGE) -> Page:
+    try:
+        number = min(max(int(page or 1), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return Page(
+        rows=rows[:per_page],
+        number=number,
+        has_next=len(rows) > per_page,
+        count=count,
+        count_capped=count > cap,
+        per_page=per_page,
+    )

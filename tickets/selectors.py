@@ -1,0 +1,235 @@
+"""Reads of tickets. `visible_tickets` is the only door: every list, page, attachment, search and export
+starts from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from tenancy.models import Membership
+from tenancy.roles import Role
+from tickets.models import (
+    Attachment,
+    Category,
+    Message,
+    Queue,
+    Tag,
+    TeamMembership,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
+
+COUNT_CAP = 1000
+
+
+def visible_tickets(membership: Membership) -> QuerySet[Ticket]:
+    """The tickets this staff member may see: all of them for supervisors and admins, and for agents unless the
+    tenant limits agents to the queues of their teams. Customers and strangers see none here."""
+    if not membership or not membership.is_staff_member:
+        return Ticket.objects.none()
+    tickets = Ticket.objects.all()
+    if membership.has_role(Role.SUPERVISOR) or membership.tenant.agents_see_all_tickets:
+        return tickets
+    return tickets.filter(queue__team__in=my_team_ids(membership))
+
+
+def my_team_ids(membership: Membership) -> QuerySet:
+    return TeamMembership.objects.filter(membership=membership).values("team_id")
+
+
+def visible_queues(membership: Membership) -> QuerySet[Queue]:
+    queues = Queue.objects.select_related("team").order_by("name")
+    if membership.has_role(Role.SUPERVISOR) or membership.tenant.agents_see_all_tickets:
+        return queues
+    return queues.filter(team__in=my_team_ids(membership))
+
+
+# --- The queue views -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    slug: str
+    label: str
+
+
+VIEWS = (
+    View("mine", "My open tickets"),
+    View("unassigned", "Unassigned in my queues"),
+    View("escalated", "Escalated"),
+    View("all", "All tickets"),
+)
+
+
+def view_tickets(membership: Membership, view: str) -> QuerySet[Ticket]:
+    tickets = visible_tickets(membership)
+    if view == "mine":
+        return tickets.filter(assignee=membership, is_open=True)
+    if view == "unassigned":
+        teams = my_team_ids(membership)
+        mine = tickets.filter(queue__team__in=teams) if teams.exists() else tickets
+        return mine.filter(assignee__isnull=True, is_open=True)
+    if view == "escalated":
+        return tickets.filter(escalation_level__gt=0, is_open=True)
+    if view == "all":
+        return tickets.not_spam()
+    raise ValueError(view)
+
+
+def queue_tickets(membership: Membership, queue: Queue) -> QuerySet[Ticket]:
+    return visible_tickets(membership).filter(queue=queue, is_open=True)
+
+
+def capped_counts(querysets: dict[str, QuerySet], cap: int = COUNT_CAP) -> dict[str, int]:
+    """Count several querysets in one round trip, each stopping at cap + 1 rows (shown as "1,000+")."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, sub_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped)")  # noqa: S608 - SQL compiled by Django
+        params.extend(sub_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def sidebar_counts(membership: Membership, queues: list[Queue]) -> dict[str, int]:
+    querysets = {view.slug: view_tickets(membership, view.slug) for view in VIEWS}
+    querysets.update({f"queue-{queue.pk}": queue_tickets(membership, queue) for queue in queues})
+    return capped_counts(querysets)
+
+
+def with_list_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related("contact", "queue", "assignee__user", "category").only(
+        "id", "tenant_id", "number", "subject", "status", "priority", "channel", "escalation_level", "is_open",
+        "created_at", "updated_at", "next_due_at", "contact__name", "contact__email", "contact__tier",
+        "queue__name", "assignee__user__full_name", "assignee__user__email", "category__name",
+    )  # fmt: skip
+
+
+SORTS = {
+    "due": ("next_due_at", "id"),
+    "priority": ("-priority", "next_due_at", "id"),
+    "updated": ("-updated_at", "-id"),
+    "created": ("-created_at", "-id"),
+}
+
+
+# --- The ticket page -------------------------------------------------------------------------------------------
+
+
+def get_ticket(membership: Membership, number: int) -> Ticket:
+    """The ticket with this number, if this member may see it (else Ticket.DoesNotExist: a 404)."""
+    return (
+        visible_tickets(membership)
+        .select_related(
+            "tenant",
+            "contact__organisation",
+            "queue__team",
+            "team",
+            "assignee__user",
+            "category",
+            "subcategory",
+            "merged_into",
+        )
+        .get(number=number)
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    message: Message | None = None
+    event: TicketEvent | None = None
+
+
+def merged_source_ids(ticket: Ticket) -> list[int]:
+    return list(
+        TicketLink.objects.filter(target=ticket, kind=TicketLink.Kind.MERGED).values_list("source_id", flat=True)
+    )
+
+
+def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[TimelineEntry]:
+    """Messages (with those of tickets merged into this one) and events, oldest first."""
+    ticket_ids = [ticket.pk, *merged_source_ids(ticket)]
+    messages = (
+        Message.objects.filter(ticket_id__in=ticket_ids)
+        .select_related("author_membership__user", "author_contact", "ticket")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    if not include_internal:
+        messages = messages.filter(kind=Message.Kind.REPLY)
+        return [TimelineEntry(at=m.created_at, message=m) for m in messages]
+    events = (
+        TicketEvent.objects.filter(ticket=ticket)
+        .exclude(kind__in=QUIET_EVENTS)
+        .select_related("actor_membership__user", "actor_contact")
+        .order_by("created_at", "id")
+    )
+    entries = chain(
+        (TimelineEntry(at=m.created_at, message=m) for m in messages),
+        (TimelineEntry(at=e.created_at, event=e) for e in events),
+    )
+    return sorted(entries, key=_timeline_order)
+
+
+def _timeline_order(entry: TimelineEntry) -> tuple:
+    # At the same moment: "opened the ticket" first, then the message, then what the message changed.
+    if entry.event is not None:
+        return (entry.at, 0 if entry.event.kind == "created" else 2, entry.event.pk)
+    return (entry.at, 1, entry.message.pk)
+
+
+# Events that duplicate a message already in the timeline.
+QUIET_EVENTS = ("replied", "note_added", "customer_replied")
+
+
+def get_related(ticket: Ticket) -> list[tuple[str, Ticket]]:
+    links = TicketLink.objects.filter(source=ticket) | TicketLink.objects.filter(target=ticket)
+    links = links.select_related("source", "target").order_by("created_at")
+    related = []
+    for link in links:
+        other = link.target if link.source_id == ticket.pk else link.source
+        label = {
+            TicketLink.Kind.RELATED: "Related",
+            TicketLink.Kind.FOLLOW_UP: "Follow-up of" if link.source_id == ticket.pk else "Followed up by",
+            TicketLink.Kind.MERGED: "Merged into" if link.source_id == ticket.pk else "Merged from",
+        }[link.kind]
+        related.append((label, other))
+    return related
+
+
+def contact_tickets(ticket: Ticket, membership: Membership, limit: int = 10) -> list[Ticket]:
+    """The requester's other tickets, from every channel, newest first."""
+    return list(
+        visible_tickets(membership)
+        .filter(contact_id=ticket.contact_id)
+        .exclude(pk=ticket.pk)
+        .only("id", "tenant_id", "number", "subject", "status", "channel", "created_at")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def list_categories() -> list[Category]:
+    return list(Category.objects.select_related("parent").order_by("parent_id", "position", "name"))
+
+
+def ticket_tags(ticket: Ticket) -> list[Tag]:
+    return list(Tag.objects.filter(tickettag__ticket=ticket).order_by("name"))
+
+
+def list_staff_members() -> list[Membership]:
+    from tenancy.roles import STAFF_ROLES
+
+    return list(
+        Membership.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )

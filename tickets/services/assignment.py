@@ -1,0 +1,68 @@
+"""Who owns a ticket. Claim is race-safe: of two agents claiming at once exactly one wins."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tenancy.models import Membership, ensure_same_tenant
+from tickets import clock
+from tickets.models import Ticket
+from tickets.services.common import lock, save
+from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor, require_staff
+
+
+class AlreadyClaimed(ServiceError):
+    def __init__(self, owner: Membership | None):
+        self.owner = owner
+        name = owner.display_name if owner else "someone else"
+        super().__init__(f"{name} already owns this ticket.")
+
+
+def claim(*, ticket: Ticket, actor: Membership) -> Ticket:
+    """Take an unassigned ticket. The conditional UPDATE decides the race; the loser learns who won."""
+    require_staff(actor)
+    with transaction.atomic():
+        won = Ticket.objects.filter(pk=ticket.pk, assignee__isnull=True, is_open=True).update(
+            assignee=actor, updated_at=clock.now()
+        )
+        ticket = Ticket.objects.select_related("assignee__user", "tenant").get(pk=ticket.pk)
+        if not won:
+            if not ticket.is_open:
+                raise ServiceError("This ticket is no longer open.")
+            raise AlreadyClaimed(owner=ticket.assignee)
+        record_event(ticket, actor=actor, kind="assigned", field="assignee", new=actor.pk, reason="claimed")
+        announce(ticket, "assigned")
+    return ticket
+
+
+def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = "") -> Ticket:
+    require_desk_actor(actor)
+    if not assignee.is_staff_member:
+        raise ServiceError(f"{assignee.display_name} is not an agent here.")
+    with transaction.atomic():
+        ticket = lock(ticket)
+        ensure_same_tenant(ticket, assignee)
+        if not ticket.is_open:
+            raise ServiceError("Only open tickets can be assigned.")
+        old = ticket.assignee_id
+        if old == assignee.pk:
+            return ticket
+        ticket.assignee = assignee
+        save(ticket, "assignee")
+        record_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)
+        announce(ticket, "assigned")
+    return ticket
+
+
+def unassign(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
+    require_desk_actor(actor)
+    with transaction.atomic():
+        ticket = lock(ticket)
+        old = ticket.assignee_id
+        if old is None:
+            return ticket
+        ticket.assignee = None
+        save(ticket, "assignee")
+        record_event(ticket, actor=actor, kind="unassigned", field="assignee", old=old, reason=reason)
+        announce(ticket, "unassigned")
+    return ticket

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from tickets.models import Contact, Organisation
+from tickets.services.events import ServiceError
+
+
+def get_or_create_contact(
+    *, email: str = "", name: str = "", phone: str = "", organisation: Organisation | None = None
+) -> Contact:
+    """The contact with this email in the tenant in scope, or a new one (a phone-only contact needs a phone)."""
+    email = email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise ServiceError(f"“{email}” is not a valid email address.") from error
+        contact = Contact.objects.filter(email=email).first()
+        if contact is not None:
+            return contact
+    elif not phone.strip():
+        raise ServiceError("A contact needs an email address or a phone number.")
+    return Contact.objects.create(
+        email=email or None, name=name.strip()[:200], phone=phone.strip()[:40], organisation=organisation
+    )

@@ -1,0 +1,112 @@
+"""Opening a ticket: number, first message, attachments and events in one transaction."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from tenancy.context import require_tenant_id
+from tenancy.models import ensure_same_tenant
+from tickets import clock
+from tickets.content import html_to_text, render_plain_text
+from tickets.models import Category, Channel, Contact, Message, Priority, Queue, Ticket, TicketParticipant
+from tickets.services.attachments import Upload, store_attachments, validate_uploads
+from tickets.services.events import Actor, ServiceError, announce, record_event
+from tickets.services.tags import apply_tags
+
+MAX_SEARCH_TEXT = 100_000
+
+
+def next_ticket_number(tenant_id: int) -> int:
+    """Take the tenant's next number. The row lock serialises concurrent creation; a rollback returns the
+    number, so numbers are gap-free and race-free."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenancy_tenant SET last_ticket_number = last_ticket_number + 1 WHERE id = %s "
+            "RETURNING last_ticket_number",
+            [tenant_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def default_queue() -> Queue:
+    queue = Queue.objects.filter(is_default=True).first()
+    if queue is None:
+        raise ServiceError("This help desk has no default queue yet: an admin must create one.")
+    return queue
+
+
+def create_ticket(
+    *,
+    actor: Actor,
+    contact: Contact,
+    subject: str,
+    body: str,
+    channel: str = Channel.WEB,
+    queue: Queue | None = None,
+    category: Category | None = None,
+    subcategory: Category | None = None,
+    priority: int = Priority.NORMAL,
+    tags: list[str] | tuple[str, ...] = (),
+    participants: list[Contact] | tuple[Contact, ...] = (),
+    uploads: list[Upload] | tuple[Upload, ...] = (),
+    body_html: str | None = None,
+    email_message_id: str = "",
+) -> Ticket:
+    """Open a ticket for `contact`, with `body` (plain text, or `body_html` already sanitised) as its first
+    message. A new ticket always has a queue (the tenant's default until routing moves it)."""
+    tenant_id = require_tenant_id()
+    subject = " ".join(subject.split())[:250]
+    if not subject:
+        raise ServiceError("A ticket needs a subject.")
+    if not body.strip() and not body_html:
+        raise ServiceError("Describe the request: the message is empty.")
+    if channel not in Channel.values:
+        raise ServiceError(f"Unknown channel “{channel}”.")
+    if priority not in Priority.values:
+        raise ServiceError(f"Unknown priority “{priority}”.")
+    if subcategory is not None and subcategory.parent_id != getattr(category, "pk", None):
+        raise ServiceError("The subcategory does not belong to the chosen category.")
+    queue = queue or default_queue()
+    ensure_same_tenant(contact, queue, category, subcategory, *participants)
+    html = body_html if body_html is not None else render_plain_text(body)
+    text = html_to_text(html)
+    checked = validate_uploads(tenant=contact.tenant, uploads=list(uploads))
+
+    with transaction.atomic():
+        now = clock.now()
+        ticket = Ticket.objects.create(
+            number=next_ticket_number(tenant_id),
+            subject=subject,
+            description=text[:10_000],
+            contact=contact,
+            channel=channel,
+            queue=queue,
+            team_id=queue.team_id,
+            category=category,
+            subcategory=subcategory,
+            priority=priority,
+            created_at=now,
+            updated_at=now,
+            last_customer_activity_at=now if isinstance(actor, Contact) else None,
+            search_text=text[:MAX_SEARCH_TEXT],
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.REPLY,
+            author_contact=contact,
+            channel=channel,
+            body_html=html,
+            body_text=text,
+            email_message_id=email_message_id[:255],
+            created_at=now,
+        )
+        store_attachments(ticket=ticket, message=message, checked=checked)
+        record_event(ticket, actor=actor, kind="created", field="channel", new=channel, at=now)
+        for participant in participants:
+            if participant.pk != contact.pk:
+                TicketParticipant.objects.get_or_create(ticket=ticket, contact=participant)
+                record_event(ticket, actor=actor, kind="participant_added", new=participant.pk, at=now)
+        if tags:
+            apply_tags(ticket, names=tags, actor=actor, at=now)
+        announce(ticket, "created")
+    return ticket

@@ -1,0 +1,76 @@
+"""Who acted, the audit trail, and the follow-up notice every ticket change leaves for routing and SLA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenancy.models import Membership
+from tenancy.outbox import on_commit_task
+from tickets import clock
+from tickets.errors import TicketError
+from tickets.models import Contact, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class Automation:
+    """A named automated actor, recorded by name: "routing rule #12", "SLA sweep", "email intake"."""
+
+    name: str
+
+
+Actor = Membership | Contact | Automation
+
+
+class ServiceError(TicketError):
+    """A refused change; the message is meant for the person who tried it."""
+
+
+def actor_fields(actor: Actor, prefix: str = "actor") -> dict:
+    if isinstance(actor, Membership):
+        return {f"{prefix}_membership": actor}
+    if isinstance(actor, Contact):
+        return {f"{prefix}_contact": actor}
+    if isinstance(actor, Automation) and actor.name:
+        return {f"{prefix}_automation": actor.name}
+    raise TypeError(f"An actor is a Membership, a Contact or an Automation, not {actor!r}")
+
+
+def require_staff(actor: Actor) -> Membership:
+    if not isinstance(actor, Membership) or not actor.is_staff_member:
+        raise ServiceError("Only agents can do this.")
+    return actor
+
+
+def require_desk_actor(actor: Actor) -> None:
+    """Agent-side changes: an agent, or an automation acting on the desk's behalf; never a customer."""
+    if not isinstance(actor, Automation):
+        require_staff(actor)
+
+
+def record_event(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    kind: str,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    reason: str = "",
+    at=None,
+) -> TicketEvent:
+    """Append one audit event. Values are ids and codes (never names or text), so erasure never touches them."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        field=field,
+        old_value="" if old is None else str(old)[:100],
+        new_value="" if new is None else str(new)[:100],
+        reason=reason[:255],
+        created_at=at or clock.now(),
+        **actor_fields(actor),
+    )
+
+
+def announce(ticket: Ticket, *kinds: str) -> None:
+    """Record, in the current transaction, that the ticket changed; routing, SLA and webhooks react on commit."""
+    on_commit_task("tickets.ticket_changed", ticket_id=ticket.pk, kinds=list(kinds))

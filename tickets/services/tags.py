@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.db.models.functions import Lower
+
+from tickets.models import Tag, Ticket, TicketTag
+from tickets.services.events import Actor, ServiceError, record_event
+
+MAX_TAG_LENGTH = 50
+
+
+def normalise_tag(name: str) -> str:
+    return " ".join(name.split()).lower()[:MAX_TAG_LENGTH]
+
+
+def apply_tags(ticket: Ticket, *, names, actor: Actor, at=None) -> list[Tag]:
+    """Add tags (created on first use) that the ticket does not carry yet; one event per added tag."""
+    wanted = {normalise_tag(name) for name in names} - {""}
+    if not wanted:
+        raise ServiceError("Give at least one tag.")
+    existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted)}
+    carried = set(TicketTag.objects.filter(ticket=ticket).values_list("tag_id", flat=True))
+    added = []
+    for name in sorted(wanted):
+        tag = existing.get(name) or Tag.objects.create(name=name)
+        if tag.pk in carried:
+            continue
+        TicketTag.objects.create(ticket=ticket, tag=tag)
+        record_event(ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, at=at)
+        added.append(tag)
+    return added
+
+
+def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor) -> bool:
+    deleted, _ = TicketTag.objects.filter(ticket=ticket, tag=tag).delete()
+    if deleted:
+        record_event(ticket, actor=actor, kind="untagged", field="tags", old=tag.pk)
+    return bool(deleted)

@@ -1,0 +1,115 @@
+"""Status, priority, category, queue and escalation: each change validated, saved and audited together."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tenancy.models import ensure_same_tenant
+from tickets import clock
+from tickets.lifecycle import Status, TransitionError, check_transition
+from tickets.models import Category, EscalationLevel, Priority, Queue, Ticket
+from tickets.services.common import lock, save, set_status
+from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor
+
+
+def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = "") -> Ticket:
+    """Move the ticket through the lifecycle (tickets.lifecycle.TRANSITIONS); refused moves say why."""
+    with transaction.atomic():
+        ticket = lock(ticket)
+        if ticket.merged_into_id:
+            raise TransitionError("This ticket was merged into another; work on that one instead.")
+        old = ticket.status
+        check_transition(old, status)
+        fields = set_status(ticket, status, clock.now())
+        save(ticket, *fields)
+        kind = "reopened" if old in (Status.RESOLVED, Status.PENDING) and status == Status.OPEN else "status_changed"
+        record_event(ticket, actor=actor, kind=kind, field="status", old=old, new=status, reason=reason)
+        announce(ticket, "status_changed")
+    return ticket
+
+
+def change_priority(*, ticket: Ticket, priority: int, actor: Actor, reason: str = "") -> Ticket:
+    require_desk_actor(actor)
+    if priority not in Priority.values:
+        raise ServiceError(f"Unknown priority “{priority}”.")
+    with transaction.atomic():
+        ticket = lock(ticket)
+        old = ticket.priority
+        if old == priority:
+            return ticket
+        ticket.priority = priority
+        save(ticket, "priority")
+        record_event(
+            ticket, actor=actor, kind="priority_changed", field="priority", old=old, new=priority, reason=reason
+        )
+        announce(ticket, "priority_changed")
+    return ticket
+
+
+def categorise(
+    *, ticket: Ticket, category: Category | None, subcategory: Category | None = None, actor: Actor, reason: str = ""
+) -> Ticket:
+    require_desk_actor(actor)
+    if category is not None and category.parent_id is not None:
+        raise ServiceError("Choose a top-level category; its subcategories go in the second field.")
+    if subcategory is not None and (category is None or subcategory.parent_id != category.pk):
+        raise ServiceError("The subcategory does not belong to the chosen category.")
+    with transaction.atomic():
+        ticket = lock(ticket)
+        ensure_same_tenant(ticket, category, subcategory)
+        old = (ticket.category_id, ticket.subcategory_id)
+        new = (getattr(category, "pk", None), getattr(subcategory, "pk", None))
+        if old == new:
+            return ticket
+        ticket.category, ticket.subcategory = category, subcategory
+        save(ticket, "category", "subcategory")
+        if old[0] != new[0]:
+            record_event(
+                ticket, actor=actor, kind="categorised", field="category", old=old[0], new=new[0], reason=reason
+            )
+        if old[1] != new[1]:
+            record_event(
+                ticket, actor=actor, kind="categorised", field="subcategory", old=old[1], new=new[1], reason=reason
+            )
+        announce(ticket, "categorised")
+    return ticket
+
+
+def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "") -> Ticket:
+    """Move the ticket to another queue; its team follows the queue's team."""
+    require_desk_actor(actor)
+    with transaction.atomic():
+        ticket = lock(ticket)
+        ensure_same_tenant(ticket, queue)
+        if ticket.queue_id == queue.pk:
+            return ticket
+        old_queue, old_team = ticket.queue_id, ticket.team_id
+        ticket.queue, ticket.team_id = queue, queue.team_id
+        save(ticket, "queue", "team")
+        record_event(
+            ticket, actor=actor, kind="queue_changed", field="queue", old=old_queue, new=queue.pk, reason=reason
+        )
+        if old_team != queue.team_id:
+            record_event(ticket, actor=actor, kind="team_changed", field="team", old=old_team, new=queue.team_id)
+        announce(ticket, "queue_changed")
+    return ticket
+
+
+def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> Ticket:
+    """Set the escalation level (0 frontline, 1 second line, 2 management); a level, not a status."""
+    require_desk_actor(actor)
+    if level not in EscalationLevel.values:
+        raise ServiceError("Escalation level is 0 (frontline), 1 (second line) or 2 (management).")
+    with transaction.atomic():
+        ticket = lock(ticket)
+        if not ticket.is_open:
+            raise ServiceError("Only open tickets can be escalated.")
+        old = ticket.escalation_level
+        if old == level:
+            raise ServiceError(f"The ticket is already at {EscalationLevel(level).label.lower()}.")
+        ticket.escalation_level = level
+        save(ticket, "escalation_level")
+        kind = "escalated" if level > old else "de_escalated"
+        record_event(ticket, actor=actor, kind=kind, field="escalation_level", old=old, new=level, reason=reason)
+        announce(ticket, kind)
+    return ticket

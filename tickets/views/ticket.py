@@ -1,0 +1,287 @@
+"""The ticket page and its actions. Every action calls one service; htmx gets the page body back, plain
+forms get a redirect (the page works without JavaScript)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from tenancy.models import CrossTenantError
+from tenancy.roles import Role, role_required
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.forms import (
+    AssignForm,
+    CategoryForm,
+    EscalateForm,
+    NewTicketForm,
+    ParticipantForm,
+    PriorityForm,
+    QueueForm,
+    ReplyForm,
+    StatusForm,
+    TagForm,
+    TicketNumberForm,
+    uploads_from,
+)
+from tickets.lifecycle import allowed_targets
+from tickets.models import EscalationLevel, Priority, Tag, Ticket
+
+REFUSED = (TicketError, CrossTenantError)
+
+
+def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
+    try:
+        return selectors.get_ticket(request.membership, number)
+    except Ticket.DoesNotExist as missing:
+        raise Http404("No such ticket.") from missing
+
+
+def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
+    membership = request.membership
+    return {
+        "ticket": ticket,
+        "timeline": selectors.get_timeline(ticket),
+        "related": selectors.get_related(ticket),
+        "tags": selectors.ticket_tags(ticket),
+        "participants": list(ticket.participants.order_by("name", "email")),
+        "contact_tickets": selectors.contact_tickets(ticket, membership),
+        "queues": list(selectors.visible_queues(membership)),
+        "categories": selectors.list_categories(),
+        "staff": selectors.list_staff_members(),
+        "statuses": allowed_targets(ticket.status),
+        "priorities": Priority.choices,
+        "escalation_levels": EscalationLevel.choices,
+        "reply_form": reply_form or ReplyForm(ticket=ticket),
+        "is_mine": ticket.assignee_id == membership.pk,
+    }
+
+
+@role_required(Role.AGENT)
+@require_GET
+@vary_on_headers("HX-Request")
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    template = "tickets/ticket.html#ticket-main" if request.htmx else "tickets/ticket.html"
+    return render(request, template, _page_context(request, ticket))
+
+
+def _respond(request: HttpRequest, number: int, reply_form: ReplyForm | None = None) -> HttpResponse:
+    if request.htmx:
+        ticket = _ticket_or_404(request, number)
+        return render(request, "tickets/ticket.html#ticket-main", _page_context(request, ticket, reply_form))
+    if reply_form is not None and reply_form.errors:
+        ticket = _ticket_or_404(request, number)
+        return render(request, "tickets/ticket.html", _page_context(request, ticket, reply_form), status=400)
+    return redirect("desk:ticket", number=number)
+
+
+def _act(request: HttpRequest, number: int, form_class, action: Callable, success: str, **form_kwargs):
+    """Validate `form_class`, run `action(ticket, data)` (one service call) and report the outcome."""
+    ticket = _ticket_or_404(request, number)
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        errors = "; ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, errors or "Check the form and try again.")
+    else:
+        try:
+            result = action(ticket, form.cleaned_data)
+        except REFUSED as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, success.format(ticket=ticket, result=result))
+    return _respond(request, number)
+
+
+@role_required(Role.AGENT)
+@require_POST
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    form = ReplyForm(request.POST, request.FILES, ticket=ticket)
+    if not form.is_valid():
+        return _respond(request, number, reply_form=form)
+    data = form.cleaned_data
+    try:
+        if data["kind"] == "note":
+            services.add_note(
+                ticket=ticket, actor=request.membership, body=data["body"], uploads=uploads_from(data["files"])
+            )
+            messages.success(request, "Internal note added.")
+        else:
+            services.reply(
+                ticket=ticket,
+                actor=request.membership,
+                body=data["body"],
+                uploads=uploads_from(data["files"]),
+                status=data["status"] or None,
+            )
+            messages.success(request, "Reply sent.")
+    except REFUSED as refused:
+        form.add_error(None, str(refused))
+        return _respond(request, number, reply_form=form)
+    return _respond(request, number)
+
+
+@role_required(Role.AGENT)
+@require_POST
+def claim(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    try:
+        services.claim(ticket=ticket, actor=request.membership)
+        messages.success(request, f"{ticket.reference} is yours.")
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    return _respond(request, number)
+
+
+@role_required(Role.AGENT)
+@require_POST
+def change_status(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, StatusForm,
+        lambda t, d: services.change_status(ticket=t, status=d["status"], actor=request.membership, reason=d["reason"]),
+        "Status changed.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def change_priority(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, PriorityForm,
+        lambda t, d: services.change_priority(ticket=t, priority=d["priority"], actor=request.membership),
+        "Priority changed.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def categorise(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, CategoryForm,
+        lambda t, d: services.categorise(
+            ticket=t, category=d["category"], subcategory=d["subcategory"], actor=request.membership
+        ),
+        "Category saved.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def move_to_queue(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, QueueForm,
+        lambda t, d: services.move_to_queue(ticket=t, queue=d["queue"], actor=request.membership),
+        "Moved to another queue.",
+        queues=selectors.visible_queues(request.membership),
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def assign(request: HttpRequest, number: int) -> HttpResponse:
+    def action(ticket, data):
+        if data["assignee"] is None:
+            return services.unassign(ticket=ticket, actor=request.membership)
+        return services.assign(ticket=ticket, assignee=data["assignee"], actor=request.membership)
+
+    return _act(request, number, AssignForm, action, "Assignment saved.")
+
+
+@role_required(Role.AGENT)
+@require_POST
+def escalate(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, EscalateForm,
+        lambda t, d: services.escalate(ticket=t, level=d["level"], actor=request.membership, reason=d["reason"]),
+        "Escalation level changed.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def add_tags(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, TagForm,
+        lambda t, d: services.tag(ticket=t, names=d["names"], actor=request.membership),
+        "Tags saved.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def remove_tag(request: HttpRequest, number: int, tag_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    tag = Tag.objects.filter(pk=tag_id).first()
+    if tag is not None:
+        services.untag(ticket=ticket, tag=tag, actor=request.membership)
+    return _respond(request, number)
+
+
+def _other_ticket(request: HttpRequest, number: int) -> Ticket:
+    try:
+        return selectors.get_ticket(request.membership, number)
+    except Ticket.DoesNotExist as missing:
+        raise services.ServiceError(f"There is no ticket {number} that you can see.") from missing
+
+
+@role_required(Role.AGENT)
+@require_POST
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, TicketNumberForm,
+        lambda t, d: services.merge(source=t, target=_other_ticket(request, d["other"]), actor=request.membership),
+        "Merged into {result.reference}.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def link(request: HttpRequest, number: int) -> HttpResponse:
+    return _act(
+        request, number, TicketNumberForm,
+        lambda t, d: services.link(ticket=t, other=_other_ticket(request, d["other"]), actor=request.membership),
+        "Linked.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
+def add_participant(request: HttpRequest, number: int) -> HttpResponse:
+    def action(ticket, data):
+        contact = services.get_or_create_contact(email=data["email"], name=data["name"])
+        return services.add_participant(ticket=ticket, contact=contact, actor=request.membership)
+
+    return _act(request, number, ParticipantForm, action, "Participant added.")
+
+
+@role_required(Role.AGENT)
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """Log a request on a contact's behalf (a phone call, a walk-in)."""
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = services.get_or_create_contact(email=data["email"], name=data["name"], phone=data["phone"])
+            ticket = services.create_ticket(
+                actor=request.membership,
+                contact=contact,
+                subject=data["subject"],
+                body=data["body"],
+                channel=data["channel"],
+                queue=data["queue"],
+                category=data["category"],
+                priority=data["priority"],
+                uploads=uploads_from(data["files"]),
+            )
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{ticket.reference} logged for {contact.display_name}.")
+            return redirect("desk:ticket", number=ticket.number)
+    return render(request, "tickets/new.html", {"form": form}, status=400 if form.errors else 200)
