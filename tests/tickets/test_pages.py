@@ -1,0 +1,293 @@
+"""The queue and ticket pages: visibility, actions through htmx and plain forms, attachments, hostile
+content, and a query count that does not grow with rows."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenancy.context import tenant_context
+from tests.conftest import host_client, make_member
+from tests.tickets.factories import ContactFactory
+from tickets import services
+from tickets.lifecycle import Status
+from tickets.models import Queue, Team, Ticket
+from tickets.services import Upload
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
+
+
+@pytest.mark.django_db
+def test_queue_page_lists_filters_and_sorts(tenant, agent, desk, new_ticket):
+    # given three tickets, one urgent and one resolved
+    _first, second, third = new_ticket(subject="Alpha login"), new_ticket(subject="Beta invoice"), new_ticket()
+    with tenant_context(tenant):
+        services.change_priority(ticket=second, priority=4, actor=agent)
+        services.change_status(ticket=third, status=Status.RESOLVED, actor=agent)
+    client = host_client(tenant, agent)
+    # when the agent opens the queue, then filters and sorts it
+    page = client.get(f"/desk/queues/{desk['queue'].pk}/").text
+    by_priority = client.get("/desk/views/all/?sort=priority").text
+    searched = client.get("/desk/views/all/?q=invoice").text
+    resolved = client.get("/desk/views/all/?status=resolved").text
+    # then the queue shows open tickets, and the filters narrow and order them
+    assert "Alpha login" in page and "Beta invoice" in page and "ACME-3" not in page
+    assert by_priority.index("Beta invoice") < by_priority.index("Alpha login")
+    assert "Beta invoice" in searched and "Alpha login" not in searched
+    assert "ACME-3" in resolved and "Alpha login" not in resolved
+
+
+@pytest.mark.django_db
+def test_search_by_ticket_reference(tenant, agent, desk, new_ticket):
+    new_ticket(subject="First"), new_ticket(subject="Second")
+    page = host_client(tenant, agent).get("/desk/views/all/?q=ACME-2").text
+    assert "Second" in page and ">First<" not in page
+
+
+@pytest.mark.django_db
+def test_htmx_filter_returns_only_the_results(tenant, agent, desk, new_ticket):
+    new_ticket()
+    response = host_client(tenant, agent).get("/desk/views/all/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="results"') and "<html" not in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.django_db
+def test_agent_works_a_ticket_through_the_page(tenant, agent, desk, new_ticket):
+    ticket = new_ticket()
+    client = host_client(tenant, agent)
+    url = f"/desk/tickets/{ticket.number}/"
+    # when the agent claims, notes, replies and resolves through the page's forms
+    assert client.post(url + "claim/").status_code == 302
+    htmx = client.post(url + "reply/", {"kind": "note", "body": "internal only"}, HTTP_HX_REQUEST="true")
+    client.post(url + "reply/", {"kind": "reply", "body": "Fixed it", "status": "resolved"})
+    # then the htmx answer is the page body, and the ticket changed through the services
+    assert htmx.status_code == 200 and 'id="ticket-main"' in htmx.text and "internal only" in htmx.text
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+        assert (ticket.assignee, ticket.status) == (agent, Status.RESOLVED)
+        assert list(ticket.messages.values_list("kind", flat=True).order_by("id")) == ["reply", "note", "reply"]
+
+
+@pytest.mark.django_db
+def test_refused_actions_show_a_clear_message_and_change_nothing(tenant, agent, desk, new_ticket):
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.change_status(ticket=ticket, status=Status.CLOSED, actor=agent)
+    client = host_client(tenant, agent)
+    response = client.post(f"/desk/tickets/{ticket.number}/status/", {"status": "open"}, follow=True)
+    assert "Closed tickets are final" in response.text
+    bad = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "99"}, follow=True)
+    assert bad.status_code == 200 and "Select a valid choice" in bad.text
+    empty = client.post(f"/desk/tickets/{ticket.number}/reply/", {"kind": "reply", "body": "  "})
+    assert empty.status_code == 400
+    with tenant_context(tenant):
+        assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_agent_logs_a_phone_ticket_for_a_contact(tenant, agent, desk):
+    client = host_client(tenant, agent)
+    response = client.post(
+        "/desk/tickets/new/",
+        {"email": "caller@example.org", "name": "Cal Ler", "channel": "phone", "subject": "Called about VPN",
+         "body": "Cannot connect", "priority": "3"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get()
+        assert (ticket.channel, ticket.contact.email, ticket.priority) == ("phone", "caller@example.org", 3)
+    missing = client.post("/desk/tickets/new/", {"subject": "x", "body": "y", "channel": "phone", "priority": "2"})
+    assert missing.status_code == 400 and "email address or phone number" in missing.text
+    assert 'value="x"' in missing.text  # what was typed is kept
+
+
+@pytest.mark.django_db
+def test_agents_limited_to_their_teams_see_only_their_queues(tenant, agent, supervisor, desk, new_ticket):
+    # given a tenant that limits agents to their teams, and a ticket in another team's queue
+    tenant.agents_see_all_tickets = False
+    tenant.save(update_fields=["agents_see_all_tickets"])
+    with tenant_context(tenant):
+        other_queue = Queue.objects.create(name="Secret", team=Team.objects.create(name="Other"))
+    hidden = new_ticket(subject="Hidden one", queue=other_queue)
+    mine = new_ticket(subject="Visible one")
+    agent_client, supervisor_client = host_client(tenant, agent), host_client(tenant, supervisor)
+    # then the agent neither lists nor opens it (404 by URL), while the supervisor does both
+    listing = agent_client.get("/desk/views/all/").text
+    assert "Visible one" in listing and "Hidden one" not in listing
+    assert agent_client.get(f"/desk/tickets/{hidden.number}/").status_code == 404
+    assert agent_client.post(f"/desk/tickets/{hidden.number}/claim/").status_code == 404
+    assert agent_client.get(f"/desk/queues/{other_queue.pk}/").status_code == 404
+    assert agent_client.get(f"/desk/tickets/{mine.number}/").status_code == 200
+    assert supervisor_client.get(f"/desk/tickets/{hidden.number}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_another_tenants_ticket_is_a_404(tenant, other_tenant, agent, other_agent, desk, new_ticket):
+    ticket = new_ticket()
+    assert host_client(other_tenant, other_agent).get(f"/desk/tickets/{ticket.number}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_attachments_are_served_only_to_those_who_may_see_them(
+    tenant, other_tenant, agent, other_agent, desk, new_ticket
+):
+    # given an attachment on acme's ticket
+    ticket = new_ticket(uploads=[Upload(name="../../shot.png", content=PNG), Upload(name="a.txt", content=b"notes")])
+    with tenant_context(tenant):
+        image, text = (
+            ticket.attachments.get(content_type="image/png"),
+            ticket.attachments.get(content_type="text/plain"),
+        )
+    # when acme's agent downloads them
+    response = host_client(tenant, agent).get(f"/attachments/{image.pk}/")
+    text_response = host_client(tenant, agent).get(f"/attachments/{text.pk}/")
+    # then they come as downloads, never sniffed, non-images sandboxed
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert response["Content-Disposition"].startswith('attachment; filename="shot.png"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert text_response["Content-Security-Policy"].startswith("sandbox")
+    assert image.file.name.startswith(f"tenants/{tenant.pk}/attachment/") and "shot" not in image.file.name
+    # and globex's agent, a stranger and a customer who is not on the ticket get a 404
+    assert host_client(other_tenant, other_agent).get(f"/attachments/{image.pk}/").status_code == 404
+    assert host_client(tenant, other_agent).get(f"/attachments/{image.pk}/").status_code == 404
+    outsider = make_member(tenant, "customer", "outsider@acme.example")
+    assert host_client(tenant, outsider).get(f"/attachments/{image.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_requester_can_download_public_attachments_of_their_ticket(tenant, agent, desk, new_ticket):
+    member = make_member(tenant, "customer", "pat@customer.example")
+    with tenant_context(tenant):
+        desk["contact"].membership = member
+        desk["contact"].save(update_fields=["membership"])
+    ticket = new_ticket(uploads=[Upload(name="log.txt", content=b"log")])
+    with tenant_context(tenant):
+        note = services.add_note(
+            ticket=ticket, actor=agent, body="internal", uploads=[Upload(name="x.txt", content=b"x")]
+        )
+        public, internal = ticket.attachments.get(message__kind="reply"), note.attachments.get()
+    client = host_client(tenant, member)
+    assert client.get(f"/attachments/{public.pk}/").status_code == 200
+    assert client.get(f"/attachments/{internal.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_uploads_are_checked_by_their_bytes(tenant, desk, new_ticket):
+    with pytest.raises(services.ServiceError, match="not a file type"):
+        new_ticket(uploads=[Upload(name="invoice.pdf", content=b"MZ\x90\x00" + b"\x00" * 100)])
+    with pytest.raises(services.ServiceError, match="larger than"):
+        new_ticket(uploads=[Upload(name="big.txt", content=b"a" * (tenant.max_attachment_mb * 1024 * 1024 + 1))])
+
+
+class _LiveMarkup(HTMLParser):
+    """Collect what a browser would run or load from a page: inline scripts, event handlers, javascript: URLs,
+    frames."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and "src" not in attributes:
+            self._in_script = True
+        if tag in ("iframe", "object", "embed"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}")
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"{tag} {name}={value}")
+
+    def handle_data(self, data):
+        if self._in_script and "alert" in data:
+            self.found.append(f"script: {data[:40]}")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def live_markup(page: str) -> list[str]:
+    parser = _LiveMarkup()
+    parser.feed(page)
+    return parser.found
+
+
+HOSTILE = [
+    '<script>alert("x")</script>',
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">click</a>',
+    "<svg onload=alert(1)><script>alert(2)</script></svg>",
+    '"><iframe src="javascript:alert(3)">',
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_html_is_neutralised_everywhere_it_is_shown(tenant, agent, desk, payload):
+    # given a requester name, subject, body, note, tag and attachment name that carry a payload
+    contact = ContactFactory(tenant=tenant, name=payload, email="evil@example.org")
+    with tenant_context(tenant):
+        ticket = services.create_ticket(
+            actor=contact, contact=contact, subject=payload, body=payload, tags=[payload],
+            uploads=[Upload(name=payload + ".txt", content=b"x")],
+        )  # fmt: skip
+        services.add_note(ticket=ticket, actor=agent, body=payload)
+    client = host_client(tenant, agent)
+    # when the agent opens the lists and the ticket
+    pages = [client.get(url).text for url in (f"/desk/tickets/{ticket.number}/", "/desk/views/all/")]
+    # then nothing of it is live markup: it shows as text
+    for page in pages:
+        assert live_markup(page) == []
+    assert "alert(" in pages[0]
+
+
+def _grow(tenant, agent, desk, tickets: int, messages: int):
+    with tenant_context(tenant):
+        contact = desk["contact"]
+        for index in range(tickets):
+            ticket = services.create_ticket(
+                actor=contact, contact=contact, subject=f"T{index}", body="x", tags=["a", f"t{index}"],
+                uploads=[Upload(name="a.txt", content=b"a")],
+            )  # fmt: skip
+            for m in range(messages):
+                services.reply(ticket=ticket, actor=agent, body=f"m{m}", uploads=[Upload(name="b.txt", content=b"b")])
+                services.add_note(ticket=ticket, actor=agent, body="n")
+        services.claim(ticket=ticket, actor=agent)
+        return ticket
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_queue_page_queries_do_not_grow_with_rows(tenant, agent, desk):
+    client = host_client(tenant, agent)
+    _grow(tenant, agent, desk, tickets=2, messages=0)
+    urls = ["/desk/views/all/", f"/desk/queues/{desk['queue'].pk}/", "/desk/views/all/?q=T1&sort=updated"]
+    few = [_count_queries(client, url) for url in urls]
+    _grow(tenant, agent, desk, tickets=12, messages=0)
+    many = [_count_queries(client, url) for url in urls]
+    assert few == many
+
+
+@pytest.mark.django_db
+def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
+    client = host_client(tenant, agent)
+    small = _grow(tenant, agent, desk, tickets=1, messages=1)
+    large = _grow(tenant, agent, desk, tickets=1, messages=12)
+    with tenant_context(tenant):
+        services.link(ticket=large, other=small, actor=agent)
+        services.add_participant(ticket=large, contact=ContactFactory(tenant=tenant), actor=agent)
+        services.add_participant(ticket=small, contact=ContactFactory(tenant=tenant), actor=agent)
+    assert _count_queries(client, f"/desk/tickets/{small.number}/") == _count_queries(
+        client, f"/desk/tickets/{large.number}/"
+    )
