@@ -39,7 +39,13 @@ desk_patterns = (
     "desk",
 )
 
-portal_patterns = ([path("", portal.portal_home, name="home")], "portal")
+portal_patterns = (
+    [
+        path("", portal.portal_home, name="home"),
+        path("requests/<int:number>/", portal.request_page, name="request"),
+    ],
+    "portal",
+)
 
 urlpatterns = [
     path("", include(portal_patterns)),

@@ -29,11 +29,10 @@ def staff_navigation(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if not membership or not membership.is_staff_member:
         return []
-    current = request.path
-    items = []
-    for item in STAFF_NAV:
-        if membership.has_role(item.min_role):
-            url = reverse(item.url_name)
-            active = current == url if url == "/desk/" else current.startswith(url)
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
-    return items
+    allowed = [(item, reverse(item.url_name)) for item in STAFF_NAV if membership.has_role(item.min_role)]
+    # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches.
+    matching = [url for _, url in allowed if request.path.startswith(url)]
+    current = max(matching, key=len, default=None)
+    return [
+        {"label": item.label, "url": url, "icon": item.icon, "active": url == current} for item, url in allowed
+    ]

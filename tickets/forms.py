@@ -136,3 +136,8 @@ class NewTicketForm(forms.Form):
         if not data.get("email") and not data.get("phone", "").strip():
             raise forms.ValidationError("Give the requester's email address or phone number.")
         return data
+
+
+class CustomerReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=100_000, label="Your reply")
+    files = MultipleFileField(required=False, label="Attachments")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from tenancy.models import Membership
 from tenancy.roles import Role
@@ -233,3 +233,23 @@ def list_staff_members() -> list[Membership]:
         .select_related("user")
         .order_by("user__full_name")
     )
+
+
+# --- The customer portal ---------------------------------------------------------------------------------------
+
+
+def customer_tickets(membership: Membership) -> QuerySet[Ticket]:
+    """The tickets a signed-in customer may follow: those they requested or are copied on (never spam)."""
+    from tickets.models import Contact, TicketParticipant
+
+    if not membership:
+        return Ticket.objects.none()
+    contacts = Contact.objects.filter(membership=membership).values("pk")
+    copied = TicketParticipant.objects.filter(contact__in=contacts).values("ticket_id")
+    return Ticket.objects.filter(Q(contact__in=contacts) | Q(pk__in=copied)).not_spam()
+
+
+def customer_contact(membership: Membership):
+    from tickets.models import Contact
+
+    return Contact.objects.filter(membership=membership).first() if membership else None

@@ -1,4 +1,5 @@
-/* Tessera's small behaviours: dismissable notices, the phone navigation drawer, closing open menus.
+/* Tessera's small behaviours: dismissable notices, the phone navigation drawer, closing open menus, the queue
+   page's views row on phones.
    Loaded with defer from layouts/base.html; no inline scripts anywhere (a Content-Security-Policy may follow). */
 (function () {
   "use strict";
@@ -45,6 +46,21 @@
     }
     closeMenus(event.target.closest("details.menu"));
   });
+
+  // On a phone the queue page's views list is one row that scrolls sideways: bring the current view into sight.
+  function revealCurrentView() {
+    document.querySelectorAll(".queue-nav__list").forEach(function (list) {
+      var current = list.querySelector(".is-active");
+      if (current && list.scrollWidth > list.clientWidth) {
+        list.scrollLeft = current.offsetLeft - list.offsetLeft - 12;
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", revealCurrentView);
+  } else {
+    revealCurrentView();
+  }
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
