@@ -22,6 +22,7 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
 )
+from tickets.timeline import describe, name_lookup
 
 COUNT_CAP = 1000
 
@@ -147,6 +148,7 @@ class TimelineEntry:
     at: object
     message: Message | None = None
     event: TicketEvent | None = None
+    text: str = ""  # what the event did, in words
 
 
 def merged_source_ids(ticket: Ticket) -> list[int]:
@@ -167,15 +169,16 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
     if not include_internal:
         messages = messages.filter(kind=Message.Kind.REPLY)
         return [TimelineEntry(at=m.created_at, message=m) for m in messages]
-    events = (
+    events = list(
         TicketEvent.objects.filter(ticket=ticket)
         .exclude(kind__in=QUIET_EVENTS)
         .select_related("actor_membership__user", "actor_contact")
         .order_by("created_at", "id")
     )
+    names = name_lookup(events)
     entries = chain(
         (TimelineEntry(at=m.created_at, message=m) for m in messages),
-        (TimelineEntry(at=e.created_at, event=e) for e in events),
+        (TimelineEntry(at=e.created_at, event=e, text=describe(e, names)) for e in events),
     )
     return sorted(entries, key=_timeline_order)
 

@@ -291,3 +291,24 @@ def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
     assert _count_queries(client, f"/desk/tickets/{small.number}/") == _count_queries(
         client, f"/desk/tickets/{large.number}/"
     )
+
+
+@pytest.mark.django_db
+def test_timeline_describes_events_with_current_names(tenant, agent, supervisor, desk, new_ticket):
+    # given changes recorded as ids and codes
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        billing = Queue.objects.create(name="Billing")
+        services.move_to_queue(ticket=ticket, queue=billing, actor=agent)
+        services.change_priority(ticket=ticket, priority=4, actor=agent)
+        services.assign(ticket=ticket, assignee=supervisor, actor=agent)
+        services.tag(ticket=ticket, names=["refund"], actor=agent)
+        billing.name = "Billing and refunds"
+        billing.save(update_fields=["name"])
+    # when the ticket page is shown
+    page = host_client(tenant, agent).get(f"/desk/tickets/{ticket.number}/").text
+    # then the trail reads in words, with today's names
+    assert "changed the queue: General → Billing and refunds" in page
+    assert "changed the priority: normal → urgent" in page
+    assert f"assigned the ticket to {supervisor.display_name}" in page
+    assert "added the tag refund" in page

@@ -1,0 +1,101 @@
+"""Audit events in words. Events store ids and codes (never names); names are looked up when shown, so a
+renamed queue or an erased person never needs the trail rewritten."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tenancy.models import Membership
+from tickets.lifecycle import Status
+from tickets.models import Category, Contact, EscalationLevel, Priority, Queue, Tag, Team, Ticket, TicketEvent
+
+LOOKUPS = {
+    "queue": Queue,
+    "team": Team,
+    "assignee": Membership,
+    "category": Category,
+    "subcategory": Category,
+    "tags": Tag,
+    "participants": Contact,
+    "merged_into": Ticket,
+    "merged_from": Ticket,
+    "related": Ticket,
+    "follow_up": Ticket,
+    "follow_up_of": Ticket,
+}
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(type(choices.values[0])(value)).label).lower()
+    except (ValueError, TypeError):
+        return value or "none"
+
+
+def name_lookup(events: list[TicketEvent]) -> dict[tuple[type, str], str]:
+    """Names for the ids the events mention: one query per kind of thing mentioned, whatever the count."""
+    wanted: dict[type, set[int]] = defaultdict(set)
+    for event in events:
+        model = LOOKUPS.get(event.field)
+        for value in (event.old_value, event.new_value):
+            if model is not None and value.isdigit():
+                wanted[model].add(int(value))
+    names: dict[tuple[type, str], str] = {}
+    for model, ids in wanted.items():
+        rows = model.objects.filter(pk__in=ids)
+        if model is Membership:
+            rows = rows.select_related("user")
+        for row in rows:
+            names[(model, str(row.pk))] = _display(row)
+    return names
+
+
+def _display(row) -> str:
+    if isinstance(row, Membership):
+        return row.display_name
+    if isinstance(row, Contact):
+        return row.display_name
+    if isinstance(row, Ticket):
+        return f"#{row.number}"
+    return str(getattr(row, "name", row))
+
+
+def describe(event: TicketEvent, names: dict) -> str:
+    model = LOOKUPS.get(event.field)
+
+    def name(value: str) -> str:
+        return names.get((model, value), "a deleted item") if value else "none"
+
+    kind = event.kind
+    if kind == "created":
+        return f"opened the ticket via {event.new_value or 'web'}"
+    if kind in ("status_changed", "reopened"):
+        verb = "reopened the ticket" if kind == "reopened" else "changed the status"
+        return f"{verb}: {_label(Status, event.old_value)} → {_label(Status, event.new_value)}"
+    if kind == "priority_changed":
+        return f"changed the priority: {_label(Priority, event.old_value)} → {_label(Priority, event.new_value)}"
+    if kind in ("escalated", "de_escalated"):
+        verb = "escalated the ticket" if kind == "escalated" else "lowered the escalation"
+        return f"{verb} to {_label(EscalationLevel, event.new_value)}"
+    if kind == "assigned":
+        if event.reason == "claimed":
+            return "claimed the ticket"
+        return f"assigned the ticket to {name(event.new_value)}"
+    if kind == "unassigned":
+        return f"unassigned {name(event.old_value)}"
+    if kind in ("queue_changed", "team_changed", "categorised"):
+        return f"changed the {event.field}: {name(event.old_value)} → {name(event.new_value)}"
+    if kind == "tagged":
+        return f"added the tag {name(event.new_value)}"
+    if kind == "untagged":
+        return f"removed the tag {name(event.old_value)}"
+    if kind == "participant_added":
+        return f"copied {name(event.new_value)} on the ticket"
+    if kind == "merged_into":
+        return f"merged this ticket into {name(event.new_value)}"
+    if kind == "merged":
+        return f"merged {name(event.new_value)} into this ticket"
+    if kind == "linked":
+        wording = {"follow_up": "opened the follow-up", "follow_up_of": "followed up on"}.get(event.field, "linked")
+        return f"{wording} {name(event.new_value)}"
+    return kind.replace("_", " ")
