@@ -3,18 +3,10 @@
 import pytest
 
 from tenancy.context import tenant_context
-from tests.browser.conftest import screenshot, tenant_url
-from tests.conftest import PASSWORD, make_member
+from tests.browser.conftest import screenshot, sign_in, tenant_url
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, live_server, tenant, email):
-    page.goto(tenant_url(live_server, tenant, "/accounts/login/"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, agent, desk, new_ticket):
@@ -29,7 +21,7 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     page.set_default_timeout(15_000)
 
     # when the agent signs in, filters the queue and opens the ticket
-    _sign_in(page, live_server, tenant, "agent@acme.example")
+    sign_in(page, live_server, tenant, "agent@acme.example")
     page.goto(tenant_url(live_server, tenant, f"/desk/queues/{desk['queue'].pk}/"))
     page.get_by_placeholder("Search subject and messages, or ACME-1042").fill("VPN")
     page.get_by_role("button", name="Apply").click()
@@ -64,7 +56,7 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     # and the customer sees the reply and the resolution, never the internal note
     customer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     customer.set_default_timeout(15_000)
-    _sign_in(customer, live_server, tenant, "pat@customer.example")
+    sign_in(customer, live_server, tenant, "pat@customer.example")
     customer.get_by_role("link", name="VPN drops every hour").click()
     customer.get_by_text("update the VPN client to 4.2").wait_for()
     content = customer.content()

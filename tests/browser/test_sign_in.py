@@ -2,22 +2,14 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot, tenant_url
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in, tenant_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page, live_server, tenant, email):
-    page.goto(tenant_url(live_server, tenant, "/accounts/login/"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_agent_signs_in_and_reaches_the_desk_then_signs_out(page, live_server, tenant, agent, admin):
     # when an agent signs in on acme's host
-    _sign_in(page, live_server, tenant, "agent@acme.example")
+    sign_in(page, live_server, tenant, "agent@acme.example")
     # then they land on the desk, with the navigation their role allows
     page.wait_for_url("**/desk/")
     nav = page.locator("nav")
@@ -34,7 +26,7 @@ def test_agent_signs_in_and_reaches_the_desk_then_signs_out(page, live_server, t
 
 def test_customer_signs_in_to_the_branded_portal(page, live_server, tenant, customer):
     # when a customer signs in
-    _sign_in(page, live_server, tenant, "customer@acme.example")
+    sign_in(page, live_server, tenant, "customer@acme.example")
     # then they are in Acme's portal and never see the desk
     page.wait_for_url(tenant_url(live_server, tenant, "/"))
     assert "Acme Corporation" in page.content()
@@ -54,7 +46,7 @@ def test_wrong_password_keeps_the_email_and_says_why(page, live_server, tenant, 
 
 def test_sign_in_page_works_on_a_phone(phone, live_server, tenant, admin):
     # when an admin signs in on a phone-sized screen
-    _sign_in(phone, live_server, tenant, "admin@acme.example")
+    sign_in(phone, live_server, tenant, "admin@acme.example")
     phone.wait_for_url("**/desk/")
     # then the page fits the screen without sideways scrolling
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
