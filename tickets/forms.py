@@ -26,7 +26,9 @@ def uploads_from(files) -> list[Upload]:
 
 
 class ReplyForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("reply", "Public reply"), ("note", "Internal note")], initial="reply")
+    kind = forms.ChoiceField(
+        choices=[("reply", "Public reply"), ("note", "Internal note")], initial="reply", widget=forms.RadioSelect
+    )
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, strip=False)
     status = forms.ChoiceField(required=False, choices=[("", "Keep status")])
     files = MultipleFileField(required=False, label="Attachments")
