@@ -8,15 +8,21 @@ from django import forms
 from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES
 from tickets.lifecycle import Status
-from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket
+from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket, TicketTag
 from tickets.search import search_tickets
 from tickets.selectors import SORTS
 
 
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, widget=forms.CheckboxSelectMultiple)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, widget=forms.CheckboxSelectMultiple)
+    # distinct=False: these are columns of the ticket, no join can repeat a row, and DISTINCT would stop
+    # PostgreSQL from reading the queue index in SLA order.
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
     category = django_filters.ModelChoiceFilter(queryset=lambda request: Category.objects.filter(parent=None))
     queue = django_filters.ModelChoiceFilter(queryset=lambda request: Queue.objects.all())
     team = django_filters.ModelChoiceFilter(queryset=lambda request: Team.objects.all())
@@ -25,11 +31,10 @@ class TicketFilter(django_filters.FilterSet):
         label="Assignee",
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=lambda request: Tag.objects.all())
+    # Tags and organisations can run to thousands: typed, not listed.
+    tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     contact = django_filters.CharFilter(method="filter_contact", label="Requester email")
-    organisation = django_filters.ModelChoiceFilter(
-        field_name="contact__organisation", queryset=lambda request: Organisation.objects.all()
-    )
+    organisation = django_filters.CharFilter(method="filter_organisation", label="Organisation")
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
@@ -48,6 +53,13 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_tickets(queryset, value)
+
+    def filter_tag(self, queryset, name, value):
+        tags = Tag.objects.filter(name__iexact=value.strip())
+        return queryset.filter(pk__in=TicketTag.objects.filter(tag__in=tags).values("ticket_id"))
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.filter(contact__organisation__in=Organisation.objects.filter(name__iexact=value.strip()))
 
     def filter_contact(self, queryset, name, value):
         return queryset.filter(contact__email=value.strip().lower())

@@ -312,3 +312,22 @@ def test_timeline_describes_events_with_current_names(tenant, agent, supervisor,
     assert "changed the priority: normal → urgent" in page
     assert f"assigned the ticket to {supervisor.display_name}" in page
     assert "added the tag refund" in page
+
+
+@pytest.mark.django_db
+def test_filter_by_tag_organisation_and_requester(tenant, agent, desk, new_ticket):
+    # given tickets from two organisations, one tagged
+    from tests.tickets.factories import OrganisationFactory
+
+    northwind = OrganisationFactory(tenant=tenant, name="Northwind")
+    tagged = new_ticket(subject="Tagged one", tags=["Refund"])
+    other = new_ticket(subject="Northwind one", contact=ContactFactory(tenant=tenant, organisation=northwind))
+    client = host_client(tenant, agent)
+    # when the agent filters by each
+    by_tag = client.get("/desk/views/all/?tag=refund").text
+    by_org = client.get("/desk/views/all/?organisation=northwind").text
+    by_requester = client.get(f"/desk/views/all/?contact={other.contact.email.upper()}").text
+    # then each narrows to the right ticket
+    assert "Tagged one" in by_tag and "Northwind one" not in by_tag
+    assert "Northwind one" in by_org and "Tagged one" not in by_org
+    assert "Northwind one" in by_requester and tagged.subject not in by_requester
