@@ -94,6 +94,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "tenancy.db.postgresql"
+    # Safe behind a transaction-mode pooler (PgBouncer), and no DECLARE/FETCH round trips for small lists.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's web process and worker share one file: WAL lets readers run beside a writer, and
     # IMMEDIATE transactions with a busy timeout queue writers instead of failing with "database is locked".

@@ -100,9 +100,11 @@ def capped_counts(querysets: dict[str, QuerySet], cap: int = COUNT_CAP) -> dict[
     return dict(zip(querysets, row, strict=True))
 
 
-def sidebar_counts(membership: Membership, queues: list[Queue]) -> dict[str, int]:
+def sidebar_counts(membership: Membership, queues: list[Queue], also: dict[str, QuerySet] | None = None) -> dict:
+    """Capped counts of every view and queue (and of `also`, such as the filtered list) in one round trip."""
     querysets = {view.slug: view_tickets(membership, view.slug) for view in VIEWS}
     querysets.update({f"queue-{queue.pk}": queue_tickets(membership, queue) for queue in queues})
+    querysets.update(also or {})
     return capped_counts(querysets)
 
 

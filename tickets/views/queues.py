@@ -38,9 +38,8 @@ def _list(request, tickets, *, title: str, current: str, queue=None) -> HttpResp
     sort = filters.sort_key if filters.is_bound else "due"
     filtered = selectors.with_list_columns(filtered).order_by(*selectors.SORTS[sort])
     queues = list(selectors.visible_queues(membership))
-    counts = selectors.sidebar_counts(membership, queues)
-    total = selectors.capped_counts({"total": filtered})["total"]
-    page = paginate(filtered, request.GET.get("page"), count=total, cap=selectors.COUNT_CAP)
+    counts = selectors.sidebar_counts(membership, queues, also={"total": filtered})
+    page = paginate(filtered, request.GET.get("page"), count=counts["total"], cap=selectors.COUNT_CAP)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
