@@ -3,11 +3,16 @@ import factory
 from tests.tenancy.factories import MembershipFactory, TenantOwnedFactory
 from tickets.models import (
     Attachment,
+    CannedResponse,
     Category,
     Contact,
+    Draft,
     Message,
+    Notification,
+    NotificationSetting,
     Organisation,
     Queue,
+    SavedView,
     Tag,
     Team,
     TeamMembership,
@@ -139,3 +144,46 @@ class TicketEventFactory(TenantOwnedFactory):
     actor_contact = None
     actor_automation = factory.LazyAttribute(lambda o: "" if o.actor_membership or o.actor_contact else "test")
     kind = "created"
+
+
+class CannedResponseFactory(TenantOwnedFactory):
+    class Meta:
+        model = CannedResponse
+
+    title = factory.Sequence(lambda n: f"Canned {n}")
+    body = "Hello {{ contact.first_name }}"
+
+
+class SavedViewFactory(TenantOwnedFactory):
+    class Meta:
+        model = SavedView
+
+    name = factory.Sequence(lambda n: f"View {n}")
+    owner = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    team = factory.SubFactory(TeamFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class DraftFactory(TenantOwnedFactory):
+    class Meta:
+        model = Draft
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    body = "half a reply"
+
+
+class NotificationFactory(TenantOwnedFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    actor = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = Notification.Kind.ASSIGNED
+
+
+class NotificationSettingFactory(TenantOwnedFactory):
+    class Meta:
+        model = NotificationSetting
+
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
