@@ -73,6 +73,34 @@ def check_tenant_models(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     return errors
 
 
+@checks.register(checks.Tags.database)
+def check_full_text_match_is_leakproof(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Under row-level security PostgreSQL applies a non-LEAKPROOF text match only after reading every row of the
+    tenant: ticket search then takes seconds at a million tickets. Marking it needs a superuser, once."""
+    from django.db import connections
+
+    warnings = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT proleakproof FROM pg_proc WHERE proname = 'ts_match_vq' "
+                "AND pronamespace = 'pg_catalog'::regnamespace"
+            )
+            row = cursor.fetchone()
+        if not row or not row[0]:
+            warnings.append(
+                checks.Warning(
+                    "ts_match_vq is not LEAKPROOF in this database: full-text search scans every row of a tenant.",
+                    hint="As a superuser: ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) LEAKPROOF;",
+                    id="tenancy.W001",
+                )
+            )
+    return warnings
+
+
 def _leading_name(constraint: models.UniqueConstraint) -> str | None:
     if constraint.fields:
         return constraint.fields[0]

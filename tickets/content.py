@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import nh3
 from django.utils.html import linebreaks, urlize
 
@@ -33,6 +36,11 @@ def render_plain_text(text: str) -> str:
     return sanitize_html(linebreaks(urlize(text, nofollow=True, autoescape=True)))
 
 
+BLOCK_BOUNDARY = re.compile(r"<(?:br|/?(?:p|div|li|tr|td|th|h[1-6]|blockquote|pre|hr)\b)[^>]*>", re.IGNORECASE)
+
+
 def html_to_text(html: str) -> str:
-    """A plain-text rendering of sanitised HTML, for search and previews."""
-    return " ".join(nh3.clean(html, tags=set()).split())
+    """A plain-text rendering of sanitised HTML, for search and previews: block and line breaks become spaces
+    (so words never run together) and entities become characters."""
+    spaced = BLOCK_BOUNDARY.sub(" ", html)
+    return " ".join(unescape(nh3.clean(spaced, tags=set())).split())

@@ -55,11 +55,14 @@ def paginate(queryset: QuerySet, page: str | int | None, *, count: int, cap: int
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    shown = ids[:per_page]
+    loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=shown)} if shown else {}
     return Page(
-        rows=rows[:per_page],
+        rows=[loaded[pk] for pk in shown if pk in loaded],
         number=number,
-        has_next=len(rows) > per_page,
+        has_next=len(ids) > per_page,
         count=count,
         count_capped=count > cap,
         per_page=per_page,

@@ -4,7 +4,7 @@
 #
 #   tessera_owner   LOGIN CREATEDB BYPASSRLS  owns the database and tables, runs migrations (migrate service)
 #   tessera_app     LOGIN, nothing more       what web, worker and beat connect as; row-level security applies
-#   tessera_bypass  NOLOGIN BYPASSRLS         granted to tessera_app; unscoped() switches to it (SET ROLE)
+#   tessera_bypass  NOLOGIN BYPASSRLS         granted to tessera_app and tessera_owner; unscoped() switches to it
 #
 # and the superuser-only steps the owner cannot do: ts_match_vq LEAKPROOF (so full-text search under row-level
 # security can use the GIN index) and the btree_gin and pg_trgm extensions. They are done in template1 before
@@ -35,7 +35,7 @@ run_psql --dbname postgres \
 CREATE ROLE tessera_owner LOGIN CREATEDB BYPASSRLS PASSWORD :'owner_password';
 CREATE ROLE tessera_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD :'app_password';
 CREATE ROLE tessera_bypass NOLOGIN BYPASSRLS;
-GRANT tessera_bypass TO tessera_app;
+GRANT tessera_bypass TO tessera_app, tessera_owner;
 CREATE DATABASE :"database" OWNER tessera_owner;
 SQL
 

@@ -220,3 +220,13 @@ def test_the_application_role_is_not_privileged():
         owned_tables = cursor.fetchone()[0]
     # then it cannot step around row-level security
     assert (superuser, bypass, createrole, owned_tables) == (False, False, False, 0)
+
+
+@pytest.mark.django_db
+def test_the_database_check_confirms_search_can_use_its_index_under_rls():
+    from tenancy.checks import check_full_text_match_is_leakproof
+
+    # given the test cluster, provisioned like production (tests/harness.py, config/docker/postgres-init.sh)
+    # when the database checks run
+    # then the text match is LEAKPROOF, so no warning
+    assert check_full_text_match_is_leakproof(databases=["default"]) == []

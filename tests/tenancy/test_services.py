@@ -71,3 +71,28 @@ def test_ticket_prefix_is_immutable_once_a_ticket_is_numbered(tenant):
     with pytest.raises(ValidationError, match="cannot change"):
         change_ticket_prefix(tenant=tenant, prefix="ACX")
     assert Tenant.objects.get(pk=tenant.pk).ticket_prefix == "ACM"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unscoped_works_for_the_owner_role_too(tenant, other_tenant):
+    """Management commands run as the owner (migrations, seeding); unscoped() must work there as well."""
+    import os
+
+    from django.db import connection
+
+    from tenancy.context import unscoped
+    from tests.tenancy.factories import MembershipFactory
+
+    MembershipFactory(tenant=tenant)
+    MembershipFactory(tenant=other_tenant)
+    settings_dict = connection.settings_dict
+    saved = (settings_dict["USER"], settings_dict["PASSWORD"])
+    owner = os.environ["DATABASE_URL"].split("//", 1)[1].split(":", 1)[0]
+    connection.close()
+    settings_dict["USER"], settings_dict["PASSWORD"] = owner, os.environ["TEST_APP_DATABASE_PASSWORD"]
+    try:
+        with unscoped():
+            assert Membership.objects.count() == 2
+    finally:
+        connection.close()
+        settings_dict["USER"], settings_dict["PASSWORD"] = saved
