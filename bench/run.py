@@ -1,0 +1,433 @@
+"""Server-side timings of the agent pages on a seeded dataset, in-process through Django's test Client.
+
+    source <(grep export /tmp/bench-svc.env)        # the harness environment (python -m tests.harness --shell)
+    python -m bench.run [--tickets-tenant acme-bench] [--runs 20] [--warmups 3]
+
+Connects as the APPLICATION role (TEST_APP_DATABASE_USER, row-level security on) with the settings as
+configured (ATOMIC_REQUESTS), signs in the tenant's supervisor with force_login and times each request from
+the test Client's call to its response: middleware, session, view, ORM, templates (no network, no WSGI
+server). Queries are counted with CaptureQueriesContext. Writes a markdown report to stdout and to
+bench/results/<date>.md (gitignored), with EXPLAIN (ANALYZE, BUFFERS) key lines of the list queries.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def configure_environment(args) -> None:
+    """Point Django at the harness services, connecting as the application role."""
+    url = os.environ.get("DATABASE_URL", "")
+    user = os.environ.get("TEST_APP_DATABASE_USER")
+    if not url.startswith("postgres") or not user:
+        sys.exit(
+            "Run with the harness environment: `python -m tests.harness --shell > /tmp/bench-svc.env &` then "
+            "`source <(grep export /tmp/bench-svc.env)` (needs DATABASE_URL and TEST_APP_DATABASE_USER)."
+        )
+    os.environ.setdefault("OWNER_DATABASE_URL", url)
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    password = os.environ.get("TEST_APP_DATABASE_PASSWORD", "")
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+    os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    os.environ.setdefault("SECURE_HTTPS", "false")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("BASE_DOMAIN", "localhost")
+    # No collectstatic here: plain storage (the manifest lookup it replaces is a dict lookup either way).
+    os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+    os.environ.setdefault("MEDIA_ROOT", "/tmp/tessera-bench-media")  # noqa: S108 - nothing is uploaded
+    redis = os.environ.get("REDIS_URL")
+    if redis:
+        os.environ.setdefault("CELERY_BROKER_URL", f"{redis}/11")
+        os.environ.setdefault("CACHE_URL", f"{redis.replace('redis://', 'rediscache://')}/12")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets-tenant", default="acme-bench", help="slug of the seeded tenant to measure")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per scenario")
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--deep-page", type=int, default=200)
+    parser.add_argument("--only", default="", help="comma-separated scenario names to run (default: all)")
+    parser.add_argument("--no-leakproof-compare", action="store_true")
+    parser.add_argument("--note", default="", help="free text added to the report (e.g. the seed timings)")
+    return parser.parse_args(argv)
+
+
+# --- measurement ------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+class Scenario:
+    def __init__(self, name, label, request, target_ms=None, explain=False):
+        self.name, self.label, self.request, self.target_ms, self.explain = name, label, request, target_ms, explain
+        self.times: list[float] = []
+        self.queries: list[int] = []
+        self.slowest: list[tuple[float, str]] = []
+        self.status = set()
+
+
+def run_scenario(scenario, client, warmups, runs, connection):
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(warmups + runs):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = scenario.request(client, i)
+            elapsed = (time.perf_counter() - start) * 1000
+        scenario.status.add(response.status_code)
+        if i >= warmups:
+            scenario.times.append(elapsed)
+            scenario.queries.append(len(captured.captured_queries))
+            if i == warmups + runs - 1:
+                ranked = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+                scenario.slowest = [(float(q["time"]) * 1000, q["sql"]) for q in ranked[:3]]
+    return scenario
+
+
+# --- the dataset ------------------------------------------------------------------------------------------------
+
+
+def prepare(tenant, supervisor, runs_needed):
+    """Pick (and where needed make) the tickets the scenarios act on: all inside the tenant, via the services."""
+    from django.db import transaction
+
+    from tenancy.context import tenant_context
+    from tickets import services
+    from tickets.models import Contact, Queue, Ticket
+
+    subject = "[bench] ticket with 50 messages"
+    with tenant_context(tenant), transaction.atomic():
+        queue = Queue.objects.get(is_default=True)  # "General": the largest queue of the seeded data
+        big = Ticket.objects.filter(subject=subject).first()
+        if big is None:
+            contact = Contact.objects.order_by("id").first()
+            big = services.create_ticket(
+                actor=supervisor, contact=contact, subject=subject, body="First message of a long conversation."
+            )
+            for n in range(49):
+                if n % 2 == 0:
+                    services.reply(ticket=big, actor=supervisor, body=f"Agent answer number {n}: we are on it.")
+                else:
+                    services.reply(ticket=big, actor=contact, body=f"Customer follow-up {n}: still broken here.")
+            big.refresh_from_db()
+        messages = big.messages.count()
+        open_ids = list(
+            Ticket.objects.filter(status="open", is_open=True, merged_into__isnull=True)
+            .exclude(pk=big.pk)
+            .order_by("-id")
+            .values_list("number", flat=True)[:runs_needed]
+        )
+        unassigned = list(
+            Ticket.objects.filter(is_open=True, assignee__isnull=True, status="new")
+            .order_by("-id")
+            .values_list("number", flat=True)[:runs_needed]
+        )
+        contact_email = Contact.objects.filter(email__isnull=False).order_by("-id").values_list("email", flat=True)[0]
+    return {
+        "queue": queue,
+        "big": big,
+        "big_messages": messages,
+        "open_numbers": open_ids,
+        "unassigned_numbers": unassigned,
+        "contact_email": contact_email,
+    }
+
+
+def pick_search_words(tenant):
+    """A rare, a medium and a common word of the seeded vocabulary, with their match counts."""
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import transaction
+
+    from tenancy.context import tenant_context
+    from tickets.management.commands.seed_bench import RARE_WORDS, medium_words
+    from tickets.models import Ticket
+
+    def count(word, cap=1_000_000):
+        query = SearchQuery(word, config="simple", search_type="websearch")
+        return Ticket.objects.filter(search_vector=query)[:cap].count()
+
+    with tenant_context(tenant), transaction.atomic():
+        total = Ticket.objects.count()
+        rare = next(((w, n) for w in RARE_WORDS[:200] if 0 < (n := count(w)) <= 100), (RARE_WORDS[0], 0))
+        vocabulary = medium_words()  # Zipf-ranked: ~1% of tickets around rank 400
+        candidates = [vocabulary[rank] for rank in (150, 250, 400, 600, 900) if rank < len(vocabulary)]
+        medium = min(((w, count(w)) for w in candidates), key=lambda wn: abs(wn[1] - total * 0.01))
+        common = ("password", count("password"))
+    return total, [rare, medium, common]
+
+
+# --- report helpers ---------------------------------------------------------------------------------------------
+
+KEY_PLAN = re.compile(
+    r"(Scan|Join|Nested Loop|Sort|Limit|Aggregate|Hash|Filter|Index Cond|Recheck|Rows Removed|Heap Blocks|"
+    r"Buffers|Execution Time|Planning Time|Subquery|Materialize|Memoize)"
+)
+
+
+def explain(tenant, sql):
+    from django.db import connection, transaction
+
+    from tenancy.context import tenant_context
+
+    with tenant_context(tenant), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        lines = [row[0] for row in cursor.fetchall()]
+    return lines
+
+
+def machine_info(connection):
+    info = {}
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = re.search(r"model name\s*:\s*(.*)", cpuinfo).group(1).strip()
+    except (OSError, AttributeError):
+        info["cpu"] = platform.processor() or "unknown"
+    info["cores"] = os.cpu_count()
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        kib = int(re.search(r"MemTotal:\s*(\d+)", meminfo).group(1))
+        info["ram"] = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        info["ram"] = "unknown"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        info["postgres"] = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        info["shared_buffers"] = cursor.fetchone()[0]
+        cursor.execute("SHOW work_mem")
+        info["work_mem"] = cursor.fetchone()[0]
+    info["python"] = platform.python_version()
+    import django
+
+    info["django"] = django.get_version()
+    return info
+
+
+def dataset_info(owner_url):
+    import psycopg
+
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+            "WHERE c.relname IN ('tickets_ticket', 'tickets_message', 'tickets_ticketevent', 'tickets_contact') "
+            "ORDER BY c.relname"
+        ).fetchall()
+        tenants = conn.execute("SELECT slug, last_ticket_number FROM tenancy_tenant ORDER BY id").fetchall()
+    return rows, tenants
+
+
+def set_leakproof(superuser_url, on: bool):
+    import psycopg
+
+    with psycopg.connect(superuser_url, autocommit=True) as conn:
+        conn.execute(
+            f"ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) {'LEAKPROOF' if on else 'NOT LEAKPROOF'}"
+        )
+        return conn.execute(
+            "SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.ts_match_vq'::regproc"
+        ).fetchone()[0]
+
+
+# --- main -------------------------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    configure_environment(args)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from tenancy.context import tenant_context, unscoped  # noqa: F401
+    from tenancy.models import Membership, Tenant
+
+    tenant = Tenant.objects.filter(slug=args.tickets_tenant).first()
+    if tenant is None:
+        sys.exit(f"No tenant {args.tickets_tenant!r}: run `manage.py seed_bench` first (as the owner).")
+    with tenant_context(tenant):
+        supervisor = Membership.objects.select_related("user").filter(role="supervisor").order_by("id").first()
+    if supervisor is None:
+        sys.exit("The bench tenant has no supervisor.")
+    total_runs = args.warmups + args.runs
+    print(f"Preparing {tenant.slug} (as {connection.settings_dict['USER']}) ...", flush=True)
+    data = prepare(tenant, supervisor, total_runs * 3)
+    total, words = pick_search_words(tenant)
+    print(f"  {total:,} tickets; search words: {words}", flush=True)
+
+    host = f"{tenant.slug}.localhost"
+    client = Client(HTTP_HOST=host)
+    client.force_login(supervisor.user)
+    queue = data["queue"]
+    queue_url = f"/desk/queues/{queue.pk}/?status=open&sort=due"
+    open_numbers = iter(data["open_numbers"])
+    unassigned = iter(data["unassigned_numbers"])
+    created = iter(range(10**6))
+
+    def get(url):
+        return lambda c, i: c.get(url)
+
+    def reply(c, i):
+        return c.post(f"/desk/tickets/{next(open_numbers)}/reply/", {"kind": "reply", "body": f"Bench reply {i}."})
+
+    def claim(c, i):
+        return c.post(f"/desk/tickets/{next(unassigned)}/claim/")
+
+    def create(c, i):
+        n = next(created)
+        return c.post(
+            "/desk/tickets/new/",
+            {
+                "email": data["contact_email"], "name": "", "phone": "", "channel": "phone",
+                "subject": f"Bench phone call {n}", "body": f"Caller reports the export fails again ({n}).",
+                "priority": 2, "queue": "", "category": "",
+            },
+        )  # fmt: skip
+
+    scenarios = [
+        Scenario("queue_p1", f"Queue page 1 (`{queue.name}`, status=open, sort=due)", get(queue_url), 50, True),
+        Scenario(
+            "queue_deep",
+            f"Queue page {args.deep_page}",
+            get(f"{queue_url}&page={args.deep_page}"),
+            50,
+            True,
+        ),
+        Scenario(
+            "ticket", f"Ticket page ({data['big_messages']} messages)", get(f"/desk/tickets/{data['big'].number}/"), 50
+        ),
+    ]
+    scenarios.append(Scenario("all_view", "All tickets view, no search (sort=due)", get("/desk/views/all/"), 50, True))
+    for label, (word, matches) in zip(("rare", "medium", "common"), words, strict=True):
+        scenarios.append(
+            Scenario(
+                f"search_{label}",
+                f"Search, {label} word `{word}` ({matches:,} matches)",
+                get(f"/desk/views/all/?q={word}"),
+                150,
+                True,
+            )
+        )
+    scenarios += [
+        Scenario("reply", "Reply (POST)", reply),
+        Scenario("claim", "Claim (POST, unassigned ticket)", claim),
+        Scenario("create", "Create ticket (POST)", create, 30),
+    ]
+    if args.only:
+        wanted = set(args.only.split(","))
+        scenarios = [s for s in scenarios if s.name in wanted]
+
+    for scenario in scenarios:
+        run_scenario(scenario, client, args.warmups, args.runs, connection)
+        p50, p95 = percentile(scenario.times, 50), percentile(scenario.times, 95)
+        print(
+            f"  {scenario.name:14s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+            f"  queries {min(scenario.queries)}-{max(scenario.queries)}  status {sorted(scenario.status)}",
+            flush=True,
+        )
+
+    # The search without the LEAKPROOF marking of ts_match_vq (what a stock PostgreSQL has).
+    leak_rows = []
+    superuser_url = os.environ.get("DATABASE_SUPERUSER_URL")
+    if superuser_url and not args.no_leakproof_compare:
+        try:
+            set_leakproof(superuser_url, False)
+            for label, (word, _) in zip(("rare", "medium", "common"), words, strict=True):
+                s = Scenario(
+                    f"search_{label}_noleak", f"Search, {label} word `{word}`, NOT LEAKPROOF",
+                    get(f"/desk/views/all/?q={word}"), 150, True,
+                )  # fmt: skip
+                run_scenario(s, client, 1, max(5, args.runs // 4), connection)
+                leak_rows.append(s)
+                print(f"  {s.name:20s} p50 {percentile(s.times, 50):7.1f} ms  p95 {percentile(s.times, 95):7.1f} ms")
+        finally:
+            print(f"  ts_match_vq LEAKPROOF restored: {set_leakproof(superuser_url, True)}")
+
+    # EXPLAIN (ANALYZE, BUFFERS) of the slowest queries of the list pages (as the app role, RLS on).
+    plans = []
+    for scenario in [*scenarios, *leak_rows]:
+        if not scenario.explain or not scenario.slowest:
+            continue
+        for ms, sql in scenario.slowest[:2]:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            if scenario in leak_rows:
+                set_leakproof(superuser_url, False)
+            try:
+                lines = explain(tenant, sql)
+            finally:
+                if scenario in leak_rows:
+                    set_leakproof(superuser_url, True)
+            plans.append((scenario, ms, sql, lines))
+
+    report = render_report(args, tenant, total, data, scenarios, leak_rows, plans, connection)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d-%H%M")
+    path = RESULTS / f"{stamp}.md"
+    path.write_text(report)
+    print(report)
+    print(f"Saved {path}")
+    return 0
+
+
+def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connection) -> str:
+    machine = machine_info(connection)
+    tables, tenants = dataset_info(os.environ["OWNER_DATABASE_URL"])
+    out = [f"# Tessera benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M}", ""]
+    if args.note:
+        out += [args.note, ""]
+    out += [
+        f"Tenant `{tenant.slug}` with {total:,} tickets, measured as `{connection.settings_dict['USER']}` "
+        f"(row-level security on, ATOMIC_REQUESTS={connection.settings_dict['ATOMIC_REQUESTS']}), in-process "
+        f"through django.test.Client, {args.warmups} warm-ups + {args.runs} timed runs each; "
+        "p50/p95 are nearest-rank. Queries counted with CaptureQueriesContext (the per-transaction scope "
+        "`set_config` is not counted).",
+        "",
+        "| scenario | p50 ms | p95 ms | target p95 | queries | status |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for s in [*scenarios, *leak_rows]:
+        target = f"{s.target_ms}" if s.target_ms else ""
+        p95 = percentile(s.times, 95)
+        verdict = "" if not s.target_ms else (" ✅" if p95 <= s.target_ms else " ❌")
+        q = f"{min(s.queries)}" if min(s.queries) == max(s.queries) else f"{min(s.queries)}-{max(s.queries)}"
+        out.append(
+            f"| {s.label} | {percentile(s.times, 50):.1f} | {p95:.1f}{verdict} | {target} | {q} | "
+            f"{','.join(map(str, sorted(s.status)))} |"
+        )
+    out += ["", "## Machine", ""]
+    out += [f"- {key}: {value}" for key, value in machine.items()]
+    out += ["", "## Dataset", ""]
+    out += [f"- {name}: ≈{rows:,} rows, {size / 1e6:,.0f} MB with indexes" for name, rows, size in tables]
+    out += [f"- tenant {slug}: {n:,} tickets" for slug, n in tenants]
+    out += ["", "## Slowest queries and their plans (EXPLAIN ANALYZE, BUFFERS; key lines)", ""]
+    for scenario, ms, sql, lines in plans:
+        out += [f"### {scenario.label}: {ms:.1f} ms in the last timed run", "", "```sql", sql[:1500], "```", "```"]
+        out += [line for line in lines if KEY_PLAN.search(line)]
+        out += ["```", ""]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
