@@ -59,7 +59,10 @@ class TenantAdmin(admin.ModelAdmin):
     inlines = [TenantDomainInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["slug", "last_ticket_number"] if obj else ["last_ticket_number"]
+        if obj is None:
+            return ["last_ticket_number"]
+        # Ticket numbers are printed on mail and paper: the prefix is fixed once the first one is handed out.
+        return ["slug", "last_ticket_number", *(["ticket_prefix"] if obj.last_ticket_number else [])]
 
 
 @admin.register(Membership, site=platform_admin)
