@@ -6,7 +6,8 @@ from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
-from tickets.views import attachments, portal, queues, ticket
+from tickets.views import attachments, bulk, composer, portal, queues, saved_views, ticket
+from tickets.views import notifications as notification_views
 
 ticket_actions = [
     path("", ticket.ticket_page, name="ticket"),
@@ -23,6 +24,9 @@ ticket_actions = [
     path("merge/", ticket.merge, name="ticket_merge"),
     path("link/", ticket.link, name="ticket_link"),
     path("participants/", ticket.add_participant, name="ticket_participant"),
+    path("canned/", composer.canned_search, name="ticket_canned"),
+    path("draft/", composer.draft, name="ticket_draft"),
+    path("presence/", composer.ticket_presence, name="ticket_presence"),
 ]
 
 desk_patterns = (
@@ -30,11 +34,26 @@ desk_patterns = (
         path("", queues.ticket_view, name="home"),
         path("views/<slug:view>/", queues.ticket_view, name="view"),
         path("queues/<int:queue_id>/", queues.queue_view, name="queue"),
+        path("bulk/", bulk.bulk_action, name="bulk"),
+        path("saved/", saved_views.saved_view_list, name="saved_views"),
+        path("saved/<int:pk>/", saved_views.open_saved_view, name="saved_view"),
+        path("saved/<int:pk>/edit/", saved_views.update_saved_view, name="saved_view_edit"),
+        path("saved/<int:pk>/delete/", saved_views.delete_saved_view, name="saved_view_delete"),
         path("tickets/new/", ticket.new_ticket, name="new_ticket"),
         path("tickets/<int:number>/", include(ticket_actions)),
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
+        path("canned/", composer.canned_list, name="canned"),
+        path("canned/new/", composer.canned_new, name="canned_new"),
+        path("canned/<int:pk>/", composer.canned_edit, name="canned_edit"),
+        path("canned/<int:pk>/delete/", composer.canned_delete, name="canned_delete"),
+        path("availability/", tenancy_views.set_availability, name="availability"),
+        path("notifications/", notification_views.notification_list, name="notifications"),
+        path("notifications/unread/", notification_views.unread_badge, name="notifications_unread"),
+        path("notifications/read/", notification_views.mark_all_read, name="notifications_read"),
+        path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
+        path("notifications/<int:notification_id>/", notification_views.open_notification, name="notification_open"),
     ],
     "desk",
 )

@@ -21,6 +21,7 @@ STAFF_NAV = (
     NavItem("Queues", "desk:home", Role.AGENT, "inbox"),
     NavItem("Dashboard", "desk:dashboard", Role.SUPERVISOR, "chart"),
     NavItem("Knowledge base", "desk:kb", Role.AGENT, "book"),
+    NavItem("Canned responses", "desk:canned", Role.AGENT, "mail"),
     NavItem("Settings", "desk:settings", Role.ADMIN, "cog"),
 )
 
@@ -33,6 +34,4 @@ def staff_navigation(request) -> list[dict]:
     # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches.
     matching = [url for _, url in allowed if request.path.startswith(url)]
     current = max(matching, key=len, default=None)
-    return [
-        {"label": item.label, "url": url, "icon": item.icon, "active": url == current} for item, url in allowed
-    ]
+    return [{"label": item.label, "url": url, "icon": item.icon, "active": url == current} for item, url in allowed]

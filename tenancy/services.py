@@ -92,3 +92,15 @@ def change_ticket_prefix(*, tenant: Tenant, prefix: str) -> Tenant:
         locked.full_clean(exclude=["slug"])
         locked.save(update_fields=["ticket_prefix"])
     return locked
+
+
+def set_availability(*, membership: Membership, availability: str) -> Membership:
+    """Set whether a staff member takes work now (online, away, offline); routing reads it."""
+    if availability not in Membership.Availability.values:
+        raise ValidationError(f"Unknown availability {availability!r}.")
+    if not membership.is_staff_member:
+        raise ValidationError("Only agents have an availability.")
+    if membership.availability != availability:
+        membership.availability = availability
+        membership.save(update_fields=["availability"])
+    return membership

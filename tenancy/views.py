@@ -10,13 +10,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from tenancy import services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
@@ -93,6 +96,37 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
 
 
 MEMBERS_PER_PAGE = 50
+
+
+# --- Availability (every staff member, from the top bar) ----------------------------------------------------------
+
+
+@role_required(Role.AGENT)
+@require_POST
+@vary_on_headers("HX-Request")
+def set_availability(request: HttpRequest) -> HttpResponse:
+    """Switch between online, away and offline; htmx gets the switcher back, a plain form a redirect."""
+    membership = request.membership
+    try:
+        services.set_availability(membership=membership, availability=request.POST.get("availability", ""))
+    except ValidationError as refused:
+        if request.htmx:
+            return render(request, "layouts/staff.html#availability", {"membership": membership}, status=400)
+        messages.error(request, " ".join(refused.messages))
+    if request.htmx:
+        return render(request, "layouts/staff.html#availability", {"membership": membership})
+    return redirect(_safe_next(request) or "desk:home")
+
+
+# A POST-only page: the role-gating test must not expect a GET to show it.
+set_availability.allowed_methods = {"POST"}
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return None
 
 
 @public

@@ -32,21 +32,49 @@ class ReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, strip=False)
     status = forms.ChoiceField(required=False, choices=[("", "Keep status")])
     files = MultipleFileField(required=False, label="Attachments")
+    # Collision detection: the newest ticket event when the page was shown, and the agent's "Send anyway".
+    seen_event_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    confirm_stale = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
         if ticket is not None:
+            from django.urls import NoReverseMatch, reverse
+
             from tickets.lifecycle import allowed_targets
+            from tickets.presence import latest_event_id
 
             self.fields["status"].choices = [("", "Keep status")] + [
                 (s.value, f"Set {s.label.lower()}") for s in allowed_targets(ticket.status) if s != Status.SPAM
             ]
+            if not self.is_bound or not self.data.get("seen_event_id"):
+                self.initial.setdefault("seen_event_id", latest_event_id(ticket))
+            try:
+                draft_url = reverse("desk:ticket_draft", args=[ticket.number])
+            except NoReverseMatch:  # not on a tenant host's desk: no autosave
+                draft_url = None
+            if draft_url:
+                # Autosave (tickets.views.composer.draft) a second after the typing pauses, or a canned text goes in.
+                self.fields["body"].widget.attrs.update({
+                    "hx-post": draft_url,
+                    "hx-trigger": "keyup changed delay:1s, canned-inserted",
+                    "hx-params": "body,kind,seen_event_id",
+                    "hx-swap": "none",
+                    "hx-sync": "this:replace",
+                    "data-composer-body": "",
+                })  # fmt: skip
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
         if not body.strip():
             raise forms.ValidationError("Write something first.")
         return body
+
+    @property
+    def seen_event_value(self) -> int:
+        """What the composer sends back as seen_event_id: what it was given, else the ticket's newest event."""
+        posted = str(self.data.get("seen_event_id", "")) if self.is_bound else ""
+        return int(posted) if posted.isdigit() else self.initial.get("seen_event_id", 0)
 
 
 class StatusForm(forms.Form):

@@ -3,11 +3,14 @@ starts from it."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
 
 from tenancy.models import Membership
 from tenancy.roles import Role
@@ -16,6 +19,7 @@ from tickets.models import (
     Category,
     Message,
     Queue,
+    SavedView,
     Tag,
     TeamMembership,
     Ticket,
@@ -100,10 +104,19 @@ def capped_counts(querysets: dict[str, QuerySet], cap: int = COUNT_CAP) -> dict[
     return dict(zip(querysets, row, strict=True))
 
 
-def sidebar_counts(membership: Membership, queues: list[Queue], also: dict[str, QuerySet] | None = None) -> dict:
-    """Capped counts of every view and queue (and of `also`, such as the filtered list) in one round trip."""
-    querysets = {view.slug: view_tickets(membership, view.slug) for view in VIEWS}
+def sidebar_counts(
+    membership: Membership,
+    queues: list[Queue],
+    also: dict[str, QuerySet] | None = None,
+    *,
+    saved_views: Sequence[SavedView] = (),
+) -> dict:
+    """Capped counts of every view, queue and saved view (keyed `saved-<id>`), and of `also` (such as the
+    filtered list), in one round trip whatever the number of saved views."""
+    bases = {view.slug: view_tickets(membership, view.slug) for view in VIEWS}
+    querysets = dict(bases)
     querysets.update({f"queue-{queue.pk}": queue_tickets(membership, queue) for queue in queues})
+    querysets.update({f"saved-{saved.pk}": saved_view_tickets(membership, saved, bases=bases) for saved in saved_views})
     querysets.update(also or {})
     return capped_counts(querysets)
 
@@ -122,6 +135,90 @@ SORTS = {
     "updated": ("-updated_at", "-id"),
     "created": ("-created_at", "-id"),
 }
+
+
+# --- Saved views -----------------------------------------------------------------------------------------------
+
+
+def parse_base(base: str) -> tuple[str, int | None]:
+    """("view", None) for "all", "mine", "unassigned", "escalated"; ("queue", id) for "queue:<id>";
+    ValueError for anything else."""
+    if base in {view.slug for view in VIEWS}:
+        return "view", None
+    kind, _, pk = base.partition(":")
+    if kind == "queue" and pk.isdigit() and 0 < int(pk) < 2**31:
+        return "queue", int(pk)
+    raise ValueError(f"Unknown list {base!r}.")
+
+
+def base_tickets(membership: Membership, base: str, *, bases: dict[str, QuerySet] | None = None) -> QuerySet[Ticket]:
+    """The tickets of the list a saved view or a bulk action starts from. A queue is applied by id without
+    loading it: visible_tickets already hides the queues this member may not see."""
+    kind, pk = parse_base(base)
+    if kind == "queue":
+        return visible_tickets(membership).filter(queue_id=pk, is_open=True)
+    if bases is not None and base in bases:
+        return bases[base]
+    return view_tickets(membership, base)
+
+
+@functools.cache
+def _stored_filter_class():
+    import django_filters
+
+    from tickets.filters import TicketFilter
+
+    class StoredTicketFilter(TicketFilter):
+        """The queue filters with ids applied as stored rather than looked up, so counting a saved view costs
+        no query of its own (an id of a row that is gone simply matches nothing)."""
+
+        category = django_filters.NumberFilter(field_name="category_id")
+        queue = django_filters.NumberFilter(field_name="queue_id")
+        team = django_filters.NumberFilter(field_name="team_id")
+        assignee = django_filters.NumberFilter(field_name="assignee_id")
+
+    return StoredTicketFilter
+
+
+def filter_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """Apply a stored query string of the queue filters without a query of its own (invalid: unfiltered)."""
+    data = QueryDict(query)
+    if not data:
+        return tickets
+    filters = _stored_filter_class()(data, queryset=tickets)
+    return filters.qs if filters.form.is_valid() else tickets
+
+
+def saved_view_tickets(
+    membership: Membership, saved: SavedView, *, bases: dict[str, QuerySet] | None = None
+) -> QuerySet[Ticket]:
+    try:
+        tickets = base_tickets(membership, saved.base, bases=bases)
+    except ValueError:
+        return Ticket.objects.none()
+    return filter_tickets(tickets, saved.query)
+
+
+def list_saved_views(membership: Membership) -> list[SavedView]:
+    """The member's own views and those shared with a team they belong to."""
+    if not membership or not membership.is_staff_member:
+        return []
+    return list(
+        SavedView.objects.filter(Q(owner=membership) | Q(team__in=my_team_ids(membership)))
+        .select_related("team")
+        .order_by("position", "name", "id")
+    )
+
+
+def get_saved_view(membership: Membership, pk: int) -> SavedView:
+    """A view the member may open (else SavedView.DoesNotExist: a 404)."""
+    if not membership or not membership.is_staff_member:
+        raise SavedView.DoesNotExist
+    return (
+        SavedView.objects.filter(Q(owner=membership) | Q(team__in=my_team_ids(membership)))
+        .select_related("team")
+        .get(pk=pk)
+    )
 
 
 # --- The ticket page -------------------------------------------------------------------------------------------

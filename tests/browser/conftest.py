@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,18 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_browser_after_each_test(request):
+    """Close every page a test opened and let in-flight requests (htmx polling) finish before the database is
+    flushed: a request still running against the live server would deadlock the flush."""
+    yield
+    if "browser" in request.fixturenames:
+        browser = request.getfixturevalue("browser")
+        for context in list(browser.contexts):
+            context.close()
+        time.sleep(1)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from tickets import clock
 from tickets.models import Ticket
 from tickets.services.common import lock, save
 from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor, require_staff
+from tickets.services.notifications import notify_assigned
 
 
 class AlreadyClaimed(ServiceError):
@@ -50,6 +51,7 @@ def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = 
         ticket.assignee = assignee
         save(ticket, "assignee")
         record_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)
+        notify_assigned(ticket=ticket, assignee=assignee, actor=actor)
         announce(ticket, "assigned")
     return ticket
 

@@ -14,6 +14,7 @@ from tickets.services.attachments import Upload, store_attachments, validate_upl
 from tickets.services.common import lock, save, set_status
 from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
 from tickets.services.events import Actor, ServiceError, announce, record_event, require_staff
+from tickets.services.notifications import notify_customer_reply, notify_mentions
 
 
 def reply(
@@ -72,6 +73,7 @@ def add_note(*, ticket: Ticket, actor: Actor, body: str, uploads: list[Upload] |
         store_attachments(ticket=ticket, message=message, checked=checked)
         record_event(ticket, actor=actor, kind="note_added", new=message.pk, at=now)
         save(ticket, "search_text")
+        notify_mentions(ticket=ticket, message=message, actor=actor)
         announce(ticket, "note_added")
     return message
 
@@ -100,6 +102,7 @@ def _customer_reply(ticket, contact, html, text, uploads, channel, email_message
             fields += set_status(ticket, Status.OPEN, now)
             record_event(ticket, actor=contact, kind="reopened", field="status", old=old, new=Status.OPEN, at=now)
         save(ticket, *fields)
+        notify_customer_reply(ticket=ticket, actor=contact, reopened="resolved_at" in fields)
         announce(ticket, "customer_replied")
     return message
 

@@ -10,6 +10,7 @@ from tickets.lifecycle import Status, TransitionError, check_transition
 from tickets.models import Category, EscalationLevel, Priority, Queue, Ticket
 from tickets.services.common import lock, save, set_status
 from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor
+from tickets.services.notifications import notify_reopened
 
 
 def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = "") -> Ticket:
@@ -24,6 +25,8 @@ def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = ""
         save(ticket, *fields)
         kind = "reopened" if old in (Status.RESOLVED, Status.PENDING) and status == Status.OPEN else "status_changed"
         record_event(ticket, actor=actor, kind=kind, field="status", old=old, new=status, reason=reason)
+        if kind == "reopened":
+            notify_reopened(ticket=ticket, actor=actor)
         announce(ticket, "status_changed")
     return ticket
 

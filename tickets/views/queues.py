@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets import selectors
 from tickets.filters import TicketFilter
+from tickets.lifecycle import Status
+from tickets.models import Priority, Queue, Team
 from tickets.pagination import paginate
+from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
 
@@ -20,7 +28,7 @@ def ticket_view(request: HttpRequest, view: str = "mine") -> HttpResponse:
     if view not in VIEW_LABELS:
         raise Http404("No such view.")
     tickets = selectors.view_tickets(request.membership, view)
-    return _list(request, tickets, title=VIEW_LABELS[view], current=view)
+    return _list(request, tickets, title=VIEW_LABELS[view], current=view, base=view)
 
 
 @role_required(Role.AGENT)
@@ -28,32 +36,100 @@ def ticket_view(request: HttpRequest, view: str = "mine") -> HttpResponse:
 def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
     queue = get_object_or_404(selectors.visible_queues(request.membership), pk=queue_id)
     tickets = selectors.queue_tickets(request.membership, queue)
-    return _list(request, tickets, title=queue.name, current=f"queue-{queue.pk}", queue=queue)
+    return _list(request, tickets, title=queue.name, current=f"queue-{queue.pk}", queue=queue, base=f"queue:{queue.pk}")
 
 
-def _list(request, tickets, *, title: str, current: str, queue=None) -> HttpResponse:
+@dataclass
+class ListSource:
+    """One of the desk's lists, named by a base ("all", "mine", ... or "queue:<id>")."""
+
+    base: str
+    tickets: QuerySet
+    title: str
+    current: str
+    queue: Queue | None
+    url: str
+
+
+def list_source(request: HttpRequest, base: str) -> ListSource:
+    """The list a bulk action or saved view starts from; a 404 for an unknown list or a queue not visible."""
+    try:
+        kind, pk = selectors.parse_base(base)
+    except ValueError as unknown:
+        raise Http404("No such list.") from unknown
     membership = request.membership
-    filters = TicketFilter(request.GET or None, queryset=tickets, request=request)
+    if kind == "queue":
+        queue = get_object_or_404(selectors.visible_queues(membership), pk=pk)
+        return ListSource(
+            base, selectors.queue_tickets(membership, queue), queue.name, f"queue-{pk}", queue,
+            reverse("desk:queue", args=[pk]),
+        )  # fmt: skip
+    return ListSource(
+        base, selectors.view_tickets(membership, base), VIEW_LABELS[base], base, None, reverse("desk:view", args=[base])
+    )
+
+
+def filtered_tickets(request: HttpRequest, tickets: QuerySet, params: QueryDict) -> tuple[TicketFilter, QuerySet, str]:
+    """The list as the page shows it: filtered (when the filters are valid) and sorted."""
+    filters = TicketFilter(params or None, queryset=tickets, request=request)
     filtered = filters.qs if filters.is_bound and filters.form.is_valid() else tickets
     sort = filters.sort_key if filters.is_bound else "due"
-    filtered = selectors.with_list_columns(filtered).order_by(*selectors.SORTS[sort])
+    return filters, filtered.order_by(*selectors.SORTS[sort]), sort
+
+
+def render_list(request: HttpRequest, source: ListSource, params: QueryDict, extra: dict) -> HttpResponse:
+    return _list(
+        request, source.tickets, title=source.title, current=source.current, queue=source.queue, base=source.base,
+        params=params, extra=extra,
+    )  # fmt: skip
+
+
+def _list(
+    request, tickets, *, title: str, current: str, base: str, queue=None, params=None, extra=None
+) -> HttpResponse:
+    membership = request.membership
+    params = request.GET if params is None else params
+    filters, filtered, sort = filtered_tickets(request, tickets, params)
+    filtered = selectors.with_list_columns(filtered)
     queues = list(selectors.visible_queues(membership))
-    counts = selectors.sidebar_counts(membership, queues, also={"total": filtered})
-    page = paginate(filtered, request.GET.get("page"), count=counts["total"], cap=selectors.COUNT_CAP)
-    query = request.GET.copy()
+    saved_views = selectors.list_saved_views(membership)
+    counts = selectors.sidebar_counts(membership, queues, also={"total": filtered}, saved_views=saved_views)
+    page = paginate(filtered, params.get("page"), count=counts["total"], cap=selectors.COUNT_CAP)
+    query = params.copy()
     query.pop("page", None)
+    saved_current = next((v for v in saved_views if str(v.pk) == params.get("saved")), None)
+    if saved_current is not None:
+        current, title = f"saved-{saved_current.pk}", saved_current.name
+    save_query = query.copy()
+    save_query.pop("saved", None)
+    is_supervisor = membership.has_role(Role.SUPERVISOR)
     context = {
         "title": title,
         "current": current,
         "queue": queue,
         "nav_views": [(view, counts[view.slug]) for view in selectors.VIEWS],
         "nav_queues": [(q, counts[f"queue-{q.pk}"]) for q in queues],
+        "nav_saved": [(v, counts[f"saved-{v.pk}"]) for v in saved_views],
+        "saved_current": saved_current,
         "cap": selectors.COUNT_CAP,
         "filters": filters,
         "sort": sort,
         "page": page,
         "query_string": query.urlencode(),
+        "save_query": save_query.urlencode(),
         "filtered": filters.is_bound and filters.is_filtered,
+        "base": base,
+        "list_url": reverse("desk:queue", args=[queue.pk]) if queue else reverse("desk:view", args=[base]),
+        "bulk_staff": selectors.list_staff_members(),
+        "bulk_statuses": Status.choices,
+        "bulk_priorities": Priority.choices,
+        "share_teams": list(Team.objects.order_by("name")) if is_supervisor else [],
+        "bulk_max": MAX_BULK,
+        **(extra or {}),
     }
-    template = "tickets/queue.html#results" if request.htmx else "tickets/queue.html"
-    return render(request, template, context)
+    if request.htmx:
+        html = render_to_string("tickets/queue.html#results", context, request=request)
+        if extra:  # after a bulk action, the counts in the views list changed too
+            html += render_to_string("tickets/queue.html#nav", {**context, "oob": True}, request=request)
+        return HttpResponse(html)
+    return render(request, "tickets/queue.html", context)

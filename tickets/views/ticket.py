@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.models import CrossTenantError
 from tenancy.roles import Role, role_required
-from tickets import selectors, services
+from tickets import presence, selectors, services
 from tickets.errors import TicketError
 from tickets.forms import (
     AssignForm,
@@ -31,6 +31,7 @@ from tickets.forms import (
 )
 from tickets.lifecycle import allowed_targets
 from tickets.models import EscalationLevel, Priority, Tag, Ticket
+from tickets.services import drafts
 
 REFUSED = (TicketError, CrossTenantError)
 
@@ -106,6 +107,10 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _respond(request, number, reply_form=form)
     data = form.cleaned_data
+    if data["seen_event_id"] is not None and not data["confirm_stale"]:
+        changes = presence.changes_since(ticket=ticket, seen_event_id=data["seen_event_id"], viewer=request.membership)
+        if changes:
+            return _hold_stale_reply(request, ticket, changes)
     try:
         if data["kind"] == "note":
             services.add_note(
@@ -124,7 +129,24 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     except REFUSED as refused:
         form.add_error(None, str(refused))
         return _respond(request, number, reply_form=form)
+    drafts.clear_draft(ticket=ticket, actor=request.membership)
+    presence.stop_typing(ticket=ticket, member=request.membership)
     return _respond(request, number)
+
+
+def _hold_stale_reply(request: HttpRequest, ticket: Ticket, changes: list) -> HttpResponse:
+    """Someone else changed the ticket since the page was shown: send nothing, show what changed, keep the text
+    and offer "Send anyway". The form now knows of the newest event, so a plain Send after reading goes through."""
+    data = request.POST.copy()
+    data["seen_event_id"] = str(presence.latest_event_id(ticket))
+    form = ReplyForm(data, ticket=ticket)
+    form.is_valid()
+    context = _page_context(request, ticket, form)
+    context.update(stale_changes=changes, stale_had_files=bool(request.FILES))
+    if request.htmx:
+        # 200: htmx swaps only successful answers into the page.
+        return render(request, "tickets/ticket.html#ticket-main", context)
+    return render(request, "tickets/ticket.html", context, status=409)
 
 
 @role_required(Role.AGENT)

@@ -1,0 +1,328 @@
+"""Notifications: who is told about what, in the change's transaction; the mail through the outbox; the pages."""
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenancy.context import tenant_context
+from tenancy.models import Membership, PendingTask
+from tenancy.roles import Role
+from tests.conftest import host_client, make_member
+from tests.tickets.factories import ContactFactory
+from tickets import services
+from tickets.models import Notification, NotificationSetting, Queue
+from tickets.services import notifications as notification_service
+from tickets.services.events import Automation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent2(tenant, desk):
+    return make_member(tenant, Role.AGENT, "agent2@acme.example")
+
+
+def _notifications(tenant, member=None):
+    with tenant_context(tenant):
+        rows = Notification.objects.order_by("id")
+        if member is not None:
+            rows = rows.filter(recipient=member)
+        return [(n.recipient_id, n.kind, n.ticket_id, n.actor_id) for n in rows]
+
+
+# --- Who is notified --------------------------------------------------------------------------------------------
+
+
+def test_assigning_a_ticket_notifies_the_assignee(tenant, agent, agent2, new_ticket):
+    # given a ticket
+    ticket = new_ticket()
+    # when the agent assigns it to agent2
+    with tenant_context(tenant):
+        services.assign(ticket=ticket, assignee=agent2, actor=agent)
+    # then agent2 is told, with the agent as the one who did it
+    assert _notifications(tenant) == [(agent2.pk, "assigned", ticket.pk, agent.pk)]
+
+
+def test_routing_assignment_notifies_without_an_actor(tenant, agent, new_ticket):
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.assign(ticket=ticket, assignee=agent, actor=Automation("routing rule #1"))
+    assert _notifications(tenant) == [(agent.pk, "assigned", ticket.pk, None)]
+
+
+def test_own_actions_notify_nobody(tenant, agent, new_ticket):
+    # given a ticket
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        # when the agent claims it, assigns it to themself, mentions themself and reopens their own ticket
+        services.claim(ticket=ticket, actor=agent)
+        services.unassign(ticket=ticket, actor=agent)
+        services.assign(ticket=ticket, assignee=agent, actor=agent)
+        services.add_note(ticket=ticket, actor=agent, body="Note to self, @agent: check the logs.")
+        services.change_status(ticket=ticket, status="resolved", actor=agent)
+        services.change_status(ticket=ticket, status="open", actor=agent)
+    # then nobody is notified
+    assert _notifications(tenant) == []
+
+
+def test_mention_in_a_note_notifies_the_mentioned_agents(tenant, agent, agent2, supervisor, new_ticket):
+    # given a ticket and a supervisor with a full name
+    ticket = new_ticket()
+    supervisor.user.full_name = "Sue Pervisor"
+    supervisor.user.save(update_fields=["full_name"])
+    # when the agent writes a note naming agent2 and the supervisor (twice) and an unknown name
+    with tenant_context(tenant):
+        services.add_note(ticket=ticket, actor=agent, body="@agent2 and @sue.pervisor, see @SuePervisor. @nobody")
+    # then each named person gets one mention notification
+    assert sorted(_notifications(tenant)) == sorted(
+        [(agent2.pk, "mention", ticket.pk, agent.pk), (supervisor.pk, "mention", ticket.pk, agent.pk)]
+    )
+
+
+def test_public_reply_with_a_handle_is_no_mention(tenant, agent, agent2, new_ticket):
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body="Our colleague @agent2 will call you.")
+    assert _notifications(tenant) == []
+
+
+def test_customer_reply_notifies_the_assignee(tenant, agent, desk, new_ticket):
+    # given a ticket the agent owns
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.claim(ticket=ticket, actor=agent)
+        # when the customer replies
+        services.reply(ticket=ticket, actor=desk["contact"], body="Any news?")
+    # then the assignee is told
+    assert _notifications(tenant) == [(agent.pk, "customer_reply", ticket.pk, None)]
+
+
+def test_customer_reply_on_an_unassigned_ticket_notifies_nobody(tenant, desk, new_ticket):
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=desk["contact"], body="Any news?")
+    assert _notifications(tenant) == []
+
+
+def test_reopening_notifies_the_assignee(tenant, agent, agent2, desk, new_ticket):
+    # given two resolved tickets owned by the agent
+    first, second = new_ticket(), new_ticket(subject="Second")
+    with tenant_context(tenant):
+        for ticket in (first, second):
+            services.claim(ticket=ticket, actor=agent)
+            services.change_status(ticket=ticket, status="resolved", actor=agent)
+        # when agent2 reopens one and the customer's reply reopens the other
+        services.change_status(ticket=first, status="open", actor=agent2)
+        services.reply(ticket=second, actor=desk["contact"], body="Still broken.")
+    # then the owner hears of both reopenings
+    assert _notifications(tenant) == [
+        (agent.pk, "reopened", first.pk, agent2.pk),
+        (agent.pk, "reopened", second.pk, None),
+    ]
+
+
+def test_notification_is_written_in_the_changes_transaction(tenant, agent, agent2, new_ticket):
+    # given a change that fails after the notification was written
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.claim(ticket=ticket, actor=agent)
+        with pytest.raises(services.ServiceError):
+            services.assign(ticket=ticket, assignee=make_member(tenant, Role.CUSTOMER, "c@x.example"), actor=agent)
+    # then nothing is left behind by a refused change
+    assert _notifications(tenant) == []
+
+
+# --- Email through the outbox -------------------------------------------------------------------------------------
+
+
+def test_email_is_sent_through_the_outbox_with_a_tenant_link(
+    tenant, agent, agent2, new_ticket, django_capture_on_commit_callbacks, settings
+):
+    # given a ticket
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "https", ""
+    ticket = new_ticket(subject="Printer\r\nBcc: evil@example.com on fire")
+    mail.outbox.clear()
+    # when agent2 is assigned it and the transaction commits
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        services.assign(ticket=ticket, assignee=agent2, actor=agent)
+    # then one mail goes to agent2 with a link on acme's own host, and its outbox record is done
+    sent = [m for m in mail.outbox if m.to == ["agent2@acme.example"]]
+    assert len(sent) == 1
+    assert f"https://{tenant.host}/desk/tickets/{ticket.number}/" in sent[0].body
+    assert "ACME-" in sent[0].subject and "\n" not in sent[0].subject and "\r" not in sent[0].subject
+    with tenant_context(tenant):
+        task = PendingTask.objects.get(task_name="tickets.send_notification_email")
+        assert task.done_at is not None
+
+
+def test_email_task_twice_sends_once(tenant, agent, agent2, new_ticket, django_capture_on_commit_callbacks):
+    # given a notification whose mail was sent
+    ticket = new_ticket()
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        services.assign(ticket=ticket, assignee=agent2, actor=agent)
+    with tenant_context(tenant):
+        notification = Notification.objects.get()
+    mail.outbox.clear()
+    # when the task runs again (a redelivery)
+    from tickets.tasks import send_notification_email_task
+
+    result = send_notification_email_task.delay(tenant_id=tenant.pk, notification_id=notification.pk).get()
+    # then nothing more is sent
+    assert result is False
+    assert mail.outbox == []
+
+
+def test_email_preferences_are_respected(tenant, agent, agent2, desk, new_ticket, django_capture_on_commit_callbacks):
+    # given agent2 wants no assignment mail (mentions left on)
+    with tenant_context(tenant):
+        notification_service.update_preferences(membership=agent2, email_assigned=False)
+    ticket = new_ticket()
+    mail.outbox.clear()
+    # when agent2 is assigned a ticket and mentioned on it
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        services.assign(ticket=ticket, assignee=agent2, actor=agent)
+        services.add_note(ticket=ticket, actor=agent, body="@agent2 have a look")
+    # then both show in the app, but only the mention is mailed
+    assert [kind for _, kind, _, _ in _notifications(tenant, agent2)] == ["assigned", "mention"]
+    sent = [m for m in mail.outbox if m.to == ["agent2@acme.example"]]
+    assert len(sent) == 1 and "mentioned you" in sent[0].subject
+
+
+def test_preferences_page_saves_and_unchecks(tenant, agent):
+    # given the agent's preferences page
+    client = host_client(tenant, agent)
+    assert client.get("/desk/notifications/settings/").status_code == 200
+    # when they untick everything but mentions and save
+    response = client.post("/desk/notifications/settings/", {"email_mention": "on"})
+    # then their setting says so
+    assert response.status_code == 302
+    with tenant_context(tenant):
+        setting = NotificationSetting.objects.get(membership=agent)
+    assert (setting.email_assigned, setting.email_mention, setting.email_customer_reply, setting.email_reopened) == (
+        False, True, False, False,
+    )  # fmt: skip
+    # and when they untick everything the form still saves (an empty POST is still a POST)
+    client.post("/desk/notifications/settings/", {})
+    with tenant_context(tenant):
+        setting.refresh_from_db()
+    assert setting.email_mention is False
+
+
+# --- Pages --------------------------------------------------------------------------------------------------------
+
+
+def _notify_many(tenant, recipient, actor, count):
+    contact = ContactFactory(tenant=tenant)
+    with tenant_context(tenant):
+        for index in range(count):
+            ticket = services.create_ticket(actor=contact, contact=contact, subject=f"T{index}", body="x")
+            services.assign(ticket=ticket, assignee=recipient, actor=actor)
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        assert response.status_code == 200
+    return len(captured)
+
+
+def test_notification_list_queries_do_not_grow_with_rows(tenant, agent, agent2, desk):
+    client = host_client(tenant, agent2)
+    _notify_many(tenant, agent2, agent, 2)
+    few = [_count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
+    _notify_many(tenant, agent2, agent, 25)
+    many = [_count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
+    assert few == many
+
+
+def test_list_bell_open_and_mark_all_read(tenant, agent, agent2, desk):
+    # given three notifications for agent2
+    _notify_many(tenant, agent2, agent, 3)
+    client = host_client(tenant, agent2)
+    # then the bell counts them and the list shows them
+    assert 'data-unread="3"' in client.get("/desk/notifications/unread/").text
+    page = client.get("/desk/notifications/").text
+    assert page.count("notification is-unread") == 3 and "T2" in page
+    # when agent2 opens one, it is read and they land on its ticket
+    with tenant_context(tenant):
+        first = Notification.objects.select_related("ticket").filter(recipient=agent2).order_by("id").first()
+    response = client.get(f"/desk/notifications/{first.pk}/")
+    assert response.status_code == 302 and response["Location"] == f"/desk/tickets/{first.ticket.number}/"
+    assert 'data-unread="2"' in client.get("/desk/notifications/unread/").text
+    # and "mark all read" (htmx) leaves none unread
+    response = client.post("/desk/notifications/read/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "0 unread" in response.text
+    assert "data-unread" not in client.get("/desk/notifications/unread/").text
+
+
+def test_another_members_notification_is_a_404(tenant, agent, agent2, desk):
+    _notify_many(tenant, agent2, agent, 1)
+    with tenant_context(tenant):
+        notification = Notification.objects.get()
+    assert host_client(tenant, agent).get(f"/desk/notifications/{notification.pk}/").status_code == 404
+
+
+def test_other_tenants_notifications_never_show(tenant, other_tenant, agent, agent2, desk):
+    # given globex notifies its agent (same email local part as acme's)
+    globex_agent = make_member(other_tenant, Role.AGENT, "agent@globex.example")
+    globex_boss = make_member(other_tenant, Role.SUPERVISOR, "boss@globex.example")
+    with tenant_context(other_tenant):
+        Queue.objects.create(name="Globex general", is_default=True)
+    _notify_many(other_tenant, globex_agent, globex_boss, 2)
+    # and acme notifies agent2 once
+    _notify_many(tenant, agent2, agent, 1)
+    with tenant_context(other_tenant):
+        globex_notification = Notification.objects.first()
+    # when acme's agent2 looks at their bell, list, and tries globex's notification id
+    client = host_client(tenant, agent2)
+    # then only acme's one is there
+    assert 'data-unread="1"' in client.get("/desk/notifications/unread/").text
+    assert client.get(f"/desk/notifications/{globex_notification.pk}/").status_code == 404
+    with tenant_context(tenant):
+        assert Notification.objects.count() == 1
+
+
+def test_staff_top_bar_has_bell_availability_and_shortcuts(tenant, agent, desk):
+    page = host_client(tenant, agent).get("/desk/").text
+    assert 'hx-get="/desk/notifications/unread/"' in page
+    assert 'name="availability"' in page and 'value="offline" selected' in page
+    assert "data-shortcuts-help" in page and "js/shortcuts.js" in page
+    assert "Sign out" in page
+
+
+# --- Availability ---------------------------------------------------------------------------------------------
+
+
+def test_agent_sets_availability_from_the_top_bar(tenant, other_tenant, agent, desk):
+    # given the same person is also an agent of globex
+    globex = make_member(other_tenant, Role.AGENT, "agent@acme.example")
+    client = host_client(tenant, agent)
+    # when the agent goes online (htmx) then away (plain form)
+    response = client.post("/desk/availability/", {"availability": "online"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'value="online" selected' in response.text
+    response = client.post("/desk/availability/", {"availability": "away", "next": "/desk/views/all/"})
+    assert response.status_code == 302 and response["Location"] == "/desk/views/all/"
+    # then the membership in acme says so, and the same person's membership in globex is unchanged
+    with tenant_context(tenant):
+        assert Membership.objects.get(pk=agent.pk).availability == "away"
+    with tenant_context(other_tenant):
+        assert Membership.objects.get(pk=globex.pk).availability == "offline"
+
+
+def test_unknown_availability_is_refused_with_a_message(tenant, agent, desk):
+    client = host_client(tenant, agent)
+    response = client.post("/desk/availability/", {"availability": "asleep", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/desk/"
+    response = client.post("/desk/availability/", {"availability": "asleep"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    with tenant_context(tenant):
+        assert Membership.objects.get(pk=agent.pk).availability == "offline"
+
+
+def test_settings_members_table_shows_availability_and_capacity(tenant, admin, agent):
+    with tenant_context(tenant):
+        agent.capacity = 7
+        agent.save(update_fields=["capacity"])
+    page = host_client(tenant, admin).get("/desk/settings/").text
+    assert "Capacity" in page and ">7</td>" in page and "Offline" in page

@@ -1,0 +1,220 @@
+"""Notifications to agents: written in the transaction of the change that caused them, mailed through the outbox.
+
+Four events notify: a ticket assigned to someone (not a claim, which is one's own doing), an @mention in an
+internal note, a customer's reply on the assignee's ticket, and a reopened ticket. Nobody is ever notified of
+their own action. The in-app notification always shows; the email follows the recipient's NotificationSetting
+(every kind on when they have no row).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db.models import Q, Subquery
+from django.urls import reverse
+
+from tenancy.models import Membership
+from tenancy.outbox import on_commit_task
+from tickets import clock
+from tickets.mentions import find_mentions
+from tickets.models import Message, Notification, NotificationSetting, Ticket
+from tickets.services.events import Actor
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+EMAIL_FIELDS = {
+    Kind.ASSIGNED: "email_assigned",
+    Kind.MENTION: "email_mention",
+    Kind.CUSTOMER_REPLY: "email_customer_reply",
+    Kind.REOPENED: "email_reopened",
+}
+# How long the "already mailed" marker lives; far beyond any retry or redelivery of the outbox.
+EMAIL_SENT_TTL = 60 * 60 * 24 * 30
+
+
+def notify(*, kind: str, ticket: Ticket, recipients: Iterable[Membership | None], actor: Actor) -> list[Notification]:
+    """Write one notification per recipient (never the actor; only active staff) and record the mails to send.
+
+    Call it inside the transaction of the change, so the notification exists exactly when the change does.
+    """
+    actor_membership = actor if isinstance(actor, Membership) else None
+    targets: dict[int, Membership] = {}
+    for member in recipients:
+        if member is None or not member.is_staff_member or member.tenant_id != ticket.tenant_id:
+            continue
+        if actor_membership is not None and member.pk == actor_membership.pk:
+            continue
+        targets.setdefault(member.pk, member)
+    if not targets:
+        return []
+    now = clock.now()
+    notifications = [
+        Notification.objects.create(recipient=member, kind=kind, ticket=ticket, actor=actor_membership, created_at=now)
+        for member in targets.values()
+    ]
+    muted = _email_muted(kind, list(targets))
+    for notification in notifications:
+        if notification.recipient_id not in muted:
+            on_commit_task("tickets.send_notification_email", notification_id=notification.pk)
+    return notifications
+
+
+def _email_muted(kind: str, member_ids: list[int]) -> set[int]:
+    field = EMAIL_FIELDS[Kind(kind)]
+    rows = NotificationSetting.objects.filter(membership_id__in=member_ids, **{field: False})
+    return set(rows.values_list("membership_id", flat=True))
+
+
+# --- The events (one call from each service that causes one) ----------------------------------------------------
+
+
+def notify_assigned(*, ticket: Ticket, assignee: Membership, actor: Actor) -> list[Notification]:
+    return notify(kind=Kind.ASSIGNED, ticket=ticket, recipients=[assignee], actor=actor)
+
+
+def notify_mentions(*, ticket: Ticket, message: Message, actor: Actor) -> list[Notification]:
+    return notify(kind=Kind.MENTION, ticket=ticket, recipients=find_mentions(message.body_text), actor=actor)
+
+
+def notify_customer_reply(*, ticket: Ticket, actor: Actor, reopened: bool = False) -> list[Notification]:
+    """A reply that brought a resolved ticket back is announced as a reopen, any other as a reply."""
+    kind = Kind.REOPENED if reopened else Kind.CUSTOMER_REPLY
+    return notify(kind=kind, ticket=ticket, recipients=[_assignee(ticket)], actor=actor)
+
+
+def notify_reopened(*, ticket: Ticket, actor: Actor) -> list[Notification]:
+    return notify(kind=Kind.REOPENED, ticket=ticket, recipients=[_assignee(ticket)], actor=actor)
+
+
+def _assignee(ticket: Ticket) -> Membership | None:
+    if ticket.assignee_id is None:
+        return None
+    return Membership.objects.select_related("user").get(pk=ticket.assignee_id)
+
+
+# --- Reading them -----------------------------------------------------------------------------------------------
+# (Reads belong in tickets/selectors.py; they live here until that module's owner moves them.)
+
+
+def count_unread(recipient: Membership) -> int:
+    """The bell's number: one count on the partial "unread" index."""
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
+
+
+def list_notifications(recipient: Membership, *, before_id: int | None = None, limit: int = 30) -> list[Notification]:
+    """The recipient's latest notifications, newest first, with what the list shows, in one query."""
+    rows = Notification.objects.filter(recipient=recipient).select_related("ticket", "actor__user")
+    if before_id is not None:
+        # Keyset on the (created_at, id) index: a page further back costs what the first one does.
+        at = Subquery(Notification.objects.filter(pk=before_id, recipient=recipient).values("created_at")[:1])
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before_id))
+    return list(
+        rows.only(
+            "id", "tenant_id", "kind", "created_at", "read_at", "recipient_id",
+            "ticket__id", "ticket__tenant_id", "ticket__number", "ticket__subject", "ticket__status",
+            "actor__id", "actor__tenant_id", "actor__user__id", "actor__user__full_name", "actor__user__email",
+        ).order_by("-created_at", "-id")[:limit]
+    )  # fmt: skip
+
+
+def mark_read(*, notification_id: int, recipient: Membership) -> Notification:
+    """Mark one of the recipient's notifications read (another member's is DoesNotExist, shown as a 404)."""
+    notification = Notification.objects.select_related("ticket").get(pk=notification_id, recipient=recipient)
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, recipient: Membership) -> int:
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=clock.now())
+
+
+def update_preferences(*, membership: Membership, **emails: bool) -> NotificationSetting:
+    """Store which kinds the member also gets by email (keys are the NotificationSetting email_* fields)."""
+    unknown = set(emails) - set(EMAIL_FIELDS.values())
+    if unknown:
+        raise TypeError(f"Unknown notification preferences: {sorted(unknown)}")
+    setting, _ = NotificationSetting.objects.update_or_create(membership=membership, defaults=emails)
+    return setting
+
+
+def get_preferences(*, membership: Membership) -> NotificationSetting:
+    return NotificationSetting.objects.filter(membership=membership).first() or NotificationSetting(
+        membership=membership
+    )
+
+
+# --- Email -------------------------------------------------------------------------------------------------------
+
+SUBJECTS = {
+    Kind.ASSIGNED: "{actor} assigned {ref} to you",
+    Kind.MENTION: "{actor} mentioned you on {ref}",
+    Kind.CUSTOMER_REPLY: "The customer replied on {ref}",
+    Kind.REOPENED: "{actor} reopened {ref}",
+}
+# When a customer or an automation caused it there is no one to name.
+SUBJECTS_WITHOUT_ACTOR = {
+    Kind.ASSIGNED: "{ref} was assigned to you",
+    Kind.MENTION: "You were mentioned on {ref}",
+    Kind.CUSTOMER_REPLY: "The customer replied on {ref}",
+    Kind.REOPENED: "{ref} was reopened",
+}
+
+
+def send_notification_email(*, notification_id: int) -> bool:
+    """Mail one notification to its recipient, at most once; return whether a mail went out now.
+
+    The outbox may deliver the task twice (a retry, a redelivery after a crash). An atomic cache `add` marks the
+    notification as mailed before sending and is undone if sending fails, so a duplicate run sends nothing.
+    """
+    notification = (
+        Notification.objects.select_related("recipient__user", "actor__user", "ticket", "tenant")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        return False
+    recipient = notification.recipient
+    if not recipient.is_staff_member or not recipient.user.is_active or not recipient.user.email:
+        return False
+    field = EMAIL_FIELDS[Kind(notification.kind)]
+    if not getattr(get_preferences(membership=recipient), field):
+        return False
+    key = f"notification-emailed:{notification.pk}"
+    if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
+        return False
+    subject, body = _compose(notification)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email])
+    except Exception:
+        cache.delete(key)
+        raise
+    return True
+
+
+def _compose(notification: Notification) -> tuple[str, str]:
+    ticket, tenant = notification.ticket, notification.tenant
+    ref = tenant.format_ticket_number(ticket.number)
+    if notification.actor is not None:
+        headline = SUBJECTS[Kind(notification.kind)].format(actor=notification.actor.display_name, ref=ref)
+    else:
+        headline = SUBJECTS_WITHOUT_ACTOR[Kind(notification.kind)].format(ref=ref)
+    # Subjects are one line: a subject typed by a customer must not smuggle a header break into the mail.
+    subject = " ".join(f"[{tenant.brand_name}] {headline}: {ticket.subject}".split())[:200]
+    link = tenant.url(reverse("desk:ticket", kwargs={"number": ticket.number}, urlconf=settings.ROOT_URLCONF))
+    preferences = tenant.url(reverse("desk:notification_settings", urlconf=settings.ROOT_URLCONF))
+    body = (
+        f"{headline}.\n\n"
+        f"{ref}: {ticket.subject}\n"
+        f"{link}\n\n"
+        f"-- \n"
+        f"You get this mail from {tenant.brand_name} because of your notification settings:\n"
+        f"{preferences}\n"
+    )
+    return subject, body
