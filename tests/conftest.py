@@ -125,3 +125,14 @@ def new_ticket(tenant, desk):
             return services.create_ticket(actor=contact, contact=contact, subject=subject, body=body, **extra)
 
     return make
+
+
+def count_queries(client: Client, url: str) -> int:
+    """Queries one GET of `url` runs, from a cold cache (the worst case, and the same for every call)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)

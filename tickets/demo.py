@@ -15,6 +15,7 @@ from tickets.clock import replaying
 from tickets.errors import TicketError
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Contact, Organisation, Priority, Queue, Team, TeamMembership, Ticket
+from tickets.services.canned import create_canned_response
 
 TICKETS_PER_TENANT = 300
 
@@ -56,9 +57,23 @@ AGENT_LINES = [
 NOTES = ["Checked the logs: matches the known issue from last week.", "Asked billing to double-check the invoice."]
 
 
+CANNED = [
+    ("General", "Greeting", "Hi {{ contact.first_name }},\n\nThanks for contacting us about "
+     "\"{{ ticket.subject }}\". I'm looking into it now.\n\n{{ agent.name }}", ""),
+    ("General", "Need more details", "Hi {{ contact.first_name }},\n\nCould you send a screenshot and the time "
+     "it happened? That helps us find it quickly.\n\n{{ agent.first_name }}", "pending"),
+    ("Billing", "Refund issued", "Hi {{ contact.first_name }},\n\nWe've issued the refund for {{ ticket.number }}; "
+     "it reaches your card within 5 working days.\n\n{{ agent.name }}", "resolved"),
+]  # fmt: skip
+
+
 def seed(demo) -> None:
     if Ticket.objects.exists():
         return  # seeded before: running the demo twice keeps its data
+    for folder, title, body, status in CANNED:
+        create_canned_response(
+            actor=demo.people["supervisor"], title=title, body=body, folder=folder, shared=True, set_status=status
+        )
     rng = random.Random(demo.tenant.slug)  # noqa: S311 - reproducible demo data, not security
     people = demo.people
     teams = _teams(people)

@@ -2,13 +2,11 @@
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tenancy.context import tenant_context
 from tenancy.models import Membership, PendingTask
 from tenancy.roles import Role
-from tests.conftest import host_client, make_member
+from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import ContactFactory
 from tickets import services
 from tickets.models import Notification, NotificationSetting, Queue
@@ -220,19 +218,12 @@ def _notify_many(tenant, recipient, actor, count):
             services.assign(ticket=ticket, assignee=recipient, actor=actor)
 
 
-def _count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-        assert response.status_code == 200
-    return len(captured)
-
-
 def test_notification_list_queries_do_not_grow_with_rows(tenant, agent, agent2, desk):
     client = host_client(tenant, agent2)
     _notify_many(tenant, agent2, agent, 2)
-    few = [_count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
+    few = [count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
     _notify_many(tenant, agent2, agent, 25)
-    many = [_count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
+    many = [count_queries(client, url) for url in ("/desk/notifications/", "/desk/notifications/unread/")]
     assert few == many
 
 

@@ -4,11 +4,9 @@ content, and a query count that does not grow with rows."""
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tenancy.context import tenant_context
-from tests.conftest import host_client, make_member
+from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import ContactFactory
 from tickets import services
 from tickets.lifecycle import Status
@@ -262,20 +260,14 @@ def _grow(tenant, agent, desk, tickets: int, messages: int):
         return ticket
 
 
-def _count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.django_db
 def test_queue_page_queries_do_not_grow_with_rows(tenant, agent, desk):
     client = host_client(tenant, agent)
     _grow(tenant, agent, desk, tickets=2, messages=0)
     urls = ["/desk/views/all/", f"/desk/queues/{desk['queue'].pk}/", "/desk/views/all/?q=T1&sort=updated"]
-    few = [_count_queries(client, url) for url in urls]
+    few = [count_queries(client, url) for url in urls]
     _grow(tenant, agent, desk, tickets=12, messages=0)
-    many = [_count_queries(client, url) for url in urls]
+    many = [count_queries(client, url) for url in urls]
     assert few == many
 
 
@@ -288,7 +280,7 @@ def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
         services.link(ticket=large, other=small, actor=agent)
         services.add_participant(ticket=large, contact=ContactFactory(tenant=tenant), actor=agent)
         services.add_participant(ticket=small, contact=ContactFactory(tenant=tenant), actor=agent)
-    assert _count_queries(client, f"/desk/tickets/{small.number}/") == _count_queries(
+    assert count_queries(client, f"/desk/tickets/{small.number}/") == count_queries(
         client, f"/desk/tickets/{large.number}/"
     )
 
@@ -331,3 +323,25 @@ def test_filter_by_tag_organisation_and_requester(tenant, agent, desk, new_ticke
     assert "Tagged one" in by_tag and "Northwind one" not in by_tag
     assert "Northwind one" in by_org and "Tagged one" not in by_org
     assert "Northwind one" in by_requester and tagged.subject not in by_requester
+
+
+@pytest.mark.django_db
+def test_sidebar_counts_are_reused_briefly_and_recounted_for_new_lists(tenant, agent, desk, new_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    new_ticket()
+    client = host_client(tenant, agent)
+    cold = count_queries(client, "/desk/views/all/")
+    with CaptureQueriesContext(connection) as warm:
+        page = client.get("/desk/views/all/").text
+    # a second load within seconds reuses the counts (no counting query), and they are still right
+    assert not any("count(*)" in q["sql"] and "queue_id" in q["sql"] for q in warm.captured_queries)
+    assert len(warm) < cold
+    assert "All tickets" in page
+    # a new queue changes what is counted, so the next load counts again
+    with tenant_context(tenant):
+        Queue.objects.create(name="Fresh queue")
+    with CaptureQueriesContext(connection) as after_new_queue:
+        assert "Fresh queue" in client.get("/desk/views/all/").text
+    assert len(after_new_queue) > len(warm)

@@ -2,12 +2,10 @@
 what (another member's personal view or another tenant's is a 404); sidebar counts from the one count query."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tenancy.context import tenant_context
 from tenancy.roles import Role
-from tests.conftest import host_client, make_member
+from tests.conftest import count_queries, host_client, make_member
 from tickets import selectors, services
 from tickets.lifecycle import Status
 from tickets.models import SavedView, Team, TeamMembership
@@ -205,12 +203,6 @@ def _grow_views(tenant, agent, desk, how_many: int) -> None:
             SavedView.objects.create(owner=agent, name=f"View {n}", base=bases[n % len(bases)], query=queries[n])
 
 
-def _count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.django_db
 def test_queue_page_queries_do_not_grow_with_saved_views(tenant, agent, other_tenant, desk, new_ticket):
     # given a tenant with tickets and a shared view from another team (not shown, but in the same query)
@@ -222,12 +214,12 @@ def test_queue_page_queries_do_not_grow_with_saved_views(tenant, agent, other_te
     urls = ["/desk/views/all/", f"/desk/queues/{desk['queue'].pk}/", "/desk/views/unassigned/?priority=4"]
     # when the agent has one saved view, then eight
     _grow_views(tenant, agent, desk, 1)
-    one = [_count_queries(client, url) for url in urls]
+    one = [count_queries(client, url) for url in urls]
     with tenant_context(tenant):
         SavedView.objects.all().delete()
     _grow_views(tenant, agent, desk, 8)
     page = client.get("/desk/views/all/").text
-    eight = [_count_queries(client, url) for url in urls]
+    eight = [count_queries(client, url) for url in urls]
     # then the page issues the same number of queries: the counts come from the one capped-count query
     assert one == eight
     assert page.count('class="queue-nav__item') == 4 + 1 + 8
