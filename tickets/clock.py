@@ -20,6 +20,12 @@ def now() -> datetime:
     return _replay_time.get() or timezone.now()
 
 
+def is_replaying() -> bool:
+    """True while history is being imported: nothing then happens that the live change would set off
+    (no routing or SLA follow-up, no notifications), because it all happened long ago."""
+    return _replay_time.get() is not None
+
+
 @contextlib.contextmanager
 def replaying(moment: datetime) -> Iterator[None]:
     token = _replay_time.set(moment)

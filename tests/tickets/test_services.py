@@ -328,3 +328,18 @@ def test_tenant_prefix_validation_rejects_lowercase(tenant):
     tenant.ticket_prefix = "acme"
     with pytest.raises(ValidationError):
         tenant.full_clean()
+
+
+@pytest.mark.django_db
+def test_replayed_history_sets_nothing_off(tenant, agent, supervisor, desk):
+    """Importing old tickets (and the demo's 90 days) keeps the audit trail but sends no follow-up work."""
+    from tickets.models import Notification
+
+    with tenant_context(tenant), clock.replaying(clock.now() - timedelta(days=30)):
+        contact = desk["contact"]
+        ticket = services.create_ticket(actor=contact, contact=contact, subject="Old", body="from last month")
+        services.assign(ticket=ticket, assignee=supervisor, actor=agent)
+    with tenant_context(tenant):
+        assert [k for k, *_ in events(ticket)] == ["created", "assigned"]
+        assert not PendingTask.objects.exists()
+        assert not Notification.objects.exists()
