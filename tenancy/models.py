@@ -285,6 +285,11 @@ class Membership(TenantModel):
     def display_name(self) -> str:
         return self.user.get_full_name()
 
+    @property
+    def mention_handle(self) -> str:
+        """How colleagues @mention this member in a note: the part of the email before the @."""
+        return self.user.email.split("@", 1)[0]
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # The outbox: follow-up work recorded in the transaction that caused it
