@@ -345,3 +345,14 @@ def test_sidebar_counts_are_reused_briefly_and_recounted_for_new_lists(tenant, a
     with CaptureQueriesContext(connection) as after_new_queue:
         assert "Fresh queue" in client.get("/desk/views/all/").text
     assert len(after_new_queue) > len(warm)
+
+
+@pytest.mark.django_db
+def test_filters_show_what_was_chosen(tenant, agent, desk, new_ticket):
+    new_ticket()
+    url = f"/desk/views/all/?status=open&status=pending&queue={desk['queue'].pk}&channel=phone"
+    page = host_client(tenant, agent).get(url).text
+    assert 'name="status" value="open" id="id_status_1" checked' in page
+    assert 'name="status" value="new" id="id_status_0">' in page
+    assert f'<option value="{desk["queue"].pk}" selected>General' in page
+    assert '<option value="phone" selected>Phone' in page
