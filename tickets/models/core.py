@@ -236,8 +236,13 @@ class Ticket(TenantModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "queue", "is_open", "next_due_at", "id"], name="ticket_queue_due"),
-            models.Index(fields=["tenant", "queue", "status", "next_due_at", "id"], name="ticket_queue_status_due"),
-            models.Index(fields=["tenant", "next_due_at", "id"], name="ticket_due"),
+            # INCLUDE the column the lists also filter on, so a deep page is an index-only scan.
+            models.Index(
+                fields=["tenant", "queue", "status", "next_due_at", "id"],
+                name="ticket_queue_status_due",
+                include=["is_open"],
+            ),
+            models.Index(fields=["tenant", "next_due_at", "id"], name="ticket_due", include=["status"]),
             models.Index(fields=["tenant", "assignee", "is_open", "next_due_at", "id"], name="ticket_assignee_due"),
             models.Index(fields=["tenant", "is_open", "next_due_at", "id"], name="ticket_open_due"),
             models.Index(
