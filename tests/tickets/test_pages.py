@@ -356,3 +356,13 @@ def test_filters_show_what_was_chosen(tenant, agent, desk, new_ticket):
     assert 'name="status" value="new" id="id_status_0">' in page
     assert f'<option value="{desk["queue"].pk}" selected>General' in page
     assert '<option value="phone" selected>Phone' in page
+
+
+@pytest.mark.django_db
+def test_a_notice_shows_once_on_the_page_and_once_in_an_htmx_answer(tenant, agent, desk, new_ticket):
+    ticket = new_ticket()
+    client = host_client(tenant, agent)
+    page = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "3"}, follow=True).text
+    fragment = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "4"}, HTTP_HX_REQUEST="true").text
+    assert page.count("Priority changed.") == 1
+    assert fragment.count("Priority changed.") == 1
