@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenancy",
             ],
+            "builtins": ["tenancy.templatetags.icons"],
         },
     },
 ]
