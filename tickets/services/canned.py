@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 
 from tenancy.models import CrossTenantError, Membership
 from tenancy.roles import Role
@@ -76,14 +75,6 @@ def may_manage(response: CannedResponse, member: Membership) -> bool:
     if response.owner_id is None:
         return member.has_role(Role.SUPERVISOR)
     return response.owner_id == member.pk
-
-
-def usable_canned_responses(member: Membership, query: str = "") -> QuerySet[CannedResponse]:
-    """The responses `member` may use (shared and their own), optionally matching `query`, by folder and title."""
-    responses = CannedResponse.objects.filter(Q(owner=None) | Q(owner=member))
-    for word in query.split()[:5]:
-        responses = responses.filter(Q(title__icontains=word) | Q(folder__icontains=word) | Q(body__icontains=word))
-    return responses.order_by("folder", "title", "id")
 
 
 def create_canned_response(

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db.models import Q, Subquery
 from django.urls import reverse
 
 from tenancy.models import Membership
@@ -98,31 +97,6 @@ def _assignee(ticket: Ticket) -> Membership | None:
     if ticket.assignee_id is None:
         return None
     return Membership.objects.select_related("user").get(pk=ticket.assignee_id)
-
-
-# --- Reading them -----------------------------------------------------------------------------------------------
-# (Reads belong in tickets/selectors.py; they live here until that module's owner moves them.)
-
-
-def count_unread(recipient: Membership) -> int:
-    """The bell's number: one count on the partial "unread" index."""
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
-
-
-def list_notifications(recipient: Membership, *, before_id: int | None = None, limit: int = 30) -> list[Notification]:
-    """The recipient's latest notifications, newest first, with what the list shows, in one query."""
-    rows = Notification.objects.filter(recipient=recipient).select_related("ticket", "actor__user")
-    if before_id is not None:
-        # Keyset on the (created_at, id) index: a page further back costs what the first one does.
-        at = Subquery(Notification.objects.filter(pk=before_id, recipient=recipient).values("created_at")[:1])
-        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before_id))
-    return list(
-        rows.only(
-            "id", "tenant_id", "kind", "created_at", "read_at", "recipient_id",
-            "ticket__id", "ticket__tenant_id", "ticket__number", "ticket__subject", "ticket__status",
-            "actor__id", "actor__tenant_id", "actor__user__id", "actor__user__full_name", "actor__user__email",
-        ).order_by("-created_at", "-id")[:limit]
-    )  # fmt: skip
 
 
 def mark_read(*, notification_id: int, recipient: Membership) -> Notification:

@@ -10,14 +10,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenancy.models import CrossTenantError, Membership
+from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES, Role, role_required
 from tickets import selectors
-from tickets.errors import TicketError
 from tickets.lifecycle import Status
 from tickets.models import Priority
 from tickets.pagination import PER_PAGE
 from tickets.services.bulk import MAX_BULK, NOT_VISIBLE, BulkError, BulkResult, Outcome, apply_bulk
+from tickets.views.common import REFUSED
 from tickets.views.queues import ListSource, filtered_tickets, list_source, render_list
 
 # Messages shown after a plain (non-htmx) bulk action; the rest is summarised in one line.
@@ -113,7 +113,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             missing = [pk for pk in ids if pk not in found]
         result = apply_bulk(tickets=tickets, action=action, actor=request.membership, **action_params)
         result.outcomes[:0] = [Outcome(pk, "A selected ticket", "refused", NOT_VISIBLE) for pk in missing]
-    except (TicketError, CrossTenantError) as refused:
+    except REFUSED as refused:
         error = str(refused)
     if request.htmx:
         return render_list(request, source, params, {"bulk_result": result, "bulk_error": error})

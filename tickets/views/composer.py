@@ -10,23 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tenancy.models import CrossTenantError
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors
-from tickets.errors import TicketError
 from tickets.lifecycle import Status
 from tickets.models import CannedResponse, Ticket
+from tickets.selectors import workspace
 from tickets.services import canned, drafts
+from tickets.views.common import REFUSED, ticket_or_404
 
-REFUSED = (TicketError, CrossTenantError)
 SEARCH_LIMIT = 20
-
-
-def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
-    try:
-        return selectors.get_ticket(request.membership, number)
-    except Ticket.DoesNotExist as missing:
-        raise Http404("No such ticket.") from missing
 
 
 # --- Canned responses: management ------------------------------------------------------------------------------
@@ -68,7 +60,7 @@ class CannedResponseForm(forms.Form):
 def canned_list(request: HttpRequest) -> HttpResponse:
     member = request.membership
     query = request.GET.get("q", "").strip()[:100]
-    responses = list(canned.usable_canned_responses(member, query))
+    responses = list(workspace.usable_canned_responses(member, query))
     folders: dict[str, list] = {}
     for response in responses:
         response.manageable = canned.may_manage(response, member)
@@ -105,7 +97,7 @@ def canned_new(request: HttpRequest) -> HttpResponse:
 def _manageable_or_refuse(request: HttpRequest, pk: int) -> CannedResponse:
     """Another agent's personal response (or another tenant's) does not exist here; a shared one is a 403."""
     member = request.membership
-    response = canned.usable_canned_responses(member).filter(pk=pk).first()
+    response = workspace.usable_canned_responses(member).filter(pk=pk).first()
     if response is None:
         raise Http404("No such canned response.")
     if not canned.may_manage(response, member):
@@ -167,10 +159,10 @@ def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def canned_search(request: HttpRequest, number: int) -> HttpResponse:
     """The canned responses the agent may use that match the composer's search, rendered for this ticket."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     member = request.membership
     query = request.GET.get("canned_q", "").strip()[:100]
-    responses = canned.usable_canned_responses(member, query)[: SEARCH_LIMIT + 1]
+    responses = workspace.usable_canned_responses(member, query)[: SEARCH_LIMIT + 1]
     results = []
     for response in responses:
         status = canned.status_for(response=response, ticket=ticket)
@@ -185,7 +177,7 @@ def canned_search(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft(request: HttpRequest, number: int) -> HttpResponse:
     """GET: the agent's draft for this ticket (the composer restores it); POST: keep what is in the composer."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     member = request.membership
     if request.method == "GET":
         kept = drafts.get_draft(ticket=ticket, actor=member)

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets.models import Notification, NotificationSetting
+from tickets.selectors import workspace
 from tickets.services import notifications as service
 
 PER_PAGE = 30
@@ -23,7 +24,7 @@ PER_PAGE = 30
 @never_cache
 def unread_badge(request: HttpRequest) -> HttpResponse:
     """The bell in the top bar (polled by htmx): one indexed count query."""
-    unread = service.count_unread(request.membership)
+    unread = workspace.count_unread(request.membership)
     return render(request, "tickets/notifications_bell.html", {"unread": unread})
 
 
@@ -37,11 +38,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def _list(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() else None
-    rows = service.list_notifications(request.membership, before_id=before_id, limit=PER_PAGE + 1)
+    rows = workspace.list_notifications(request.membership, before_id=before_id, limit=PER_PAGE + 1)
     context = {
         "notifications": rows[:PER_PAGE],
         "older": rows[PER_PAGE - 1].pk if len(rows) > PER_PAGE else None,
-        "unread": service.count_unread(request.membership),
+        "unread": workspace.count_unread(request.membership),
         "before": before_id,
     }
     template = "tickets/notifications.html#notification-list" if request.htmx else "tickets/notifications.html"

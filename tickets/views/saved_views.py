@@ -15,6 +15,7 @@ from tickets import selectors
 from tickets.errors import TicketError
 from tickets.models import SavedView, Team
 from tickets.services import saved_views as services
+from tickets.views.common import form_error_text
 from tickets.views.queues import list_source
 
 
@@ -36,10 +37,6 @@ class EditViewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.all()
-
-
-def _form_errors(form: forms.Form) -> str:
-    return "; ".join(error for errors in form.errors.values() for error in errors) or "Check the form and try again."
 
 
 def _own_view(request: HttpRequest, pk: int) -> SavedView:
@@ -74,7 +71,7 @@ def saved_view_list(request: HttpRequest) -> HttpResponse:
 def _create(request: HttpRequest) -> HttpResponse:
     form = SaveViewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_error_text(form))
         return redirect(_back(request))
     data = form.cleaned_data
     source = list_source(request, data["base"])  # a 404 for a list this member cannot open
@@ -113,7 +110,7 @@ def update_saved_view(request: HttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
     form = EditViewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_error_text(form))
         return redirect("desk:saved_views")
     try:
         services.update_view(view=view, actor=request.membership, **form.cleaned_data)

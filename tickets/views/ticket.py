@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tenancy.models import CrossTenantError
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services
-from tickets.errors import TicketError
 from tickets.forms import (
     AssignForm,
     CategoryForm,
@@ -32,15 +30,7 @@ from tickets.forms import (
 from tickets.lifecycle import allowed_targets
 from tickets.models import EscalationLevel, Priority, Tag, Ticket
 from tickets.services import drafts
-
-REFUSED = (TicketError, CrossTenantError)
-
-
-def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
-    try:
-        return selectors.get_ticket(request.membership, number)
-    except Ticket.DoesNotExist as missing:
-        raise Http404("No such ticket.") from missing
+from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
 
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
@@ -67,28 +57,27 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
 @require_GET
 @vary_on_headers("HX-Request")
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     template = "tickets/ticket.html#ticket-main" if request.htmx else "tickets/ticket.html"
     return render(request, template, _page_context(request, ticket))
 
 
 def _respond(request: HttpRequest, number: int, reply_form: ReplyForm | None = None) -> HttpResponse:
     if request.htmx:
-        ticket = _ticket_or_404(request, number)
+        ticket = ticket_or_404(request, number)
         return render(request, "tickets/ticket.html#ticket-main", _page_context(request, ticket, reply_form))
     if reply_form is not None and reply_form.errors:
-        ticket = _ticket_or_404(request, number)
+        ticket = ticket_or_404(request, number)
         return render(request, "tickets/ticket.html", _page_context(request, ticket, reply_form), status=400)
     return redirect("desk:ticket", number=number)
 
 
 def _act(request: HttpRequest, number: int, form_class, action: Callable, success: str, **form_kwargs):
     """Validate `form_class`, run `action(ticket, data)` (one service call) and report the outcome."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = form_class(request.POST, **form_kwargs)
     if not form.is_valid():
-        errors = "; ".join(error for errors in form.errors.values() for error in errors)
-        messages.error(request, errors or "Check the form and try again.")
+        messages.error(request, form_error_text(form))
     else:
         try:
             result = action(ticket, form.cleaned_data)
@@ -102,7 +91,7 @@ def _act(request: HttpRequest, number: int, form_class, action: Callable, succes
 @role_required(Role.AGENT)
 @require_POST
 def reply(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = ReplyForm(request.POST, request.FILES, ticket=ticket)
     if not form.is_valid():
         return _respond(request, number, reply_form=form)
@@ -152,7 +141,7 @@ def _hold_stale_reply(request: HttpRequest, ticket: Ticket, changes: list) -> Ht
 @role_required(Role.AGENT)
 @require_POST
 def claim(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     try:
         services.claim(ticket=ticket, actor=request.membership)
         messages.success(request, f"{ticket.reference} is yours.")
@@ -238,7 +227,7 @@ def add_tags(request: HttpRequest, number: int) -> HttpResponse:
 @role_required(Role.AGENT)
 @require_POST
 def remove_tag(request: HttpRequest, number: int, tag_id: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     tag = Tag.objects.filter(pk=tag_id).first()
     if tag is not None:
         services.untag(ticket=ticket, tag=tag, actor=request.membership)
