@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from tenancy.models import Membership
-from tenancy.roles import STAFF_ROLES
+from tenancy.selectors import list_staff
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, EscalationLevel, Priority, Queue
 from tickets.services import Upload
@@ -109,7 +108,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = Membership.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        self.fields["assignee"].queryset = list_staff()
 
 
 class EscalateForm(forms.Form):

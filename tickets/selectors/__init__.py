@@ -16,6 +16,7 @@ from django.http import QueryDict
 
 from tenancy.models import Membership
 from tenancy.roles import Role
+from tenancy.selectors import list_staff
 from tickets.models import (
     Attachment,
     Category,
@@ -348,13 +349,7 @@ def ticket_tags(ticket: Ticket) -> list[Tag]:
 
 
 def list_staff_members() -> list[Membership]:
-    from tenancy.roles import STAFF_ROLES
-
-    return list(
-        Membership.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .select_related("user")
-        .order_by("user__full_name")
-    )
+    return list(list_staff())
 
 
 # --- The customer portal ---------------------------------------------------------------------------------------

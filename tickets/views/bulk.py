@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenancy.models import Membership
-from tenancy.roles import STAFF_ROLES, Role, role_required
+from tenancy.roles import Role, role_required
+from tenancy.selectors import list_staff
 from tickets import selectors
 from tickets.lifecycle import Status
 from tickets.models import Priority
@@ -50,8 +50,7 @@ def _action(request: HttpRequest, data: dict) -> tuple[str, dict, str]:
     if verb == "assign":
         if argument == "none":
             return "assign", {"assignee": None}, "Unassign"
-        staff = Membership.objects.filter(role__in=STAFF_ROLES, is_active=True).select_related("user")
-        assignee = staff.filter(pk=int(argument)).first() if argument.isdigit() else None
+        assignee = list_staff().filter(pk=int(argument)).first() if argument.isdigit() else None
         if assignee is None:
             raise BulkError("Choose an agent to assign to.")
         return "assign", {"assignee": assignee}, f"Assign to {assignee.display_name}"
