@@ -97,12 +97,12 @@ def _customer_reply(ticket, contact, html, text, uploads, channel, email_message
         ticket.last_customer_activity_at = now
         fields = ["last_customer_activity_at", "search_text"]
         record_event(ticket, actor=contact, kind="customer_replied", new=message.pk, at=now)
-        if ticket.status in (Status.PENDING, Status.RESOLVED):
-            old = ticket.status
+        old = ticket.status
+        if old in (Status.PENDING, Status.RESOLVED):
             fields += set_status(ticket, Status.OPEN, now)
             record_event(ticket, actor=contact, kind="reopened", field="status", old=old, new=Status.OPEN, at=now)
         save(ticket, *fields)
-        notify_customer_reply(ticket=ticket, actor=contact, reopened="resolved_at" in fields)
+        notify_customer_reply(ticket=ticket, actor=contact, reopened=old == Status.RESOLVED)
         announce(ticket, "customer_replied")
     return message
 
