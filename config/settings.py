@@ -191,6 +191,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tessera <no-reply@tessera.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The right-hand side of the Message-IDs we generate: the intake recognises (and never re-ingests) our own mail.
+EMAIL_ID_DOMAIN = env.str("EMAIL_ID_DOMAIN", default=BASE_DOMAIN)
 
 # --- Celery -----------------------------------------------------------------------------------------------------
 # Production: Redis. The demo uses kombu's file-system transport so no broker has to be installed.

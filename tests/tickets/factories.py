@@ -1,18 +1,31 @@
+import uuid
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from tests.tenancy.factories import MembershipFactory, TenantOwnedFactory
 from tickets.models import (
+    ApiKey,
     Attachment,
     CannedResponse,
     Category,
     Contact,
     Draft,
+    EmailTemplate,
+    ImapMailbox,
+    InboundEmail,
+    MailSettings,
     Message,
     Notification,
     NotificationSetting,
     Organisation,
+    OutboundEmail,
+    PortalSignInToken,
     Queue,
+    SatisfactionRating,
     SavedView,
+    SupportAddress,
     Tag,
     Team,
     TeamMembership,
@@ -21,6 +34,8 @@ from tickets.models import (
     TicketLink,
     TicketParticipant,
     TicketTag,
+    Webhook,
+    WebhookDelivery,
 )
 
 
@@ -187,3 +202,107 @@ class NotificationSettingFactory(TenantOwnedFactory):
         model = NotificationSetting
 
     membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+# --- Channels ------------------------------------------------------------------------------------------------------
+
+
+class SupportAddressFactory(TenantOwnedFactory):
+    class Meta:
+        model = SupportAddress
+
+    email = factory.Sequence(lambda n: f"support{n}@help.example.com")
+    name = "Support"
+
+
+class MailSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = MailSettings
+
+
+class ImapMailboxFactory(TenantOwnedFactory):
+    class Meta:
+        model = ImapMailbox
+
+    host = "imap.example.com"
+    username = factory.Sequence(lambda n: f"inbox{n}@example.com")
+    password = "secret"
+
+
+class InboundEmailFactory(TenantOwnedFactory):
+    class Meta:
+        model = InboundEmail
+
+    source = InboundEmail.Source.HTTP
+    email_message_id = factory.Sequence(lambda n: f"inbound-{n}@mail.example.net")
+    from_address = "someone@example.net"
+    subject = "Help"
+    raw = factory.django.FileField(filename="message.eml", data=b"Subject: Help\r\n\r\nHello\r\n")
+
+
+class OutboundEmailFactory(TenantOwnedFactory):
+    class Meta:
+        model = OutboundEmail
+
+    kind = OutboundEmail.Kind.REPLY
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    to_address = "customer@example.net"
+    subject = "Re: Help"
+    body_text = "Hello"
+    email_message_id = factory.Sequence(lambda n: f"outbound-{n}@tessera.test")
+
+
+class EmailTemplateFactory(TenantOwnedFactory):
+    class Meta:
+        model = EmailTemplate
+        django_get_or_create = ["tenant", "kind"]
+
+    kind = OutboundEmail.Kind.ACKNOWLEDGEMENT
+    subject = "We got your request"
+    body_text = "Thanks"
+
+
+class PortalSignInTokenFactory(TenantOwnedFactory):
+    class Meta:
+        model = PortalSignInToken
+
+    email = "customer@example.net"
+    token_hash = factory.LazyFunction(lambda: uuid.uuid4().hex * 2)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
+
+
+class SatisfactionRatingFactory(TenantOwnedFactory):
+    class Meta:
+        model = SatisfactionRating
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    contact = factory.SubFactory(ContactFactory, tenant=factory.SelfAttribute("..tenant"))
+    score = 5
+
+
+class ApiKeyFactory(TenantOwnedFactory):
+    class Meta:
+        model = ApiKey
+
+    name = factory.Sequence(lambda n: f"Key {n}")
+    prefix = factory.Sequence(lambda n: f"tsk{n:08d}")
+    key_hash = factory.LazyFunction(lambda: uuid.uuid4().hex * 2)
+
+
+class WebhookFactory(TenantOwnedFactory):
+    class Meta:
+        model = Webhook
+
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
+    secret = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    events = factory.LazyFunction(lambda: ["ticket.created"])
+
+
+class WebhookDeliveryFactory(TenantOwnedFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    webhook = factory.SubFactory(WebhookFactory, tenant=factory.SelfAttribute("..tenant"))
+    event = "ticket.created"
+    event_id = factory.LazyFunction(uuid.uuid4)
+    payload = factory.LazyFunction(lambda: {"event": "ticket.created"})

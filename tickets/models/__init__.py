@@ -1,3 +1,16 @@
+from tickets.models.channels import (
+    ApiKey,
+    EmailTemplate,
+    ImapMailbox,
+    InboundEmail,
+    MailSettings,
+    OutboundEmail,
+    PortalSignInToken,
+    SatisfactionRating,
+    SupportAddress,
+    Webhook,
+    WebhookDelivery,
+)
 from tickets.models.core import (
     Attachment,
     Category,
@@ -21,20 +34,29 @@ from tickets.models.core import (
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "CannedResponse",
     "Category",
     "Channel",
     "Contact",
     "Draft",
+    "EmailTemplate",
     "EscalationLevel",
+    "ImapMailbox",
+    "InboundEmail",
+    "MailSettings",
     "Message",
     "Notification",
     "NotificationSetting",
     "Organisation",
+    "OutboundEmail",
+    "PortalSignInToken",
     "Priority",
     "Queue",
+    "SatisfactionRating",
     "SavedView",
+    "SupportAddress",
     "Tag",
     "Team",
     "TeamMembership",
@@ -44,4 +66,6 @@ __all__ = [
     "TicketParticipant",
     "TicketQuerySet",
     "TicketTag",
+    "Webhook",
+    "WebhookDelivery",
 ]

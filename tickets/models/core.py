@@ -43,6 +43,8 @@ class Contact(TenantModel):
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL)
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     language = models.CharField(max_length=10, blank=True)
+    # An organisation manager sees every request of their organisation in the portal, not only their own.
+    manages_organisation = models.BooleanField(default=False)
     # Set when the person signs in to the portal.
     membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -1,0 +1,1 @@
+"""Email in and out: identities and threading keys (identity), parsing, intake, composing and sending."""
