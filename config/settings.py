@@ -226,6 +226,12 @@ CELERY_BEAT_SCHEDULE = {
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
 
+# --- Webhooks ---------------------------------------------------------------------------------------------------
+# Outbound webhooks go to HTTPS URLs on public addresses only (no SSRF into the internal network). The demo and
+# the tests, whose receivers listen on this machine, turn these on; DEBUG turns both on too.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+
 # --- Logging ----------------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
