@@ -93,6 +93,8 @@ class InboundEmail(TenantModel):
     email_message_id = models.CharField(max_length=255, blank=True)  # without angle brackets; "" when missing
     from_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255, blank=True)
+    # Outlook's conversation id (the first 22 bytes of Thread-Index, hex): threads a reply that lost its headers.
+    thread_index_root = models.CharField(max_length=44, blank=True)
     raw = models.FileField(upload_to=tenant_upload_path, max_length=255)
     size = models.PositiveBigIntegerField(default=0)
     is_malformed = models.BooleanField(default=False)
@@ -115,6 +117,11 @@ class InboundEmail(TenantModel):
             models.Index(fields=["tenant", "ticket"], name="inboundemail_ticket", condition=Q(ticket__isnull=False)),
             models.Index(fields=["tenant", "message"], name="inboundemail_message", condition=Q(message__isnull=False)),
             models.Index(fields=["tenant", "outcome", "received_at"], name="inboundemail_outcome"),
+            models.Index(
+                fields=["tenant", "thread_index_root"],
+                name="inboundemail_thread_index",
+                condition=~Q(thread_index_root=""),
+            ),
         ]
         ordering = ["-received_at"]
 
