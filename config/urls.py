@@ -6,7 +6,7 @@ from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
-from tickets.views import attachments, bulk, composer, portal, queues, saved_views, ticket
+from tickets.views import attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
 from tickets.views import notifications as notification_views
 
 ticket_actions = [
@@ -61,7 +61,15 @@ desk_patterns = (
 portal_patterns = (
     [
         path("", portal.portal_home, name="home"),
+        path("new/", portal.submit_request, name="new"),
+        path("new/thanks/", portal.submitted, name="submitted"),
         path("requests/<int:number>/", portal.request_page, name="request"),
+        path("requests/<int:number>/reopen/", portal.reopen, name="reopen"),
+        path("requests/<int:number>/rate/", portal.rate_request, name="rate_request"),
+        path("sign-in/", portal_access.request_link, name="sign_in"),
+        path("sign-in/sent/", portal_access.link_sent, name="sign_in_sent"),
+        path("sign-in/<str:token>/", portal_access.open_link, name="sign_in_link"),
+        path("rate/<str:token>/", portal_access.rate_by_link, name="rate"),
     ],
     "portal",
 )

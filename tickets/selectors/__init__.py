@@ -356,17 +356,29 @@ def list_staff_members() -> list[Membership]:
 
 
 def customer_tickets(membership: Membership) -> QuerySet[Ticket]:
-    """The tickets a signed-in customer may follow: those they requested or are copied on (never spam)."""
+    """The tickets a signed-in customer may follow: those they requested or are copied on and, for an
+    organisation manager, every request of their organisation's people (never spam). The portal's only door."""
     from tickets.models import Contact, TicketParticipant
 
     if not membership:
         return Ticket.objects.none()
-    contacts = Contact.objects.filter(membership=membership).values("pk")
+    mine = Contact.objects.filter(membership=membership)
+    contacts = mine.values("pk")
     copied = TicketParticipant.objects.filter(contact__in=contacts).values("ticket_id")
-    return Ticket.objects.filter(Q(contact__in=contacts) | Q(pk__in=copied)).not_spam()
+    managed = mine.filter(manages_organisation=True, organisation__isnull=False).values("organisation_id")
+    return Ticket.objects.filter(
+        Q(contact__in=contacts) | Q(pk__in=copied) | Q(contact__organisation__in=managed)
+    ).not_spam()
 
 
 def customer_contact(membership: Membership):
     from tickets.models import Contact
 
     return Contact.objects.filter(membership=membership).first() if membership else None
+
+
+def get_rating(ticket: Ticket):
+    """The customer's satisfaction rating of the ticket, or None."""
+    from tickets.models import SatisfactionRating
+
+    return SatisfactionRating.objects.filter(ticket=ticket).first()

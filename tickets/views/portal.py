@@ -1,41 +1,139 @@
-"""The customer side: the portal home with the customer's requests, and a request's public conversation."""
+"""The customer side: the portal home with the customer's requests, the public request form, a request's
+public conversation (reply, reopen, rate)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from tenancy.roles import Role, public, role_required
 from tickets import selectors, services
 from tickets.errors import TicketError
 from tickets.forms import CustomerReplyForm, uploads_from
-from tickets.lifecycle import CUSTOMER_WORDING
+from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.models import Ticket
+from tickets.portal_forms import RatingForm, SubmitRequestForm, public_categories
+from tickets.services import portal as portal_services
+from tickets.services.satisfaction import rate_ticket
+
+# Requests per hour through the public form: every POST counts per IP, each accepted one per address.
+SUBMIT_RATE_PER_IP = "10/h"
+SUBMIT_RATE_PER_EMAIL = "5/h"
+SUBMITTED_SESSION_KEY = "portal_submitted"
+HOME_LIMIT = 50
+
+
+def _is_customer(request: HttpRequest) -> bool:
+    return bool(request.membership) and request.membership.is_active and not request.membership.is_staff_member
 
 
 @public
 def portal_home(request: HttpRequest) -> HttpResponse:
-    requests = []
-    if request.membership and not request.membership.is_staff_member:
-        requests = list(
+    rows = []
+    if _is_customer(request):
+        contact = selectors.customer_contact(request.membership)
+        tickets = (
             selectors.customer_tickets(request.membership)
-            .only("id", "tenant_id", "number", "subject", "status", "updated_at")
-            .order_by("-updated_at")[:50]
+            .select_related("contact")
+            .only("id", "tenant_id", "number", "subject", "status", "updated_at", "contact__id", "contact__name",
+                  "contact__email")
+            .order_by("-updated_at", "-id")[:HOME_LIMIT]
+        )  # fmt: skip
+        for ticket in tickets:
+            theirs = contact is not None and ticket.contact_id != contact.pk
+            rows.append((ticket, CUSTOMER_WORDING[ticket.status][0], ticket.contact if theirs else None))
+    return render(request, "portal/home.html", {"requests": rows, "limit": HOME_LIMIT})
+
+
+def _email_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+@public
+def submit_request(request: HttpRequest) -> HttpResponse:
+    """The public request form; a signed-in customer writes as themselves."""
+    signed_in_as = None
+    membership = request.membership if _is_customer(request) else None
+    if membership is not None:
+        contact = selectors.customer_contact(membership)
+        user = membership.user
+        signed_in_as = (contact.name if contact and contact.name else user.get_full_name(), user.email)
+    form = SubmitRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        tenant=request.tenant,
+        categories=public_categories(),
+        signed_in_as=signed_in_as,
+    )
+    if request.method != "POST":
+        return render(request, "portal/new.html", {"form": form})
+    if is_ratelimited(request, group="portal-submit-ip", key="ip", rate=SUBMIT_RATE_PER_IP, increment=True):
+        form.add_error(None, "Too many requests were sent from your network. Please try again in an hour.")
+        return _form_again(request, form, status=429)
+    if form.is_spam:
+        # Looks accepted to the bot; nothing is created or mailed.
+        request.session[SUBMITTED_SESSION_KEY] = {"reference": "", "email": ""}
+        return redirect("portal:submitted")
+    if not form.is_valid():
+        return _form_again(request, form, status=400)
+    email = form.cleaned_data["email"].strip().lower()
+    if is_ratelimited(
+        request, group="portal-submit-email", key=lambda g, r: email, rate=SUBMIT_RATE_PER_EMAIL, increment=True
+    ):
+        form.add_error(None, "We have had several requests from this address in the last hour. Please try later.")
+        return _form_again(request, form, status=429)
+    try:
+        ticket = portal_services.submit_request(
+            email=email,
+            name=form.cleaned_data["name"],
+            subject=form.cleaned_data["subject"],
+            description=form.cleaned_data["description"],
+            category=form.cleaned_data.get("category"),
+            uploads=uploads_from(form.cleaned_data["files"]),
+            membership=membership,
         )
-    rows = [(t, CUSTOMER_WORDING[t.status][0]) for t in requests]
-    return render(request, "portal/home.html", {"requests": rows})
+    except TicketError as refused:
+        form.add_error(None, str(refused))
+        return _form_again(request, form, status=400)
+    request.session[SUBMITTED_SESSION_KEY] = {
+        "reference": request.tenant.format_ticket_number(ticket.number),
+        "number": ticket.number,
+        "email": ticket.contact.email or "",
+        "subject": ticket.subject,
+    }
+    return redirect("portal:submitted")
+
+
+def _form_again(request: HttpRequest, form: SubmitRequestForm, *, status: int) -> HttpResponse:
+    files_lost = bool(request.FILES)
+    return render(request, "portal/new.html", {"form": form, "files_lost": files_lost}, status=status)
+
+
+@public
+def submitted(request: HttpRequest) -> HttpResponse:
+    """The confirmation after the form: the reference, and where the answers will go."""
+    done = request.session.get(SUBMITTED_SESSION_KEY)
+    if done is None:
+        return redirect("portal:new")
+    return render(request, "portal/submitted.html", {"done": done, "signed_in": _is_customer(request)})
+
+
+def _customer_ticket(request: HttpRequest, number: int) -> Ticket:
+    try:
+        return selectors.customer_tickets(request.membership).select_related("tenant", "contact").get(number=number)
+    except Ticket.DoesNotExist as missing:
+        raise Http404("No such request.") from missing
 
 
 @role_required(Role.CUSTOMER)
 def request_page(request: HttpRequest, number: int) -> HttpResponse:
-    try:
-        ticket = selectors.customer_tickets(request.membership).select_related("tenant").get(number=number)
-    except Ticket.DoesNotExist as missing:
-        raise Http404("No such request.") from missing
+    ticket = _customer_ticket(request, number)
+    contact = selectors.customer_contact(request.membership)
     form = CustomerReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        contact = selectors.customer_contact(request.membership)
         try:
             message = services.reply(
                 ticket=ticket,
@@ -51,12 +149,70 @@ def request_page(request: HttpRequest, number: int) -> HttpResponse:
             else:
                 messages.success(request, "Reply sent.")
             return redirect("portal:request", number=message.ticket.number)
+    return render(
+        request,
+        "portal/request.html",
+        _request_context(ticket, contact, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+def _request_context(ticket: Ticket, contact, *, form=None, rating_form=None) -> dict:
     status, next_step = CUSTOMER_WORDING[ticket.status]
-    context = {
+    rating = selectors.get_rating(ticket) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None
+    is_requester = contact is not None and ticket.contact_id == contact.pk
+    deadline = portal_services.reopen_deadline(ticket)
+    may_write = portal_services.can_reply(ticket, contact)
+    if rating_form is None and is_requester:
+        rating_form = RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None)
+    return {
         "ticket": ticket,
         "status_words": status,
         "next_step": next_step,
         "timeline": selectors.get_timeline(ticket, include_internal=False),
-        "form": form,
+        "form": form or CustomerReplyForm(),
+        "may_write": may_write and ticket.status not in (Status.SPAM,),
+        "is_requester": is_requester,
+        "rating": rating,
+        "rating_form": rating_form,
+        "may_rate": is_requester and ticket.status in (Status.RESOLVED, Status.CLOSED),
+        "reopen_until": deadline if may_write else None,
     }
-    return render(request, "portal/request.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.CUSTOMER)
+@require_POST
+def reopen(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _customer_ticket(request, number)
+    contact = selectors.customer_contact(request.membership)
+    if contact is None:
+        raise Http404("No such request.")
+    try:
+        portal_services.reopen_request(ticket=ticket, contact=contact)
+    except TicketError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Reopened: we'll take another look. Add a reply to tell us what is still wrong.")
+    return redirect("portal:request", number=number)
+
+
+@role_required(Role.CUSTOMER)
+@require_POST
+def rate_request(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _customer_ticket(request, number)
+    contact = selectors.customer_contact(request.membership)
+    if contact is None:
+        raise Http404("No such request.")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            rate_ticket(
+                ticket=ticket, contact=contact, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+        except TicketError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Thank you for your rating.")
+            return redirect("portal:request", number=number)
+    context = _request_context(ticket, contact, rating_form=form)
+    return render(request, "portal/request.html", context, status=400)

@@ -1,0 +1,119 @@
+"""Forms of the customer portal: the public request form, the sign-in link form and the rating form."""
+
+from __future__ import annotations
+
+from django import forms
+
+from tenancy.models import Tenant
+from tickets.forms import MultipleFileField
+from tickets.models import Category
+from tickets.services.attachments import MAX_FILES_PER_MESSAGE
+from tickets.services.portal import MAX_DESCRIPTION
+from tickets.services.satisfaction import MAX_COMMENT, SCORES
+
+HONEYPOT_FIELD = "website"
+
+
+def category_choices(categories: list[Category]) -> list:
+    """ "Not sure", then the top-level categories, each with its subcategories grouped under it."""
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    choices: list = [("", "Not sure")]
+    for parent in (c for c in categories if c.parent_id is None):
+        subs = children.get(parent.pk)
+        if subs:
+            group = [(str(parent.pk), f"{parent.name} (general)")] + [(str(c.pk), c.name) for c in subs]
+            choices.append((parent.name, group))
+        else:
+            choices.append((str(parent.pk), parent.name))
+    return choices
+
+
+def public_categories() -> list[Category]:
+    """Public top-level categories and the public subcategories of public parents, in display order."""
+    rows = list(Category.objects.filter(is_public=True).order_by("position", "name"))
+    public_top = {c.pk for c in rows if c.parent_id is None}
+    return [c for c in rows if c.parent_id is None or c.parent_id in public_top]
+
+
+class SubmitRequestForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Your name")
+    email = forms.EmailField(max_length=254, label="Your email", help_text="We send our answers here.")
+    category = forms.ChoiceField(required=False, label="Topic")
+    subject = forms.CharField(max_length=200, help_text="A few words, e.g. “Invoice 1042 charged twice”.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=MAX_DESCRIPTION,
+        help_text="What happened, what you expected, and anything you have tried.",
+    )
+    files = MultipleFileField(required=False, label="Attachments")
+    # The honeypot: hidden from people (see the template), filled in by bots that fill in every field.
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    def __init__(self, *args, tenant: Tenant, categories: list[Category], signed_in_as=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.categories = {str(c.pk): c for c in categories}
+        self.fields["category"].choices = category_choices(categories)
+        if not categories:
+            del self.fields["category"]
+        self.fields["files"].help_text = (
+            f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each: images, PDF, "
+            "office documents, text or zip."
+        )
+        self.fields[HONEYPOT_FIELD].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        if signed_in_as is not None:
+            # A signed-in customer writes as themselves: the fields show who, and posted values are ignored.
+            name, email = signed_in_as
+            for field, value in (("name", name), ("email", email)):
+                self.fields[field].disabled = True
+                self.fields[field].required = field == "email"
+                self.initial[field] = value
+            self.fields["email"].help_text = "You are signed in; we answer at this address."
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get(HONEYPOT_FIELD, "").strip())
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_FILES_PER_MESSAGE:
+            raise forms.ValidationError(f"Attach at most {MAX_FILES_PER_MESSAGE} files.")
+        limit = self.tenant.max_attachment_mb * 1024 * 1024
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(f"“{upload.name}” is larger than {self.tenant.max_attachment_mb} MB.")
+        return files
+
+    def clean_category(self) -> Category | None:
+        return self.categories.get(self.cleaned_data["category"])
+
+    def clean_subject(self) -> str:
+        subject = " ".join(self.cleaned_data["subject"].split())
+        if not subject:
+            raise forms.ValidationError("Give your request a subject.")
+        return subject
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"]
+        if not description.strip():
+            raise forms.ValidationError("Describe your request.")
+        return description
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email", help_text="The address you write to us from.")
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        choices=[(s, str(s)) for s in SCORES], coerce=int, widget=forms.RadioSelect, label="Your rating"
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything to add? (optional)",
+    )

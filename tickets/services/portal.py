@@ -1,0 +1,105 @@
+"""What a customer does in the portal: submit a request through the public form, reopen a resolved one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from tenancy.models import Membership
+from tickets import clock
+from tickets.lifecycle import Status
+from tickets.models import Category, Channel, Contact, Ticket, TicketParticipant
+from tickets.services.attachments import Upload
+from tickets.services.common import lock
+from tickets.services.contacts import get_or_create_contact
+from tickets.services.creation import create_ticket
+from tickets.services.events import ServiceError
+from tickets.services.workflow import change_status
+
+MAX_DESCRIPTION = 20_000
+
+
+def submit_request(
+    *,
+    email: str,
+    name: str,
+    subject: str,
+    description: str,
+    category: Category | None = None,
+    uploads: list[Upload] | tuple[Upload, ...] = (),
+    membership: Membership | None = None,
+) -> Ticket:
+    """Open a web ticket for the submitter, found or created by email (a signed-in customer is their own
+    contact, whatever was typed), and acknowledge it to that address only. `category` may be a public
+    top-level category or one of its subcategories."""
+    from tickets.services.customer_mail import send_acknowledgement
+
+    if len(description) > MAX_DESCRIPTION:
+        raise ServiceError(f"Keep the description under {MAX_DESCRIPTION:,} characters.")
+    top, sub = _public_category(category)
+    with transaction.atomic():
+        contact = _submitter(membership) if membership is not None else None
+        if contact is None:
+            contact = get_or_create_contact(email=email, name=name)
+            if membership is not None and contact.membership_id is None:
+                contact.membership = membership
+                contact.save(update_fields=["membership"])
+        ticket = create_ticket(
+            actor=contact,
+            contact=contact,
+            subject=subject,
+            body=description,
+            channel=Channel.WEB,
+            category=top,
+            subcategory=sub,
+            uploads=uploads,
+        )
+        send_acknowledgement(ticket=ticket)
+    return ticket
+
+
+def _submitter(membership: Membership) -> Contact | None:
+    return Contact.objects.filter(membership=membership).first()
+
+
+def _public_category(category: Category | None) -> tuple[Category | None, Category | None]:
+    if category is None:
+        return None, None
+    if not category.is_public or (category.parent_id and not category.parent.is_public):
+        raise ServiceError("Choose one of the categories offered.")
+    if category.parent_id:
+        if category.parent.parent_id:
+            raise ServiceError("Choose one of the categories offered.")
+        return category.parent, category
+    return category, None
+
+
+def can_reply(ticket: Ticket, contact: Contact | None) -> bool:
+    """Whether this contact may write on the ticket: its requester or someone copied on it (an organisation
+    manager reads a colleague's request but does not speak for them)."""
+    if contact is None:
+        return False
+    return ticket.contact_id == contact.pk or TicketParticipant.objects.filter(ticket=ticket, contact=contact).exists()
+
+
+def reopen_deadline(ticket: Ticket):
+    """Until when a resolved ticket may be reopened, or None when it is not resolved."""
+    if ticket.status != Status.RESOLVED or ticket.resolved_at is None:
+        return None
+    return ticket.resolved_at + timedelta(days=ticket.tenant.reopen_window_days)
+
+
+def reopen_request(*, ticket: Ticket, contact: Contact) -> Ticket:
+    """Reopen a resolved request at its requester's (or a participant's) word, within the tenant's reopen
+    window; the status change, its "reopened" event and the agents' notification are change_status's."""
+    with transaction.atomic():
+        ticket = lock(ticket)
+        if not can_reply(ticket, contact):
+            raise ServiceError("Only the requester or someone copied on this request can reopen it.")
+        deadline = reopen_deadline(ticket)
+        if deadline is None:
+            raise ServiceError("Only a resolved request can be reopened.")
+        if clock.now() > deadline:
+            raise ServiceError("This request was resolved too long ago to reopen: reply to start a new one.")
+        return change_status(ticket=ticket, status=Status.OPEN, actor=contact, reason="reopened in the portal")

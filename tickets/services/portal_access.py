@@ -1,0 +1,113 @@
+"""Passwordless portal sign-in: a link mailed to a contact's address, good once, for thirty minutes.
+
+The token is 256 random bits; only its SHA-256 is stored, so the table leaks nothing usable and a lookup by
+hash is the constant-time comparison. A link is mailed only to an address that is already a contact of this
+tenant, and the caller answers the same either way, so the form does not reveal who is a customer. The first
+sign-in creates the person's user (without a usable password) and customer membership and links the contact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+
+from tenancy.models import Membership, Tenant, normalize_email
+from tenancy.roles import Role
+from tenancy.services import add_member, get_or_create_user
+from tickets import clock
+from tickets.models import Contact, PortalSignInToken
+from tickets.services.events import ServiceError
+
+logger = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32  # 256 bits
+LINK_MINUTES = 30
+# Links mailed to one address per hour, whatever the IP: the form cannot be used to flood someone's inbox.
+LINKS_PER_ADDRESS_PER_HOUR = 5
+
+
+class InvalidSignInLink(ServiceError):
+    """A sign-in link that is unknown here (mistyped, or another help desk's), used, or expired."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalSignInToken | None:
+    """Mail a sign-in link to `email` if it is a contact of `tenant` (the tenant in scope) and it has not had
+    too many links this hour; return the token row, or None when nothing was sent. Callers must answer the
+    same in both cases."""
+    from tickets.services.customer_mail import send_sign_in_link
+
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ServiceError("Enter a valid email address.") from error
+    now = clock.now()
+    with transaction.atomic():
+        if not Contact.objects.filter(email=email).exists():
+            return None
+        recent = PortalSignInToken.objects.filter(email=email, created_at__gte=now - timedelta(hours=1)).count()
+        if recent >= LINKS_PER_ADDRESS_PER_HOUR:
+            logger.warning("Sign-in links to one address over the hourly limit (tenant %s, ip %s)", tenant.pk, ip)
+            return None
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        row = PortalSignInToken.objects.create(
+            email=email, token_hash=_hash(token), created_at=now, expires_at=now + timedelta(minutes=LINK_MINUTES)
+        )
+        send_sign_in_link(tenant=tenant, email=email, link=sign_in_url(tenant=tenant, token=token))
+    return row
+
+
+def sign_in_url(*, tenant: Tenant, token: str) -> str:
+    return tenant.url(reverse("portal:sign_in_link", args=[token]))
+
+
+def check_sign_in_token(*, token: str) -> PortalSignInToken:
+    """The unused, unexpired token row of this tenant for `token` (read only: the page a mail scanner may
+    fetch must not spend the link); else InvalidSignInLink saying why."""
+    return _usable(PortalSignInToken.objects.filter(token_hash=_hash(token)).first())
+
+
+def _usable(row: PortalSignInToken | None) -> PortalSignInToken:
+    if row is None:
+        raise InvalidSignInLink("This sign-in link is not valid here. Check that you opened the whole link.")
+    if row.used_at is not None:
+        raise InvalidSignInLink("This sign-in link has already been used. Each link works once.")
+    if row.expires_at <= clock.now():
+        raise InvalidSignInLink(f"This sign-in link has expired. Links work for {LINK_MINUTES} minutes.")
+    return row
+
+
+def sign_in_with_token(*, token: str) -> Membership:
+    """Spend the link and return the membership to sign in: on the first sign-in, create the user (no usable
+    password) and a customer membership, and link it to the contact with the link's address."""
+    now = clock.now()
+    with transaction.atomic():
+        row = _usable(PortalSignInToken.objects.select_for_update().filter(token_hash=_hash(token)).first())
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        contact = Contact.objects.select_for_update().filter(email=row.email).first()
+        if contact is None:
+            raise InvalidSignInLink("This address is no longer known to this help desk.")
+        user = get_or_create_user(email=row.email, full_name=contact.name)
+        if not user.is_active:
+            raise InvalidSignInLink("This account is disabled.")
+        membership = Membership.objects.filter(user=user).first()
+        if membership is None:
+            membership = add_member(user=user, role=Role.CUSTOMER)
+        elif not membership.is_active:
+            raise InvalidSignInLink("Your access to this help desk has been removed.")
+        if contact.membership_id is None and not Contact.objects.filter(membership=membership).exists():
+            contact.membership = membership
+            contact.save(update_fields=["membership"])
+    return membership
