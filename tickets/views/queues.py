@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
@@ -17,6 +18,7 @@ from tickets.filters import TicketFilter
 from tickets.lifecycle import Status
 from tickets.models import Priority, Queue, Team
 from tickets.pagination import paginate
+from tickets.rows import queue_rows
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -99,6 +101,7 @@ def _list(
     page = paginate(filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP)
     query = params.copy()
     query.pop("page", None)
+    staff = selectors.list_staff_members()
     saved_current = next((v for v in saved_views if str(v.pk) == params.get("saved")), None)
     if saved_current is not None:
         current, title = f"saved-{saved_current.pk}", saved_current.name
@@ -117,14 +120,20 @@ def _list(
         "filters": filters,
         "sort": sort,
         "page": page,
+        # Rows link to <prefix><number>/: one reverse() per page instead of two per row.
+        "rows": queue_rows(
+            page.rows,
+            prefix=request.tenant.ticket_prefix,
+            url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
+            now=timezone.now(),
+        ),
         "query_string": query.urlencode(),
         "save_query": save_query.urlencode(),
         "filtered": filters.is_bound and filters.is_filtered,
         "base": base,
         "list_url": reverse("desk:queue", args=[queue.pk]) if queue else reverse("desk:view", args=[base]),
-        # Rows link to <ticket_url_prefix><number>/: one reverse() per page instead of two per row.
-        "ticket_url_prefix": reverse("desk:ticket", args=[0]).removesuffix("0/"),
-        "bulk_staff": selectors.list_staff_members(),
+        # One staff list for the assignee filter and the bulk "Assign to" menu.
+        "staff_choices": [("", "Anyone"), *((m.pk, m.display_name) for m in staff)],
         "bulk_statuses": Status.choices,
         "bulk_priorities": Priority.choices,
         "share_teams": list(Team.objects.order_by("name")) if is_supervisor else [],

@@ -1,0 +1,82 @@
+"""The queue table's rows as plain dicts of display strings, built in one pass over a page of tickets.
+
+The table is the hottest template of the desk: fifty rows of a dozen cells. Resolving model attributes, display
+methods and localised numbers through the template engine cost about 15 ms a page; looking up ready strings in
+dicts costs a fraction of it. Markup stays in the template; this module only decides the words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tickets.lifecycle import Status
+from tickets.models import Channel, Priority, Ticket
+
+STATUS_LABELS = dict(Status.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+CHANNEL_LABELS = dict(Channel.choices)
+
+_UNITS = (
+    (timedelta(days=365), "y"),
+    (timedelta(days=30), "mo"),
+    (timedelta(days=7), "wk"),
+    (timedelta(days=1), "d"),
+    (timedelta(hours=1), "h"),
+    (timedelta(minutes=1), "min"),
+)
+
+
+def short_duration(delta: timedelta) -> str:
+    """3 min, 5 h, 2 d, 3 wk, 4 mo, 1 y: the largest whole unit (under a minute: "now")."""
+    delta = abs(delta)
+    for unit, label in _UNITS:
+        if delta >= unit:
+            return f"{delta // unit} {label}"
+    return "now"
+
+
+def age_label(moment: datetime, now: datetime) -> str:
+    label = short_duration(now - moment)
+    return "just now" if label == "now" else f"{label} ago"
+
+
+def due_label(moment: datetime, now: datetime) -> tuple[str, bool]:
+    """("in 3 h", False) or ("2 d overdue", True)."""
+    label = short_duration(moment - now)
+    if moment < now:
+        return ("overdue" if label == "now" else f"{label} overdue"), True
+    return ("due now" if label == "now" else f"in {label}"), False
+
+
+def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: datetime) -> list[dict]:
+    """One dict per ticket with every string the queue table shows (tickets loaded with with_list_columns)."""
+    rows = []
+    for ticket in tickets:
+        contact, assignee = ticket.contact, ticket.assignee
+        due, overdue = due_label(ticket.next_due_at, now) if ticket.next_due_at else ("", False)
+        meta = ticket.queue.name
+        if ticket.category_id:
+            meta += f" · {ticket.category.name}"
+        rows.append(
+            {
+                "pk": ticket.pk,
+                "ref": f"{prefix}-{ticket.number}",
+                "url": f"{url_prefix}{ticket.number}/",
+                "subject": ticket.subject,
+                "meta": f"{meta} · {CHANNEL_LABELS.get(ticket.channel, ticket.channel)}",
+                "escalated": ticket.escalation_level > 0,
+                "requester": contact.name or contact.email or "—",
+                "vip": contact.tier == "vip",
+                "status": ticket.status,
+                "status_label": STATUS_LABELS.get(ticket.status, ticket.status),
+                "priority": ticket.priority,
+                "priority_label": PRIORITY_LABELS.get(ticket.priority, ""),
+                "assignee": (assignee.user.full_name or assignee.user.email) if assignee else "",
+                "due_iso": ticket.next_due_at.isoformat() if ticket.next_due_at else "",
+                "due": due,
+                "overdue": overdue,
+                "updated_iso": ticket.updated_at.isoformat(),
+                "updated": age_label(ticket.updated_at, now),
+            }
+        )
+    return rows
