@@ -8,6 +8,7 @@ from reporting import views as reporting_views
 from tenancy import views as tenancy_views
 from tickets.views import attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
 from tickets.views import notifications as notification_views
+from tickets.views import webhooks as webhook_views
 
 ticket_actions = [
     path("", ticket.ticket_page, name="ticket"),
@@ -44,6 +45,19 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
+        path("settings/webhooks/", webhook_views.webhook_list, name="webhooks"),
+        path("settings/webhooks/new/", webhook_views.webhook_new, name="webhook_new"),
+        path("settings/webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook"),
+        path("settings/webhooks/<int:pk>/edit/", webhook_views.webhook_edit, name="webhook_edit"),
+        path("settings/webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
+        path("settings/webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate, name="webhook_rotate"),
+        path("settings/webhooks/<int:pk>/active/", webhook_views.webhook_active, name="webhook_active"),
+        path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+        path(
+            "settings/webhooks/<int:pk>/deliveries/<int:delivery_id>/redeliver/",
+            webhook_views.delivery_redeliver,
+            name="webhook_redeliver",
+        ),
         path("canned/", composer.canned_list, name="canned"),
         path("canned/new/", composer.canned_new, name="canned_new"),
         path("canned/<int:pk>/", composer.canned_edit, name="canned_edit"),

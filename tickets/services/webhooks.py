@@ -1,0 +1,273 @@
+"""Outbound webhooks: tenant admins register URLs for events; each event becomes one WebhookDelivery per
+subscribed webhook, written in a transaction and sent by the `tickets.deliver_webhook` task.
+
+A delivery is tried up to MAX_ATTEMPTS times with growing delays between tries (Celery retry countdowns, so a
+receiver that is down holds no worker). Each try is claimed first, so two copies of the task (an outbox
+redelivery, a broker redelivery) never send it twice at once, and a delivered one is never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tenancy.models import Membership, ensure_same_tenant
+from tenancy.outbox import on_commit_task
+from tenancy.roles import Role
+from tickets.models import Ticket, Webhook, WebhookDelivery
+from tickets.services.events import ServiceError
+from tickets.webhooks.events import (
+    EVENTS,
+    PING,
+    events_for_change,
+    ping_payload,
+    ticket_event_id,
+    ticket_payload,
+)
+from tickets.webhooks.targets import TargetRefused, parse_target
+from tickets.webhooks.transport import encode_body, post, signed_headers
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "tickets.deliver_webhook"
+MAX_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 60 * 60  # below Redis's visibility timeout, so a waiting retry is not handed out twice
+CLAIM_SECONDS = 60  # longer than one try can take (connect 5 s + read 10 s, per address)
+MAX_DESCRIPTION = 200
+
+Status = WebhookDelivery.Status
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before try number attempts+1: 30 s, 2 min, 8 min, 32 min, then hourly."""
+    return min(RETRY_BASE_SECONDS * 4 ** (attempts - 1), RETRY_MAX_SECONDS)
+
+
+# --- Managing webhooks (tenant admins) ---------------------------------------------------------------------------
+
+
+def create_webhook(*, actor: Membership, url: str, events: Sequence[str], description: str = "") -> Webhook:
+    """Register a URL for some events, with a fresh signing secret."""
+    _require_admin(actor)
+    cleaned = _clean(url=url, events=events, description=description)
+    with transaction.atomic():
+        webhook = Webhook.objects.create(**cleaned, secret=_new_secret(), created_by=actor)
+    logger.info("Webhook #%s created by membership #%s", webhook.pk, actor.pk)
+    return webhook
+
+
+def update_webhook(
+    *, webhook: Webhook, actor: Membership, url: str, events: Sequence[str], description: str = ""
+) -> Webhook:
+    _require_admin(actor, webhook)
+    cleaned = _clean(url=url, events=events, description=description)
+    with transaction.atomic():
+        for field, value in cleaned.items():
+            setattr(webhook, field, value)
+        webhook.save(update_fields=list(cleaned))
+    return webhook
+
+
+def set_webhook_active(*, webhook: Webhook, actor: Membership, active: bool) -> Webhook:
+    """Pause or resume a webhook; deliveries still waiting for a paused one fail instead of being sent."""
+    _require_admin(actor, webhook)
+    with transaction.atomic():
+        webhook.is_active = active
+        webhook.save(update_fields=["is_active"])
+    return webhook
+
+
+def delete_webhook(*, webhook: Webhook, actor: Membership) -> None:
+    """Remove a webhook and its delivery log."""
+    _require_admin(actor, webhook)
+    with transaction.atomic():
+        webhook.delete()
+    logger.info("Webhook #%s deleted by membership #%s", webhook.pk, actor.pk)
+
+
+def rotate_webhook_secret(*, webhook: Webhook, actor: Membership) -> Webhook:
+    """A new signing secret; from now on every delivery, retries included, is signed with it."""
+    _require_admin(actor, webhook)
+    with transaction.atomic():
+        webhook.secret = _new_secret()
+        webhook.save(update_fields=["secret"])
+    return webhook
+
+
+def send_test_event(*, webhook: Webhook, actor: Membership) -> WebhookDelivery:
+    """Queue a "ping" delivery, to check the receiver and its signature check (also for a paused webhook)."""
+    _require_admin(actor, webhook)
+    event_id = uuid.uuid4()
+    payload = ping_payload(tenant_slug=actor.tenant.slug, event_id=event_id, at=timezone.now())
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(webhook=webhook, event=PING, event_id=event_id, payload=payload)
+        on_commit_task(DELIVER_TASK, delivery_id=delivery.pk)
+    return delivery
+
+
+def redeliver(*, delivery: WebhookDelivery, actor: Membership) -> WebhookDelivery:
+    """Send a failed delivery again, same event id (receivers drop repeats), with a fresh set of tries."""
+    _require_admin(actor, delivery)
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.status != Status.FAILED:
+            raise ServiceError("Only failed deliveries can be sent again.")
+        delivery.status, delivery.attempts, delivery.next_attempt_at = Status.PENDING, 0, None
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        on_commit_task(DELIVER_TASK, delivery_id=delivery.pk)
+    return delivery
+
+
+# --- Fan-out: events to deliveries -------------------------------------------------------------------------------
+
+
+def queue_ticket_events(*, ticket_id: int, kinds: Sequence[str]) -> list[WebhookDelivery]:
+    """React to one announced ticket change (tickets.signals.ticket_changed): one delivery per subscribed
+    webhook and event. Announcing the same change again queues nothing new (deterministic event ids)."""
+    webhooks = list(Webhook.objects.filter(is_active=True))
+    if not webhooks:  # most tenants: one query and done
+        return []
+    ticket = Ticket.objects.select_related("tenant").filter(pk=ticket_id).first()
+    if ticket is None:
+        return []
+    queued: list[WebhookDelivery] = []
+    with transaction.atomic():
+        for event in events_for_change(kinds, status=ticket.status):
+            queued += _queue(ticket, event, kinds, webhooks)
+    return queued
+
+
+def queue_ticket_event(*, ticket: Ticket, event: str, kinds: Sequence[str] = ()) -> list[WebhookDelivery]:
+    """Tell the subscribed webhooks about one event on a ticket (for apps with their own events, e.g. SLA)."""
+    if event not in EVENTS:
+        raise ValueError(f"Unknown webhook event {event!r}: register it with tickets.webhooks.events.register_event")
+    webhooks = list(Webhook.objects.filter(is_active=True))
+    with transaction.atomic():
+        return _queue(ticket, event, kinds, webhooks)
+
+
+def _queue(ticket: Ticket, event: str, kinds: Sequence[str], webhooks: list[Webhook]) -> list[WebhookDelivery]:
+    subscribed = [webhook for webhook in webhooks if event in webhook.events]
+    if not subscribed:
+        return []
+    event_id = ticket_event_id(ticket, event)
+    payload = ticket_payload(ticket, event=event, event_id=event_id, kinds=kinds)
+    queued = []
+    for webhook in subscribed:
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            webhook=webhook, event_id=event_id, defaults={"event": event, "payload": payload}
+        )
+        if created:
+            on_commit_task(DELIVER_TASK, delivery_id=delivery.pk)
+            queued.append(delivery)
+    return queued
+
+
+# --- Delivery (the task's body) ----------------------------------------------------------------------------------
+
+
+def attempt_delivery(*, delivery_id: int) -> int | None:
+    """Try one delivery once; return the seconds to wait before the next try, or None when there is none.
+
+    Runs outside any transaction: the claim and the outcome are single statements, the HTTP call sits between.
+    """
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status__in=[Status.PENDING, Status.RETRYING])
+        .filter(due)
+        .update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+    if not claimed:  # delivered, failed for good, gone, or another copy of the task is on it / will be
+        return None
+    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+    webhook = delivery.webhook
+    if not webhook.is_active and delivery.event != PING:
+        _record(delivery, status=Status.FAILED, error="Not sent: the webhook was paused.", counted=False)
+        return None
+
+    body = encode_body(delivery.payload)
+    headers = signed_headers(secret=webhook.secret, event=delivery.event, event_id=str(delivery.event_id), body=body)
+    answer, error, hopeless = None, "", False
+    try:
+        answer = post(parse_target(webhook.url), body=body, headers=headers)
+    except TargetRefused as refused:
+        error, hopeless = str(refused), True
+    except OSError as failed:
+        error = _describe(failed)
+
+    attempts = delivery.attempts + 1
+    if answer is not None and answer.ok:
+        _record(delivery, status=Status.SUCCEEDED, answer=answer)
+        return None
+    if answer is not None:
+        error = f"The receiver answered HTTP {answer.status}."
+    if hopeless or attempts >= MAX_ATTEMPTS:
+        _record(delivery, status=Status.FAILED, answer=answer, error=error)
+        return None
+    delay = retry_delay(attempts)
+    _record(delivery, status=Status.RETRYING, answer=answer, error=error, retry_in=delay)
+    return delay
+
+
+def _record(delivery, *, status, answer=None, error="", retry_in=None, counted=True) -> None:
+    now = timezone.now()
+    changes = {
+        "status": status,
+        "error": error[:500],
+        "next_attempt_at": now + timedelta(seconds=retry_in) if retry_in is not None else None,
+    }
+    if counted:
+        changes.update(
+            attempts=delivery.attempts + 1,
+            last_attempt_at=now,
+            response_code=answer.status if answer is not None else None,
+            response_excerpt=answer.excerpt if answer is not None else "",
+        )
+    if status == Status.SUCCEEDED:
+        changes["delivered_at"] = now
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
+
+
+def _describe(failed: OSError) -> str:
+    text = str(failed) or failed.__class__.__name__
+    if isinstance(failed, TimeoutError):
+        text = "The receiver did not answer in time."
+    elif isinstance(failed, ConnectionRefusedError) or "Connection refused" in text:
+        text = "Connection refused: nothing is listening at that address."
+    return text
+
+
+# --- Helpers -------------------------------------------------------------------------------------------------------
+
+
+def _require_admin(actor: Membership, *objects) -> None:
+    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
+        raise ServiceError("Only tenant admins can manage webhooks.")
+    ensure_same_tenant(actor, *objects)
+
+
+def _clean(*, url: str, events: Sequence[str], description: str) -> dict:
+    url = (url or "").strip()
+    parse_target(url)  # raises TargetRefused with the reason
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown:
+        raise ServiceError(f"Unknown event {unknown[0]!r}.")
+    if not events:
+        raise ServiceError("Choose at least one event.")
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ServiceError(f"Keep the description under {MAX_DESCRIPTION} characters.")
+    return {"url": url, "events": [event for event in EVENTS if event in events], "description": description}
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(32)
