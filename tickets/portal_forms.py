@@ -107,9 +107,12 @@ class SignInLinkForm(forms.Form):
     email = forms.EmailField(max_length=254, label="Email", help_text="The address you write to us from.")
 
 
+SCORE_WORDS = {1: "Very poor", 2: "Poor", 3: "Okay", 4: "Good", 5: "Excellent"}
+
+
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
-        choices=[(s, str(s)) for s in SCORES], coerce=int, widget=forms.RadioSelect, label="Your rating"
+        choices=[(s, SCORE_WORDS[s]) for s in SCORES], coerce=int, widget=forms.RadioSelect, label="Your rating"
     )
     comment = forms.CharField(
         required=False,

@@ -13,6 +13,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -69,7 +70,7 @@ def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalS
 
 
 def sign_in_url(*, tenant: Tenant, token: str) -> str:
-    return tenant.url(reverse("portal:sign_in_link", args=[token]))
+    return tenant.url(reverse("portal:sign_in_link", args=[token], urlconf=settings.ROOT_URLCONF))
 
 
 def check_sign_in_token(*, token: str) -> PortalSignInToken:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -45,7 +46,7 @@ def rating_token(*, ticket: Ticket, contact: Contact | None = None) -> str:
 def rating_link(*, ticket: Ticket, score: int | None = None) -> str:
     """The absolute URL, on the tenant's own host, of the rating page of `ticket` for its requester (with
     `score` preselected when given: one link per star in the resolution mail)."""
-    path = reverse("portal:rate", args=[rating_token(ticket=ticket)])
+    path = reverse("portal:rate", args=[rating_token(ticket=ticket)], urlconf=settings.ROOT_URLCONF)
     if score is not None:
         if score not in SCORES:
             raise ServiceError("A score is a whole number from 1 to 5.")

@@ -50,6 +50,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "escalation_levels": EscalationLevel.choices,
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "is_mine": ticket.assignee_id == membership.pk,
+        "rating": selectors.get_rating(ticket),
     }
 
 
