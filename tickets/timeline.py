@@ -91,6 +91,10 @@ def describe(event: TicketEvent, names: dict) -> str:
         return f"removed the tag {name(event.old_value)}"
     if kind == "participant_added":
         return f"copied {name(event.new_value)} on the ticket"
+    if kind == "rated":
+        if event.old_value:
+            return f"changed their satisfaction rating: {event.old_value}/5 → {event.new_value}/5"
+        return f"rated the resolution {event.new_value}/5"
     if kind == "merged_into":
         return f"merged this ticket into {name(event.new_value)}"
     if kind == "merged":
