@@ -102,4 +102,9 @@ def describe(event: TicketEvent, names: dict) -> str:
     if kind == "linked":
         wording = {"follow_up": "opened the follow-up", "follow_up_of": "followed up on"}.get(event.field, "linked")
         return f"{wording} {name(event.new_value)}"
+    if kind == "email_refused":
+        opened = f"; it opened {name(event.new_value)}" if event.field == "related" else ""
+        return f"refused an email from someone who is not on this ticket{opened}"
+    if kind == "email_bounced":
+        return "recorded a bounce: an email we sent could not be delivered"
     return kind.replace("_", " ")

@@ -327,7 +327,7 @@ def _read_body(message: StdMessage, parsed: ParsedEmail) -> None:
     if texts:
         parsed.text = "\n\n".join(t.replace("\r\n", "\n").strip("\n") for t in texts if t.strip())
     elif htmls:
-        parsed.html = sanitize_html("\n".join(htmls))
+        parsed.html = sanitize_html("\n".join(htmls)).strip()
         parsed.text = html_to_lines(parsed.html)
 
 

@@ -1,0 +1,381 @@
+"""Inbound mail to tickets: one function every entry point calls (HTTP hook, `ingest_email`, IMAP polling).
+
+The raw message and its InboundEmail row are committed first, so nothing that reached us is lost; the row
+then records what the intake made of it (a new ticket, a reply, a bounce, ignored, over the sender's limit,
+failed) and why. Processing locks that row and does nothing when it already has an outcome, so the same
+message delivered twice, or to two of the tenant's addresses, is taken once.
+
+Loop and abuse rules: our own mail is never taken back; machines (auto-replies, lists, bulk) get no
+acknowledgement; bounces are recorded on the ticket they concern and never open one; a reply that claims a
+ticket is added to it only when its From is the requester or someone copied on it; mail only ever goes back
+to the address that wrote to us.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenancy.context import require_tenant_id
+from tenancy.models import Tenant
+from tickets import services
+from tickets.mail import identity
+from tickets.mail.parsing import ParsedEmail, is_forwarded, parse_email, trim_quoted
+from tickets.models import (
+    Channel,
+    Contact,
+    InboundEmail,
+    MailSettings,
+    Message,
+    OutboundEmail,
+    SupportAddress,
+    Ticket,
+    TicketParticipant,
+)
+from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
+from tickets.services.events import Automation, ServiceError, record_event
+
+logger = logging.getLogger(__name__)
+
+INTAKE = Automation("email intake")
+Outcome = InboundEmail.Outcome
+DEFAULT_NEW_TICKETS_PER_HOUR = 10
+MAX_PARTICIPANTS = 20
+EMPTY_BODY = "(The email had no text.)"
+
+
+def ingest(raw: bytes, *, source: str) -> InboundEmail:
+    """Take one raw RFC 822 message for the tenant in scope; return its InboundEmail with outcome and reason.
+    Never raises for a bad message: it is kept, flagged and marked failed."""
+    require_tenant_id()
+    parsed = parse_email(raw)
+    inbound, created = _store(raw, parsed, source)
+    if not created and inbound.outcome != Outcome.RECEIVED:
+        return inbound
+    return process(inbound_id=inbound.pk, parsed=parsed)
+
+
+def _store(raw: bytes, parsed: ParsedEmail, source: str) -> tuple[InboundEmail, bool]:
+    message_id = parsed.message_id
+    if message_id:
+        existing = InboundEmail.objects.filter(email_message_id=message_id).first()
+        if existing is not None:
+            return existing, False
+    inbound = InboundEmail(
+        source=source,
+        email_message_id=message_id,
+        from_address=parsed.from_address,
+        subject=parsed.subject,
+        thread_index_root=parsed.thread_index_root,
+        size=len(raw),
+        is_malformed=parsed.is_malformed,
+        defects="\n".join(parsed.defects)[:5000],
+    )
+    inbound.tenant_id = require_tenant_id()
+    inbound.raw.save("message.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            inbound.save()
+    except IntegrityError:
+        # The same Message-ID arrived at the same moment (two addresses, a retried hook): keep the first.
+        inbound.raw.delete(save=False)
+        return InboundEmail.objects.get(email_message_id=message_id), False
+    return inbound, True
+
+
+def process(*, inbound_id: int, parsed: ParsedEmail | None = None) -> InboundEmail:
+    """Decide what a stored message becomes; idempotent (a message with an outcome is left as it is)."""
+    try:
+        with transaction.atomic():
+            inbound = InboundEmail.objects.select_for_update().get(pk=inbound_id)
+            if inbound.outcome != Outcome.RECEIVED:
+                return inbound
+            if parsed is None:
+                with inbound.raw.open("rb") as stored:
+                    parsed = parse_email(stored.read())
+            _decide(inbound, parsed)
+            inbound.save(update_fields=["outcome", "reason", "ticket", "message"])
+            return inbound
+    except ServiceError as refused:
+        reason = str(refused)
+    except Exception as error:
+        logger.exception("Inbound email #%s could not be processed", inbound_id)
+        reason = f"Internal error ({type(error).__name__}); the message is kept."
+    InboundEmail.objects.filter(pk=inbound_id, outcome=Outcome.RECEIVED).update(
+        outcome=Outcome.FAILED, reason=reason[:255]
+    )
+    return InboundEmail.objects.get(pk=inbound_id)
+
+
+def _set(inbound: InboundEmail, outcome: str, reason: str, message: Message | None = None) -> None:
+    inbound.outcome = outcome
+    inbound.reason = reason[:255]
+    if message is not None:
+        inbound.message = message
+        inbound.ticket_id = message.ticket_id
+
+
+class _Addresses:
+    """The tenant's support addresses, and whether an address is one of them (plus-tagged reply addresses too)."""
+
+    def __init__(self) -> None:
+        self.by_email = {a.email: a for a in SupportAddress.objects.select_related("queue")}
+
+    def base(self, address: str) -> str:
+        local, _, domain = address.partition("@")
+        return f"{local.split('+', 1)[0]}@{domain}"
+
+    def is_ours(self, address: str) -> bool:
+        return address in self.by_email or self.base(address) in self.by_email
+
+    def queue_for(self, recipients: list[str]):
+        for address in recipients:
+            support = self.by_email.get(address) or self.by_email.get(self.base(address))
+            if support is not None and support.queue_id:
+                return support.queue
+        return None
+
+
+def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
+    tenant = Tenant.objects.get(pk=inbound.tenant_id)
+    addresses = _Addresses()
+    if _is_our_own(parsed, addresses):
+        return _set(inbound, Outcome.IGNORED, "Our own outgoing mail (loop protection).")
+    if parsed.is_bounce:
+        return _record_bounce(inbound, parsed)
+    if not parsed.from_address:
+        return _set(inbound, Outcome.FAILED, "No valid From address: kept for review.")
+
+    ticket, how = _find_ticket(tenant, inbound, parsed)
+    refused_on = None
+    if ticket is not None:
+        contact = Contact.objects.filter(email=parsed.from_address).first()
+        if contact is not None and _may_write(ticket, contact):
+            return _append(inbound, parsed, ticket, contact, how)
+        refused_on = ticket
+    _open_ticket(inbound, parsed, addresses, refused_on=refused_on, how=how)
+    return None
+
+
+def _is_our_own(parsed: ParsedEmail, addresses: _Addresses) -> bool:
+    return (
+        identity.is_our_message_id(parsed.message_id)
+        or "x-tessera-tenant" in parsed.headers
+        or addresses.is_ours(parsed.from_address)
+    )
+
+
+# --- threading -------------------------------------------------------------------------------------------------
+
+
+def _find_ticket(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail) -> tuple[Ticket | None, str]:
+    """The ticket this mail answers and how it was recognised: our Message-IDs in In-Reply-To/References,
+    Outlook's Thread-Index, a signed reply address, then the reference in the subject."""
+    ids = parsed.thread_ids
+    if ids:
+        found = dict(Message.objects.filter(email_message_id__in=ids).values_list("email_message_id", "ticket_id"))
+        found.update(
+            OutboundEmail.objects.filter(email_message_id__in=ids, ticket__isnull=False).values_list(
+                "email_message_id", "ticket_id"
+            )
+        )
+        for message_id in ids:
+            if message_id in found:
+                return _ticket(pk=found[message_id]), "in-reply-to"
+    if inbound.thread_index_root:
+        earlier = (
+            InboundEmail.objects.filter(thread_index_root=inbound.thread_index_root, ticket__isnull=False)
+            .exclude(pk=inbound.pk)
+            .order_by("-received_at")
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if earlier:
+            return _ticket(pk=earlier), "thread-index"
+    for address in parsed.recipients:
+        number = identity.ticket_number_from_reply_address(tenant, address)
+        if number is not None and (ticket := _ticket(number=number)) is not None:
+            return ticket, "reply address"
+    number = identity.ticket_number_from_subject(tenant, parsed.subject)
+    if number is not None and (ticket := _ticket(number=number)) is not None:
+        return ticket, "subject"
+    return None, ""
+
+
+def _ticket(**lookup) -> Ticket | None:
+    return Ticket.objects.select_related("tenant").filter(**lookup).first()
+
+
+def _may_write(ticket: Ticket, contact: Contact) -> bool:
+    return ticket.contact_id == contact.pk or TicketParticipant.objects.filter(ticket=ticket, contact=contact).exists()
+
+
+# --- outcomes --------------------------------------------------------------------------------------------------
+
+
+def _body(parsed: ParsedEmail) -> str:
+    """Safe HTML of what the sender wrote: quoted history and signature trimmed unless the mail is a forward."""
+    from tickets.content import render_plain_text
+
+    text = parsed.text.strip()
+    if not text:
+        return render_plain_text(EMPTY_BODY)
+    if is_forwarded(parsed.subject, text):
+        return parsed.html or render_plain_text(text)
+    trimmed = trim_quoted(text)
+    if parsed.html and trimmed == text:
+        return parsed.html
+    return render_plain_text(trimmed)
+
+
+def _uploads(tenant: Tenant, parsed: ParsedEmail) -> tuple[list[Upload], list[str]]:
+    """The attachments we accept; the refused ones are named in the outcome's reason, never fatal."""
+    accepted: list[Upload] = []
+    refused: list[str] = []
+    for attachment in parsed.attachments:
+        upload = Upload(name=attachment.name, content=attachment.content)
+        if len(accepted) >= MAX_FILES_PER_MESSAGE:
+            refused.append(attachment.name)
+            continue
+        try:
+            validate_uploads(tenant=tenant, uploads=[upload])
+        except ServiceError:
+            refused.append(attachment.name)
+            continue
+        accepted.append(upload)
+    return accepted, refused
+
+
+def _with_refused(reason: str, refused: list[str]) -> str:
+    if not refused:
+        return reason
+    return f"{reason} Attachments not taken: {', '.join(refused)}"
+
+
+def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact: Contact, how: str) -> None:
+    uploads, refused = _uploads(ticket.tenant, parsed)
+    message = services.reply(
+        ticket=ticket,
+        actor=contact,
+        body="",
+        body_html=_body(parsed),
+        uploads=uploads,
+        channel=Channel.EMAIL,
+        email_message_id=parsed.message_id,
+        email_in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
+    )
+    if message.ticket_id not in (ticket.pk, ticket.merged_into_id):
+        # A reply to a closed ticket opened a follow-up (the reply service links the two).
+        new = message.ticket
+        _set(inbound, Outcome.NEW_TICKET, f"Reply to closed {ticket.reference}: opened {new.reference}.", message)
+        inbound.reason = _with_refused(inbound.reason, refused)[:255]
+        _acknowledge(new, parsed)
+        return
+    reason = f"Added to {message.ticket.reference} (matched by {how})."
+    _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
+
+
+def _open_ticket(
+    inbound: InboundEmail, parsed: ParsedEmail, addresses: _Addresses, *, refused_on: Ticket | None, how: str
+) -> None:
+    tenant = Tenant.objects.get(pk=inbound.tenant_id)
+    if _over_sender_limit(parsed.from_address):
+        _set(inbound, Outcome.RATE_LIMITED, "Sender over the hourly limit of new tickets: kept, no ticket.")
+        if refused_on is not None:
+            _record_refusal(refused_on, inbound, None)
+        return
+    contact = services.get_or_create_contact(email=parsed.from_address, name=parsed.from_name)
+    participants = []
+    for address in parsed.recipients:
+        if address == parsed.from_address or addresses.is_ours(address) or len(participants) >= MAX_PARTICIPANTS:
+            continue
+        try:
+            participants.append(services.get_or_create_contact(email=address))
+        except ServiceError:
+            continue
+    uploads, refused = _uploads(tenant, parsed)
+    ticket = services.create_ticket(
+        actor=contact,
+        contact=contact,
+        subject=parsed.subject or "(no subject)",
+        body="",
+        body_html=_body(parsed),
+        channel=Channel.EMAIL,
+        queue=addresses.queue_for(parsed.recipients),
+        participants=participants,
+        uploads=uploads,
+        email_message_id=parsed.message_id,
+    )
+    message = ticket.messages.order_by("created_at", "id").first()
+    if refused_on is not None:
+        _record_refusal(refused_on, inbound, ticket)
+        reason = (
+            f"Claimed {refused_on.reference} (by {how}) but the sender is not its requester or copied on it: "
+            f"opened {ticket.reference} instead."
+        )
+    else:
+        reason = f"Opened {ticket.reference}."
+    _set(inbound, Outcome.NEW_TICKET, _with_refused(reason, refused), message)
+    _acknowledge(ticket, parsed)
+
+
+def _record_refusal(claimed: Ticket, inbound: InboundEmail, opened: Ticket | None) -> None:
+    """The refused attempt on the ticket it claimed: ids only (the inbound mail, the ticket opened instead)."""
+    record_event(
+        claimed,
+        actor=INTAKE,
+        kind="email_refused",
+        field="related" if opened is not None else "inbound_email",
+        new=opened.pk if opened is not None else inbound.pk,
+        reason="sender is not the requester or copied on this ticket",
+    )
+
+
+def _over_sender_limit(address: str) -> bool:
+    limit = (
+        MailSettings.objects.values_list("new_tickets_per_sender_per_hour", flat=True).first()
+        or DEFAULT_NEW_TICKETS_PER_HOUR
+    )
+    since = timezone.now() - timedelta(hours=1)
+    opened = InboundEmail.objects.filter(
+        from_address=address, received_at__gte=since, outcome=Outcome.NEW_TICKET
+    ).count()
+    return opened >= limit
+
+
+def _acknowledge(ticket: Ticket, parsed: ParsedEmail) -> None:
+    """Acknowledge a new ticket to its requester (the address that wrote), never to a machine."""
+    if parsed.is_automatic:
+        return
+    from tickets.services import customer_mail
+
+    references = " ".join(f"<{ref}>" for ref in [*parsed.references, parsed.message_id] if ref)
+    customer_mail.send_acknowledgement(ticket=ticket, in_reply_to=parsed.message_id, references=references)
+
+
+def _record_bounce(inbound: InboundEmail, parsed: ParsedEmail) -> None:
+    """A delivery failure: an event on the ticket whose mail bounced (found by the original Message-ID)."""
+    ids = list(dict.fromkeys([*parsed.bounced_message_ids, *parsed.thread_ids]))
+    outbound = (
+        OutboundEmail.objects.filter(email_message_id__in=ids, ticket__isnull=False).select_related("ticket").first()
+        if ids
+        else None
+    )
+    if outbound is None:
+        return _set(inbound, Outcome.BOUNCE, "Bounce for mail we cannot match to a ticket: recorded, no ticket.")
+    status = parsed.bounce_status or "unknown"
+    record_event(
+        outbound.ticket,
+        actor=INTAKE,
+        kind="email_bounced",
+        field="outbound_email",
+        old=inbound.pk,
+        new=outbound.pk,
+        reason=f"delivery failed (status {status})",
+    )
+    inbound.ticket = outbound.ticket
+    return _set(inbound, Outcome.BOUNCE, f"Bounce of our mail on {outbound.ticket.reference} (status {status}).")
