@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from tenancy.tasks import TenantTask
+from tickets.services import customer_mail
 from tickets.services.notifications import send_notification_email
 from tickets.signals import ticket_changed
 
@@ -21,3 +22,18 @@ def ticket_changed_task(*, tenant_id: int, ticket_id: int, kinds: list[str]) -> 
 def send_notification_email_task(*, tenant_id: int, notification_id: int) -> bool:
     """Mail one notification to its recipient; a second run sends nothing (see the service)."""
     return send_notification_email(notification_id=notification_id)
+
+
+# Backoff between attempts at a customer mail: 1, 2, 4, 8, 16, 32 minutes (about an hour in all).
+OUTBOUND_RETRIES = 6
+
+
+@shared_task(base=TenantTask, bind=True, name="tickets.send_outbound_email", max_retries=OUTBOUND_RETRIES)
+def send_outbound_email_task(self, *, tenant_id: int, outbound_id: int) -> bool:
+    """Send one customer mail; retried with backoff on SMTP and network errors, FAILED on the row after the last
+    attempt. A second run of a sent row sends nothing (see the service)."""
+    final = self.request.retries >= self.max_retries
+    try:
+        return customer_mail.deliver_outbound_email(outbound_id=outbound_id, final_attempt=final)
+    except OSError as error:  # SMTP errors are OSErrors
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error

@@ -10,6 +10,7 @@ from tickets import clock
 from tickets.content import html_to_text, render_plain_text
 from tickets.lifecycle import Status, check_transition
 from tickets.models import Channel, Contact, Message, Ticket, TicketLink, TicketParticipant
+from tickets.services import customer_mail
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.common import lock, save, set_status
 from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
@@ -58,6 +59,9 @@ def reply(
             record_event(ticket, actor=actor, kind="status_changed", field="status", old=old, new=target, at=now)
         save(ticket, *fields)
         announce(ticket, "replied")
+        customer_mail.send_reply_mail(message=message)
+        if status == Status.RESOLVED:  # the reply is the answer; this mail asks for the rating
+            customer_mail.send_status_mail(ticket=ticket, status=status)
     return message
 
 

@@ -7,7 +7,8 @@ from django.db import transaction
 from tenancy.models import ensure_same_tenant
 from tickets import clock
 from tickets.lifecycle import Status, TransitionError, check_transition
-from tickets.models import Category, EscalationLevel, Priority, Queue, Ticket
+from tickets.models import Category, Contact, EscalationLevel, Priority, Queue, Ticket
+from tickets.services import customer_mail
 from tickets.services.common import lock, save, set_status
 from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor
 from tickets.services.notifications import notify_reopened
@@ -27,6 +28,8 @@ def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = ""
         record_event(ticket, actor=actor, kind=kind, field="status", old=old, new=status, reason=reason)
         if kind == "reopened":
             notify_reopened(ticket=ticket, actor=actor)
+        if not isinstance(actor, Contact):  # customers are not told of their own change
+            customer_mail.send_status_mail(ticket=ticket, status=status)
         announce(ticket, "status_changed")
     return ticket
 

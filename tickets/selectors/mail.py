@@ -1,0 +1,50 @@
+"""Reads for customer mail: what went out on a ticket, the settings page's addresses, templates and log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tickets.models import EmailTemplate, MailSettings, OutboundEmail, SupportAddress
+
+RECENT_MAIL_LOG = 50
+TICKET_MAILS = 100
+
+
+def list_ticket_mails(ticket_ids: Iterable[int]) -> list[OutboundEmail]:
+    """The latest mails written for these tickets, newest first, in one query on the (tenant, ticket,
+    created_at) index; the ticket page shows each reply's mail status and the other mails' failures."""
+    return list(
+        OutboundEmail.objects.filter(ticket_id__in=list(ticket_ids))
+        .defer("body_text", "body_html", "references")
+        .order_by("-created_at", "-id")[:TICKET_MAILS]
+    )
+
+
+def mails_by_message(mails: list[OutboundEmail]) -> dict[int, OutboundEmail]:
+    """The latest mail of each message (the list is newest first)."""
+    latest: dict[int, OutboundEmail] = {}
+    for outbound in mails:
+        if outbound.message_id is not None:
+            latest.setdefault(outbound.message_id, outbound)
+    return latest
+
+
+def list_recent_mail(limit: int = RECENT_MAIL_LOG) -> list[OutboundEmail]:
+    """The settings page's log: the latest mails with their tickets, in one query on the status index's order."""
+    return list(
+        OutboundEmail.objects.select_related("ticket")
+        .defer("body_text", "body_html", "references")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def list_support_addresses() -> list[SupportAddress]:
+    return list(SupportAddress.objects.select_related("queue").order_by("-is_default", "email"))
+
+
+def templates_by_kind() -> dict[str, EmailTemplate]:
+    return {template.kind: template for template in EmailTemplate.objects.select_related("updated_by__user")}
+
+
+def get_mail_settings() -> MailSettings | None:
+    return MailSettings.objects.first()
