@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from tenancy.roles import Role, public, role_required
-from tickets import selectors, services
+from tickets import clock, selectors, services
 from tickets.errors import TicketError
 from tickets.forms import CustomerReplyForm, uploads_from
 from tickets.lifecycle import CUSTOMER_WORDING, Status
@@ -162,6 +162,9 @@ def _request_context(ticket: Ticket, contact, *, form=None, rating_form=None) ->
     rating = selectors.get_rating(ticket) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None
     is_requester = contact is not None and ticket.contact_id == contact.pk
     deadline = portal_services.reopen_deadline(ticket)
+    if deadline is not None and deadline < clock.now():
+        deadline = None
+        next_step = "We think this is solved. If it isn't, reply: we'll start a new request linked to this one."
     may_write = portal_services.can_reply(ticket, contact)
     if rating_form is None and is_requester:
         rating_form = RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None)
