@@ -1,0 +1,570 @@
+"""Outbound webhooks: signed deliveries to a real HTTP server on this machine, retries, failures that block
+nothing, the event mapping from real service calls, tenant isolation, SSRF refusals and the admin pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from tenancy.context import tenant_context
+from tenancy.models import PendingTask
+from tests.conftest import count_queries, host_client, make_member
+from tests.tickets.factories import WebhookDeliveryFactory, WebhookFactory
+from tickets import services
+from tickets.lifecycle import Status
+from tickets.models import Webhook, WebhookDelivery
+from tickets.services import webhooks
+from tickets.webhooks import events
+from tickets.webhooks.targets import TargetRefused
+from tickets.webhooks.tasks import deliver_webhook_task
+
+ALL_EVENTS = [events.TICKET_CREATED, events.TICKET_UPDATED, events.TICKET_STATUS_CHANGED, events.TICKET_RESOLVED]
+
+
+# --- A real receiver ----------------------------------------------------------------------------------------------
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 (random port) in a thread; answers with the queued status codes, then 200."""
+
+    def __init__(self, answers=()):
+        self.answers = list(answers)
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok, thanks" if status < 300 else b"Internal trouble: try again later")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/tessera"
+
+    def payloads(self) -> list[dict]:
+        return [json.loads(request["body"]) for request in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    started = []
+
+    def start(answers=()):
+        started.append(Receiver(answers))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def local_targets(settings):
+    """The tests' receivers listen on 127.0.0.1 over plain HTTP, which production refuses."""
+    settings.WEBHOOKS_ALLOW_HTTP = True
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+
+
+@pytest.fixture(autouse=True)
+def production_defaults(settings):
+    settings.WEBHOOKS_ALLOW_HTTP = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (a receiver that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_due(delivery: WebhookDelivery) -> None:
+    """Stand in for the retry countdown passing (the broker's timer is not what these tests are about)."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def run_delivery(tenant, delivery: WebhookDelivery):
+    return deliver_webhook_task.delay(tenant_id=tenant.pk, delivery_id=delivery.pk).get()
+
+
+def expected_signature(secret: str, request: dict) -> str:
+    signed = request["headers"]["X-Tessera-Timestamp"].encode() + b"." + request["body"]
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+# --- Delivery -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delivery_posts_signed_json_that_the_receiver_can_verify(tenant, admin, receiver, local_targets):
+    # given a webhook pointing at a real receiver
+    server = receiver()
+    with tenant_context(tenant):
+        webhook = webhooks.create_webhook(actor=admin, url=server.url, events=[events.TICKET_CREATED])
+        # when an admin sends a test event (the task runs when the transaction commits)
+        delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
+        delivery.refresh_from_db()
+    # then the receiver got one POST with our headers and a JSON body
+    assert len(server.requests) == 1
+    request = server.requests[0]
+    headers = request["headers"]
+    assert request["path"] == "/hooks/tessera"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "Tessera-Webhooks/1"
+    assert headers["X-Tessera-Event"] == "ping"
+    assert headers["X-Tessera-Delivery"] == str(delivery.event_id)
+    assert headers["X-Tessera-Timestamp"].isdigit()
+    assert json.loads(request["body"]) == delivery.payload
+    assert delivery.payload["tenant"] == "acme" and delivery.payload["event"] == "ping"
+    # and the signature verifies with the webhook's secret, and only with it
+    assert hmac.compare_digest(headers["X-Tessera-Signature"], expected_signature(webhook.secret, request))
+    assert headers["X-Tessera-Signature"] != expected_signature("not-the-secret", request)
+    # and the log records the success
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    assert (delivery.attempts, delivery.response_code, delivery.response_excerpt) == (1, 200, "ok, thanks")
+    assert delivery.delivered_at is not None and delivery.next_attempt_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failing_receiver_is_retried_and_the_retry_succeeds(tenant, admin, receiver, local_targets):
+    # given a receiver that fails once, then recovers
+    server = receiver(answers=[500])
+    with tenant_context(tenant):
+        webhook = webhooks.create_webhook(actor=admin, url=server.url, events=[events.TICKET_CREATED])
+        # when the first try gets a 500
+        delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
+        delivery.refresh_from_db()
+        # then the delivery waits for a retry, with the answer recorded
+        assert delivery.status == WebhookDelivery.Status.RETRYING
+        assert (delivery.attempts, delivery.response_code) == (1, 500)
+        assert delivery.response_excerpt == "Internal trouble: try again later"
+        assert delivery.error == "The receiver answered HTTP 500."
+        assert delivery.next_attempt_at > delivery.last_attempt_at
+        # and a copy of the task that comes before the retry is due sends nothing
+        assert run_delivery(tenant, delivery) is None
+        assert len(server.requests) == 1
+        # when the retry is due and runs
+        make_due(delivery)
+        assert run_delivery(tenant, delivery) is None
+        delivery.refresh_from_db()
+        # then it succeeded on the second try, with the same event id
+        assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+        assert (delivery.attempts, delivery.response_code, delivery.error) == (2, 200, "")
+        ids = {request["headers"]["X-Tessera-Delivery"] for request in server.requests}
+        assert ids == {str(delivery.event_id)} and len(server.requests) == 2
+        # and a delivered event is never sent again
+        make_due(delivery)
+        run_delivery(tenant, delivery)
+        assert len(server.requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receiver_that_is_down_fails_after_the_last_try_and_blocks_nothing(tenant, admin, receiver, local_targets):
+    # given one webhook whose receiver is down and one whose receiver is up
+    server = receiver()
+    with tenant_context(tenant):
+        down = webhooks.create_webhook(
+            actor=admin, url=f"http://127.0.0.1:{closed_port()}/hooks", events=[events.TICKET_CREATED]
+        )
+        up = webhooks.create_webhook(actor=admin, url=server.url, events=[events.TICKET_CREATED])
+        # when both get a test event
+        failing = webhooks.send_test_event(webhook=down, actor=admin)
+        working = webhooks.send_test_event(webhook=up, actor=admin)
+        failing.refresh_from_db()
+        working.refresh_from_db()
+        # then the failed try is recorded and scheduled again instead of holding the worker
+        assert failing.status == WebhookDelivery.Status.RETRYING
+        assert failing.attempts == 1 and failing.response_code is None
+        assert "Connection refused" in failing.error
+        # and the other receiver got its event all the same
+        assert working.status == WebhookDelivery.Status.SUCCEEDED and len(server.requests) == 1
+        # when each retry comes due, the task tries once and returns the wait before the next try
+        waits = []
+        for _ in range(webhooks.MAX_ATTEMPTS - 1):
+            make_due(failing)
+            waits.append(run_delivery(tenant, failing))
+        failing.refresh_from_db()
+    # then the waits grow, and after the last try the delivery has failed for good
+    assert waits == [webhooks.retry_delay(n) for n in range(2, webhooks.MAX_ATTEMPTS)] + [None]
+    assert waits[:-1] == sorted(waits[:-1]) and waits[0] > webhooks.retry_delay(1)
+    assert failing.status == WebhookDelivery.Status.FAILED
+    assert failing.attempts == webhooks.MAX_ATTEMPTS and failing.next_attempt_at is None
+    assert len(server.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.services
+def test_a_real_worker_retries_by_countdown_until_the_receiver_answers(
+    tenant, admin, receiver, local_targets, monkeypatch
+):
+    # given a real Celery worker, a short backoff, and a receiver that fails twice
+    import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which start_worker expects
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app as celery_app
+
+    monkeypatch.setattr(webhooks, "RETRY_BASE_SECONDS", 0.2)
+    server = receiver(answers=[503, 502])
+    celery_app.conf.task_always_eager = False
+    try:
+        with (
+            start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+            tenant_context(tenant),
+        ):
+            webhook = webhooks.create_webhook(actor=admin, url=server.url, events=[events.TICKET_CREATED])
+            # when a test event is queued
+            delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and delivery.status != WebhookDelivery.Status.SUCCEEDED:
+                time.sleep(0.1)
+                delivery.refresh_from_db()
+    finally:
+        celery_app.conf.task_always_eager = True
+    # then the worker's countdown retries reached the receiver until it answered 200
+    assert [r["headers"]["X-Tessera-Delivery"] for r in server.requests] == [str(delivery.event_id)] * 3
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED and delivery.attempts == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paused_webhook_sends_nothing_that_was_waiting(tenant, admin, receiver, local_targets):
+    # given a delivery waiting for a retry, and the admin pauses the webhook
+    server = receiver(answers=[500])
+    with tenant_context(tenant):
+        webhook = webhooks.create_webhook(actor=admin, url=server.url, events=[events.TICKET_CREATED])
+        delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
+        waiting = WebhookDeliveryFactory(tenant=tenant, webhook=webhook, status=WebhookDelivery.Status.RETRYING)
+        webhooks.set_webhook_active(webhook=webhook, actor=admin, active=False)
+        # when the retry comes due
+        make_due(waiting)
+        run_delivery(tenant, waiting)
+        waiting.refresh_from_db()
+        delivery.refresh_from_db()
+    # then it is not sent, and the log says why
+    assert len(server.requests) == 1
+    assert waiting.status == WebhookDelivery.Status.FAILED and waiting.error == "Not sent: the webhook was paused."
+
+
+# --- Events from real ticket changes -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ticket_changes_become_the_subscribed_events(tenant, admin, agent, new_ticket, receiver, local_targets):
+    # given one webhook for everything and one only for created and resolved tickets
+    everything, some = receiver(), receiver()
+    with tenant_context(tenant):
+        webhooks.create_webhook(actor=admin, url=everything.url, events=ALL_EVENTS)
+        webhooks.create_webhook(
+            actor=admin, url=some.url, events=[events.TICKET_CREATED, events.TICKET_RESOLVED], description="CRM"
+        )
+    # when a ticket is created, gets a public reply and is resolved, through the services
+    ticket = new_ticket(subject="Printer on fire", body="Secret details of the fire.")
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body="We are on it.")
+        services.change_status(ticket=ticket, status=Status.RESOLVED, actor=agent)
+        ticket.refresh_from_db()
+    # then each receiver got exactly the events it asked for
+    got = [payload["event"] for payload in everything.payloads()]
+    assert got[0] == events.TICKET_CREATED
+    assert events.TICKET_UPDATED in got
+    assert got[-2:] == [events.TICKET_STATUS_CHANGED, events.TICKET_RESOLVED]
+    assert [payload["event"] for payload in some.payloads()] == [events.TICKET_CREATED, events.TICKET_RESOLVED]
+    # and the payload carries ids and codes of the ticket, never what anyone wrote in it
+    resolved = some.payloads()[-1]
+    assert resolved["tenant"] == "acme"
+    assert resolved["ticket"] == {
+        "number": ticket.number,
+        "reference": f"ACME-{ticket.number}",
+        "subject": "Printer on fire",
+        "status": "resolved",
+        "priority": ticket.priority,
+        "queue": ticket.queue_id,
+        "assignee": ticket.assignee_id,
+        "url": f"http://acme.localhost/desk/tickets/{ticket.number}/",
+        "updated_at": resolved["ticket"]["updated_at"],
+    }
+    bodies = b"".join(request["body"] for request in everything.requests + some.requests)
+    assert b"Secret details" not in bodies and b"We are on it" not in bodies
+    # and every event went out once, delivered
+    with tenant_context(tenant):
+        statuses = set(WebhookDelivery.objects.values_list("status", flat=True))
+        assert statuses == {WebhookDelivery.Status.SUCCEEDED}
+        assert WebhookDelivery.objects.count() == len(everything.requests) + len(some.requests)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenants_webhooks_never_get_another_tenants_events(
+    tenant, other_tenant, admin, new_ticket, receiver, local_targets
+):
+    # given webhooks for created tickets in acme and in globex
+    acme_server, globex_server = receiver(), receiver()
+    globex_admin = make_member(other_tenant, "admin", "admin@globex.example")
+    with tenant_context(tenant):
+        webhooks.create_webhook(actor=admin, url=acme_server.url, events=[events.TICKET_CREATED])
+    with tenant_context(other_tenant):
+        globex_hook = webhooks.create_webhook(actor=globex_admin, url=globex_server.url, events=[events.TICKET_CREATED])
+    # when a ticket is created in acme
+    ticket = new_ticket()
+    # then only acme's receiver hears of it, and globex has no delivery at all
+    assert [p["ticket"]["reference"] for p in acme_server.payloads()] == [f"ACME-{ticket.number}"]
+    assert globex_server.requests == []
+    with tenant_context(other_tenant):
+        assert not WebhookDelivery.objects.exists()
+    # and acme's admin cannot manage globex's webhook (it does not exist on acme's host)
+    client = host_client(tenant, admin)
+    assert client.get(f"/desk/settings/webhooks/{globex_hook.pk}/").status_code == 404
+    assert client.post(f"/desk/settings/webhooks/{globex_hook.pk}/rotate/").status_code == 404
+    with tenant_context(other_tenant):
+        assert Webhook.objects.get(pk=globex_hook.pk).secret == globex_hook.secret
+    # and a service refuses to act across tenants
+    with tenant_context(tenant), pytest.raises(Exception, match="different organisations"):
+        webhooks.rotate_webhook_secret(webhook=globex_hook, actor=admin)
+
+
+@pytest.mark.django_db
+def test_kinds_map_to_events():
+    # given the audit kinds announced by the services
+    # when they are mapped, then:
+    assert events.events_for_change(["created"], status="new") == [events.TICKET_CREATED]
+    assert events.events_for_change(["status_changed"], status="pending") == [events.TICKET_STATUS_CHANGED]
+    assert events.events_for_change(["status_changed"], status="resolved") == [
+        events.TICKET_STATUS_CHANGED,
+        events.TICKET_RESOLVED,
+    ]
+    assert events.events_for_change(["priority_changed", "assigned", "note_added"], status="open") == [
+        events.TICKET_UPDATED
+    ]
+
+
+@pytest.mark.django_db
+def test_the_same_change_announced_twice_is_queued_once(tenant, admin, new_ticket, django_capture_on_commit_callbacks):
+    # given a webhook and a created ticket (no task runs: callbacks are not executed)
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        WebhookFactory(tenant=tenant, events=ALL_EVENTS, url="https://hooks.example.com/a")
+        # when the outbox delivers the same ticket_changed twice
+        with django_capture_on_commit_callbacks(execute=False):
+            first = webhooks.queue_ticket_events(ticket_id=ticket.pk, kinds=["created"])
+            second = webhooks.queue_ticket_events(ticket_id=ticket.pk, kinds=["created"])
+        # then one delivery is queued, with its task recorded in the outbox
+        assert len(first) == 1 and second == []
+        assert WebhookDelivery.objects.count() == 1
+        assert PendingTask.objects.filter(task_name="tickets.deliver_webhook").count() == 1
+
+
+# --- SSRF ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://hooks.example.com/x", "https"),
+        ("ftp://hooks.example.com/x", "https"),
+        ("https://127.0.0.1/x", "private or local address"),
+        ("https://10.1.2.3/x", "private or local address"),
+        ("https://192.168.0.10:8443/x", "private or local address"),
+        ("https://169.254.169.254/latest/meta-data/", "private or local address"),
+        ("https://[::1]/x", "private or local address"),
+        ("https://[::ffff:127.0.0.1]/x", "private or local address"),
+        ("https://100.64.0.1/x", "private or local address"),
+        ("https://localhost/x", "local host name"),
+        ("https://db.internal/x", "local host name"),
+        ("https://2130706433/x", "local host name"),
+        ("https://user:pw@hooks.example.com/x", "user name or password"),
+        ("not a url", "spaces"),
+        ("notaurl", "https"),
+    ],
+)
+def test_private_and_insecure_targets_are_refused(tenant, admin, url, reason):
+    # when an admin registers a URL that would make us call into a private network (or in clear text)
+    with tenant_context(tenant), pytest.raises(TargetRefused, match=reason):
+        webhooks.create_webhook(actor=admin, url=url, events=[events.TICKET_CREATED])
+    # then nothing is saved
+    with tenant_context(tenant):
+        assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_host_that_resolves_to_a_private_address_is_refused_at_delivery(tenant, admin, receiver):
+    # given a receiver on 127.0.0.1 and a webhook whose host name passes the save-time check but resolves there
+    server = receiver()
+    with tenant_context(tenant):
+        webhook = webhooks.create_webhook(
+            actor=admin, url=f"https://127.1:{server.port}/hooks", events=[events.TICKET_CREATED]
+        )
+        # when a delivery is attempted
+        delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
+        delivery.refresh_from_db()
+    # then no connection is made and the delivery fails for good with the reason
+    assert server.requests == []
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "resolves to a private or local address (127.0.0.1)" in delivery.error
+
+
+@pytest.mark.django_db
+def test_public_https_targets_are_accepted_and_get_a_secret(tenant, admin, agent):
+    with tenant_context(tenant):
+        # when an admin registers a public HTTPS URL
+        webhook = webhooks.create_webhook(
+            actor=admin, url=" https://hooks.example.com/tessera?team=1 ", events=[events.TICKET_RESOLVED]
+        )
+        # then it is saved with a 256-bit secret
+        assert webhook.url == "https://hooks.example.com/tessera?team=1"
+        assert len(webhook.secret) == 64 and int(webhook.secret, 16)
+        # and a rotation replaces the secret
+        old = webhook.secret
+        assert webhooks.rotate_webhook_secret(webhook=webhook, actor=admin).secret != old
+        # and an agent may not manage webhooks
+        with pytest.raises(services.ServiceError, match="Only tenant admins"):
+            webhooks.create_webhook(actor=agent, url="https://hooks.example.com/", events=[events.TICKET_CREATED])
+
+
+# --- Admin pages --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_adds_a_webhook_and_sees_its_secret(tenant, admin):
+    client = host_client(tenant, admin)
+    # when the admin submits the form
+    response = client.post(
+        "/desk/settings/webhooks/new/",
+        {"url": "https://hooks.example.com/in", "description": "CRM sync", "events": [events.TICKET_CREATED]},
+    )
+    # then the webhook exists and its page shows the secret to copy
+    with tenant_context(tenant):
+        webhook = Webhook.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/desk/settings/webhooks/{webhook.pk}/"
+    page = client.get(response["Location"]).text
+    assert webhook.secret in page and "CRM sync" in page
+    assert "hooks.example.com/in" in client.get("/desk/settings/webhooks/").text
+
+
+@pytest.mark.django_db
+def test_a_refused_url_is_explained_and_the_form_keeps_what_was_typed(tenant, admin):
+    # when the admin types a private address
+    response = host_client(tenant, admin).post(
+        "/desk/settings/webhooks/new/",
+        {"url": "https://192.168.1.20/hook", "description": "Office box", "events": [events.TICKET_CREATED]},
+    )
+    # then the form says why, keeps the input, and nothing is saved
+    assert response.status_code == 400
+    assert "private or local address" in response.text
+    assert 'value="https://192.168.1.20/hook"' in response.text and 'value="Office box"' in response.text
+    with tenant_context(tenant):
+        assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_actions_pause_rotate_test_and_redeliver(tenant, admin):
+    with tenant_context(tenant):
+        webhook = WebhookFactory(tenant=tenant)
+        failed = WebhookDeliveryFactory(tenant=tenant, webhook=webhook, status="failed", attempts=6)
+    client = host_client(tenant, admin)
+    base = f"/desk/settings/webhooks/{webhook.pk}"
+    # when the admin pauses it, rotates the secret, sends a test event and redelivers the failed one
+    assert client.post(f"{base}/active/", {"active": "0"}).status_code == 302
+    assert client.post(f"{base}/rotate/").status_code == 302
+    assert client.post(f"{base}/test/").status_code == 302
+    assert client.post(f"{base}/deliveries/{failed.pk}/redeliver/").status_code == 302
+    # then each took effect
+    with tenant_context(tenant):
+        fresh = Webhook.objects.get(pk=webhook.pk)
+        assert not fresh.is_active and fresh.secret != webhook.secret
+        assert WebhookDelivery.objects.filter(webhook=webhook, event="ping").count() == 1
+        failed.refresh_from_db()
+        assert (failed.status, failed.attempts) == (WebhookDelivery.Status.PENDING, 0)
+        assert PendingTask.objects.filter(task_name="tickets.deliver_webhook").count() == 2
+    # and a delivery that did not fail cannot be redelivered
+    response = client.post(f"{base}/deliveries/{failed.pk}/redeliver/", follow=True)
+    assert "Only failed deliveries can be sent again." in response.text
+
+
+@pytest.mark.django_db
+def test_admin_deletes_a_webhook(tenant, admin):
+    with tenant_context(tenant):
+        webhook = WebhookFactory(tenant=tenant)
+        WebhookDeliveryFactory(tenant=tenant, webhook=webhook)
+    response = host_client(tenant, admin).post(f"/desk/settings/webhooks/{webhook.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/desk/settings/webhooks/"
+    with tenant_context(tenant):
+        assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_webhook_pages_are_for_admins_only(tenant, role):
+    with tenant_context(tenant):
+        webhook = WebhookFactory(tenant=tenant)
+    client = host_client(tenant, make_member(tenant, role, f"{role}@acme.example"))
+    assert client.get(f"/desk/settings/webhooks/{webhook.pk}/").status_code == 403
+    assert client.post(f"/desk/settings/webhooks/{webhook.pk}/rotate/").status_code == 403
+    with tenant_context(tenant):
+        assert Webhook.objects.get().secret == webhook.secret
+
+
+@pytest.mark.django_db
+def test_webhook_list_runs_a_fixed_number_of_queries(tenant, admin):
+    client = host_client(tenant, admin)
+    with tenant_context(tenant):
+        first = WebhookFactory(tenant=tenant)
+        WebhookDeliveryFactory(tenant=tenant, webhook=first, status="failed")
+    few = count_queries(client, "/desk/settings/webhooks/")
+    with tenant_context(tenant):
+        for _ in range(6):
+            WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant), status="succeeded")
+    assert count_queries(client, "/desk/settings/webhooks/") == few
+
+
+@pytest.mark.django_db
+def test_delivery_log_runs_a_fixed_number_of_queries_and_pages_newest_first(tenant, admin):
+    client = host_client(tenant, admin)
+    with tenant_context(tenant):
+        webhook = WebhookFactory(tenant=tenant)
+        WebhookDeliveryFactory(tenant=tenant, webhook=webhook, status="failed", error="Connection refused")
+    url = f"/desk/settings/webhooks/{webhook.pk}/"
+    few = count_queries(client, url)
+    now = timezone.now()
+    with tenant_context(tenant):
+        for n in range(40):
+            WebhookDeliveryFactory(
+                tenant=tenant,
+                webhook=webhook,
+                status="succeeded",
+                response_code=200,
+                event=events.TICKET_UPDATED,
+                created_at=now + timedelta(seconds=n),
+                response_excerpt=f"answer {n}",
+            )
+    assert count_queries(client, url) == few
+    page = client.get(url).text
+    assert page.index("answer 39") < page.index("answer 38") and "answer 10" not in page
+    assert "answer 10" in client.get(f"{url}?page=2").text
