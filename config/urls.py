@@ -6,7 +6,7 @@ from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
-from tickets.views import attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
+from tickets.views import api_keys, attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
 from tickets.views import notifications as notification_views
 from tickets.views import webhooks as webhook_views
 
@@ -45,6 +45,8 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
+        path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
+        path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
         path("settings/webhooks/", webhook_views.webhook_list, name="webhooks"),
         path("settings/webhooks/new/", webhook_views.webhook_new, name="webhook_new"),
         path("settings/webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook"),
@@ -93,6 +95,7 @@ urlpatterns = [
     path("desk/", include(desk_patterns)),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path("accounts/", include(account_patterns)),
+    path("api/", include("tickets.api.urls")),
     path("start/", tenancy_views.start, name="start"),
     path("brand/logo", tenancy_views.tenant_logo, name="tenant_logo"),
     path("healthz", tenancy_views.healthz, name="healthz"),

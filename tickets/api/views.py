@@ -1,0 +1,366 @@
+"""The API's endpoints. Each: key check (authentication and permission classes), selector, serializer to validate,
+service to change, serializer to answer. Reads of tickets start from tickets.selectors.visible_tickets."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from tickets import services
+from tickets.api.authentication import ApiClient
+from tickets.api.permissions import ManagesDirectory
+from tickets.api.serializers import (
+    CategorySerializer,
+    ContactSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    OrganisationSerializer,
+    QueueSerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from tickets.filters import TicketFilter
+from tickets.models import Attachment, Category, Channel, Contact, Message, Organisation, Queue, Tag, Ticket
+from tickets.selectors import visible_tickets
+from tickets.services import directory
+from tickets.services.tags import normalise_tag
+
+
+class KeyGated:
+    """API views are gated by the API key (authentication and permission classes), not by a session role;
+    the role-gating test reads `min_role`, and None says "not a session page"."""
+
+    min_role = None
+
+    @property
+    def client(self) -> ApiClient:
+        return self.request.user
+
+
+# --- Tickets ---------------------------------------------------------------------------------------------------
+
+
+class ApiTicketFilter(TicketFilter):
+    """The agent pages' filters; the order is the cursor's (newest, or recently updated, first)."""
+
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        empty_label=None,
+        choices=[("created", "Newest first"), ("updated", "Recently updated first")],
+    )
+
+
+TICKET_ORDERINGS = {"created": ("-created_at", "-id"), "updated": ("-updated_at", "-id")}
+
+
+def api_tickets(client: ApiClient):
+    """The tickets this key may see, with what the ticket serializer reads (a fixed number of queries)."""
+    return (
+        visible_tickets(client.member)
+        .select_related("contact")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+
+
+def ticket_or_404(client: ApiClient, number: int) -> Ticket:
+    try:
+        return api_tickets(client).get(number=number)
+    except Ticket.DoesNotExist as missing:
+        raise Http404("No such ticket.") from missing
+
+
+class TicketList(KeyGated, generics.ListAPIView):
+    serializer_class = TicketSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ApiTicketFilter
+
+    def get_queryset(self):
+        return api_tickets(self.client)
+
+    def get_cursor_ordering(self, request):
+        return TICKET_ORDERINGS.get(request.query_params.get("sort", ""), TICKET_ORDERINGS["created"])
+
+    @extend_schema(summary="List tickets", description="The agent pages' filters; cursor-paginated.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Open a ticket", request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def post(self, request):
+        form = TicketCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        contact = data.get("contact") or services.get_or_create_contact(
+            email=data.get("contact_email", ""), name=data.get("contact_name", ""), phone=data.get("contact_phone", "")
+        )
+        category = data.get("category")
+        if category is not None and category.parent_id is not None:
+            raise services.ServiceError("Choose a top-level category; its subcategories go in `subcategory`.")
+        ticket = services.create_ticket(
+            actor=self.client.automation,
+            contact=contact,
+            subject=data["subject"],
+            body=data["body"],
+            channel=Channel.API,
+            queue=data.get("queue"),
+            category=category,
+            subcategory=data.get("subcategory"),
+            priority=data["priority"],
+            tags=data.get("tags") or (),
+        )
+        created = ticket_or_404(self.client, ticket.number) if _visible(self.client, ticket) else ticket
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+
+def _visible(client: ApiClient, ticket: Ticket) -> bool:
+    return visible_tickets(client.member).filter(pk=ticket.pk).exists()
+
+
+class TicketDetail(KeyGated, generics.GenericAPIView):
+    serializer_class = TicketSerializer
+
+    def get_queryset(self):
+        return api_tickets(self.client)
+
+    @extend_schema(summary="Read a ticket")
+    def get(self, request, number: int):
+        return Response(self.get_serializer(ticket_or_404(self.client, number)).data)
+
+    @extend_schema(summary="Change a ticket", request=TicketUpdateSerializer, responses=TicketSerializer)
+    def patch(self, request, number: int):
+        ticket = ticket_or_404(self.client, number)
+        form = TicketUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        apply_ticket_changes(ticket=ticket, client=self.client, changes=dict(form.validated_data))
+        return Response(self.get_serializer(ticket_or_404(self.client, number)).data)
+
+
+def apply_ticket_changes(*, ticket: Ticket, client: ApiClient, changes: dict) -> Ticket:
+    """Map a PATCH onto the services, one call (and its audit events) per changed field, all or nothing.
+    Status goes last, so "move to queue X and resolve" resolves the moved ticket."""
+    actor = client.automation
+    reason = changes.pop("reason", "")
+    with transaction.atomic():
+        if "queue" in changes:
+            ticket = services.move_to_queue(ticket=ticket, queue=changes["queue"], actor=actor, reason=reason)
+        if "category" in changes or "subcategory" in changes:
+            category = changes.get("category", ticket.category)
+            ticket = services.categorise(
+                ticket=ticket, category=category, subcategory=changes.get("subcategory"), actor=actor, reason=reason
+            )
+        if "priority" in changes:
+            ticket = services.change_priority(ticket=ticket, priority=changes["priority"], actor=actor, reason=reason)
+        if "assignee" in changes:
+            if changes["assignee"] is None:
+                ticket = services.unassign(ticket=ticket, actor=actor, reason=reason)
+            else:
+                ticket = services.assign(ticket=ticket, assignee=changes["assignee"], actor=actor, reason=reason)
+        if "tags" in changes:
+            _set_tags(ticket, changes["tags"], actor)
+        if "escalation_level" in changes and changes["escalation_level"] != ticket.escalation_level:
+            ticket = services.escalate(ticket=ticket, level=changes["escalation_level"], actor=actor, reason=reason)
+        if "status" in changes and changes["status"] != ticket.status:
+            ticket = services.change_status(ticket=ticket, status=changes["status"], actor=actor, reason=reason)
+    return ticket
+
+
+def _set_tags(ticket: Ticket, names: list[str], actor) -> None:
+    wanted = {normalise_tag(name) for name in names} - {""}
+    current = {tag.name.lower(): tag for tag in Tag.objects.filter(tickettag__ticket=ticket)}
+    if wanted - set(current):
+        services.tag(ticket=ticket, names=sorted(wanted - set(current)), actor=actor)
+    for name in sorted(set(current) - wanted):
+        services.untag(ticket=ticket, tag=current[name], actor=actor)
+
+
+# --- Messages and notes ----------------------------------------------------------------------------------------
+
+
+class TicketMessages(KeyGated, generics.ListAPIView):
+    """The conversation, oldest first: public replies and internal notes (`kind`)."""
+
+    serializer_class = MessageSerializer
+    cursor_ordering = ("created_at", "id")
+
+    def get_queryset(self):
+        ticket = ticket_or_404(self.client, self.kwargs["number"])
+        return (
+            Message.objects.filter(ticket=ticket)
+            .select_related("author_membership__user", "author_contact")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        )
+
+    @extend_schema(summary="List a ticket's replies and notes")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Reply (public) or add an internal note",
+        description="Replies and notes are written in the name of the key's creator (a message needs a staff "
+        "author); the reply's status change, if any, too.",
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer},
+    )
+    def post(self, request, number: int):
+        ticket = ticket_or_404(self.client, number)
+        form = MessageCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if data["kind"] == Message.Kind.NOTE:
+            message = services.add_note(ticket=ticket, actor=self.client.member, body=data["body"])
+        else:
+            message = services.reply(
+                ticket=ticket,
+                actor=self.client.member,
+                body=data["body"],
+                status=data.get("status") or None,
+                channel=Channel.API,
+            )
+        message = self.get_queryset().get(pk=message.pk)
+        return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- Contacts and organisations --------------------------------------------------------------------------------
+
+
+class ContactFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(method="filter_email", label="Email (exact)")
+    organisation = django_filters.NumberFilter(field_name="organisation_id", min_value=1, max_value=2**63 - 1)
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def filter_email(self, queryset, name, value):
+        return queryset.filter(email=value.strip().lower())
+
+
+class ContactList(KeyGated, generics.ListAPIView):
+    serializer_class = ContactSerializer
+    permission_classes = [ManagesDirectory]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ContactFilter
+    cursor_ordering = ("-id",)
+
+    def get_queryset(self):
+        return Contact.objects.all()
+
+    @extend_schema(summary="List contacts")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Add a contact (supervisor or admin key)", responses={201: ContactSerializer})
+    def post(self, request):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        contact = directory.create_contact(
+            actor=self.client.member,
+            email=data.get("email") or "",
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            organisation=data.get("organisation"),
+            tier=data.get("tier", Contact.Tier.STANDARD),
+            language=data.get("language", ""),
+            manages_organisation=data.get("manages_organisation", False),
+        )
+        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetail(KeyGated, generics.GenericAPIView):
+    serializer_class = ContactSerializer
+    permission_classes = [ManagesDirectory]
+    lookup_url_kwarg = "contact_id"
+
+    def get_queryset(self):
+        return Contact.objects.all()
+
+    @extend_schema(summary="Read a contact")
+    def get(self, request, contact_id: int):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="Change a contact (supervisor or admin key)")
+    def patch(self, request, contact_id: int):
+        contact = self.get_object()
+        form = self.get_serializer(contact, data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        contact = directory.update_contact(actor=self.client.member, contact=contact, **form.validated_data)
+        return Response(self.get_serializer(contact).data)
+
+
+class OrganisationList(KeyGated, generics.ListAPIView):
+    serializer_class = OrganisationSerializer
+    permission_classes = [ManagesDirectory]
+    cursor_ordering = ("-id",)
+
+    def get_queryset(self):
+        return Organisation.objects.all()
+
+    @extend_schema(summary="List organisations")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Add an organisation (supervisor or admin key)", responses={201: OrganisationSerializer})
+    def post(self, request):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        organisation = directory.create_organisation(
+            actor=self.client.member, name=form.validated_data["name"], domain=form.validated_data.get("domain", "")
+        )
+        return Response(self.get_serializer(organisation).data, status=status.HTTP_201_CREATED)
+
+
+class OrganisationDetail(KeyGated, generics.GenericAPIView):
+    serializer_class = OrganisationSerializer
+    permission_classes = [ManagesDirectory]
+    lookup_url_kwarg = "organisation_id"
+
+    def get_queryset(self):
+        return Organisation.objects.all()
+
+    @extend_schema(summary="Read an organisation")
+    def get(self, request, organisation_id: int):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="Change an organisation (supervisor or admin key)")
+    def patch(self, request, organisation_id: int):
+        organisation = self.get_object()
+        form = self.get_serializer(organisation, data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        organisation = directory.update_organisation(
+            actor=self.client.member, organisation=organisation, **form.validated_data
+        )
+        return Response(self.get_serializer(organisation).data)
+
+
+# --- Lookups ---------------------------------------------------------------------------------------------------
+
+
+class CategoryList(KeyGated, generics.ListAPIView):
+    serializer_class = CategorySerializer
+    cursor_ordering = ("id",)
+
+    def get_queryset(self):
+        return Category.objects.all()
+
+    @extend_schema(summary="List categories and subcategories")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class QueueList(KeyGated, generics.ListAPIView):
+    serializer_class = QueueSerializer
+    cursor_ordering = ("id",)
+
+    def get_queryset(self):
+        return Queue.objects.all()
+
+    @extend_schema(summary="List queues")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
