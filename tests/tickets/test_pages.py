@@ -10,8 +10,8 @@ from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import ContactFactory
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.models import Queue, Team, Ticket
-from tickets.services import Upload
+from tickets.models import OutboundEmail, Queue, Team, Ticket
+from tickets.services import Upload, customer_mail
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
 
@@ -280,6 +280,11 @@ def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
         services.link(ticket=large, other=small, actor=agent)
         services.add_participant(ticket=large, contact=ContactFactory(tenant=tenant), actor=agent)
         services.add_participant(ticket=small, contact=ContactFactory(tenant=tenant), actor=agent)
+        # every reply was mailed to the requester; one mail failed, and acknowledgement and status mails show too
+        assert OutboundEmail.objects.filter(ticket=large).count() == 12
+        OutboundEmail.objects.filter(ticket=large).update(status=OutboundEmail.Status.FAILED, last_error="refused")
+        customer_mail.send_acknowledgement(ticket=large)
+        services.change_status(ticket=large, status="pending", actor=agent)
     assert count_queries(client, f"/desk/tickets/{small.number}/") == count_queries(
         client, f"/desk/tickets/{large.number}/"
     )

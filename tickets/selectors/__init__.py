@@ -21,6 +21,7 @@ from tickets.models import (
     Attachment,
     Category,
     Message,
+    OutboundEmail,
     Queue,
     SavedView,
     Tag,
@@ -29,6 +30,7 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
 )
+from tickets.selectors.mail import list_ticket_mails, mails_by_message
 from tickets.timeline import describe, name_lookup
 
 COUNT_CAP = 1000
@@ -269,6 +271,7 @@ class TimelineEntry:
     message: Message | None = None
     event: TicketEvent | None = None
     text: str = ""  # what the event did, in words
+    mail: OutboundEmail | None = None  # a mail to the requester that is not a reply (acknowledgement, status)
 
 
 def merged_source_ids(ticket: Ticket) -> list[int]:
@@ -296,9 +299,16 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
         .order_by("created_at", "id")
     )
     names = name_lookup(events)
+    # One query for the ticket's mail: each reply shows its own mail's fate, the other mails are entries.
+    mails = list_ticket_mails(ticket_ids)
+    by_message = mails_by_message(mails)
+    messages = list(messages)
+    for message in messages:
+        message.outbound = by_message.get(message.pk)
     entries = chain(
         (TimelineEntry(at=m.created_at, message=m) for m in messages),
         (TimelineEntry(at=e.created_at, event=e, text=describe(e, names)) for e in events),
+        (TimelineEntry(at=o.created_at, mail=o) for o in mails if o.message_id is None),
     )
     return sorted(entries, key=_timeline_order)
 
@@ -307,6 +317,8 @@ def _timeline_order(entry: TimelineEntry) -> tuple:
     # At the same moment: "opened the ticket" first, then the message, then what the message changed.
     if entry.event is not None:
         return (entry.at, 0 if entry.event.kind == "created" else 2, entry.event.pk)
+    if entry.mail is not None:
+        return (entry.at, 3, entry.mail.pk)
     return (entry.at, 1, entry.message.pk)
 
 
