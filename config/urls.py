@@ -7,6 +7,7 @@ from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
 from tickets.views import api_keys, attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
+from tickets.views import inbound as inbound_views
 from tickets.views import notifications as notification_views
 from tickets.views import webhooks as webhook_views
 
@@ -45,6 +46,7 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
+        path("emails/<int:inbound_id>/original/", inbound_views.original_email, name="inbound_original"),
         path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
         path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
         path("settings/webhooks/", webhook_views.webhook_list, name="webhooks"),
@@ -94,6 +96,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("desk/", include(desk_patterns)),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
+    path("inbound/email/", inbound_views.inbound_email, name="inbound_email"),
     path("accounts/", include(account_patterns)),
     path("api/", include("tickets.api.urls")),
     path("start/", tenancy_views.start, name="start"),

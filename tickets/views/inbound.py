@@ -1,0 +1,99 @@
+"""Mail coming in over HTTP (mail providers' inbound hooks, an MTA that posts), and the original of a received
+mail for agents."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from tenancy.roles import Role, public, role_required
+from tickets.mail.intake import ingest
+from tickets.models import InboundEmail, MailSettings
+from tickets.selectors import visible_tickets
+
+MAX_INBOUND_BYTES = 25 * 1024 * 1024
+FORM_FIELDS = ("email", "message")
+RAW_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _authorised(request: HttpRequest) -> bool:
+    """The Bearer token's SHA-256 against the tenant's stored hash, in constant time; no hash: no endpoint."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    stored = MailSettings.objects.values_list("inbound_secret_hash", flat=True).first() or ""
+    if scheme.lower() != "bearer" or not token.strip() or not stored:
+        return False
+    offered = hashlib.sha256(token.strip().encode()).hexdigest()
+    return hmac.compare_digest(offered, stored)
+
+
+def _read_message(request: HttpRequest) -> bytes | None:
+    """The raw message: the request body, or the multipart field "email" / "message" (a file or a text field)."""
+    if request.content_type == "multipart/form-data":
+        for name in FORM_FIELDS:
+            if name in request.FILES:
+                upload = request.FILES[name]
+                return upload.read(MAX_INBOUND_BYTES + 1)
+            if name in request.POST:
+                return request.POST[name].encode("utf-8", "surrogateescape")
+        return None
+    if request.content_type not in RAW_TYPES:
+        return None
+    return request.read(MAX_INBOUND_BYTES + 1)
+
+
+@public  # no session roles here: the tenant's inbound secret is the authentication
+@csrf_exempt
+@transaction.non_atomic_requests  # the raw mail is committed first, whatever happens to its processing
+@require_POST
+def inbound_email(request: HttpRequest) -> JsonResponse:
+    """POST a raw RFC 822 message with `Authorization: Bearer <inbound secret>`; answers what became of it."""
+    if not _authorised(request):
+        return _error("A valid inbound secret is needed (Authorization: Bearer <secret>).", 401)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_INBOUND_BYTES:
+        return _error(f"The message is larger than {MAX_INBOUND_BYTES // (1024 * 1024)} MB.", 413)
+    try:
+        raw = _read_message(request)
+    except RequestDataTooBig:
+        return _error("The message is too large for a form field; send it as a file or as the request body.", 413)
+    if raw is None or not raw.strip():
+        return _error(
+            "Send the message as the request body (message/rfc822) or as the form field “email”.",
+            400,
+        )
+    if len(raw) > MAX_INBOUND_BYTES:
+        return _error(f"The message is larger than {MAX_INBOUND_BYTES // (1024 * 1024)} MB.", 413)
+    inbound = ingest(raw, source=InboundEmail.Source.HTTP)
+    return JsonResponse({"id": inbound.pk, "outcome": inbound.outcome, "reason": inbound.reason})
+
+
+@role_required(Role.AGENT)
+@require_GET
+def original_email(request: HttpRequest, inbound_id: int) -> FileResponse:
+    """The received mail exactly as it arrived, for agents who may see its ticket (any other is a 404)."""
+    inbound = (
+        InboundEmail.objects.filter(pk=inbound_id, ticket__in=visible_tickets(request.membership))
+        .select_related("ticket")
+        .first()
+    )
+    if inbound is None:
+        raise Http404("No such email.")
+    response = FileResponse(
+        inbound.raw.open("rb"),
+        as_attachment=True,
+        filename=f"{inbound.ticket.reference}-email-{inbound.pk}.eml",
+        content_type="message/rfc822",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
