@@ -371,3 +371,16 @@ def test_a_notice_shows_once_on_the_page_and_once_in_an_htmx_answer(tenant, agen
     fragment = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "4"}, HTTP_HX_REQUEST="true").text
     assert page.count("Priority changed.") == 1
     assert fragment.count("Priority changed.") == 1
+
+
+@pytest.mark.django_db
+def test_merged_messages_show_their_source_ticket(tenant, agent, desk, new_ticket):
+    # given a ticket merged into another
+    source, target = new_ticket(subject="Printer on fire"), new_ticket(subject="Printer broken")
+    with tenant_context(tenant):
+        services.merge(source=source, target=target, actor=agent)
+    # when the agent opens the target
+    page = host_client(tenant, agent).get(f"/desk/tickets/{target.number}/").text
+    # then the source's message is in the timeline, marked with the ticket it came from
+    assert "message--merged" in page
+    assert f"from ACME-{source.number}" in page

@@ -285,12 +285,18 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
     ticket_ids = [ticket.pk, *merged_source_ids(ticket)]
     messages = (
         Message.objects.filter(ticket_id__in=ticket_ids)
-        .select_related("author_membership__user", "author_contact", "ticket")
+        .select_related("author_membership__user", "author_contact")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
     if not include_internal:
         messages = messages.filter(kind=Message.Kind.REPLY)
+    if len(ticket_ids) > 1:
+        # Messages of merged tickets name their source; the ticket rows themselves (with their search text)
+        # are not loaded once per message.
+        numbers = dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "number"))
+        messages = [_with_source_number(m, numbers) for m in messages]
+    if not include_internal:
         return [TimelineEntry(at=m.created_at, message=m) for m in messages]
     events = list(
         TicketEvent.objects.filter(ticket=ticket)
@@ -311,6 +317,11 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
         (TimelineEntry(at=o.created_at, mail=o) for o in mails if o.message_id is None),
     )
     return sorted(entries, key=_timeline_order)
+
+
+def _with_source_number(message: Message, numbers: dict[int, int]) -> Message:
+    message.source_number = numbers.get(message.ticket_id)
+    return message
 
 
 def _timeline_order(entry: TimelineEntry) -> tuple:

@@ -35,6 +35,8 @@ from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
     membership = request.membership
+    staff = selectors.list_staff_members()
+    categories = selectors.list_categories()
     return {
         "ticket": ticket,
         "timeline": selectors.get_timeline(ticket),
@@ -42,9 +44,12 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "tags": selectors.ticket_tags(ticket),
         "participants": list(ticket.participants.order_by("name", "email")),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
-        "queues": list(selectors.visible_queues(membership)),
-        "categories": selectors.list_categories(),
-        "staff": selectors.list_staff_members(),
+        "staff": staff,
+        # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
+        "staff_choices": [(m.pk, m.display_name) for m in staff],
+        "queue_choices": [(q.pk, q.name) for q in selectors.visible_queues(membership)],
+        "category_choices": [(c.pk, c.name) for c in categories if not c.parent_id],
+        "subcategory_choices": [(c.pk, f"{c.parent.name} / {c.name}") for c in categories if c.parent_id],
         "statuses": allowed_targets(ticket.status),
         "priorities": Priority.choices,
         "escalation_levels": EscalationLevel.choices,
