@@ -46,6 +46,7 @@ Outcome = InboundEmail.Outcome
 DEFAULT_NEW_TICKETS_PER_HOUR = 10
 MAX_PARTICIPANTS = 20
 EMPTY_BODY = "(The email had no text.)"
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # what the entry points accept (HTTP, ingest_email)
 
 
 def ingest(raw: bytes, *, source: str) -> InboundEmail:

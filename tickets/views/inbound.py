@@ -13,11 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tenancy.roles import Role, public, role_required
-from tickets.mail.intake import ingest
+from tickets.mail.intake import MAX_MESSAGE_BYTES, ingest
 from tickets.models import InboundEmail, MailSettings
 from tickets.selectors import visible_tickets
 
-MAX_INBOUND_BYTES = 25 * 1024 * 1024
+MAX_INBOUND_BYTES = MAX_MESSAGE_BYTES
 FORM_FIELDS = ("email", "message")
 RAW_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
 
