@@ -72,7 +72,7 @@ def test_first_sign_in_creates_the_user_and_customer_membership_and_links_the_co
     # when they open the link: a page to continue, which changes nothing (mail scanners open links too)
     page = client.get(path)
     assert page.status_code == 200 and "pat@customer.example" in page.text
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert not User.objects.filter(email="pat@customer.example").exists()
     # and continue
     response = client.post(path)

@@ -28,8 +28,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: it must not travel to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: it must not travel to another site in a Referer header. ("no-referrer" would
+    # also make browsers send "Origin: null" with the page's own form, which the CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
