@@ -1,6 +1,9 @@
 from celery import shared_task
 
-from tenancy.tasks import TenantTask
+from tenancy.context import unscoped
+from tenancy.tasks import PlatformTask, TenantTask
+from tickets.mail.imap import poll_mailbox
+from tickets.models import ImapMailbox
 from tickets.services import customer_mail
 from tickets.services.notifications import send_notification_email
 from tickets.signals import ticket_changed
@@ -37,3 +40,21 @@ def send_outbound_email_task(self, *, tenant_id: int, outbound_id: int) -> bool:
         return customer_mail.deliver_outbound_email(outbound_id=outbound_id, final_attempt=final)
     except OSError as error:  # SMTP errors are OSErrors
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+
+
+@shared_task(base=PlatformTask, name="tickets.poll_imap_mailboxes")
+def poll_imap_mailboxes_task() -> int:
+    """The periodic job: one polling task per active IMAP mailbox of an active tenant; returns how many."""
+    with unscoped():
+        mailboxes = list(
+            ImapMailbox.objects.filter(is_active=True, tenant__is_active=True).values_list("tenant_id", "pk")
+        )
+    for tenant_id, mailbox_id in mailboxes:
+        poll_imap_mailbox_task.delay(tenant_id=tenant_id, mailbox_id=mailbox_id)
+    return len(mailboxes)
+
+
+@shared_task(base=TenantTask, name="tickets.poll_imap_mailbox")
+def poll_imap_mailbox_task(*, tenant_id: int, mailbox_id: int) -> int:
+    """Fetch one mailbox's unseen mail into the intake (errors are kept on the mailbox, not raised)."""
+    return poll_mailbox(mailbox_id=mailbox_id)
