@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tenancy.context import tenant_context
-from tests.conftest import host_client
+from tests.conftest import count_queries, host_client
 from tests.tickets.factories import MailSettingsFactory, QueueFactory, SupportAddressFactory
 from tests.tickets.mail_samples import build
 from tickets.models import InboundEmail, Ticket
@@ -169,3 +169,25 @@ def test_original_email_is_a_404_for_customers_other_tenants_and_invisible_ticke
     assert host_client(tenant, agent).get(f"/desk/emails/{hidden}/original/").status_code == 404
     assert host_client(tenant, customer).get(f"/desk/emails/{visible}/original/").status_code == 404
     assert host_client(other_tenant, other_agent).get(f"/desk/emails/{visible}/original/").status_code == 404
+
+
+def test_ticket_page_links_each_received_mail_to_its_original(tenant, inbound_desk, agent):
+    # given: a ticket opened by mail, a reply by mail, and an agent's reply on the web
+    first = _post(tenant, build(subject="Linked original", msgid="<orig-1@customer.example>")).json()
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get(pk=InboundEmail.objects.get(pk=first["id"]).ticket_id)
+    client = host_client(tenant, agent)
+    client.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "On it.", "kind": "reply"})
+    page = f"/desk/tickets/{ticket.number}/"
+    queries_before = count_queries(client, page)
+    second = _post(tenant, build(subject=f"Re: [ACME-{ticket.number}]", in_reply_to="<orig-1@customer.example>")).json()
+
+    # when
+    html = client.get(page).content.decode()
+
+    # then
+    assert second["outcome"] == "appended"
+    assert html.count("Original email</a>") == 2
+    assert f'href="/desk/emails/{first["id"]}/original/"' in html
+    assert f'href="/desk/emails/{second["id"]}/original/"' in html
+    assert count_queries(client, page) == queries_before  # the links cost no query per message

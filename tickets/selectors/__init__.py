@@ -11,7 +11,7 @@ from itertools import chain
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from tenancy.models import Membership
@@ -20,6 +20,7 @@ from tenancy.selectors import list_staff
 from tickets.models import (
     Attachment,
     Category,
+    InboundEmail,
     Message,
     OutboundEmail,
     Queue,
@@ -291,6 +292,10 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
     )
     if not include_internal:
         messages = messages.filter(kind=Message.Kind.REPLY)
+    else:
+        # The mail a message arrived as, for the agents' link to the original (a subquery on its index).
+        inbound = InboundEmail.objects.filter(message=OuterRef("pk")).values("pk")[:1]
+        messages = messages.annotate(inbound_email_id=Subquery(inbound))
     if len(ticket_ids) > 1:
         # Messages of merged tickets name their source; the ticket rows themselves (with their search text)
         # are not loaded once per message.
