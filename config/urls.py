@@ -6,7 +6,20 @@ from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import views as tenancy_views
-from tickets.views import api_keys, attachments, bulk, composer, portal, portal_access, queues, saved_views, ticket
+from tickets.views import accounts as account_views
+from tickets.views import (
+    api_keys,
+    attachment_settings,
+    attachments,
+    bulk,
+    composer,
+    mail_settings,
+    portal,
+    portal_access,
+    queues,
+    saved_views,
+    ticket,
+)
 from tickets.views import inbound as inbound_views
 from tickets.views import notifications as notification_views
 from tickets.views import webhooks as webhook_views
@@ -46,6 +59,18 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", tenancy_views.tenant_settings, name="settings"),
+        path("settings/email/", mail_settings.email_settings, name="email_settings"),
+        path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
+        path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),
+        path(
+            "settings/email/addresses/<int:pk>/remove/",
+            mail_settings.support_address_remove,
+            name="support_address_remove",
+        ),
+        path("settings/email/templates/<slug:kind>/", mail_settings.email_template, name="email_template"),
+        path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
+        path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),
+        path("settings/attachments/", attachment_settings.attachment_settings, name="attachment_settings"),
         path("emails/<int:inbound_id>/original/", inbound_views.original_email, name="inbound_original"),
         path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
         path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
@@ -97,6 +122,8 @@ urlpatterns = [
     path("desk/", include(desk_patterns)),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path("inbound/email/", inbound_views.inbound_email, name="inbound_email"),
+    # On a tenant host the reset mail goes through the outbox (before the shared account pages, same URL).
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/", include(account_patterns)),
     path("api/", include("tickets.api.urls")),
     path("start/", tenancy_views.start, name="start"),

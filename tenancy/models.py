@@ -126,6 +126,9 @@ class Tenant(models.Model):
         default=7, help_text="A customer reply within this many days reopens a resolved ticket; later, a new one."
     )
     max_attachment_mb = models.PositiveSmallIntegerField(default=10)
+    # Codes of the attachment kinds accepted (images, pdf, office, ...: see tickets.services.attachments);
+    # empty means every kind the platform accepts.
+    allowed_attachment_kinds = models.JSONField(default=list, blank=True)
 
     # Branding of the portal and mails.
     display_name = models.CharField(max_length=200, blank=True)

@@ -9,19 +9,29 @@ from dataclasses import dataclass
 import filetype
 from django.core.files.base import ContentFile
 
-from tenancy.models import Tenant
+from tenancy.models import Membership, Tenant
+from tenancy.roles import Role
 from tickets.models import Attachment, Message, Ticket
 from tickets.services.events import ServiceError
 
-ALLOWED_TYPES = {
-    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "application/zip",
-    "application/gzip", "application/x-7z-compressed", "text/plain", "message/rfc822",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-    "application/msword", "application/vnd.ms-excel", "application/rtf",
+# The kinds of file a tenant can accept, each a set of types detected from the bytes. The platform accepts
+# nothing outside them; a tenant admin may narrow them (Tenant.allowed_attachment_kinds, empty = all).
+ATTACHMENT_KINDS: dict[str, tuple[str, frozenset[str]]] = {
+    "images": ("Images (PNG, JPEG, GIF, WebP)", frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})),
+    "pdf": ("PDF", frozenset({"application/pdf"})),
+    "office": ("Office documents (Word, Excel, PowerPoint, OpenDocument, RTF)", frozenset({
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+        "application/msword", "application/vnd.ms-excel", "application/rtf",
+    })),
+    "text": ("Plain text and logs", frozenset({"text/plain"})),
+    "archives": ("Archives (zip, gzip, 7z)", frozenset({"application/zip", "application/gzip",
+                                                       "application/x-7z-compressed"})),
+    "email": ("Email messages (.eml)", frozenset({"message/rfc822"})),
 }  # fmt: skip
+ALLOWED_TYPES = frozenset().union(*(types for _, types in ATTACHMENT_KINDS.values()))
 # Shown inline in the browser; everything else is downloaded, sandboxed.
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 MAX_FILES_PER_MESSAGE = 10
@@ -58,11 +68,49 @@ def clean_filename(name: str) -> str:
     return stem[: 200 - len(ext[:20])] + ext[:20]
 
 
+def tenant_kinds(tenant: Tenant) -> list[str]:
+    """The kinds this tenant accepts, in the platform's order (all of them when it chose none)."""
+    chosen = set(tenant.allowed_attachment_kinds or ())
+    return [code for code in ATTACHMENT_KINDS if not chosen or code in chosen]
+
+
+def accepted_types(tenant: Tenant) -> frozenset[str]:
+    return frozenset().union(*(ATTACHMENT_KINDS[code][1] for code in tenant_kinds(tenant)))
+
+
+def describe_accepted(tenant: Tenant) -> str:
+    """ "images, PDF, office documents": what the tenant accepts, for help texts and refusals."""
+    return ", ".join(
+        ATTACHMENT_KINDS[code][0].split(" (")[0].lower().replace("pdf", "PDF") for code in tenant_kinds(tenant)
+    )
+
+
+def set_attachment_policy(*, tenant: Tenant, actor: Membership, max_mb: int, kinds: list[str]) -> Tenant:
+    """Change what a tenant accepts: a size limit per file (1 to 100 MB) and at least one kind of file."""
+    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
+        raise ServiceError("Only tenant admins can change the attachment rules.")
+    unknown = set(kinds) - set(ATTACHMENT_KINDS)
+    if unknown:
+        raise ServiceError(f"Unknown kinds of file: {', '.join(sorted(unknown))}.")
+    if not kinds:
+        raise ServiceError("Accept at least one kind of file.")
+    if not 1 <= max_mb <= 100:
+        raise ServiceError("The size limit must be between 1 and 100 MB.")
+    tenant.max_attachment_mb = max_mb
+    # All kinds chosen is stored as "all", so kinds the platform adds later are accepted too.
+    tenant.allowed_attachment_kinds = (
+        [] if set(kinds) == set(ATTACHMENT_KINDS) else [code for code in ATTACHMENT_KINDS if code in kinds]
+    )
+    tenant.save(update_fields=["max_attachment_mb", "allowed_attachment_kinds"])
+    return tenant
+
+
 def validate_uploads(*, tenant: Tenant, uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Check every upload before anything is written; return each with its detected type."""
     if len(uploads) > MAX_FILES_PER_MESSAGE:
         raise ServiceError(f"Attach at most {MAX_FILES_PER_MESSAGE} files to one message.")
     limit = tenant.max_attachment_mb * 1024 * 1024
+    accepted = accepted_types(tenant)
     checked = []
     for upload in uploads:
         label = clean_filename(upload.name)
@@ -71,8 +119,8 @@ def validate_uploads(*, tenant: Tenant, uploads: list[Upload]) -> list[tuple[Upl
         if len(upload.content) > limit:
             raise ServiceError(f"“{label}” is larger than {tenant.max_attachment_mb} MB.")
         content_type = detect_content_type(upload.content)
-        if content_type not in ALLOWED_TYPES:
-            raise ServiceError(f"“{label}” is not a file type we accept (images, PDF, office documents, text, zip).")
+        if content_type not in accepted:
+            raise ServiceError(f"“{label}” is not a file type we accept ({describe_accepted(tenant)}).")
         checked.append((upload, content_type))
     return checked
 
