@@ -70,6 +70,17 @@ desk_patterns = (
         path("settings/email/templates/<slug:kind>/", mail_settings.email_template, name="email_template"),
         path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
         path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),
+        path("settings/email/", mail_settings.email_settings, name="email_settings"),
+        path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
+        path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),
+        path(
+            "settings/email/addresses/<int:pk>/remove/",
+            mail_settings.support_address_remove,
+            name="support_address_remove",
+        ),
+        path("settings/email/templates/<slug:kind>/", mail_settings.email_template, name="email_template"),
+        path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
+        path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),
         path("settings/attachments/", attachment_settings.attachment_settings, name="attachment_settings"),
         path("emails/<int:inbound_id>/original/", inbound_views.original_email, name="inbound_original"),
         path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
@@ -122,6 +133,8 @@ urlpatterns = [
     path("desk/", include(desk_patterns)),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path("inbound/email/", inbound_views.inbound_email, name="inbound_email"),
+    # On a tenant host the reset mail goes through the outbox (before the shared account pages, same URL).
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     # On a tenant host the reset mail goes through the outbox (before the shared account pages, same URL).
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/", include(account_patterns)),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.urls import reverse
 
+from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, EscalationLevel, Priority, Queue
-from tickets.services import Upload
+from tickets.services import Upload, customer_mail
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -170,3 +173,23 @@ class NewTicketForm(forms.Form):
 class CustomerReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=100_000, label="Your reply")
     files = MultipleFileField(required=False, label="Attachments")
+
+
+class OutboxPasswordResetForm(TenantPasswordResetForm):
+    """On a tenant host the reset mail is an OutboundEmail sent by the outbox task (retried, logged, capped per
+    address) instead of being sent inside the request; its link is built on the tenant's own host, never from
+    the request's Host header. The platform host (no tenant) keeps Django's direct sending."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        tenant = context.get("tenant")
+        if tenant is None:
+            return super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, **kwargs
+            )
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+            urlconf=settings.ROOT_URLCONF,
+        )
+        customer_mail.send_password_reset(tenant=tenant, user=context["user"], link=tenant.url(path))
+        return None

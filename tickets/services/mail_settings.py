@@ -1,0 +1,179 @@
+"""A tenant admin's mail settings: support addresses, the wording of customer mail, the inbound endpoint's
+secret. Admins only; every refusal is a ServiceError with a message for the admin."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenancy.models import Membership, ensure_same_tenant, normalize_email
+from tenancy.roles import Role
+from tickets.lifecycle import CUSTOMER_WORDING, Status
+from tickets.mail import composing
+from tickets.models import EmailTemplate, MailSettings, Queue, SupportAddress
+from tickets.services.events import Actor, ServiceError
+
+MAX_ADDRESSES = 50
+INBOUND_SECRET_BYTES = 32  # 256 bits
+
+
+def require_admin(actor: Actor) -> Membership:
+    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
+        raise ServiceError("Only admins can change the mail settings.")
+    return actor
+
+
+# --- Support addresses --------------------------------------------------------------------------------------------
+
+
+def add_support_address(
+    *, actor: Actor, email: str, name: str = "", queue: Queue | None = None, is_default: bool = False
+) -> SupportAddress:
+    """Add an address customers write to; the first one (or one marked default) becomes the From of mail."""
+    require_admin(actor)
+    email, name = _clean_address(email, name)
+    with transaction.atomic():
+        ensure_same_tenant(actor, queue)
+        if SupportAddress.objects.count() >= MAX_ADDRESSES:
+            raise ServiceError(f"A help desk has at most {MAX_ADDRESSES} support addresses.")
+        if SupportAddress.objects.filter(email=email).exists():
+            raise ServiceError(f"{email} is already one of your support addresses.")
+        first = not SupportAddress.objects.exists()
+        if is_default and not first:
+            SupportAddress.objects.filter(is_default=True).update(is_default=False)
+        try:
+            with transaction.atomic():
+                return SupportAddress.objects.create(
+                    email=email, name=name, queue=queue, is_default=is_default or first, created_at=timezone.now()
+                )
+        except IntegrityError as clash:  # a colleague added it at the same moment
+            raise ServiceError(f"{email} is already one of your support addresses.") from clash
+
+
+def update_support_address(
+    *, actor: Actor, address: SupportAddress, name: str, queue: Queue | None, is_default: bool
+) -> SupportAddress:
+    """Change an address's display name, the queue its mail lands in, and whether it is the default. The default
+    can be moved to another address but not switched off: outgoing mail needs a From."""
+    require_admin(actor)
+    _, name = _clean_address(address.email, name)
+    with transaction.atomic():
+        ensure_same_tenant(actor, address, queue)
+        if is_default and not address.is_default:
+            SupportAddress.objects.filter(is_default=True).update(is_default=False)
+        address.name, address.queue = name, queue
+        address.is_default = address.is_default or is_default
+        address.save(update_fields=["name", "queue", "is_default"])
+    return address
+
+
+def remove_support_address(*, actor: Actor, address: SupportAddress) -> None:
+    """Remove an address; when it was the default, the next one (alphabetically) takes over."""
+    require_admin(actor)
+    with transaction.atomic():
+        ensure_same_tenant(actor, address)
+        was_default = address.is_default
+        address.delete()
+        if was_default:
+            successor = SupportAddress.objects.order_by("email").first()
+            if successor is not None:
+                successor.is_default = True
+                successor.save(update_fields=["is_default"])
+
+
+def _clean_address(email: str, name: str) -> tuple[str, str]:
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as invalid:
+        raise ServiceError("Enter a valid email address, such as support@example.com.") from invalid
+    name = " ".join(name.split())  # a display name goes into a header: one line
+    if len(name) > 100:
+        raise ServiceError("Keep the display name under 100 characters.")
+    return email, name
+
+
+# --- Templates ----------------------------------------------------------------------------------------------------
+
+
+def save_email_template(*, actor: Actor, kind: str, subject: str, body_text: str, body_html: str = "") -> EmailTemplate:
+    """Store the tenant's wording of one kind of mail; placeholders outside the kind's whitelist are refused."""
+    member = require_admin(actor)
+    try:
+        wording = composing.clean_wording(kind, subject=subject, body_text=body_text, body_html=body_html)
+    except composing.TemplateError as refused:
+        raise ServiceError(str(refused)) from refused
+    with transaction.atomic():
+        template, _ = EmailTemplate.objects.update_or_create(
+            kind=kind,
+            defaults={
+                "subject": wording.subject,
+                "body_text": wording.body_text,
+                "body_html": wording.body_html,
+                "updated_at": timezone.now(),
+                "updated_by": member,
+            },
+        )
+    return template
+
+
+def reset_email_template(*, actor: Actor, kind: str) -> None:
+    """Go back to the built-in wording of one kind of mail."""
+    require_admin(actor)
+    with transaction.atomic():
+        EmailTemplate.objects.filter(kind=kind).delete()
+
+
+def preview_email(*, tenant, kind: str, wording: composing.Wording) -> composing.Composed:
+    """Fill a wording with a made-up ticket, so an admin sees the mail before any customer does."""
+    label, next_step = CUSTOMER_WORDING[Status.RESOLVED if kind == "resolved" else Status.PENDING]
+    reference = tenant.format_ticket_number(1042)
+    base = tenant.url("/")
+    values = {
+        "contact.name": "Pat Example",
+        "contact.first_name": "Pat",
+        "ticket.reference": reference,
+        "ticket.number": reference,
+        "ticket.subject": "The printer on the third floor is on fire",
+        "ticket.url": f"{base}requests/1042/",
+        "status": label,
+        "next_step": next_step,
+        "brand.name": tenant.brand_name,
+        "agent.name": "Alex Agent",
+        "message.body": "Hello Pat,\n\nWe have sent a technician; they will be with you within the hour.",
+        "rating.url": f"{base}rate/sample/",
+        "sign_in.url": f"{base}sign-in/sample/",
+        "reset.url": f"{base}accounts/password/reset/sample/",
+        "email": "pat@example.com",
+        "user.name": "Pat Example",
+        **{f"rating.url_{score}": f"{base}rate/sample/?score={score}" for score in range(1, 6)},
+    }
+    html_values = {
+        **values,
+        "message.body": "<p>Hello Pat,</p><p>We have sent a technician; they will be with you within the hour.</p>",
+    }
+    return composing.compose(tenant=tenant, kind=kind, wording=wording, text_values=values, html_values=html_values)
+
+
+# --- The inbound endpoint's secret ----------------------------------------------------------------------------------
+
+
+def rotate_inbound_secret(*, actor: Actor) -> str:
+    """Make a new secret for the inbound mail endpoint and return it, to be shown once: only its SHA-256 is
+    kept, and the old secret stops working at once."""
+    require_admin(actor)
+    secret = secrets.token_urlsafe(INBOUND_SECRET_BYTES)
+    with transaction.atomic():
+        MailSettings.objects.update_or_create(
+            defaults={
+                "inbound_secret_hash": hashlib.sha256(secret.encode()).hexdigest(),
+                "inbound_secret_hint": secret[-4:],
+                "updated_at": timezone.now(),
+            },
+        )
+    return secret

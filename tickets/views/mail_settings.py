@@ -1,0 +1,224 @@
+"""Settings → Email (admins): support addresses, the wording of customer mail with a preview, the inbound
+endpoint's secret (shown once) and the log of outgoing mail with a retry for failed ones."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenancy.roles import Role, role_required
+from tickets.mail import composing
+from tickets.models import OutboundEmail, Queue, SupportAddress
+from tickets.selectors import mail as mail_selectors
+from tickets.services import customer_mail, mail_settings
+from tickets.views.common import REFUSED, form_error_text
+
+Kind = OutboundEmail.Kind
+# What each kind of mail is for, on the settings page.
+KIND_HELP = {
+    Kind.ACKNOWLEDGEMENT: "Sent to the requester when their mail or portal request opens a ticket.",
+    Kind.REPLY: "Carries an agent's public reply to the requester.",
+    Kind.STATUS: "Tells the requester their request is waiting for them, or on hold.",
+    Kind.RESOLVED: "Tells the requester their request is resolved and asks for a rating.",
+    Kind.SIGN_IN: "The passwordless sign-in link for the customer portal.",
+    Kind.PASSWORD_RESET: "The link to choose a new password.",
+}
+
+
+class SupportAddressForm(forms.Form):
+    email = forms.EmailField(label="Address", max_length=254, help_text="e.g. support@yourcompany.com")
+    name = forms.CharField(label="Display name", max_length=100, required=False, help_text="e.g. “Acme Support”.")
+    queue = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Default queue", label="New tickets go to"
+    )
+    is_default = forms.BooleanField(required=False, label="Send customer mail from this address")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].queryset = Queue.objects.order_by("name")
+
+
+class SupportAddressEditForm(SupportAddressForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+
+
+class EmailTemplateForm(forms.Form):
+    subject = forms.CharField(max_length=composing.MAX_SUBJECT)
+    body_text = forms.CharField(
+        label="Plain text", max_length=composing.MAX_TEMPLATE, widget=forms.Textarea(attrs={"rows": 12})
+    )
+    body_html = forms.CharField(
+        label="HTML (optional)",
+        max_length=composing.MAX_TEMPLATE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Leave empty to make the HTML version from the plain text. Scripts, styles, images and forms "
+        "are removed.",
+    )
+
+
+def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, new_secret: str = "", status=200):
+    templates = mail_selectors.templates_by_kind()
+    addresses = mail_selectors.list_support_addresses()
+    queues = list(Queue.objects.order_by("name"))
+    try:
+        inbound_url = request.tenant.url(reverse("inbound_email"))
+    except NoReverseMatch:
+        inbound_url = ""
+    context = {
+        "addresses": addresses,
+        "queues": queues,
+        "add_form": add_form or SupportAddressForm(),
+        "kinds": [
+            {"value": kind.value, "label": kind.label, "help": KIND_HELP[kind], "template": templates.get(kind)}
+            for kind in Kind
+        ],
+        "mail_settings": mail_selectors.get_mail_settings(),
+        "new_secret": new_secret,
+        "inbound_url": inbound_url,
+        "mail_log": mail_selectors.list_recent_mail(),
+        "secret_kinds": customer_mail.SECRET_KINDS,
+    }
+    return render(request, "tickets/settings_email.html", context, status=status)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET"])
+def email_settings(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def support_address_add(request: HttpRequest) -> HttpResponse:
+    form = SupportAddressForm(request.POST)
+    if form.is_valid():
+        try:
+            address = mail_settings.add_support_address(actor=request.membership, **form.cleaned_data)
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Added {address.email}.")
+            return redirect("desk:email_settings")
+    return _page(request, add_form=form, status=400)
+
+
+support_address_add.allowed_methods = {"POST"}
+
+
+def _address_or_404(pk: int) -> SupportAddress:
+    address = SupportAddress.objects.filter(pk=pk).first()
+    if address is None:
+        raise Http404("No such support address.")
+    return address
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def support_address_update(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _address_or_404(pk)
+    form = SupportAddressEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+    else:
+        try:
+            mail_settings.update_support_address(actor=request.membership, address=address, **form.cleaned_data)
+        except REFUSED as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"Saved {address.email}.")
+    return redirect("desk:email_settings")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _address_or_404(pk)
+    try:
+        mail_settings.remove_support_address(actor=request.membership, address=address)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Removed {address.email}. Mail sent to it no longer opens tickets.")
+    return redirect("desk:email_settings")
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def email_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """Edit one kind's wording. Buttons: save, preview (fills the typed wording with a sample ticket, saves
+    nothing) and reset (back to the built-in wording)."""
+    if kind not in Kind.values:
+        raise Http404("No such kind of mail.")
+    current = mail_selectors.templates_by_kind().get(kind)
+    wording = composing.wording_for(kind, current)
+    action = request.POST.get("action", "preview") if request.method == "POST" else "show"
+    if action == "reset":
+        mail_settings.reset_email_template(actor=request.membership, kind=kind)
+        messages.success(request, f"The {Kind(kind).label.lower()} mail uses the built-in wording again.")
+        return redirect("desk:email_template", kind=kind)
+    initial = {"subject": wording.subject, "body_text": wording.body_text, "body_html": wording.body_html}
+    form = EmailTemplateForm(request.POST if request.method == "POST" else None, initial=initial)
+    preview, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "save":
+                mail_settings.save_email_template(actor=request.membership, kind=kind, **data)
+                messages.success(request, f"Saved the {Kind(kind).label.lower()} mail.")
+                return redirect("desk:email_template", kind=kind)
+            typed = composing.clean_wording(kind, **data)
+        except (composing.TemplateError, *REFUSED) as refused:
+            form.add_error(None, str(refused))
+            status = 400
+        else:
+            preview = mail_settings.preview_email(tenant=request.tenant, kind=kind, wording=typed)
+    elif request.method == "POST":
+        status = 400
+    else:
+        preview = mail_settings.preview_email(tenant=request.tenant, kind=kind, wording=wording)
+    context = {
+        "kind": Kind(kind),
+        "help": KIND_HELP[kind],
+        "form": form,
+        "customised": current is not None,
+        "template": current,
+        "placeholders": composing.PLACEHOLDERS[kind],
+        "preview": preview,
+    }
+    return render(request, "tickets/settings_email_template.html", context, status=status)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+@never_cache
+def inbound_secret_rotate(request: HttpRequest) -> HttpResponse:
+    """Make a new inbound secret and show it once (rendered, never redirected to, so it is in no URL or session)."""
+    secret = mail_settings.rotate_inbound_secret(actor=request.membership)
+    messages.success(request, "New inbound secret made. The old one no longer works.")
+    return _page(request, new_secret=secret)
+
+
+inbound_secret_rotate.allowed_methods = {"POST"}
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def outbound_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    outbound = OutboundEmail.objects.filter(pk=pk).first()
+    if outbound is None:
+        raise Http404("No such mail.")
+    try:
+        customer_mail.retry_outbound_email(outbound=outbound)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Sending the mail to {outbound.to_address} again.")
+    return redirect(f"{reverse('desk:email_settings')}#mail-log")
