@@ -166,3 +166,29 @@ def test_portal_list_runs_a_fixed_number_of_queries(tenant, desk, pat, new_ticke
         new_ticket(subject=f"More {i}")
     many = count_queries(client, "/")
     assert few == many
+
+
+@pytest.mark.django_db
+def test_customers_open_attachments_of_public_messages_they_may_see_only(tenant, agent, desk, new_ticket):
+    # given an organisation manager, a colleague's ticket with a public attachment and a note's attachment
+    from tests.tickets.factories import OrganisationFactory
+    from tickets.models import Attachment
+
+    org = OrganisationFactory(tenant=tenant, name="Initech")
+    boss = ContactFactory(tenant=tenant, email="boss@initech.example", organisation=org, manages_organisation=True)
+    worker = ContactFactory(tenant=tenant, email="worker@initech.example", organisation=org)
+    outsider = make_member(tenant, "customer", "outsider@elsewhere.example")
+    boss_member = make_member(tenant, "customer", "boss@initech.example")
+    _link(tenant, boss, boss_member)
+    _link(tenant, ContactFactory(tenant=tenant, email="outsider@elsewhere.example"), outsider)
+    upload = services.Upload(name="invoice.txt", content=b"invoice text")
+    ticket = new_ticket(subject="Colleague request", contact=worker, uploads=[upload])
+    with tenant_context(tenant):
+        services.add_note(ticket=ticket, actor=agent, body="See log", uploads=[services.Upload("log.txt", b"log")])
+        public = Attachment.objects.get(filename="invoice.txt")
+        internal = Attachment.objects.get(filename="log.txt")
+    # then the manager opens the public one, never the note's; someone else opens neither
+    boss_client = host_client(tenant, boss_member)
+    assert boss_client.get(f"/attachments/{public.pk}/").status_code == 200
+    assert boss_client.get(f"/attachments/{internal.pk}/").status_code == 404
+    assert host_client(tenant, outsider).get(f"/attachments/{public.pk}/").status_code == 404

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from tenancy.roles import Role, role_required
-from tickets.models import Attachment, Contact, Message, TicketParticipant
-from tickets.selectors import visible_tickets
+from tickets.models import Attachment, Message
+from tickets.selectors import customer_tickets, visible_tickets
 from tickets.services.attachments import SAFE_INLINE_TYPES
 
 
 def accessible_attachments(membership) -> QuerySet[Attachment]:
     """Attachments this member may open: staff through the tickets they may see; a customer through the public
-    messages of tickets they requested or are copied on."""
+    messages of the tickets the portal shows them (selectors.customer_tickets, the portal's one door)."""
     if membership.is_staff_member:
         return Attachment.objects.filter(ticket__in=visible_tickets(membership))
-    contacts = Contact.objects.filter(membership=membership).values("pk")
-    copied = TicketParticipant.objects.filter(contact__in=contacts).values("ticket_id")
-    return Attachment.objects.filter(message__kind=Message.Kind.REPLY).filter(
-        Q(ticket__contact__in=contacts) | Q(ticket__in=copied)
+    return Attachment.objects.filter(
+        message__kind=Message.Kind.REPLY, ticket__in=customer_tickets(membership).values("pk")
     )
 
 
