@@ -1,0 +1,93 @@
+"""IMAP mailboxes a tenant admin adds for the intake to poll (settings → email → IMAP mailboxes)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from tenancy.models import Membership
+from tenancy.outbox import on_commit_task
+from tenancy.roles import Role
+from tickets.models import ImapMailbox
+from tickets.services.events import ServiceError
+
+MAX_MAILBOXES = 10
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+def _require_admin(actor: Membership) -> None:
+    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
+        raise ServiceError("Only admins can change the mailboxes the help desk reads.")
+
+
+def _clean(host: str, port: int, username: str, folder: str) -> tuple[str, int, str, str]:
+    host, username, folder = host.strip().lower(), username.strip(), folder.strip() or "INBOX"
+    if not _HOST.match(host):
+        raise ServiceError(f"“{host}” is not a host name, e.g. imap.example.com.")
+    if not 1 <= int(port) <= 65535:
+        raise ServiceError("The port is a number from 1 to 65535 (993 for IMAP over TLS, 143 without).")
+    if not username:
+        raise ServiceError("Give the mailbox's user name.")
+    if any(ch in folder for ch in "\r\n\x00"):
+        raise ServiceError("The folder name cannot contain line breaks.")
+    return host, int(port), username, folder[:100]
+
+
+def add_imap_mailbox(
+    *, actor: Membership, host: str, port: int, use_ssl: bool, username: str, password: str, folder: str = "INBOX"
+) -> ImapMailbox:
+    """Add a mailbox for the periodic job to poll; it is read from its next run (within a minute)."""
+    _require_admin(actor)
+    host, port, username, folder = _clean(host, port, username, folder)
+    if not password:
+        raise ServiceError("Give the mailbox's password (or app password).")
+    with transaction.atomic():
+        if ImapMailbox.objects.count() >= MAX_MAILBOXES:
+            raise ServiceError(f"A help desk reads at most {MAX_MAILBOXES} mailboxes.")
+        if ImapMailbox.objects.filter(host=host, username=username, folder=folder).exists():
+            raise ServiceError(f"{username} on {host} ({folder}) is already read.")
+        return ImapMailbox.objects.create(
+            host=host, port=port, use_ssl=use_ssl, username=username, password=password, folder=folder
+        )
+
+
+def update_imap_mailbox(
+    *,
+    actor: Membership,
+    mailbox: ImapMailbox,
+    host: str,
+    port: int,
+    use_ssl: bool,
+    username: str,
+    folder: str,
+    is_active: bool,
+    password: str = "",
+) -> ImapMailbox:
+    """Change a mailbox; an empty password keeps the stored one. Changing where it points clears its last error."""
+    _require_admin(actor)
+    host, port, username, folder = _clean(host, port, username, folder)
+    mailbox.host, mailbox.port, mailbox.use_ssl = host, port, use_ssl
+    mailbox.username, mailbox.folder, mailbox.is_active = username, folder, is_active
+    fields = ["host", "port", "use_ssl", "username", "folder", "is_active", "last_error"]
+    mailbox.last_error = ""
+    if password:
+        mailbox.password = password
+        fields.append("password")
+    mailbox.save(update_fields=fields)
+    return mailbox
+
+
+def remove_imap_mailbox(*, actor: Membership, mailbox: ImapMailbox) -> None:
+    """Stop reading a mailbox (mail already taken in stays on its tickets)."""
+    _require_admin(actor)
+    mailbox.delete()
+
+
+def poll_imap_mailbox_now(*, actor: Membership, mailbox: ImapMailbox) -> None:
+    """Ask for a poll of this mailbox now instead of at the next periodic run (queued through the outbox)."""
+    _require_admin(actor)
+    if not mailbox.is_active:
+        raise ServiceError("The mailbox is paused: turn it on first.")
+    ImapMailbox.objects.filter(pk=mailbox.pk).update(last_error="")
+    on_commit_task("tickets.poll_imap_mailbox", mailbox_id=mailbox.pk)

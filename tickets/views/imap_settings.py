@@ -1,0 +1,123 @@
+"""Settings → Email → IMAP mailboxes (admins): mailboxes the intake polls, with when each was last read and its
+last error, so a wrong password shows here instead of mail going quietly missing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenancy.roles import Role, role_required
+from tickets.models import ImapMailbox
+from tickets.services import imap_mailboxes
+from tickets.views.common import REFUSED
+
+
+class ImapMailboxForm(forms.Form):
+    host = forms.CharField(max_length=253, help_text="Your mail server, e.g. imap.example.com.")
+    port = forms.IntegerField(min_value=1, max_value=65535, initial=993, help_text="993 with TLS, 143 without.")
+    use_ssl = forms.BooleanField(required=False, initial=True, label="Connect with TLS (recommended)")
+    username = forms.CharField(max_length=254, label="User name")
+    password = forms.CharField(
+        max_length=254,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="An app password if your provider offers them.",
+    )
+    folder = forms.CharField(max_length=100, initial="INBOX", help_text="Unread mail in this folder becomes tickets.")
+    is_active = forms.BooleanField(required=False, initial=True, label="Read this mailbox")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["password"].help_text = "Leave empty to keep the current password."
+        else:
+            self.fields["password"].required = True
+            del self.fields["is_active"]
+
+
+def _mailbox_or_404(pk: int) -> ImapMailbox:
+    mailbox = ImapMailbox.objects.filter(pk=pk).first()
+    if mailbox is None:
+        raise Http404("No such mailbox.")
+    return mailbox
+
+
+def _list_page(request: HttpRequest, form: ImapMailboxForm, status: int = 200) -> HttpResponse:
+    mailboxes = ImapMailbox.objects.defer("password").order_by("host", "username", "id")
+    return render(request, "tickets/settings_imap.html", {"form": form, "mailboxes": mailboxes}, status=status)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
+    """GET: the mailboxes and the form to add one; POST: add one."""
+    form = ImapMailboxForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            mailbox = imap_mailboxes.add_imap_mailbox(
+                actor=request.membership,
+                host=data["host"],
+                port=data["port"],
+                use_ssl=data["use_ssl"],
+                username=data["username"],
+                password=data["password"],
+                folder=data["folder"],
+            )
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Added {mailbox}: its unread mail is read within a minute.")
+            return redirect("desk:imap_mailboxes")
+    return _list_page(request, form, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def imap_mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    mailbox = _mailbox_or_404(pk)
+    initial = {f: getattr(mailbox, f) for f in ("host", "port", "use_ssl", "username", "folder", "is_active")}
+    form = ImapMailboxForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imap_mailboxes.update_imap_mailbox(actor=request.membership, mailbox=mailbox, **form.cleaned_data)
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Saved {mailbox}.")
+            return redirect("desk:imap_mailboxes")
+    context = {"form": form, "mailbox": mailbox}
+    return render(request, "tickets/settings_imap_edit.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def imap_mailbox_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    mailbox = _mailbox_or_404(pk)
+    label = str(mailbox)
+    try:
+        imap_mailboxes.remove_imap_mailbox(actor=request.membership, mailbox=mailbox)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Stopped reading {label}.")
+    return redirect("desk:imap_mailboxes")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def imap_mailbox_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    mailbox = _mailbox_or_404(pk)
+    try:
+        imap_mailboxes.poll_imap_mailbox_now(actor=request.membership, mailbox=mailbox)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Reading {mailbox} now; reload in a moment to see the result.")
+    return redirect("desk:imap_mailboxes")
