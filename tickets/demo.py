@@ -14,7 +14,18 @@ from tickets import services
 from tickets.clock import replaying
 from tickets.errors import TicketError
 from tickets.lifecycle import Status
-from tickets.models import Category, Channel, Contact, Organisation, Priority, Queue, Team, TeamMembership, Ticket
+from tickets.models import (
+    Category,
+    Channel,
+    Contact,
+    Organisation,
+    Priority,
+    Queue,
+    SupportAddress,
+    Team,
+    TeamMembership,
+    Ticket,
+)
 from tickets.services.canned import create_canned_response
 
 TICKETS_PER_TENANT = 300
@@ -68,6 +79,7 @@ CANNED = [
 
 
 def seed(demo) -> None:
+    _support_address(demo)
     if Ticket.objects.exists():
         return  # seeded before: running the demo twice keeps its data
     for folder, title, body, status in CANNED:
@@ -87,6 +99,14 @@ def seed(demo) -> None:
             days=90 * (TICKETS_PER_TENANT - index) / TICKETS_PER_TENANT, minutes=rng.randint(0, 600)
         )
         _ticket(rng, index, opened, now, contacts, queues, categories, agents)
+
+
+def _support_address(demo) -> None:
+    """The address the demo's mail comes from (and replies thread back to): support@<slug>.localhost."""
+    SupportAddress.objects.get_or_create(
+        email=f"support@{demo.tenant.slug}.localhost",
+        defaults={"name": f"{demo.tenant.brand_name} Support", "is_default": not SupportAddress.objects.exists()},
+    )
 
 
 def _teams(people) -> dict[str, Team]:
