@@ -32,7 +32,10 @@ class WebhookForm(forms.Form):
         max_length=services.MAX_DESCRIPTION, required=False, help_text="What it is for, e.g. “Sync to CRM”."
     )
     events = forms.MultipleChoiceField(
-        choices=event_choices, widget=forms.CheckboxSelectMultiple, label="Events to send"
+        choices=lambda: [(name, f"{name}: {label}") for name, label in event_choices()],
+        widget=forms.CheckboxSelectMultiple,
+        label="Events to send",
+        help_text="Receivers find the event's name in the X-Tessera-Event header and the body's “event”.",
     )
 
 
@@ -99,7 +102,11 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = _webhook_or_404(pk)
     deliveries = Paginator(selectors.list_deliveries(webhook), DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
     labels = dict(event_choices())
-    context = {"webhook": webhook, "deliveries": deliveries, "event_labels": [labels.get(e, e) for e in webhook.events]}
+    context = {
+        "webhook": webhook,
+        "deliveries": deliveries,
+        "event_labels": [(e, labels.get(e, "")) for e in webhook.events],
+    }
     return render(request, "tickets/webhook.html", context)
 
 
