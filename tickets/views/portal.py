@@ -39,7 +39,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             selectors.customer_tickets(request.membership)
             .select_related("contact")
             .only("id", "tenant_id", "number", "subject", "status", "updated_at", "contact__id", "contact__name",
-                  "contact__email")
+                  "contact__email", "contact__phone")
             .order_by("-updated_at", "-id")[:HOME_LIMIT]
         )  # fmt: skip
         for ticket in tickets:
