@@ -157,15 +157,26 @@ def test_portal_request_page_never_shows_internal_notes_or_staff_events(tenant, 
 
 @pytest.mark.django_db
 def test_portal_list_runs_a_fixed_number_of_queries(tenant, desk, pat, new_ticket):
+    # given an organisation manager whose colleagues (some known only by phone) have requests
     from tests.conftest import count_queries
+    from tests.tickets.factories import OrganisationFactory
 
+    org = OrganisationFactory(tenant=tenant, name="Initech")
+    with tenant_context(tenant):
+        desk["contact"].organisation = org
+        desk["contact"].manages_organisation = True
+        desk["contact"].save(update_fields=["organisation", "manages_organisation"])
     client = host_client(tenant, pat)
     new_ticket(subject="First")
     few = count_queries(client, "/")
+    # when there are many more rows, of several colleagues
     for i in range(8):
-        new_ticket(subject=f"More {i}")
+        colleague = ContactFactory(tenant=tenant, organisation=org, name="", email=None, phone=f"+4930{i:04d}")
+        new_ticket(subject=f"More {i}", contact=colleague)
     many = count_queries(client, "/")
+    # then the page runs the same queries
     assert few == many
+    assert "+49300007" in client.get("/").text
 
 
 @pytest.mark.django_db
