@@ -21,7 +21,9 @@ DEMO_ENV := SECRET_KEY=demo-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwx
 	SECURE_HTTPS=false \
 	PUBLIC_SCHEME=http \
 	PUBLIC_PORT=$(PORT) \
-	PLATFORM_LIST_TENANTS=true
+	PLATFORM_LIST_TENANTS=true \
+	WEBHOOKS_ALLOW_HTTP=true \
+	WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true
 
 .PHONY: demo test lint format prodlike lock clean check-python
 
