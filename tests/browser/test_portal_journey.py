@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from tenancy.context import tenant_context
-from tests.browser.conftest import screenshot, tenant_url
+from tests.browser.conftest import screenshot, sign_in, tenant_url
 from tests.tickets.factories import CategoryFactory
 from tickets import services
 from tickets.lifecycle import Status
@@ -121,6 +121,16 @@ def test_customer_submits_signs_in_by_link_replies_and_rates(page, live_server, 
         assert (saved.score, saved.comment) == (5, "Fast and friendly.")
         assert TicketEvent.objects.filter(ticket=ticket, kind="rated", new_value="5").exists()
         assert ticket.messages.filter(body_text__contains="I can see the refund").exists()
+
+    # and the agent sees the rating beside the ticket and in its timeline
+    desk_page = page.context.browser.new_context(viewport={"width": 1366, "height": 800}).new_page()
+    desk_page.set_default_timeout(15_000)
+    sign_in(desk_page, live_server, tenant, "agent@acme.example")
+    desk_page.goto(tenant_url(live_server, tenant, f"/desk/tickets/{ticket.number}/"))
+    panel = desk_page.get_by_label("Customer satisfaction")
+    assert "5/5" in panel.inner_text() and "Fast and friendly." in panel.inner_text()
+    assert desk_page.get_by_text("rated the resolution 5/5").is_visible()
+    _shot(desk_page, "desk-ticket-rated-desktop")
 
 
 def test_portal_pages_fit_a_phone(phone, live_server, tenant, agent, desk):
