@@ -25,7 +25,7 @@ DEMO_ENV := SECRET_KEY=demo-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwx
 	WEBHOOKS_ALLOW_HTTP=true \
 	WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true
 
-.PHONY: demo test lint format prodlike lock clean check-python
+.PHONY: demo demo-email test lint format prodlike lock clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tessera needs Python 3.11 or newer (set PYTHON=python3.11).")'
@@ -47,6 +47,12 @@ demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py serve_demo --port $(PORT)
+
+# Feed one .eml into the running (or seeded) demo's email intake: make demo-email [FILE=my.eml] [TENANT=globex]
+FILE   ?= docs/sample-email.eml
+TENANT ?= acme
+demo-email: $(VENV)/.runtime
+	$(DEMO_ENV) $(PY) manage.py ingest_email --tenant $(TENANT) < $(FILE)
 
 # The whole suite against throw-away PostgreSQL and Redis started from the installed server binaries.
 test: $(VENV)/.dev
