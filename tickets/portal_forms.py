@@ -7,7 +7,7 @@ from django import forms
 from tenancy.models import Tenant
 from tickets.forms import MultipleFileField
 from tickets.models import Category
-from tickets.services.attachments import MAX_FILES_PER_MESSAGE
+from tickets.services.attachments import MAX_FILES_PER_MESSAGE, describe_accepted
 from tickets.services.portal import MAX_DESCRIPTION
 from tickets.services.satisfaction import MAX_COMMENT, SCORES
 
@@ -60,8 +60,8 @@ class SubmitRequestForm(forms.Form):
         if not categories:
             del self.fields["category"]
         self.fields["files"].help_text = (
-            f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each: images, PDF, "
-            "office documents, text or zip."
+            f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each: "
+            f"{describe_accepted(tenant)}."
         )
         self.fields[HONEYPOT_FIELD].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if signed_in_as is not None:
