@@ -169,9 +169,9 @@ def test_failing_receiver_is_retried_and_the_retry_succeeds(tenant, admin, recei
         assert delivery.response_excerpt == "Internal trouble: try again later"
         assert delivery.error == "The receiver answered HTTP 500."
         assert delivery.next_attempt_at > delivery.last_attempt_at
-        # and a copy of the task that comes before the retry is due sends nothing
-        assert run_delivery(tenant, delivery) is None
-        assert len(server.requests) == 1
+        # and a copy of the task that comes before the retry is due sends nothing, and comes back when it is due
+        wait = run_delivery(tenant, delivery)
+        assert 0 < wait <= webhooks.retry_delay(1) and len(server.requests) == 1
         # when the retry is due and runs
         make_due(delivery)
         assert run_delivery(tenant, delivery) is None
@@ -183,7 +183,7 @@ def test_failing_receiver_is_retried_and_the_retry_succeeds(tenant, admin, recei
         assert ids == {str(delivery.event_id)} and len(server.requests) == 2
         # and a delivered event is never sent again
         make_due(delivery)
-        run_delivery(tenant, delivery)
+        assert run_delivery(tenant, delivery) is None
         assert len(server.requests) == 2
 
 
@@ -255,6 +255,28 @@ def test_a_real_worker_retries_by_countdown_until_the_receiver_answers(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_try_whose_worker_died_is_taken_up_again_when_its_claim_expires(tenant, receiver, local_targets):
+    # given a delivery a worker claimed and then died with (its claim still holds, the broker redelivers at once)
+    server = receiver()
+    with tenant_context(tenant):
+        webhook = WebhookFactory(tenant=tenant, url=server.url)
+        delivery = WebhookDeliveryFactory(tenant=tenant, webhook=webhook, status=WebhookDelivery.Status.RETRYING)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=webhooks.CLAIM_SECONDS)
+        )
+        # when the redelivered copy runs while the claim holds
+        wait = run_delivery(tenant, delivery)
+        # then it sends nothing and asks to come back when the claim has expired
+        assert 0 < wait <= webhooks.CLAIM_SECONDS and server.requests == []
+        # when it comes back after that
+        make_due(delivery)
+        run_delivery(tenant, delivery)
+        delivery.refresh_from_db()
+    # then the delivery is made, once
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED and len(server.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_paused_webhook_sends_nothing_that_was_waiting(tenant, admin, receiver, local_targets):
     # given a delivery waiting for a retry, and the admin pauses the webhook
     server = receiver(answers=[500])
@@ -271,6 +293,14 @@ def test_paused_webhook_sends_nothing_that_was_waiting(tenant, admin, receiver, 
     # then it is not sent, and the log says why
     assert len(server.requests) == 1
     assert waiting.status == WebhookDelivery.Status.FAILED and waiting.error == "Not sent: the webhook was paused."
+    # and it cannot be redelivered until the webhook is resumed
+    with tenant_context(tenant):
+        with pytest.raises(services.ServiceError, match="paused"):
+            webhooks.redeliver(delivery=waiting, actor=admin)
+        webhooks.set_webhook_active(webhook=webhook, actor=admin, active=True)
+        webhooks.redeliver(delivery=waiting, actor=admin)
+        waiting.refresh_from_db()
+    assert waiting.status == WebhookDelivery.Status.SUCCEEDED and len(server.requests) == 2
 
 
 # --- Events from real ticket changes -------------------------------------------------------------------------------
@@ -490,11 +520,11 @@ def test_admin_actions_pause_rotate_test_and_redeliver(tenant, admin):
         failed = WebhookDeliveryFactory(tenant=tenant, webhook=webhook, status="failed", attempts=6)
     client = host_client(tenant, admin)
     base = f"/desk/settings/webhooks/{webhook.pk}"
-    # when the admin pauses it, rotates the secret, sends a test event and redelivers the failed one
-    assert client.post(f"{base}/active/", {"active": "0"}).status_code == 302
+    # when the admin redelivers the failed one, rotates the secret, sends a test event and pauses the webhook
+    assert client.post(f"{base}/deliveries/{failed.pk}/redeliver/").status_code == 302
     assert client.post(f"{base}/rotate/").status_code == 302
     assert client.post(f"{base}/test/").status_code == 302
-    assert client.post(f"{base}/deliveries/{failed.pk}/redeliver/").status_code == 302
+    assert client.post(f"{base}/active/", {"active": "0"}).status_code == 302
     # then each took effect
     with tenant_context(tenant):
         fresh = Webhook.objects.get(pk=webhook.pk)

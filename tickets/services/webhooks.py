@@ -120,6 +120,8 @@ def redeliver(*, delivery: WebhookDelivery, actor: Membership) -> WebhookDeliver
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.status != Status.FAILED:
             raise ServiceError("Only failed deliveries can be sent again.")
+        if delivery.event != PING and not Webhook.objects.filter(pk=delivery.webhook_id, is_active=True).exists():
+            raise ServiceError("This webhook is paused: resume it first, then send the delivery again.")
         delivery.status, delivery.attempts, delivery.next_attempt_at = Status.PENDING, 0, None
         delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
         on_commit_task(DELIVER_TASK, delivery_id=delivery.pk)
@@ -174,8 +176,8 @@ def _queue(ticket: Ticket, event: str, kinds: Sequence[str], webhooks: list[Webh
 # --- Delivery (the task's body) ----------------------------------------------------------------------------------
 
 
-def attempt_delivery(*, delivery_id: int) -> int | None:
-    """Try one delivery once; return the seconds to wait before the next try, or None when there is none.
+def attempt_delivery(*, delivery_id: int) -> float | None:
+    """Try one delivery once if it is due; return the seconds until it should be tried, or None when done.
 
     Runs outside any transaction: the claim and the outcome are single statements, the HTTP call sits between.
     """
@@ -186,8 +188,8 @@ def attempt_delivery(*, delivery_id: int) -> int | None:
         .filter(due)
         .update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
     )
-    if not claimed:  # delivered, failed for good, gone, or another copy of the task is on it / will be
-        return None
+    if not claimed:
+        return _not_due(delivery_id, now)
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     webhook = delivery.webhook
     if not webhook.is_active and delivery.event != PING:
@@ -216,6 +218,21 @@ def attempt_delivery(*, delivery_id: int) -> int | None:
     delay = retry_delay(attempts)
     _record(delivery, status=Status.RETRYING, answer=answer, error=error, retry_in=delay)
     return delay
+
+
+def _not_due(delivery_id: int, now) -> float | None:
+    """The claim failed: the delivery is done (None), or not due yet, or another copy of the task is trying it.
+    In the last two cases this copy comes back when it is due, so a try whose worker died (the broker hands
+    its message out again at once) is not lost; whichever copy claims it then sends it, the others wait again.
+    """
+    due_at = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status__in=[Status.PENDING, Status.RETRYING])
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if due_at is None:
+        return None
+    return max((due_at - now).total_seconds(), 1.0)
 
 
 def _record(delivery, *, status, answer=None, error="", retry_in=None, counted=True) -> None:

@@ -9,12 +9,13 @@ from tickets.services.webhooks import DELIVER_TASK, attempt_delivery
 
 
 @shared_task(base=TenantTask, bind=True, name=DELIVER_TASK, max_retries=None)
-def deliver_webhook_task(self, *, tenant_id: int, delivery_id: int) -> int | None:
-    """Try one delivery; when it should be tried again, schedule that with a countdown and return at once.
+def deliver_webhook_task(self, *, tenant_id: int, delivery_id: int) -> float | None:
+    """Try one delivery when it is due; when it should be tried (again) later, schedule this task with that
+    countdown and return at once, so a receiver that is down holds no worker.
 
     The delivery row counts the tries (the service stops at its maximum), so Celery's own limit is off. The
     retry is scheduled without raising, so this run ends normally and its outbox record is marked done: the
-    scheduled retry is in the broker, and an early copy of it finds the delivery not yet due and does nothing.
+    work is in the broker now, and the delivery's claim keeps copies of it from sending twice.
     """
     delay = attempt_delivery(delivery_id=delivery_id)
     if delay is not None:
