@@ -190,3 +190,20 @@ def test_a_submission_stays_in_its_tenant(tenant, other_tenant, desk):
     assert _tickets(other_tenant) == []
     with tenant_context(other_tenant):
         assert not Contact.objects.exists()
+
+
+def test_behind_the_proxy_the_limit_counts_the_address_the_proxy_saw(tenant, desk, monkeypatch, settings):
+    # given the app behind its proxy (every request from the proxy's address) and a limit of two per IP
+    settings.RATELIMIT_IP_META_KEY = "tenancy.net.client_ip"
+    monkeypatch.setattr(portal_views, "SUBMIT_RATE_PER_IP", "2/h")
+    client = host_client(tenant)
+
+    def post(i: int, forwarded: str) -> int:
+        data = _form(email=f"person{i}@example.com")
+        return client.post("/new/", data, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # when one client sends three, faking a different first address each time
+    spoofed = [post(i, f"203.0.113.{i}, 198.51.100.7") for i in range(3)]
+    # then the proxy's entry counts: the third is refused, while another client still gets through
+    assert spoofed == [302, 302, 429]
+    assert post(9, "198.51.100.8") == 302
