@@ -64,9 +64,7 @@ def _save(request: HttpRequest, form: WebhookForm, webhook: Webhook | None) -> W
 @role_required(Role.ADMIN)
 @require_GET
 def webhook_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "tickets/webhooks.html", {"webhooks": selectors.list_webhooks(), "events": dict(event_choices())}
-    )
+    return render(request, "tickets/webhooks.html", {"webhooks": selectors.list_webhooks()})
 
 
 @role_required(Role.ADMIN)
