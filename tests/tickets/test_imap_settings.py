@@ -149,3 +149,11 @@ def test_mailbox_pages_are_for_admins_of_the_tenant_only(tenant, other_tenant, s
     assert other_admin.post(f"{LIST}{mailbox.pk}/remove/").status_code == 404
     assert other_admin.post(f"{LIST}{mailbox.pk}/poll/").status_code == 404
     assert len(_mailboxes(tenant)) == 1
+
+
+def test_email_settings_page_links_to_the_imap_mailboxes(tenant, admin):
+    # when
+    html = host_client(tenant, admin).get("/desk/settings/email/").content.decode()
+
+    # then
+    assert 'id="imap"' in html and f'href="{LIST}"' in html
