@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from tenancy.context import tenant_context
@@ -22,9 +23,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _mailed_link(tenant, email: str) -> str:
+    """The link in the sign-in mail: from the stored row while the transaction is open (these tests), from what
+    was sent once it committed (the stored copy loses its link when sent)."""
+    pattern = r"https?://\S+/sign-in/[\w-]+/"
+    for sent in reversed(mail.outbox):
+        if sent.to == [email] and re.search(pattern, sent.body):
+            return re.search(pattern, sent.body).group(0)
     with tenant_context(tenant):
         outbound = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.SIGN_IN, to_address=email).latest("id")
-    return re.search(r"https?://\S+/sign-in/[\w-]+/", outbound.body_text).group(0)
+    return re.search(pattern, outbound.body_text).group(0)
 
 
 def _path(link: str) -> str:
@@ -176,3 +183,26 @@ def test_password_sign_in_still_works_and_offers_the_link(tenant, desk):
     response = client.post("/accounts/login/", {"username": "pat@customer.example", "password": "tessera-demo"})
     assert response.status_code == 302
     assert host_client(tenant, member).get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_link_spent_twice_at_the_same_moment_signs_in_once(tenant, desk):
+    # given a mailed link, clicked twice at once (a double click, or a scanner racing the person)
+    from tests.tickets.test_concurrency import _run_together
+
+    with tenant_context(tenant):
+        portal_access.request_sign_in_link(tenant=tenant, email="pat@customer.example")
+        token_link = _mailed_link(tenant, "pat@customer.example")
+    token = token_link.rstrip("/").rsplit("/", 1)[1]
+
+    def spend():
+        with tenant_context(tenant):
+            return portal_access.sign_in_with_token(token=token)
+
+    # when both spend it together
+    results = _run_together([spend, spend])
+    # then exactly one signs in and the other is told the link was used; one user, one membership
+    assert sorted(type(r).__name__ for r in results) == ["InvalidSignInLink", "Membership"], results
+    assert User.objects.filter(email="pat@customer.example").count() == 1
+    with tenant_context(tenant):
+        assert Membership.objects.filter(user__email="pat@customer.example").count() == 1
