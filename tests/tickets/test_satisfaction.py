@@ -130,3 +130,25 @@ def test_customer_rates_from_the_portal_request_page(tenant, desk, resolved):
     # and a score out of range is refused with a message
     bad = client.post(f"/requests/{resolved.number}/rate/", {"score": "9"})
     assert bad.status_code == 400 and "Select a valid choice" in bad.text
+
+
+def test_only_the_requester_rates_from_the_portal(tenant, desk, resolved):
+    # given an organisation manager who can read the request but did not ask
+    from tests.tickets.factories import OrganisationFactory
+
+    org = OrganisationFactory(tenant=tenant)
+    with tenant_context(tenant):
+        desk["contact"].organisation = org
+        desk["contact"].save(update_fields=["organisation"])
+    boss = ContactFactory(tenant=tenant, email="boss@customer.example", organisation=org, manages_organisation=True)
+    member = make_member(tenant, "customer", "boss@customer.example")
+    with tenant_context(tenant):
+        boss.membership = member
+        boss.save(update_fields=["membership"])
+    client = host_client(tenant, member)
+    # then the page offers no rating, and a posted one is refused with a message
+    assert "Rate our help" not in client.get(f"/requests/{resolved.number}/").text
+    response = client.post(f"/requests/{resolved.number}/rate/", {"score": "1"}, follow=True)
+    assert "Only the person who asked can rate this request." in response.text
+    with tenant_context(tenant):
+        assert not SatisfactionRating.objects.exists()

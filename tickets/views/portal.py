@@ -207,15 +207,15 @@ def rate_request(request: HttpRequest, number: int) -> HttpResponse:
     if contact is None:
         raise Http404("No such request.")
     form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            rate_ticket(
-                ticket=ticket, contact=contact, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
-            )
-        except TicketError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Thank you for your rating.")
-            return redirect("portal:request", number=number)
-    context = _request_context(ticket, contact, rating_form=form)
-    return render(request, "portal/request.html", context, status=400)
+    if not form.is_valid():
+        context = _request_context(ticket, contact, rating_form=form)
+        return render(request, "portal/request.html", context, status=400)
+    try:
+        rate_ticket(
+            ticket=ticket, contact=contact, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+        )
+    except TicketError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Thank you for your rating.")
+    return redirect("portal:request", number=number)
