@@ -295,10 +295,15 @@ def test_ingest_reply_threads_by_outlook_thread_index(tenant, mail_desk):
 
     # when
     reply = _ingest(tenant, build(subject="RE: Laptop", headers={"Thread-Index": reply_index}))
+    copied = _ingest(
+        tenant, build(sender="mallory@evil.example", subject="RE: Laptop", headers={"Thread-Index": reply_index})
+    )
 
     # then
     assert (reply.outcome, reply.ticket_id) == (Outcome.APPENDED, first.ticket_id)
     assert "thread-index" in reply.reason
+    # a Thread-Index copied by someone else threads nothing: it is the sender's own conversation only
+    assert copied.outcome == Outcome.NEW_TICKET and copied.ticket_id != first.ticket_id
 
 
 def test_ingest_reply_from_a_participant_is_appended(tenant, mail_desk, new_ticket):

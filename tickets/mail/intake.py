@@ -23,6 +23,7 @@ from django.utils import timezone
 from tenancy.context import require_tenant_id
 from tenancy.models import Tenant
 from tickets import services
+from tickets.content import render_plain_text
 from tickets.mail import identity
 from tickets.mail.parsing import ParsedEmail, is_forwarded, parse_email, trim_quoted
 from tickets.models import (
@@ -36,6 +37,7 @@ from tickets.models import (
     Ticket,
     TicketParticipant,
 )
+from tickets.services import customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
 from tickets.services.events import Automation, ServiceError, record_event
 
@@ -189,7 +191,10 @@ def _find_ticket(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail) -> 
                 return _ticket(pk=found[message_id]), "in-reply-to"
     if inbound.thread_index_root:
         earlier = (
-            InboundEmail.objects.filter(thread_index_root=inbound.thread_index_root, ticket__isnull=False)
+            # Only the sender's own conversation: a copied Thread-Index header proves nothing about anyone else.
+            InboundEmail.objects.filter(
+                thread_index_root=inbound.thread_index_root, from_address=parsed.from_address, ticket__isnull=False
+            )
             .exclude(pk=inbound.pk)
             .order_by("-received_at")
             .values_list("ticket_id", flat=True)
@@ -220,8 +225,6 @@ def _may_write(ticket: Ticket, contact: Contact) -> bool:
 
 def _body(parsed: ParsedEmail) -> str:
     """Safe HTML of what the sender wrote: quoted history and signature trimmed unless the mail is a forward."""
-    from tickets.content import render_plain_text
-
     text = parsed.text.strip()
     if not text:
         return render_plain_text(EMPTY_BODY)
@@ -352,8 +355,6 @@ def _acknowledge(ticket: Ticket, parsed: ParsedEmail) -> None:
     """Acknowledge a new ticket to its requester (the address that wrote), never to a machine."""
     if parsed.is_automatic:
         return
-    from tickets.services import customer_mail
-
     references = " ".join(f"<{ref}>" for ref in [*parsed.references, parsed.message_id] if ref)
     customer_mail.send_acknowledgement(ticket=ticket, in_reply_to=parsed.message_id, references=references)
 
