@@ -4,8 +4,10 @@ duplicates, limits and tenant isolation, each from an .eml built in the test."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tenancy.context import tenant_context
 from tests.tickets.factories import (
@@ -19,7 +21,7 @@ from tests.tickets.factories import (
 from tests.tickets.mail_samples import PDF, PNG, bounce, build, message_id, raw
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.mail import identity
+from tickets.mail import identity, intake
 from tickets.mail.intake import ingest
 from tickets.models import (
     Attachment,
@@ -515,3 +517,20 @@ def test_ingest_never_touches_another_tenant(tenant, other_tenant, mail_desk):
         assert Message.objects.filter(ticket=theirs).count() == 1
         assert not TicketEvent.objects.filter(ticket=theirs).exclude(kind="created").exists()
         assert not InboundEmail.objects.exists()
+
+
+def test_ingest_two_deliveries_racing_keep_the_first_and_leave_no_orphan_file(tenant, mail_desk, monkeypatch):
+    # given: the first delivery is stored; the second one's check ran before that commit (it saw nothing)
+    eml = build(msgid="<race@customer.example>")
+    first = _ingest(tenant, eml)
+    folder = Path(settings.MEDIA_ROOT) / "tenants" / str(tenant.pk) / "inboundemail"
+    files_before = sorted(folder.iterdir())
+    monkeypatch.setattr(intake, "already_received", lambda message_id: None)
+
+    # when: its insert then hits the unique constraint
+    second = _ingest(tenant, eml)
+
+    # then
+    assert second.pk == first.pk
+    assert _ticket_count(tenant) == 1
+    assert sorted(folder.iterdir()) == files_before

@@ -64,10 +64,9 @@ def ingest(raw: bytes, *, source: str) -> InboundEmail:
 
 def _store(raw: bytes, parsed: ParsedEmail, source: str) -> tuple[InboundEmail, bool]:
     message_id = parsed.message_id
-    if message_id:
-        existing = InboundEmail.objects.filter(email_message_id=message_id).first()
-        if existing is not None:
-            return existing, False
+    existing = already_received(message_id)
+    if existing is not None:
+        return existing, False
     inbound = InboundEmail(
         source=source,
         email_message_id=message_id,
@@ -88,6 +87,11 @@ def _store(raw: bytes, parsed: ParsedEmail, source: str) -> tuple[InboundEmail, 
         inbound.raw.delete(save=False)
         return InboundEmail.objects.get(email_message_id=message_id), False
     return inbound, True
+
+
+def already_received(message_id: str) -> InboundEmail | None:
+    """The stored mail with this Message-ID in the tenant in scope (a cheap check before writing the file)."""
+    return InboundEmail.objects.filter(email_message_id=message_id).first() if message_id else None
 
 
 def process(*, inbound_id: int, parsed: ParsedEmail | None = None) -> InboundEmail:
