@@ -36,8 +36,9 @@ ALL_EVENTS = [events.TICKET_CREATED, events.TICKET_UPDATED, events.TICKET_STATUS
 class Receiver:
     """An HTTP server on 127.0.0.1 (random port) in a thread; answers with the queued status codes, then 200."""
 
-    def __init__(self, answers=()):
+    def __init__(self, answers=(), delay=0.0):
         self.answers = list(answers)
+        self.delay = delay
         self.requests: list[dict] = []
         receiver = self
 
@@ -46,8 +47,11 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
                 status = receiver.answers.pop(0) if receiver.answers else 200
+                time.sleep(receiver.delay)
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.end_headers()
                 self.wfile.write(b"ok, thanks" if status < 300 else b"Internal trouble: try again later")
 
@@ -78,8 +82,8 @@ class Receiver:
 def receiver():
     started = []
 
-    def start(answers=()):
-        started.append(Receiver(answers))
+    def start(answers=(), delay=0.0):
+        started.append(Receiver(answers, delay))
         return started[-1]
 
     yield start
@@ -252,6 +256,29 @@ def test_a_real_worker_retries_by_countdown_until_the_receiver_answers(
     # then the worker's countdown retries reached the receiver until it answered 200
     assert [r["headers"]["X-Tessera-Delivery"] for r in server.requests] == [str(delivery.event_id)] * 3
     assert delivery.status == WebhookDelivery.Status.SUCCEEDED and delivery.attempts == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redirects_are_not_followed_and_slow_receivers_time_out(tenant, receiver, local_targets, monkeypatch):
+    # given a receiver that redirects and one that answers too slowly (read timeout shortened for the test)
+    from tickets.webhooks import transport
+
+    monkeypatch.setattr(transport, "READ_TIMEOUT", 0.5)
+    redirecting, slow = receiver(answers=[302]), receiver(delay=3)
+    with tenant_context(tenant):
+        moved = WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant, url=redirecting.url))
+        late = WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant, url=slow.url))
+        # when each is tried
+        run_delivery(tenant, moved)
+        run_delivery(tenant, late)
+        moved.refresh_from_db()
+        late.refresh_from_db()
+    # then the redirect is recorded as a failed try, not followed
+    assert [request["path"] for request in redirecting.requests] == ["/hooks/tessera"]
+    assert (moved.status, moved.response_code) == (WebhookDelivery.Status.RETRYING, 302)
+    # and the slow receiver's try ends at the timeout, to be retried
+    assert (late.status, late.response_code) == (WebhookDelivery.Status.RETRYING, None)
+    assert late.error == "The receiver did not answer in time."
 
 
 @pytest.mark.django_db(transaction=True)
