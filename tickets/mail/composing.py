@@ -15,7 +15,7 @@ from html import unescape
 
 import nh3
 from django.template.loader import render_to_string
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
 
 from tenancy.models import Tenant
@@ -191,9 +191,10 @@ def clean_wording(kind: str, *, subject: str, body_text: str, body_html: str = "
     return Wording(subject=subject, body_text=body_text, body_html=body_html)
 
 
-def fill(text: str, values: dict[str, str], *, html: bool = False) -> str:
+def fill(text: str, values: dict[str, str], *, html: bool = False, links: bool = False) -> str:
     """Replace whitelisted placeholders in one pass (re.sub never rescans what it inserted); unknown ones stay
-    as typed. In HTML every value is escaped except the ones that are sanitised HTML already."""
+    as typed. In HTML every value is escaped except the ones that are sanitised HTML already; with `links`
+    (HTML made from the plain text) a URL value becomes a link."""
 
     def value(match: re.Match) -> str:
         name = match.group(1)
@@ -201,9 +202,16 @@ def fill(text: str, values: dict[str, str], *, html: bool = False) -> str:
             return match.group(0)
         if not html:
             return values[name]
-        return values[name] if name in HTML_VALUES else escape(values[name])
+        if name in HTML_VALUES:
+            return values[name]
+        if links and URL_NAME.search(name) and values[name].startswith(("https://", "http://")):
+            return format_html('<a href="{}">{}</a>', values[name], values[name])
+        return escape(values[name])
 
     return PLACEHOLDER.sub(value, text)
+
+
+URL_NAME = re.compile(r"\.url(?:_\d)?$")
 
 
 def compose(
@@ -216,7 +224,7 @@ def compose(
         inner = fill(wording.body_html, html_values, html=True)
     else:
         # Escaping the template text leaves its placeholders as they are ({, }, dots and names need none).
-        inner = fill(linebreaks(escape(wording.body_text)), html_values, html=True)
+        inner = fill(linebreaks(escape(wording.body_text)), html_values, html=True, links=True)
     # The frame is ours; the body was filled from escaped values and sanitised HTML only.
     context = {"tenant": tenant, "subject": subject, "body": mark_safe(inner)}  # noqa: S308
     body_html = render_to_string("emails/customer_mail.html", context)

@@ -129,9 +129,13 @@ def reset_email_template(*, actor: Actor, kind: str) -> None:
         EmailTemplate.objects.filter(kind=kind).delete()
 
 
+# The status the sample request of a preview is in, so "what happens next" reads right for the kind.
+PREVIEW_STATUS = {"acknowledgement": Status.NEW, "reply": Status.OPEN, "resolved": Status.RESOLVED}
+
+
 def preview_email(*, tenant, kind: str, wording: composing.Wording) -> composing.Composed:
     """Fill a wording with a made-up ticket, so an admin sees the mail before any customer does."""
-    label, next_step = CUSTOMER_WORDING[Status.RESOLVED if kind == "resolved" else Status.PENDING]
+    label, next_step = CUSTOMER_WORDING[PREVIEW_STATUS.get(kind, Status.PENDING)]
     reference = tenant.format_ticket_number(1042)
     base = tenant.url("/")
     values = {
