@@ -95,6 +95,9 @@ def test_agent_reply_threads_on_the_customers_last_mail_and_stamps_its_message(
     assert headers["References"] == "<first@customer.example> <second@customer.example>"
     assert "Auto-Submitted" not in headers  # a person wrote it
     assert sent.body.startswith("Hello Pat,\n\nIt is fixed.\nCheers\n\n-- \n")
+    html = sent.alternatives[0][0]
+    assert "<div><p>Hello Pat,</p>" in html and "<p><p>" not in html
+    assert f'<a href="http://acme.localhost/requests/{ticket.number}/">' in html
     # and the intake can thread the customer's answer on our Message-ID
     with tenant_context(tenant):
         message.refresh_from_db()
@@ -329,3 +332,16 @@ def test_other_tenants_mail_is_not_theirs(tenant, other_tenant, agent, desk, sup
     with tenant_context(other_tenant):
         assert not OutboundEmail.objects.exists()
         assert not Message.objects.exists()
+
+
+def test_a_long_reference_chain_keeps_its_root_and_latest_ids(tenant, desk, support, new_ticket):
+    ticket = new_ticket()
+    chain = " ".join(f"<m{n}@customer.example>" for n in range(30))
+    with tenant_context(tenant):
+        outbound = customer_mail.send_acknowledgement(
+            ticket=ticket, in_reply_to="<m29@customer.example>", references=chain
+        )
+    ids = outbound.references.split()
+    assert len(ids) == customer_mail.MAX_REFERENCES
+    assert ids[0] == "m0@customer.example" and ids[-1] == "m29@customer.example"
+    assert outbound.in_reply_to == "m29@customer.example"

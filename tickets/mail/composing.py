@@ -211,6 +211,8 @@ def fill(text: str, values: dict[str, str], *, html: bool = False, links: bool =
     return PLACEHOLDER.sub(value, text)
 
 
+_HTML_NAMES = "|".join(re.escape(name) for name in HTML_VALUES)
+BLOCK_PLACEHOLDER = re.compile(r"<p>(\{\{\s*(?:" + _HTML_NAMES + r")\s*\}\})</p>")
 URL_NAME = re.compile(r"\.url(?:_\d)?$")
 
 
@@ -224,7 +226,10 @@ def compose(
         inner = fill(wording.body_html, html_values, html=True)
     else:
         # Escaping the template text leaves its placeholders as they are ({, }, dots and names need none).
-        inner = fill(linebreaks(escape(wording.body_text)), html_values, html=True, links=True)
+        paragraphs = linebreaks(escape(wording.body_text))
+        # A paragraph that is only an HTML value (a reply's body, itself paragraphs) is not wrapped in <p>.
+        paragraphs = BLOCK_PLACEHOLDER.sub(r"<div>\1</div>", paragraphs)
+        inner = fill(paragraphs, html_values, html=True, links=True)
     # The frame is ours; the body was filled from escaped values and sanitised HTML only.
     context = {"tenant": tenant, "subject": subject, "body": mark_safe(inner)}  # noqa: S308
     body_html = render_to_string("emails/customer_mail.html", context)

@@ -70,7 +70,7 @@ def send_acknowledgement(*, ticket: Ticket, in_reply_to: str = "", references: s
         return None
     thread = _thread(ticket)
     in_reply_to = _clean_id(in_reply_to) or thread.in_reply_to
-    references = " ".join(_clean_id(r) for r in references.split()) or thread.references
+    references = _cap_references([_clean_id(r) for r in references.split()]) or thread.references
     values = _ticket_values(ticket)
     return _queue(
         kind=Kind.ACKNOWLEDGEMENT,
@@ -325,10 +325,16 @@ def _thread(ticket: Ticket, exclude_message_id: int | None = None) -> _Thread:
             ids.append(cleaned)
             if contact_id is not None:
                 customer_ids.append(cleaned)
+    in_reply_to = customer_ids[-1] if customer_ids else (ids[-1] if ids else "")
+    return _Thread(in_reply_to, _cap_references(ids))
+
+
+def _cap_references(ids: list[str]) -> str:
+    """At most MAX_REFERENCES ids: the first (the thread's root) and the latest ones, as RFC 5322 suggests."""
+    ids = [message_id for message_id in ids if message_id]
     if len(ids) > MAX_REFERENCES:
         ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
-    in_reply_to = customer_ids[-1] if customer_ids else (ids[-1] if ids else "")
-    return _Thread(in_reply_to, " ".join(ids))
+    return " ".join(ids)
 
 
 def _clean_id(message_id: str) -> str:
