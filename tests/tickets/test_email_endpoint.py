@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tenancy.context import tenant_context
-from tests.conftest import count_queries, host_client
+from tenancy.roles import Role
+from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import MailSettingsFactory, QueueFactory, SupportAddressFactory
 from tests.tickets.mail_samples import build
 from tickets.models import InboundEmail, Ticket
@@ -191,3 +192,56 @@ def test_ticket_page_links_each_received_mail_to_its_original(tenant, inbound_de
     assert f'href="/desk/emails/{first["id"]}/original/"' in html
     assert f'href="/desk/emails/{second["id"]}/original/"' in html
     assert count_queries(client, page) == queries_before  # the links cost no query per message
+
+
+# --- the admins' log of received mail ---------------------------------------------------------------------------
+
+LOG = "/desk/settings/email/inbound/"
+
+
+def test_received_mail_log_shows_every_outcome_and_filters(tenant, other_tenant, inbound_desk, admin):
+    # given: a ticket, and a malformed message that opened none
+    _post(tenant, build(subject="Became a ticket"))
+    _post(tenant, b"Subject: no sender at all\r\n\r\nhello")
+    client = host_client(tenant, admin)
+    globex_admin = host_client(other_tenant, make_member(other_tenant, Role.ADMIN, "admin@globex.example"))
+
+    # when
+    everything = client.get(LOG).content.decode()
+    failed = client.get(f"{LOG}?outcome=failed").content.decode()
+    theirs = globex_admin.get(LOG).content.decode()
+
+    # then
+    assert "Became a ticket" in everything and "no sender at all" in everything
+    assert "Malformed" in everything and "Could not be processed" in everything
+    assert "no sender at all" in failed and "Became a ticket" not in failed
+    assert "Became a ticket" not in theirs and "No mail received yet" in theirs
+
+
+def test_received_mail_log_runs_a_fixed_number_of_queries(tenant, inbound_desk, admin):
+    # given
+    client = host_client(tenant, admin)
+    _post(tenant, build())
+    one = count_queries(client, LOG)
+    for _ in range(4):
+        _post(tenant, build(sender=f"someone{_}@customer.example"))
+
+    # when
+    five = count_queries(client, LOG)
+
+    # then
+    assert five == one
+
+
+def test_admin_downloads_mail_that_opened_no_ticket_and_agents_cannot(tenant, inbound_desk, admin, agent):
+    # given
+    failed = _post(tenant, b"Subject: no sender\r\n\r\nhello").json()
+    assert failed["outcome"] == "failed"
+    url = f"/desk/emails/{failed['id']}/original/"
+
+    # when / then
+    response = host_client(tenant, admin).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"Subject: no sender\r\n\r\nhello"
+    assert host_client(tenant, agent).get(url).status_code == 404
+    assert host_client(tenant, agent).get(LOG).status_code == 403

@@ -8,7 +8,8 @@ import hmac
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,7 @@ from tenancy.roles import Role, public, role_required
 from tickets.mail.intake import MAX_MESSAGE_BYTES, ingest
 from tickets.models import InboundEmail, MailSettings
 from tickets.selectors import visible_tickets
+from tickets.selectors.inbound import list_inbound_emails
 
 MAX_INBOUND_BYTES = MAX_MESSAGE_BYTES
 FORM_FIELDS = ("email", "message")
@@ -76,21 +78,37 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": inbound.pk, "outcome": inbound.outcome, "reason": inbound.reason})
 
 
+@role_required(Role.ADMIN)
+@require_GET
+def inbound_log(request: HttpRequest) -> HttpResponse:
+    """Settings → Email → Received mail: what became of each message, failures and refusals included."""
+    outcome = request.GET.get("outcome", "")
+    if outcome not in InboundEmail.Outcome.values:
+        outcome = ""
+    context = {
+        "emails": list_inbound_emails(outcome=outcome),
+        "outcome": outcome,
+        "outcomes": [(value, label) for value, label in InboundEmail.Outcome.choices if value != "received"],
+    }
+    return render(request, "tickets/settings_inbound.html", context)
+
+
 @role_required(Role.AGENT)
 @require_GET
 def original_email(request: HttpRequest, inbound_id: int) -> FileResponse:
     """The received mail exactly as it arrived, for agents who may see its ticket (any other is a 404)."""
-    inbound = (
-        InboundEmail.objects.filter(pk=inbound_id, ticket__in=visible_tickets(request.membership))
-        .select_related("ticket")
-        .first()
-    )
+    emails = InboundEmail.objects.filter(pk=inbound_id).select_related("ticket__tenant")
+    if not request.membership.has_role(Role.ADMIN):
+        # Admins also review mail that opened no ticket (failed, over the limit); agents go through tickets.
+        emails = emails.filter(ticket__in=visible_tickets(request.membership))
+    inbound = emails.first()
     if inbound is None:
         raise Http404("No such email.")
+    label = inbound.ticket.reference if inbound.ticket else "received"
     response = FileResponse(
         inbound.raw.open("rb"),
         as_attachment=True,
-        filename=f"{inbound.ticket.reference}-email-{inbound.pk}.eml",
+        filename=f"{label}-email-{inbound.pk}.eml",
         content_type="message/rfc822",
     )
     response["X-Content-Type-Options"] = "nosniff"
