@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -72,6 +75,12 @@ class Receiver:
 
     def payloads(self) -> list[dict]:
         return [json.loads(request["body"]) for request in self.requests]
+
+    def serve_tls(self, cert: str, key: str) -> None:
+        """Answer over TLS with this certificate (call before the first request)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -279,6 +288,49 @@ def test_redirects_are_not_followed_and_slow_receivers_time_out(tenant, receiver
     # and the slow receiver's try ends at the timeout, to be retried
     assert (late.status, late.response_code) == (WebhookDelivery.Status.RETRYING, None)
     assert late.error == "The receiver did not answer in time."
+
+
+@pytest.fixture
+def localhost_certificate(tmp_path):
+    """A self-signed certificate for the name "localhost" (made with the openssl command)."""
+    openssl = shutil.which("openssl")
+    assert openssl, "these tests need the openssl command"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_https_receivers_are_verified_by_host_name(tenant, receiver, local_targets, localhost_certificate, monkeypatch):
+    # given an HTTPS receiver on "localhost" with a certificate no public authority signed
+    from tickets.webhooks import transport
+
+    cert, key = localhost_certificate
+    server = receiver()
+    server.serve_tls(cert, key)
+    url = f"https://localhost:{server.port}/hooks/tessera"
+    with tenant_context(tenant):
+        untrusted = WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant, url=url))
+        # when a delivery is tried with the system's authorities
+        run_delivery(tenant, untrusted)
+        untrusted.refresh_from_db()
+        # then the certificate is refused and nothing is sent
+        assert untrusted.status == WebhookDelivery.Status.RETRYING and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        assert server.requests == []
+        # when the certificate's authority is trusted, the connection (made to the checked address) verifies the
+        # name "localhost" and the event is delivered
+        system_context = ssl.create_default_context
+        monkeypatch.setattr(transport.ssl, "create_default_context", lambda: system_context(cafile=cert))
+        trusted = WebhookDeliveryFactory(tenant=tenant, webhook=untrusted.webhook)
+        run_delivery(tenant, trusted)
+        trusted.refresh_from_db()
+    assert trusted.status == WebhookDelivery.Status.SUCCEEDED and len(server.requests) == 1
+    assert server.requests[0]["headers"]["Host"] == f"localhost:{server.port}"
 
 
 @pytest.mark.django_db(transaction=True)
