@@ -69,9 +69,13 @@ def test_admin_adds_an_imap_mailbox_and_the_agent_opens_the_original(page, phone
         ("/desk/settings/email/imap/", "imap-mailboxes-phone"),
         (f"/desk/settings/email/imap/{mailbox.pk}/", "imap-mailbox-edit-phone"),
         (f"/desk/tickets/{ticket.number}/", "ticket-original-email-phone"),
+        ("/desk/settings/email/inbound/", "received-mail-phone"),
     ):
         phone.goto(tenant_url(live_server, tenant, path))
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(phone, name)
     page.goto(tenant_url(live_server, tenant, f"/desk/settings/email/imap/{mailbox.pk}/"))
     screenshot(page, "imap-mailbox-edit")
+    page.goto(tenant_url(live_server, tenant, "/desk/settings/email/inbound/"))
+    assert "Projector shows no picture" in page.locator(".list").inner_text()
+    screenshot(page, "received-mail")

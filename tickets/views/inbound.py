@@ -17,7 +17,7 @@ from tenancy.roles import Role, public, role_required
 from tickets.mail.intake import MAX_MESSAGE_BYTES, ingest
 from tickets.models import InboundEmail, MailSettings
 from tickets.selectors import visible_tickets
-from tickets.selectors.inbound import list_inbound_emails
+from tickets.selectors.inbound import RECENT_INBOUND, list_inbound_emails
 
 MAX_INBOUND_BYTES = MAX_MESSAGE_BYTES
 FORM_FIELDS = ("email", "message")
@@ -88,7 +88,9 @@ def inbound_log(request: HttpRequest) -> HttpResponse:
     context = {
         "emails": list_inbound_emails(outcome=outcome),
         "outcome": outcome,
-        "outcomes": [(value, label) for value, label in InboundEmail.Outcome.choices if value != "received"],
+        # "received" is only the moment before processing; "held" is not used by the intake (it opens a ticket).
+        "outcomes": [(v, label) for v, label in InboundEmail.Outcome.choices if v not in ("received", "held")],
+        "limit": RECENT_INBOUND,
     }
     return render(request, "tickets/settings_inbound.html", context)
 
