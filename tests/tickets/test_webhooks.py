@@ -509,6 +509,7 @@ def test_the_same_change_announced_twice_is_queued_once(tenant, admin, new_ticke
         ("https://db.internal/x", "local host name"),
         ("https://2130706433/x", "local host name"),
         ("https://user:pw@hooks.example.com/x", "user name or password"),
+        (f"https://{'a' * 64}.example.com/x", "host name is not valid"),
         ("not a url", "spaces"),
         ("notaurl", "https"),
     ],
@@ -537,6 +538,23 @@ def test_a_host_that_resolves_to_a_private_address_is_refused_at_delivery(tenant
     assert server.requests == []
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert "resolves to a private or local address (127.0.0.1)" in delivery.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_url_saved_before_the_rules_tightened_fails_with_the_reason_instead_of_crashing(tenant):
+    # given webhooks saved under looser rules (http, a local name, a host name DNS cannot encode)
+    with tenant_context(tenant):
+        urls = ["http://hooks.example.com/x", "https://localhost/x", f"https://{'a' * 64}.example.com/x"]
+        deliveries = [WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant, url=u)) for u in urls]
+        # when they are tried
+        for delivery in deliveries:
+            assert run_delivery(tenant, delivery) is None
+            delivery.refresh_from_db()
+    # then each fails for good, saying why, without a try on the network
+    assert [d.status for d in deliveries] == [WebhookDelivery.Status.FAILED] * 3
+    assert "https://" in deliveries[0].error
+    assert "local host name" in deliveries[1].error
+    assert deliveries[2].error == "The host name is not valid."
 
 
 @pytest.mark.django_db

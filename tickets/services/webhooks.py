@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tenancy.models import Membership, ensure_same_tenant
+from tenancy.context import require_tenant_id
+from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
 from tickets.models import Ticket, Webhook, WebhookDelivery
@@ -151,6 +152,8 @@ def queue_ticket_event(*, ticket: Ticket, event: str, kinds: Sequence[str] = ())
     """Tell the subscribed webhooks about one event on a ticket (for apps with their own events, e.g. SLA)."""
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}: register it with tickets.webhooks.events.register_event")
+    if ticket.tenant_id != require_tenant_id():
+        raise CrossTenantError("This ticket belongs to another organisation.")
     webhooks = list(Webhook.objects.filter(is_active=True))
     with transaction.atomic():
         return _queue(ticket, event, kinds, webhooks)
@@ -203,7 +206,7 @@ def attempt_delivery(*, delivery_id: int) -> float | None:
         answer = post(parse_target(webhook.url), body=body, headers=headers)
     except TargetRefused as refused:
         error, hopeless = str(refused), True
-    except OSError as failed:
+    except (OSError, ValueError) as failed:  # network, TLS, HTTP; ValueError: a host name DNS cannot encode
         error = _describe(failed)
 
     attempts = delivery.attempts + 1
@@ -254,7 +257,7 @@ def _record(delivery, *, status, answer=None, error="", retry_in=None, counted=T
     WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
 
 
-def _describe(failed: OSError) -> str:
+def _describe(failed: Exception) -> str:
     text = str(failed) or failed.__class__.__name__
     if isinstance(failed, TimeoutError):
         text = "The receiver did not answer in time."

@@ -59,6 +59,10 @@ def parse_target(url: str) -> Target:
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         raise TargetRefused("The URL has no host name.")
+    try:
+        host.encode("idna")
+    except UnicodeError as bad:
+        raise TargetRefused("The host name is not valid.") from bad
     if not settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS:
         literal = _ip_or_none(host)
         if literal is not None and not is_public_address(literal):
