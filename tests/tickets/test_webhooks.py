@@ -659,15 +659,22 @@ def test_webhook_pages_are_for_admins_only(tenant, role):
 
 
 @pytest.mark.django_db
-def test_webhook_list_runs_a_fixed_number_of_queries(tenant, admin):
+def test_webhook_list_runs_a_fixed_number_of_queries_and_shows_only_this_tenants(tenant, other_tenant, admin):
+    # given one webhook with a failed delivery, and one of another tenant
     client = host_client(tenant, admin)
     with tenant_context(tenant):
-        first = WebhookFactory(tenant=tenant)
+        first = WebhookFactory(tenant=tenant, url="https://hooks.example.com/acme")
         WebhookDeliveryFactory(tenant=tenant, webhook=first, status="failed")
+    with tenant_context(other_tenant):
+        WebhookFactory(tenant=other_tenant, url="https://hooks.example.com/globex")
     few = count_queries(client, "/desk/settings/webhooks/")
+    page = client.get("/desk/settings/webhooks/").text
+    assert "hooks.example.com/acme" in page and "Failed" in page and "globex" not in page
+    # when six more webhooks with deliveries exist
     with tenant_context(tenant):
         for _ in range(6):
             WebhookDeliveryFactory(tenant=tenant, webhook=WebhookFactory(tenant=tenant), status="succeeded")
+    # then the page runs the same queries
     assert count_queries(client, "/desk/settings/webhooks/") == few
 
 
