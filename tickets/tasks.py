@@ -27,17 +27,18 @@ def send_notification_email_task(*, tenant_id: int, notification_id: int) -> boo
     return send_notification_email(notification_id=notification_id)
 
 
-# Backoff between attempts at a customer mail: 1, 2, 4, 8, 16, 32 minutes (about an hour in all).
-OUTBOUND_RETRIES = 6
-
-
-@shared_task(base=TenantTask, bind=True, name="tickets.send_outbound_email", max_retries=OUTBOUND_RETRIES)
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="tickets.send_outbound_email",
+    max_retries=customer_mail.MAX_SEND_ATTEMPTS - 1,
+)
 def send_outbound_email_task(self, *, tenant_id: int, outbound_id: int) -> bool:
-    """Send one customer mail; retried with backoff on SMTP and network errors, FAILED on the row after the last
-    attempt. A second run of a sent row sends nothing (see the service)."""
-    final = self.request.retries >= self.max_retries
+    """Send one customer mail; retried with backoff (1, 2, 4 ... 32 minutes) on SMTP and network errors. The
+    attempts are counted on the row, so a redelivery by the outbox never adds more: the last one leaves the row
+    FAILED with its error. A second run of a sent row sends nothing (see the service)."""
     try:
-        return customer_mail.deliver_outbound_email(outbound_id=outbound_id, final_attempt=final)
+        return customer_mail.deliver_outbound_email(outbound_id=outbound_id)
     except OSError as error:  # SMTP errors are OSErrors
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
 

@@ -233,7 +233,7 @@ def test_smtp_failure_is_retried_then_failed_and_shown_on_the_ticket(
     with tenant_context(tenant):
         outbound = OutboundEmail.objects.get(message=message)
     assert outbound.status == OutboundEmail.Status.FAILED
-    assert outbound.attempts == send_outbound_email_task.max_retries + 1
+    assert outbound.attempts == customer_mail.MAX_SEND_ATTEMPTS == send_outbound_email_task.max_retries + 1
     assert "ConnectionRefusedError" in outbound.last_error
     # and a later redelivery of the task leaves the failed row alone
     assert send_outbound_email_task.delay(tenant_id=tenant.pk, outbound_id=outbound.pk).get() is False
@@ -242,12 +242,34 @@ def test_smtp_failure_is_retried_then_failed_and_shown_on_the_ticket(
     assert "Mail failed" in page and "ConnectionRefusedError" in page
 
 
+def test_attempts_are_counted_on_the_row_whichever_delivery_made_them(
+    tenant, agent, desk, support, new_ticket, settings
+):
+    # given a mail already tried six times (by earlier deliveries of its task) and a mail server still down
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        outbound = customer_mail.send_acknowledgement(ticket=ticket)
+        OutboundEmail.objects.filter(pk=outbound.pk).update(attempts=customer_mail.MAX_SEND_ATTEMPTS - 1)
+    # when the outbox redelivers the task (a fresh Celery retry count)
+    result = send_outbound_email_task.delay(tenant_id=tenant.pk, outbound_id=outbound.pk).get()
+    # then that was the last attempt: the row is FAILED, not retried again
+    assert result is False
+    with tenant_context(tenant):
+        outbound.refresh_from_db()
+    assert (outbound.status, outbound.attempts) == (OutboundEmail.Status.FAILED, customer_mail.MAX_SEND_ATTEMPTS)
+
+
 def test_failed_mail_can_be_sent_again(tenant, agent, desk, support, new_ticket, django_capture_on_commit_callbacks):
     ticket = new_ticket()
     with tenant_context(tenant):
         message = services.reply(ticket=ticket, actor=agent, body="Hello")
         outbound = OutboundEmail.objects.get(message=message)
-        OutboundEmail.objects.filter(pk=outbound.pk).update(status=OutboundEmail.Status.FAILED, last_error="x")
+        OutboundEmail.objects.filter(pk=outbound.pk).update(
+            status=OutboundEmail.Status.FAILED, last_error="x", attempts=customer_mail.MAX_SEND_ATTEMPTS
+        )
         outbound.refresh_from_db()
     mail.outbox.clear()
     with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
@@ -256,6 +278,7 @@ def test_failed_mail_can_be_sent_again(tenant, agent, desk, support, new_ticket,
     with tenant_context(tenant):
         outbound.refresh_from_db()
         assert outbound.status == OutboundEmail.Status.SENT and outbound.last_error == ""
+        assert outbound.attempts == 1  # a fresh set of attempts
 
 
 # --- Anti-relay ---------------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ AUTO_SUBMITTED = {
     Kind.PASSWORD_RESET: "auto-generated",
 }
 MAX_REFERENCES = 10
+MAX_SEND_ATTEMPTS = 7  # the first try and six retries with backoff (tickets.tasks.send_outbound_email_task)
 SENDING_LOCK_SECONDS = 300
 
 
@@ -168,8 +169,8 @@ def retry_outbound_email(*, outbound: OutboundEmail) -> OutboundEmail:
     if outbound.kind in SECRET_KINDS:
         raise ServiceError("Sign-in and password links are not sent again: ask the person to request a new one.")
     with transaction.atomic():
-        outbound.status = OutboundEmail.Status.PENDING
-        outbound.save(update_fields=["status"])
+        outbound.status, outbound.attempts = OutboundEmail.Status.PENDING, 0  # a fresh set of attempts
+        outbound.save(update_fields=["status", "attempts"])
         on_commit_task("tickets.send_outbound_email", outbound_id=outbound.pk)
     return outbound
 
@@ -177,17 +178,19 @@ def retry_outbound_email(*, outbound: OutboundEmail) -> OutboundEmail:
 # --- Sending (the task) -----------------------------------------------------------------------------------------
 
 
-def deliver_outbound_email(*, outbound_id: int, final_attempt: bool) -> bool:
+def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATTEMPTS) -> bool:
     """Send one pending mail; return whether it went out now. A sent or failed row sends nothing (the outbox
     may deliver the task twice), and a short cache lock keeps two workers from sending the same row at once.
 
-    OSError (smtplib's errors are OSErrors) propagates for the task to retry, after the attempt is recorded; on
-    the final attempt the row becomes FAILED instead. Any other error fails the row at once: retrying a mail
-    that cannot be built will not help.
+    OSError (smtplib's errors are OSErrors) propagates for the task to retry, after the attempt is recorded on
+    the row; the attempt that reaches `max_attempts` (counted on the row, whichever delivery of the task made
+    the earlier ones) makes the row FAILED instead. Any other error fails the row at once: retrying a mail that
+    cannot be built will not help.
     """
     outbound = OutboundEmail.objects.filter(pk=outbound_id, status=OutboundEmail.Status.PENDING).first()
     if outbound is None:
         return False
+    final_attempt = outbound.attempts + 1 >= max_attempts
     lock = f"outbound-sending:{outbound.tenant_id}:{outbound.pk}"
     if not cache.add(lock, 1, timeout=SENDING_LOCK_SECONDS):
         return False
