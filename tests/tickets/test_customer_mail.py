@@ -136,9 +136,11 @@ def test_status_mails_only_for_what_the_customer_should_know(
     resolved = _sent_to("pat@customer.example")[-1]
     assert "We need something from you" in _sent_to("pat@customer.example")[0].body
     # and the resolution asks for a rating with a link on the tenant's own host
-    assert re.search(r"http://acme\.localhost/\S+", resolved.body)
+    link = re.search(r"http://acme\.localhost(/rate/\S+/)", resolved.body).group(1)
     html = resolved.alternatives[0][0]
-    assert html.count('href="http://acme.localhost/') >= 5
+    assert all(f'href="http://acme.localhost{link}?score={score}"' in html for score in range(1, 6))
+    # and the one-click link opens the rating page for this ticket
+    assert ticket.subject in host_client(tenant).get(link).text
     with tenant_context(tenant):
         kinds = list(OutboundEmail.objects.order_by("created_at", "id").values_list("kind", flat=True))
     assert kinds == [Kind.STATUS, Kind.STATUS, Kind.RESOLVED]

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.context import current_tenant_id
@@ -33,6 +33,7 @@ from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.mail import composing, identity
 from tickets.models import Contact, EmailTemplate, Message, OutboundEmail, SupportAddress, Ticket
 from tickets.services.events import ServiceError
+from tickets.services.satisfaction import rating_link
 
 logger = logging.getLogger(__name__)
 
@@ -369,15 +370,9 @@ def portal_link(ticket: Ticket) -> str:
 
 
 def _rating_values(ticket: Ticket) -> dict[str, str]:
-    try:
-        from tickets.services.satisfaction import rating_link
-
-        values = {f"rating.url_{score}": rating_link(ticket=ticket, score=score) for score in range(1, 6)}
-        values["rating.url"] = rating_link(ticket=ticket)
-    except (ImportError, NoReverseMatch):
-        # Without the portal's rating page the mail still goes out; its links lead to the request instead.
-        link = portal_link(ticket)
-        values = {f"rating.url_{score}": link for score in range(1, 6)} | {"rating.url": link}
+    """The signed one-click rating links, one per score, on the tenant's host."""
+    values = {f"rating.url_{score}": rating_link(ticket=ticket, score=score) for score in range(1, 6)}
+    values["rating.url"] = rating_link(ticket=ticket)
     return values
 
 
