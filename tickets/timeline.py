@@ -107,4 +107,6 @@ def describe(event: TicketEvent, names: dict) -> str:
         return f"refused an email from someone who is not on this ticket{opened}"
     if kind == "email_bounced":
         return "recorded a bounce: an email we sent could not be delivered"
+    if kind == "auto_reply_received":
+        return "received an automatic reply (such as out of office); it was not added as a reply"
     return kind.replace("_", " ")

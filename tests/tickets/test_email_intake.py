@@ -204,6 +204,39 @@ def test_ingest_auto_reply_opens_a_ticket_without_acknowledgement(tenant, mail_d
     assert _acks(tenant) == []
 
 
+def test_ingest_out_of_office_reply_on_a_ticket_is_noted_and_does_not_reopen_it(tenant, mail_desk, new_ticket, agent):
+    # given: the agent asked something and set the ticket pending; the requester's autoresponder answers
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body="Which model?", status=Status.PENDING)
+    ours = _our_mail(tenant, ticket)
+    robot = build(
+        subject="Out of office", in_reply_to=f"<{ours.email_message_id}>", headers={"Auto-Submitted": "auto-replied"}
+    )
+    stranger_robot = build(
+        sender="robot@elsewhere.example", subject=f"Auto: [ACME-{ticket.number}]", headers={"Precedence": "bulk"}
+    )
+
+    # when
+    noted = _ingest(tenant, robot)
+    refused = _ingest(tenant, stranger_robot)
+
+    # then
+    assert (noted.outcome, noted.ticket_id) == (Outcome.IGNORED, ticket.pk)
+    assert "Automatic reply" in noted.reason
+    assert (refused.outcome, refused.ticket_id) == (Outcome.IGNORED, ticket.pk)
+    with tenant_context(tenant):
+        fresh = Ticket.objects.get(pk=ticket.pk)
+        assert fresh.status == Status.PENDING
+        assert fresh.messages.count() == 2  # the request and the agent's question, nothing from the robots
+        kinds = list(
+            TicketEvent.objects.filter(ticket=ticket, actor_automation="email intake").values_list("kind", "new_value")
+        )
+        assert kinds == [("auto_reply_received", str(noted.pk)), ("email_refused", str(refused.pk))]
+    assert _ticket_count(tenant) == 1
+    assert _acks(tenant) == []
+
+
 def test_ingest_refuses_attachment_types_it_does_not_accept_but_keeps_the_mail(tenant, mail_desk):
     # given
     eml = build(attachments=[("tool.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/octet-stream")])

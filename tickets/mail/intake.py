@@ -161,11 +161,27 @@ def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
     refused_on = None
     if ticket is not None:
         contact = Contact.objects.filter(email=parsed.from_address).first()
-        if contact is not None and _may_write(ticket, contact):
+        allowed = contact is not None and _may_write(ticket, contact)
+        if parsed.is_automatic:
+            return _record_automatic_reply(inbound, ticket, allowed=allowed)
+        if allowed:
             return _append(inbound, parsed, ticket, contact, how)
         refused_on = ticket
     _open_ticket(inbound, parsed, addresses, refused_on=refused_on, how=how)
     return None
+
+
+def _record_automatic_reply(inbound: InboundEmail, ticket: Ticket, *, allowed: bool) -> None:
+    """An out-of-office or other machine answer on a ticket: noted on it, never a reply that reopens the ticket
+    or restarts its clock (and never a new ticket for a robot that claims one)."""
+    if not allowed:
+        _record_refusal(ticket, inbound, None)
+        reason = f"Automatic mail claiming {ticket.reference} from someone not on it: recorded, not added."
+    else:
+        record_event(ticket, actor=INTAKE, kind="auto_reply_received", field="inbound_email", new=inbound.pk)
+        reason = f"Automatic reply (e.g. out of office) on {ticket.reference}: noted on the ticket, not added."
+    inbound.ticket = ticket
+    _set(inbound, Outcome.IGNORED, reason)
 
 
 def _is_our_own(parsed: ParsedEmail, addresses: _Addresses) -> bool:
@@ -360,7 +376,12 @@ def _acknowledge(ticket: Ticket, parsed: ParsedEmail) -> None:
     if parsed.is_automatic:
         return
     references = " ".join(f"<{ref}>" for ref in [*parsed.references, parsed.message_id] if ref)
-    customer_mail.send_acknowledgement(ticket=ticket, in_reply_to=parsed.message_id, references=references)
+    try:
+        with transaction.atomic():
+            customer_mail.send_acknowledgement(ticket=ticket, in_reply_to=parsed.message_id, references=references)
+    except Exception:
+        # The ticket matters more than its acknowledgement: keep it, and say why no mail went out.
+        logger.exception("No acknowledgement for ticket #%s", ticket.pk)
 
 
 def _record_bounce(inbound: InboundEmail, parsed: ParsedEmail) -> None:
