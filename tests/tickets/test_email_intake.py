@@ -567,3 +567,18 @@ def test_ingest_two_deliveries_racing_keep_the_first_and_leave_no_orphan_file(te
     assert second.pk == first.pk
     assert _ticket_count(tenant) == 1
     assert sorted(folder.iterdir()) == files_before
+
+
+def test_ingest_mail_with_only_an_attachment_still_opens_a_ticket(tenant, mail_desk):
+    # given
+    eml = build(subject="", body="", attachments=[("scan.pdf", PDF, "application/pdf")])
+
+    # when
+    inbound = _ingest(tenant, eml)
+
+    # then
+    assert inbound.outcome == Outcome.NEW_TICKET, inbound.reason
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get(pk=inbound.ticket_id)
+        assert (ticket.subject, ticket.description) == ("(no subject)", "(The email had no text.)")
+        assert ticket.attachments.get().filename == "scan.pdf"
