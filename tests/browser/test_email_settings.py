@@ -8,6 +8,7 @@ from tenancy.context import tenant_context
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in, tenant_url
 from tickets import services
 from tickets.models import EmailTemplate, OutboundEmail, SupportAddress
+from tickets.services import customer_mail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +61,7 @@ def test_agent_sees_which_replies_were_mailed(page, phone, live_server, tenant, 
     # given a ticket with two replies, the second of which could not be mailed
     ticket = new_ticket(subject="Printer on fire")
     with tenant_context(tenant):
+        customer_mail.send_acknowledgement(ticket=ticket)
         services.reply(ticket=ticket, actor=agent, body="We are on our way.")
         failed = services.reply(ticket=ticket, actor=agent, body="Fixed, please check.")
         OutboundEmail.objects.filter(message=failed).update(
@@ -72,7 +74,10 @@ def test_agent_sees_which_replies_were_mailed(page, phone, live_server, tenant, 
     # then they read why, next to the reply
     failed_reply = page.locator(f"#message-{failed.pk}")
     assert "SMTPRecipientsRefused: mailbox unavailable" in failed_reply.inner_text()
-    assert page.locator(".mail-status", has_text="Mailed").count() == 1  # the first one went out
+    assert page.locator(f"#message-{failed.pk} ~ li .mail-status").count() == 0
+    assert page.locator(".message .mail-status", has_text="Mailed").count() == 1  # the first reply went out
+    # and the acknowledgement shows in the timeline as a mail of its own
+    assert "Acknowledgement mail to pat@customer.example" in page.locator(".timeline__mail").inner_text()
     screenshot(page, "ticket-mail-status")
     sign_in(phone, live_server, tenant, "agent@acme.example")
     phone.goto(tenant_url(live_server, tenant, f"/desk/tickets/{ticket.number}/"))
