@@ -483,6 +483,15 @@ def test_rate_limit_per_key_answers_429_json(tenant, admin, desk, settings):
 # --- Schema and docs -------------------------------------------------------------------------------------------
 
 
+def test_unknown_api_urls_are_json_404s(tenant, agent_key):
+    client = api(tenant, agent_key)
+    for url in ("/api/v2/tickets/", "/api/v1/tickets", "/api/v1/nothing/here/"):
+        answer = client.get(url)
+        assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
+        assert answer.json()["message"].startswith("No such API endpoint.")
+    assert "end with a slash" in client.get("/api/v1/tickets").json()["message"]
+
+
 def test_schema_is_openapi_3_with_every_endpoint_and_the_key_scheme(tenant):
     # when anyone fetches the schema from a tenant host
     answer = api(tenant).get("/api/schema/")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("v1/queues/", views.QueueList.as_view(), name="queues"),
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(), name="docs"),
+    path("<path:rest>", views.no_such_endpoint, name="not_found"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -375,3 +375,12 @@ class QueueList(KeyGated, generics.ListAPIView):
     @extend_schema(summary="List queues")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+def no_such_endpoint(request: HttpRequest, rest: str) -> JsonResponse:
+    """Any other URL under /api/: a JSON 404 (clients parse JSON), with a hint for a missing trailing slash."""
+    hint = " API URLs end with a slash." if not rest.endswith("/") else ""
+    return JsonResponse({"message": f"No such API endpoint.{hint} See /api/docs/.", "errors": {}}, status=404)
+
+
+no_such_endpoint.min_role = None
