@@ -18,7 +18,7 @@ from tickets import services
 from tickets.lifecycle import Status
 from tickets.mail import identity
 from tickets.models import Message, OutboundEmail
-from tickets.services import customer_mail
+from tickets.services import ServiceError, customer_mail
 from tickets.tasks import send_outbound_email_task
 
 pytestmark = pytest.mark.django_db
@@ -370,3 +370,10 @@ def test_a_long_reference_chain_keeps_its_root_and_latest_ids(tenant, desk, supp
     assert len(ids) == customer_mail.MAX_REFERENCES
     assert ids[0] == "m0@customer.example" and ids[-1] == "m29@customer.example"
     assert outbound.in_reply_to == "m29@customer.example"
+
+
+def test_a_sign_in_link_must_point_at_the_tenants_own_host(tenant, desk, support):
+    with tenant_context(tenant), pytest.raises(ServiceError):
+        customer_mail.send_sign_in_link(tenant=tenant, email="pat@customer.example", link="https://evil.example/x")
+    with tenant_context(tenant):
+        assert not OutboundEmail.objects.exists()

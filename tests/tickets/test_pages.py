@@ -280,7 +280,7 @@ def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
         services.link(ticket=large, other=small, actor=agent)
         services.add_participant(ticket=large, contact=ContactFactory(tenant=tenant), actor=agent)
         services.add_participant(ticket=small, contact=ContactFactory(tenant=tenant), actor=agent)
-        # every reply was mailed to the requester; one mail failed, and acknowledgement and status mails show too
+        # every reply was mailed to the requester, the mails failed, and acknowledgement and status mails show too
         assert OutboundEmail.objects.filter(ticket=large).count() == 12
         OutboundEmail.objects.filter(ticket=large).update(status=OutboundEmail.Status.FAILED, last_error="refused")
         customer_mail.send_acknowledgement(ticket=large)

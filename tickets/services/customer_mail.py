@@ -141,6 +141,7 @@ def send_sign_in_link(*, tenant: Tenant, email: str, link: str) -> OutboundEmail
     None for an unknown address or over the hourly cap, so the portal cannot mail strangers."""
     email = normalize_email(email)
     _check_scope(tenant)
+    _check_link(tenant, link)
     if clock.is_replaying() or not email or not _is_known_address(email) or _over_limit(Kind.SIGN_IN, email):
         return None
     values = {"sign_in.url": link, "email": email, "brand.name": tenant.brand_name}
@@ -150,6 +151,7 @@ def send_sign_in_link(*, tenant: Tenant, email: str, link: str) -> OutboundEmail
 def send_password_reset(*, tenant: Tenant, user: User, link: str) -> OutboundEmail | None:
     """Mail a password-reset link (on the tenant's host) to an active member of this tenant; None otherwise."""
     _check_scope(tenant)
+    _check_link(tenant, link)
     email = normalize_email(user.email or "")
     member = Membership.objects.filter(user=user, is_active=True).exists()
     if not email or not member or _over_limit(Kind.PASSWORD_RESET, email):
@@ -405,3 +407,9 @@ def _over_limit(kind: str, email: str) -> bool:
 def _check_scope(tenant: Tenant) -> None:
     if current_tenant_id() != tenant.pk:
         raise ServiceError("Mail for a help desk is written in its own tenant scope.")
+
+
+def _check_link(tenant: Tenant, link: str) -> None:
+    """A link we mail points at the tenant's own host, never at one a request or a caller made up."""
+    if not link.startswith(tenant.url("/")):
+        raise ServiceError("Links in a help desk's mail point at its own host.")
