@@ -200,6 +200,7 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
     try:
         _build(outbound).send()
     except OSError as error:
+        logger.warning("Outbound mail %s: attempt %s failed: %s", outbound.pk, outbound.attempts + 1, error)
         _record_failure(outbound, error, final=final_attempt)
         if not final_attempt:
             raise
