@@ -702,3 +702,40 @@ def test_delivery_log_runs_a_fixed_number_of_queries_and_pages_newest_first(tena
     page = client.get(url).text
     assert page.index("answer 39") < page.index("answer 38") and "answer 10" not in page
     assert "answer 10" in client.get(f"{url}?page=2").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_the_broker_lost_are_resent_by_the_sweep(tenant, other_tenant, receiver, local_targets):
+    # given two deliveries of two tenants whose retry was due long ago (the broker lost it), and one not yet due
+    server = receiver()
+    lost = [
+        WebhookDeliveryFactory(
+            tenant=owner,
+            webhook=WebhookFactory(tenant=owner, url=server.url),
+            status=WebhookDelivery.Status.RETRYING,
+            attempts=1,
+            next_attempt_at=timezone.now() - timedelta(minutes=30),
+        )
+        for owner in (tenant, other_tenant)
+    ]
+    waiting = WebhookDeliveryFactory(
+        tenant=tenant,
+        webhook=WebhookFactory(tenant=tenant, url=server.url),
+        status=WebhookDelivery.Status.RETRYING,
+        attempts=1,
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+    )
+    # when the sweep runs (tasks run eagerly in the tests)
+    sent = webhooks.resend_stalled_deliveries()
+    # then the lost ones were tried again and delivered, each in its own tenant; the waiting one was left alone
+    assert sent == 2
+    assert len(server.requests) == 2
+    for delivery in lost:
+        with tenant_context(delivery.tenant):
+            delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.SUCCEEDED, 2)
+    with tenant_context(tenant):
+        waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == (WebhookDelivery.Status.RETRYING, 1)
+    # and a second sweep finds nothing left to resend
+    assert webhooks.resend_stalled_deliveries() == 0

@@ -300,5 +300,11 @@ class WebhookDelivery(TenantModel):
 
     class Meta(TenantModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "webhook", "event_id"], name="delivery_once")]
-        indexes = [models.Index(fields=["tenant", "webhook", "created_at"], name="delivery_webhook_created")]
+        indexes = [
+            models.Index(fields=["tenant", "webhook", "created_at"], name="delivery_webhook_created"),
+            # The sweep that resends retries the broker lost reads this small partial index whole.
+            models.Index(
+                fields=["tenant", "next_attempt_at"], name="delivery_retrying_due", condition=Q(status="retrying")
+            ),
+        ]
         ordering = ["-created_at"]

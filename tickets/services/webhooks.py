@@ -14,11 +14,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tenancy.context import require_tenant_id
+from tenancy.context import require_tenant_id, tenant_context, unscoped
 from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
@@ -291,3 +293,31 @@ def _clean(*, url: str, events: Sequence[str], description: str) -> dict:
 
 def _new_secret() -> str:
     return secrets.token_hex(32)
+
+
+def resend_stalled_deliveries(*, limit: int = 500) -> int:
+    """Send again the retries that are long overdue, across tenants; return how many were sent.
+
+    A retry waits in the broker (a countdown). If the broker loses it (a Redis restart without persistence), the
+    delivery would wait for ever; this periodic sweep hands it to a worker again. The claim in attempt_delivery
+    makes a copy that was not lost after all harmless.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+    with unscoped():
+        stalled = list(
+            WebhookDelivery.objects.filter(status=Status.RETRYING, next_attempt_at__lt=cutoff)
+            .order_by("next_attempt_at")
+            .values_list("tenant_id", "pk")[:limit]
+        )
+    sent = 0
+    for tenant_id, delivery_id in stalled:
+        with tenant_context(tenant_id):
+            try:
+                current_app.signature(
+                    DELIVER_TASK, kwargs={"tenant_id": tenant_id, "delivery_id": delivery_id}
+                ).apply_async(retry=False)
+            except Exception:
+                logger.exception("Could not resend webhook delivery #%s; the next sweep will try again", delivery_id)
+                continue
+        sent += 1
+    return sent

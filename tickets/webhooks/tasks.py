@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from tenancy.tasks import TenantTask
-from tickets.services.webhooks import DELIVER_TASK, attempt_delivery
+from tenancy.tasks import PlatformTask, TenantTask
+from tickets.services.webhooks import DELIVER_TASK, attempt_delivery, resend_stalled_deliveries
 
 
 @shared_task(base=TenantTask, bind=True, name=DELIVER_TASK, max_retries=None)
@@ -21,3 +21,9 @@ def deliver_webhook_task(self, *, tenant_id: int, delivery_id: int) -> float | N
     if delay is not None:
         self.retry(countdown=delay, throw=False)
     return delay
+
+
+@shared_task(base=PlatformTask, name="tickets.resend_stalled_webhooks")
+def resend_stalled_webhooks_task() -> int:
+    """Periodic: hand retries the broker lost back to a worker (see resend_stalled_deliveries)."""
+    return resend_stalled_deliveries()
