@@ -28,7 +28,10 @@ def test_admin_adds_an_imap_mailbox_and_the_agent_opens_the_original(page, phone
     with ImapServer(box) as server:
         # when the admin adds the mailbox
         sign_in(page, live_server, tenant, "admin@acme.example")
-        page.goto(tenant_url(live_server, tenant, "/desk/settings/email/imap/"))
+        page.goto(tenant_url(live_server, tenant, "/desk/settings/email/"))
+        page.locator("#imap").scroll_into_view_if_needed()
+        screenshot(page, "email-settings-imap-section")
+        page.get_by_role("link", name="Manage IMAP mailboxes").click()
         page.get_by_label("Host").fill("127.0.0.1")
         page.get_by_label("Port").fill(str(server.port))
         page.get_by_label("Connect with TLS (recommended)").uncheck()
