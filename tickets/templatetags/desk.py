@@ -71,9 +71,10 @@ def options(choices, selected=None) -> SafeString:
     )
 
 
-@register.simple_tag
+@register.filter(is_safe=True)
 def when(moment) -> SafeString:
-    """<time> with the machine-readable instant, the local date and time on hover, and "3 d ago" shown."""
+    """<time> with the machine-readable instant, the local date and time on hover, and "3 d ago" shown.
+    A filter rather than a tag: a tag binds its arguments through inspect on every call."""
     if moment is None:
         return NOTHING
     local = timezone.localtime(moment)

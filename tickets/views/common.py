@@ -17,7 +17,7 @@ REFUSED = (TicketError, CrossTenantError)
 def ticket_or_404(request: HttpRequest, number: int) -> Ticket:
     """The ticket with this number if this member may see it; any other ticket is a 404 (never a 403)."""
     try:
-        return selectors.get_ticket(request.membership, number)
+        return selectors.get_ticket(request.membership, number, tenant=request.tenant)
     except Ticket.DoesNotExist as missing:
         raise Http404("No such ticket.") from missing
 

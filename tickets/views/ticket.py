@@ -30,6 +30,7 @@ from tickets.forms import (
 from tickets.lifecycle import allowed_targets
 from tickets.models import EscalationLevel, Priority, Tag, Ticket
 from tickets.services import drafts
+from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
 
@@ -39,7 +40,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     categories = selectors.list_categories()
     return {
         "ticket": ticket,
-        "timeline": selectors.get_timeline(ticket),
+        "timeline": present_timeline(selectors.get_timeline(ticket), ticket),
         "related": selectors.get_related(ticket),
         "tags": selectors.ticket_tags(ticket),
         "participants": list(ticket.participants.order_by("name", "email")),
@@ -242,7 +243,7 @@ def remove_tag(request: HttpRequest, number: int, tag_id: int) -> HttpResponse:
 
 def _other_ticket(request: HttpRequest, number: int) -> Ticket:
     try:
-        return selectors.get_ticket(request.membership, number)
+        return selectors.get_ticket(request.membership, number, tenant=request.tenant)
     except Ticket.DoesNotExist as missing:
         raise services.ServiceError(f"There is no ticket {number} that you can see.") from missing
 
