@@ -40,6 +40,7 @@ ticket_actions = [
     path("merge/", ticket.merge, name="ticket_merge"),
     path("link/", ticket.link, name="ticket_link"),
     path("participants/", ticket.add_participant, name="ticket_participant"),
+    path("requester/manager/", ticket.set_organisation_manager, name="ticket_org_manager"),
     path("canned/", composer.canned_search, name="ticket_canned"),
     path("draft/", composer.draft, name="ticket_draft"),
     path("presence/", composer.ticket_presence, name="ticket_presence"),

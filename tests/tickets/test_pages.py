@@ -384,3 +384,29 @@ def test_merged_messages_show_their_source_ticket(tenant, agent, desk, new_ticke
     # then the source's message is in the timeline, marked with the ticket it came from
     assert "message--merged" in page
     assert f"from ACME-{source.number}" in page
+
+
+@pytest.mark.django_db
+def test_supervisor_lets_a_requester_see_their_organisations_requests(tenant, agent, supervisor, desk, new_ticket):
+    # given a ticket whose requester belongs to an organisation
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        contact = ticket.contact
+        assert contact.organisation_id is not None and not contact.manages_organisation
+    url = f"/desk/tickets/{ticket.number}/requester/manager/"
+    # when an agent tries, nothing changes; when a supervisor does, the requester becomes its manager
+    assert host_client(tenant, agent).post(url, {"manages": "on"}).status_code in (403, 404)
+    with tenant_context(tenant):
+        contact.refresh_from_db()
+    assert not contact.manages_organisation
+    client = host_client(tenant, supervisor)
+    assert client.post(url, {"manages": "on"}).status_code == 302
+    with tenant_context(tenant):
+        contact.refresh_from_db()
+    assert contact.manages_organisation
+    assert "Organisation manager" in client.get(f"/desk/tickets/{ticket.number}/").text
+    # and the supervisor can take it back
+    client.post(url, {})
+    with tenant_context(tenant):
+        contact.refresh_from_db()
+    assert not contact.manages_organisation

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +30,7 @@ from tickets.forms import (
 )
 from tickets.lifecycle import allowed_targets
 from tickets.models import EscalationLevel, Priority, Tag, Ticket
-from tickets.services import drafts
+from tickets.services import directory, drafts
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
@@ -56,6 +57,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "escalation_levels": EscalationLevel.choices,
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "is_mine": ticket.assignee_id == membership.pk,
+        "can_manage_contacts": membership.has_role(Role.SUPERVISOR),
         "rating": selectors.get_rating(ticket),
     }
 
@@ -276,6 +278,23 @@ def add_participant(request: HttpRequest, number: int) -> HttpResponse:
         return services.add_participant(ticket=ticket, contact=contact, actor=request.membership)
 
     return _act(request, number, ParticipantForm, action, "Participant added.")
+
+
+class OrganisationManagerForm(forms.Form):
+    manages = forms.BooleanField(required=False)
+
+
+@role_required(Role.SUPERVISOR)
+@require_POST
+def set_organisation_manager(request: HttpRequest, number: int) -> HttpResponse:
+    """Let the requester see (or stop seeing) every request of their organisation in the portal."""
+
+    def action(ticket, data):
+        return directory.update_contact(
+            actor=request.membership, contact=ticket.contact, manages_organisation=data["manages"]
+        )
+
+    return _act(request, number, OrganisationManagerForm, action, "Saved: {result.display_name}'s portal access.")
 
 
 @role_required(Role.AGENT)
