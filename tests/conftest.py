@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 from django.db import connections
 from django.test import Client
@@ -46,6 +47,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _isolated_test_state():
     cache.clear()
+    # A test that runs a real worker in this process marks the process as a worker, where Celery refuses to
+    # wait for a result ("never call result.get() within a task"); eager tests after it wait for theirs.
+    _set_task_join_will_block(False)
     yield
     assert current_scope() is None, "a test left a tenant scope open"
 
