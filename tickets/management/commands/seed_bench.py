@@ -643,7 +643,7 @@ class Command(BaseCommand):
         contacts: dict[int, list[int]] = {}
         with cur.copy(
             "COPY tickets_contact (id, tenant_id, email, name, phone, organisation_id, tier, language, "
-            "membership_id, created_at) FROM STDIN"
+            "manages_organisation, membership_id, created_at) FROM STDIN"
         ) as copy:
             for spec in specs:
                 tenant_id = spec["tenant"].pk
@@ -655,7 +655,7 @@ class Command(BaseCommand):
                     email = f"{first}.{last}.{n}@{f'org{org % 1000}.example' if org else 'mail.example'}".lower()
                     lines.append(
                         f"{next_id}\t{tenant_id}\t{email}\t{first} {last}\t\t{org if org else chr(92) + 'N'}\t"
-                        f"{'vip' if rng.random() < 0.05 else 'standard'}\t\t\\N\t"
+                        f"{'vip' if rng.random() < 0.05 else 'standard'}\t\tf\t\\N\t"
                         f"{clock.fmt(now - 2 * 365 * 86400 - rng.randint(0, 300 * 86400))}\n"
                     )
                     ids.append(next_id)
