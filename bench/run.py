@@ -81,9 +81,19 @@ class Scenario:
     def __init__(self, name, label, request, target_ms=None, explain=False):
         self.name, self.label, self.request, self.target_ms, self.explain = name, label, request, target_ms, explain
         self.times: list[float] = []
+        self.cpu: list[float] = []  # this process's CPU time: Python's share, unaffected by other processes
         self.queries: list[int] = []
         self.slowest: list[tuple[float, str]] = []
         self.status = set()
+
+
+def speed_probe() -> float:
+    """Milliseconds for a fixed pure-Python loop: tells a slow (or busy) machine from a slow change."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return (time.perf_counter() - start) * 1000
 
 
 def run_scenario(scenario, client, warmups, runs, connection):
@@ -91,12 +101,14 @@ def run_scenario(scenario, client, warmups, runs, connection):
 
     for i in range(warmups + runs):
         with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             response = scenario.request(client, i)
             elapsed = (time.perf_counter() - start) * 1000
+            cpu = (time.process_time() - cpu_start) * 1000
         scenario.status.add(response.status_code)
         if i >= warmups:
             scenario.times.append(elapsed)
+            scenario.cpu.append(cpu)
             scenario.queries.append(len(captured.captured_queries))
             if i == warmups + runs - 1:
                 ranked = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
@@ -402,10 +414,12 @@ def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connec
         f"(row-level security on, ATOMIC_REQUESTS={connection.settings_dict['ATOMIC_REQUESTS']}), in-process "
         f"through django.test.Client, {args.warmups} warm-ups + {args.runs} timed runs each; "
         "p50/p95 are nearest-rank. Queries counted with CaptureQueriesContext (the per-transaction scope "
-        "`set_config` is not counted).",
+        "`set_config` is not counted). *Python CPU* is the benchmark process's own CPU time per request (the "
+        "Django side without the database's), which a busy neighbour on a shared machine does not inflate as "
+        f"much as wall time. Machine speed probe: {speed_probe():.0f} ms for 10 million Python additions.",
         "",
-        "| scenario | p50 ms | p95 ms | target p95 | queries | status |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| scenario | p50 ms | p95 ms | target p95 | Python CPU p50 ms | queries | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for s in [*scenarios, *leak_rows]:
         target = f"{s.target_ms}" if s.target_ms else ""
@@ -413,7 +427,8 @@ def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connec
         verdict = "" if not s.target_ms else (" ✅" if p95 <= s.target_ms else " ❌")
         q = f"{min(s.queries)}" if min(s.queries) == max(s.queries) else f"{min(s.queries)}-{max(s.queries)}"
         out.append(
-            f"| {s.label} | {percentile(s.times, 50):.1f} | {p95:.1f}{verdict} | {target} | {q} | "
+            f"| {s.label} | {percentile(s.times, 50):.1f} | {p95:.1f}{verdict} | {target} | "
+            f"{percentile(s.cpu, 50) if s.cpu else 0:.1f} | {q} | "
             f"{','.join(map(str, sorted(s.status)))} |"
         )
     out += ["", "## Machine", ""]
