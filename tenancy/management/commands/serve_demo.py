@@ -86,3 +86,4 @@ class Command(BaseCommand):
         for login in logins():
             self.stdout.write(f"    {login}")
         self.stdout.write("")
+        self.stdout.flush()  # shown at once even when the output goes to a file or a pipe
