@@ -18,6 +18,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -224,6 +225,9 @@ def services() -> Iterator[dict[str, str]]:
 
 
 def main(argv: list[str]) -> int:
+    # `kill <pid>` stops the services as Ctrl-C does: without this, SIGTERM ended the harness before its
+    # clean-up and left PostgreSQL and Redis running with their folders in /tmp.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with services() as service_env:
         env = {**os.environ, **service_env}
         if argv[:1] == ["--shell"]:
