@@ -16,15 +16,15 @@ set), so a key of one tenant used on another tenant's host is simply unknown (40
 from __future__ import annotations
 
 import copy
-import hmac
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from tenancy.models import Membership
 from tenancy.roles import Role
+from tickets.digests import matches_digest
 from tickets.models import ApiKey
-from tickets.services.api_keys import hash_key, split_key, touch_api_key
+from tickets.services.api_keys import split_key, touch_api_key
 from tickets.services.events import Automation
 
 KEYWORDS = ("bearer", "token")
@@ -62,7 +62,7 @@ def find_api_key(plaintext: str) -> ApiKey | None:
     if parts is None:
         return None
     key = ApiKey.objects.select_related("created_by__user", "created_by__tenant").filter(prefix=parts[0]).first()
-    if key is None or not hmac.compare_digest(key.key_hash, hash_key(plaintext)):
+    if key is None or not matches_digest(plaintext, key.key_hash):
         return None
     return key if key.revoked_at is None else None
 

@@ -30,13 +30,13 @@ from tickets.models import (
     Channel,
     Contact,
     InboundEmail,
-    MailSettings,
     Message,
     OutboundEmail,
     SupportAddress,
     Ticket,
     TicketParticipant,
 )
+from tickets.selectors.mail import new_tickets_per_sender_per_hour
 from tickets.services import customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
 from tickets.services.events import Automation, ServiceError, record_event
@@ -45,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 INTAKE = Automation("email intake")
 Outcome = InboundEmail.Outcome
-DEFAULT_NEW_TICKETS_PER_HOUR = 10
 MAX_PARTICIPANTS = 20
 EMPTY_BODY = "(The email had no text.)"
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # what the entry points accept (HTTP, ingest_email)
@@ -360,10 +359,7 @@ def _record_refusal(claimed: Ticket, inbound: InboundEmail, opened: Ticket | Non
 
 
 def _over_sender_limit(address: str) -> bool:
-    limit = (
-        MailSettings.objects.values_list("new_tickets_per_sender_per_hour", flat=True).first()
-        or DEFAULT_NEW_TICKETS_PER_HOUR
-    )
+    limit = new_tickets_per_sender_per_hour()
     since = timezone.now() - timedelta(hours=1)
     opened = InboundEmail.objects.filter(
         from_address=address, received_at__gte=since, outcome=Outcome.NEW_TICKET

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tickets.digests import matches_digest
 from tickets.models import EmailTemplate, MailSettings, OutboundEmail, SupportAddress
 
 RECENT_MAIL_LOG = 50
@@ -48,3 +49,16 @@ def templates_by_kind() -> dict[str, EmailTemplate]:
 
 def get_mail_settings() -> MailSettings | None:
     return MailSettings.objects.first()
+
+
+def inbound_secret_matches(secret: str) -> bool:
+    """Whether `secret` is the tenant's inbound mail secret (no secret set: nothing matches)."""
+    settings = get_mail_settings()
+    return settings is not None and matches_digest(secret, settings.inbound_secret_hash)
+
+
+def new_tickets_per_sender_per_hour() -> int:
+    """The tenant's cap on tickets one address may open by mail in an hour (the model's default when unset)."""
+    settings = get_mail_settings()
+    default = MailSettings._meta.get_field("new_tickets_per_sender_per_hour").default
+    return (settings.new_tickets_per_sender_per_hour if settings else 0) or default

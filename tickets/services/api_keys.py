@@ -7,7 +7,6 @@ A key acts with its own role, never above the role of the admin who created it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from tenancy.models import Membership
 from tenancy.roles import Role
+from tickets.digests import secret_digest
 from tickets.models import ApiKey
 from tickets.services.events import ServiceError
 
@@ -23,10 +23,6 @@ KEY_PREFIX = "tsk_"
 PREFIX_BYTES = 6  # 12 hex characters: enough to find the row, never enough to guess the key
 LAST_USED_EVERY = timedelta(minutes=1)
 MAX_NAME = 100
-
-
-def hash_key(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
 def split_key(plaintext: str) -> tuple[str, str] | None:
@@ -57,7 +53,7 @@ def create_api_key(*, actor: Membership, name: str, role: str) -> tuple[ApiKey, 
         try:
             with transaction.atomic():
                 key = ApiKey.objects.create(
-                    name=name, prefix=prefix, key_hash=hash_key(plaintext), role=role, created_by=actor
+                    name=name, prefix=prefix, key_hash=secret_digest(plaintext), role=role, created_by=actor
                 )
         except IntegrityError:  # the same prefix twice in one tenant: draw again
             continue

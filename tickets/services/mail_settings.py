@@ -3,7 +3,6 @@ secret. Admins only; every refusal is a ServiceError with a message for the admi
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from tenancy.models import Membership, ensure_same_tenant, normalize_email
 from tenancy.roles import Role
+from tickets.digests import secret_digest
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.mail import composing
 from tickets.models import EmailTemplate, MailSettings, Queue, SupportAddress
@@ -175,7 +175,7 @@ def rotate_inbound_secret(*, actor: Actor) -> str:
     with transaction.atomic():
         MailSettings.objects.update_or_create(
             defaults={
-                "inbound_secret_hash": hashlib.sha256(secret.encode()).hexdigest(),
+                "inbound_secret_hash": secret_digest(secret),
                 "inbound_secret_hint": secret[-4:],
                 "updated_at": timezone.now(),
             },

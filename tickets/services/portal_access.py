@@ -8,7 +8,6 @@ sign-in creates the person's user (without a usable password) and customer membe
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -23,6 +22,7 @@ from tenancy.models import Membership, Tenant, normalize_email
 from tenancy.roles import Role
 from tenancy.services import add_member, get_or_create_user
 from tickets import clock
+from tickets.digests import secret_digest
 from tickets.models import Contact, PortalSignInToken
 from tickets.services.events import ServiceError
 
@@ -36,10 +36,6 @@ LINKS_PER_ADDRESS_PER_HOUR = 5
 
 class InvalidSignInLink(ServiceError):
     """A sign-in link that is unknown here (mistyped, or another help desk's), used, or expired."""
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalSignInToken | None:
@@ -63,7 +59,10 @@ def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalS
             return None
         token = secrets.token_urlsafe(TOKEN_BYTES)
         row = PortalSignInToken.objects.create(
-            email=email, token_hash=_hash(token), created_at=now, expires_at=now + timedelta(minutes=LINK_MINUTES)
+            email=email,
+            token_hash=secret_digest(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=LINK_MINUTES),
         )
         send_sign_in_link(tenant=tenant, email=email, link=sign_in_url(tenant=tenant, token=token))
     return row
@@ -76,7 +75,7 @@ def sign_in_url(*, tenant: Tenant, token: str) -> str:
 def check_sign_in_token(*, token: str) -> PortalSignInToken:
     """The unused, unexpired token row of this tenant for `token` (read only: the page a mail scanner may
     fetch must not spend the link); else InvalidSignInLink saying why."""
-    return _usable(PortalSignInToken.objects.filter(token_hash=_hash(token)).first())
+    return _usable(PortalSignInToken.objects.filter(token_hash=secret_digest(token)).first())
 
 
 def _usable(row: PortalSignInToken | None) -> PortalSignInToken:
@@ -94,7 +93,7 @@ def sign_in_with_token(*, token: str) -> Membership:
     password) and a customer membership, and link it to the contact with the link's address."""
     now = clock.now()
     with transaction.atomic():
-        row = _usable(PortalSignInToken.objects.select_for_update().filter(token_hash=_hash(token)).first())
+        row = _usable(PortalSignInToken.objects.select_for_update().filter(token_hash=secret_digest(token)).first())
         row.used_at = now
         row.save(update_fields=["used_at"])
         contact = Contact.objects.select_for_update().filter(email=row.email).first()

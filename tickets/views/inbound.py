@@ -3,9 +3,6 @@ mail for agents."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenancy.roles import Role, public, role_required
 from tickets.mail.intake import MAX_MESSAGE_BYTES, ingest
-from tickets.models import InboundEmail, MailSettings
+from tickets.models import InboundEmail
 from tickets.selectors import visible_tickets
 from tickets.selectors.inbound import RECENT_INBOUND, list_inbound_emails
+from tickets.selectors.mail import inbound_secret_matches
 
 MAX_INBOUND_BYTES = MAX_MESSAGE_BYTES
 FORM_FIELDS = ("email", "message")
@@ -29,13 +27,9 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 def _authorised(request: HttpRequest) -> bool:
-    """The Bearer token's SHA-256 against the tenant's stored hash, in constant time; no hash: no endpoint."""
+    """The Bearer token against the tenant's inbound secret; no secret set: no endpoint."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    stored = MailSettings.objects.values_list("inbound_secret_hash", flat=True).first() or ""
-    if scheme.lower() != "bearer" or not token.strip() or not stored:
-        return False
-    offered = hashlib.sha256(token.strip().encode()).hexdigest()
-    return hmac.compare_digest(offered, stored)
+    return scheme.lower() == "bearer" and bool(token.strip()) and inbound_secret_matches(token.strip())
 
 
 def _read_message(request: HttpRequest) -> bytes | None:
