@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 from tenancy.context import UNSCOPED, NoTenantError, current_scope
@@ -153,6 +154,12 @@ class Tenant(models.Model):
         """Absolute URL on the tenant's own host (links in mail and printed by commands)."""
         port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
         return f"{settings.PUBLIC_SCHEME}://{self.host}{port}{path}"
+
+    def url_for(self, viewname: str, *args, query: str = "", **kwargs) -> str:
+        """Absolute URL of a view of the tenant URLconf on the tenant's own host, whatever host the caller is
+        on (a task, a command, the platform host): every link in a mail is made here."""
+        path = reverse(viewname, args=args or None, kwargs=kwargs or None, urlconf=settings.ROOT_URLCONF)
+        return self.url(f"{path}?{query}" if query else path)
 
     def format_ticket_number(self, number: int) -> str:
         return f"{self.ticket_prefix}-{number}"

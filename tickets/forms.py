@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.urls import reverse
 
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
@@ -186,10 +184,6 @@ class OutboxPasswordResetForm(TenantPasswordResetForm):
             return super().send_mail(
                 subject_template_name, email_template_name, context, from_email, to_email, **kwargs
             )
-        path = reverse(
-            "password_reset_confirm",
-            kwargs={"uidb64": context["uid"], "token": context["token"]},
-            urlconf=settings.ROOT_URLCONF,
-        )
-        customer_mail.send_password_reset(tenant=tenant, user=context["user"], link=tenant.url(path))
+        link = tenant.url_for("password_reset_confirm", uidb64=context["uid"], token=context["token"])
+        customer_mail.send_password_reset(tenant=tenant, user=context["user"], link=link)
         return None

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.context import current_tenant_id
@@ -368,8 +367,7 @@ def _ticket_values(ticket: Ticket, status: str | None = None) -> dict[str, str]:
 
 
 def portal_link(ticket: Ticket) -> str:
-    path = reverse("portal:request", kwargs={"number": ticket.number}, urlconf=settings.ROOT_URLCONF)
-    return ticket.tenant.url(path)
+    return ticket.tenant.url_for("portal:request", number=ticket.number)
 
 
 def _rating_values(ticket: Ticket) -> dict[str, str]:

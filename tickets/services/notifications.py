@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.urls import reverse
 
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
@@ -184,8 +183,8 @@ def _compose(notification: Notification) -> tuple[str, str]:
         headline = SUBJECTS_WITHOUT_ACTOR[Kind(notification.kind)].format(ref=ref)
     # Subjects are one line: a subject typed by a customer must not smuggle a header break into the mail.
     subject = " ".join(f"[{tenant.brand_name}] {headline}: {ticket.subject}".split())[:200]
-    link = tenant.url(reverse("desk:ticket", kwargs={"number": ticket.number}, urlconf=settings.ROOT_URLCONF))
-    preferences = tenant.url(reverse("desk:notification_settings", urlconf=settings.ROOT_URLCONF))
+    link = tenant.url_for("desk:ticket", number=ticket.number)
+    preferences = tenant.url_for("desk:notification_settings")
     body = (
         f"{headline}.\n\n"
         f"{ref}: {ticket.subject}\n"

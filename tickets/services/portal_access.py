@@ -12,11 +12,9 @@ import logging
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 
 from tenancy.models import Membership, Tenant, normalize_email
 from tenancy.roles import Role
@@ -69,7 +67,7 @@ def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalS
 
 
 def sign_in_url(*, tenant: Tenant, token: str) -> str:
-    return tenant.url(reverse("portal:sign_in_link", args=[token], urlconf=settings.ROOT_URLCONF))
+    return tenant.url_for("portal:sign_in_link", token)
 
 
 def check_sign_in_token(*, token: str) -> PortalSignInToken:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 
 from tickets import clock
 from tickets.lifecycle import Status
@@ -46,12 +44,10 @@ def rating_token(*, ticket: Ticket, contact: Contact | None = None) -> str:
 def rating_link(*, ticket: Ticket, score: int | None = None) -> str:
     """The absolute URL, on the tenant's own host, of the rating page of `ticket` for its requester (with
     `score` preselected when given: one link per star in the resolution mail)."""
-    path = reverse("portal:rate", args=[rating_token(ticket=ticket)], urlconf=settings.ROOT_URLCONF)
-    if score is not None:
-        if score not in SCORES:
-            raise ServiceError("A score is a whole number from 1 to 5.")
-        path = f"{path}?score={score}"
-    return ticket.tenant.url(path)
+    if score is not None and score not in SCORES:
+        raise ServiceError("A score is a whole number from 1 to 5.")
+    query = f"score={score}" if score is not None else ""
+    return ticket.tenant.url_for("portal:rate", rating_token(ticket=ticket), query=query)
 
 
 def read_rating_token(token: str, *, tenant_id: int) -> RatingLink:
