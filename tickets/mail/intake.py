@@ -34,11 +34,11 @@ from tickets.models import (
     OutboundEmail,
     SupportAddress,
     Ticket,
-    TicketParticipant,
 )
 from tickets.selectors.mail import new_tickets_per_sender_per_hour
 from tickets.services import customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
+from tickets.services.conversation import may_write
 from tickets.services.events import Automation, ServiceError, record_event
 
 logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
     refused_on = None
     if ticket is not None:
         contact = Contact.objects.filter(email=parsed.from_address).first()
-        allowed = contact is not None and _may_write(ticket, contact)
+        allowed = contact is not None and may_write(ticket, contact)
         if parsed.is_automatic:
             return _record_automatic_reply(inbound, ticket, allowed=allowed)
         if allowed:
@@ -233,10 +233,6 @@ def _find_ticket(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail) -> 
 
 def _ticket(**lookup) -> Ticket | None:
     return Ticket.objects.select_related("tenant").filter(**lookup).first()
-
-
-def _may_write(ticket: Ticket, contact: Contact) -> bool:
-    return ticket.contact_id == contact.pk or TicketParticipant.objects.filter(ticket=ticket, contact=contact).exists()
 
 
 # --- outcomes --------------------------------------------------------------------------------------------------

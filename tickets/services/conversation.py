@@ -86,7 +86,7 @@ def _customer_reply(ticket, contact, html, text, uploads, channel, email_message
     checked = validate_uploads(tenant=ticket.tenant, uploads=list(uploads))
     with transaction.atomic():
         ticket = lock(ticket)
-        if not _may_write(ticket, contact):
+        if not may_write(ticket, contact):
             raise ServiceError("Only the requester or someone copied on this ticket can reply to it.")
         if ticket.merged_into_id:
             ticket = lock(ticket.merged_into_id)
@@ -142,7 +142,8 @@ def _open_follow_up(old: Ticket, contact, text, html, checked, channel, email_me
     return new.messages.order_by("created_at", "id").first()
 
 
-def _may_write(ticket: Ticket, contact: Contact) -> bool:
+def may_write(ticket: Ticket, contact: Contact) -> bool:
+    """Whether this contact speaks on the ticket: its requester or someone copied on it."""
     return ticket.contact_id == contact.pk or TicketParticipant.objects.filter(ticket=ticket, contact=contact).exists()
 
 

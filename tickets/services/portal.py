@@ -9,10 +9,11 @@ from django.db import transaction
 from tenancy.models import Membership
 from tickets import clock
 from tickets.lifecycle import Status
-from tickets.models import Category, Channel, Contact, Ticket, TicketParticipant
+from tickets.models import Category, Channel, Contact, Ticket
 from tickets.services.attachments import Upload
 from tickets.services.common import lock
 from tickets.services.contacts import get_or_create_contact
+from tickets.services.conversation import may_write
 from tickets.services.creation import create_ticket
 from tickets.services.events import ServiceError
 from tickets.services.workflow import change_status
@@ -78,9 +79,7 @@ def _public_category(category: Category | None) -> tuple[Category | None, Catego
 def can_reply(ticket: Ticket, contact: Contact | None) -> bool:
     """Whether this contact may write on the ticket: its requester or someone copied on it (an organisation
     manager reads a colleague's request but does not speak for them)."""
-    if contact is None:
-        return False
-    return ticket.contact_id == contact.pk or TicketParticipant.objects.filter(ticket=ticket, contact=contact).exists()
+    return contact is not None and may_write(ticket, contact)
 
 
 def reopen_deadline(ticket: Ticket):
