@@ -20,16 +20,19 @@ from tenancy.selectors import list_staff
 from tickets.models import (
     Attachment,
     Category,
+    Contact,
     InboundEmail,
     Message,
     OutboundEmail,
     Queue,
+    SatisfactionRating,
     SavedView,
     Tag,
     TeamMembership,
     Ticket,
     TicketEvent,
     TicketLink,
+    TicketParticipant,
 )
 from tickets.selectors.mail import list_ticket_mails, mails_by_message
 from tickets.timeline import describe, name_lookup
@@ -385,8 +388,6 @@ def list_staff_members() -> list[Membership]:
 def customer_tickets(membership: Membership) -> QuerySet[Ticket]:
     """The tickets a signed-in customer may follow: those they requested or are copied on and, for an
     organisation manager, every request of their organisation's people (never spam). The portal's only door."""
-    from tickets.models import Contact, TicketParticipant
-
     if not membership:
         return Ticket.objects.none()
     mine = Contact.objects.filter(membership=membership)
@@ -398,14 +399,10 @@ def customer_tickets(membership: Membership) -> QuerySet[Ticket]:
     ).not_spam()
 
 
-def customer_contact(membership: Membership):
-    from tickets.models import Contact
-
+def customer_contact(membership: Membership) -> Contact | None:
     return Contact.objects.filter(membership=membership).first() if membership else None
 
 
 def get_rating(ticket: Ticket):
     """The customer's satisfaction rating of the ticket, or None."""
-    from tickets.models import SatisfactionRating
-
     return SatisfactionRating.objects.filter(ticket=ticket).first()

@@ -10,6 +10,7 @@ from tenancy.models import Membership
 from tickets import clock
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Contact, Ticket
+from tickets.selectors import customer_contact
 from tickets.services.attachments import Upload
 from tickets.services.common import lock
 from tickets.services.contacts import get_or_create_contact
@@ -40,7 +41,7 @@ def submit_request(
         raise ServiceError(f"Keep the description under {MAX_DESCRIPTION:,} characters.")
     top, sub = _public_category(category)
     with transaction.atomic():
-        contact = _submitter(membership) if membership is not None else None
+        contact = customer_contact(membership)
         if contact is None:
             contact = get_or_create_contact(email=email, name=name)
             if membership is not None and contact.membership_id is None:
@@ -58,10 +59,6 @@ def submit_request(
         )
         send_acknowledgement(ticket=ticket)
     return ticket
-
-
-def _submitter(membership: Membership) -> Contact | None:
-    return Contact.objects.filter(membership=membership).first()
 
 
 def _public_category(category: Category | None) -> tuple[Category | None, Category | None]:
