@@ -410,3 +410,15 @@ def test_supervisor_lets_a_requester_see_their_organisations_requests(tenant, ag
     with tenant_context(tenant):
         contact.refresh_from_db()
     assert not contact.manages_organisation
+
+
+@pytest.mark.django_db
+def test_people_copied_when_a_ticket_opens_are_named_in_the_timeline(tenant, agent, desk, new_ticket):
+    # given a ticket opened with someone copied (as a mail with a Cc does)
+    colleague = ContactFactory(tenant=tenant, email="sam@customer.example", name="Sam Colleague")
+    ticket = new_ticket(participants=[colleague])
+    # when an agent opens it
+    page = host_client(tenant, agent).get(f"/desk/tickets/{ticket.number}/").text
+    # then the timeline names who was copied
+    assert "copied Sam Colleague on the ticket" in page
+    assert "a deleted item" not in page

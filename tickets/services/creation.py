@@ -105,7 +105,9 @@ def create_ticket(
         for participant in participants:
             if participant.pk != contact.pk:
                 TicketParticipant.objects.get_or_create(ticket=ticket, contact=participant)
-                record_event(ticket, actor=actor, kind="participant_added", new=participant.pk, at=now)
+                record_event(
+                    ticket, actor=actor, kind="participant_added", field="participants", new=participant.pk, at=now
+                )
         if tags:
             apply_tags(ticket, names=tags, actor=actor, at=now)
         announce(ticket, "created")
