@@ -266,12 +266,10 @@ def set_leakproof(superuser_url, on: bool):
 def main(argv=None) -> int:
     args = parse_args(argv if argv is not None else sys.argv[1:])
     configure_environment(args)
-    import django
-
-    django.setup()
     from django.db import connection
     from django.test import Client
 
+    import config.wsgi  # noqa: F401 - loads the application as gunicorn does (settings, apps, gc.freeze)
     from tenancy.context import tenant_context, unscoped  # noqa: F401
     from tenancy.models import Membership, Tenant
 

@@ -99,6 +99,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "tenancy.db.postgresql"
     # Safe behind a transaction-mode pooler (PgBouncer), and no DECLARE/FETCH round trips for small lists.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Server-side parameters let psycopg prepare a statement once it has run PREPARE_THRESHOLD times on a
+    # connection: PostgreSQL then skips parsing and, once its generic plan is as cheap, planning, which under
+    # row-level security was half of a page's database time (docs/benchmarks.md). Set it empty behind a
+    # transaction-mode pooler that cannot track prepared statements (PgBouncer before 1.21).
+    prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="2")
+    if prepare_threshold:
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": int(prepare_threshold)}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's web process and worker share one file: WAL lets readers run beside a writer, and
     # IMMEDIATE transactions with a busy timeout queue writers instead of failing with "database is locked".
@@ -166,6 +173,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Read from the cache (Redis in production), written through to the database: no session query per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, never from the cookie.
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -297,8 +297,12 @@ class Membership(TenantModel):
 
     @property
     def mention_handle(self) -> str:
-        """How colleagues @mention this member in a note: the part of the email before the @."""
-        return self.user.email.split("@", 1)[0]
+        return mention_handle_of(self.user.email)
+
+
+def mention_handle_of(email: str) -> str:
+    """How colleagues @mention a member in a note: the part of their email before the @."""
+    return email.split("@", 1)[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------

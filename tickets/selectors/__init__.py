@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 
-from tenancy.models import Membership, Tenant
+from tenancy.models import Membership, Tenant, mention_handle_of
 from tenancy.roles import Role
 from tenancy.selectors import list_staff
 from tickets.models import (
@@ -285,7 +285,8 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
     messages = (
         Message.objects.filter(ticket_id__in=ticket_ids)
         .select_related("author_membership__user", "author_contact")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        # to_attr: a plain list per message, not a related manager cloned for each one.
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files"))
         .order_by("created_at", "id")
     )
     if not include_internal:
@@ -378,8 +379,20 @@ def ticket_tags(ticket: Ticket) -> list[Tag]:
     return list(Tag.objects.filter(tickettag__ticket=ticket).order_by("name"))
 
 
-def list_staff_members() -> list[Membership]:
-    return list(list_staff())
+@dataclass(frozen=True)
+class StaffMember:
+    """A colleague as the desk's pickers and @mention lists show them (no model instances: the ticket and
+    queue pages list every staff member on each load)."""
+
+    pk: int
+    display_name: str
+    mention_handle: str
+
+
+def list_staff_members() -> list[StaffMember]:
+    """Active staff of the tenant in scope, by name."""
+    rows = list_staff().values_list("pk", "user__full_name", "user__email")
+    return [StaffMember(pk, full_name or email, mention_handle_of(email)) for pk, full_name, email in rows]
 
 
 # --- The customer portal ---------------------------------------------------------------------------------------

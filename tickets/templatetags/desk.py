@@ -22,13 +22,16 @@ NOTHING = mark_safe("")
 
 
 def _choices(field, choices):
-    # One pass: a template `for` over a ModelChoiceIterator asks its len() first, which is a COUNT query.
-    return list(field.field.choices if choices is None else choices)
+    # iter() first: list() and a template `for` ask a ModelChoiceIterator for its len(), a COUNT query.
+    return list(iter(field.field.choices if choices is None else choices))
 
 
 @register.simple_tag
-def select_options(field, choices=None) -> SafeString:
-    """The <option>s of a bound choice field (its own choices, or `choices` given as (value, label) pairs)."""
+def select_options(field, choices=None, choices_by_field=None) -> SafeString:
+    """The <option>s of a bound choice field: its own choices, or (value, label) pairs given as `choices` or
+    under its name in `choices_by_field` (lists the view has loaded anyway, so the field's query is saved)."""
+    if choices is None and choices_by_field:
+        choices = choices_by_field.get(field.name)
     value = field.value()
     current = "" if value is None else str(value)
     return format_html_join(

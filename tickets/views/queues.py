@@ -108,6 +108,8 @@ def _list(
     save_query = query.copy()
     save_query.pop("saved", None)
     is_supervisor = membership.has_role(Role.SUPERVISOR)
+    teams = list(Team.objects.order_by("name"))
+    staff_choices = [("", "Anyone"), *((m.pk, m.display_name) for m in staff)]
     context = {
         "title": title,
         "current": current,
@@ -132,11 +134,17 @@ def _list(
         "filtered": filters.is_bound and filters.is_filtered,
         "base": base,
         "list_url": reverse("desk:queue", args=[queue.pk]) if queue else reverse("desk:view", args=[base]),
-        # One staff list for the assignee filter and the bulk "Assign to" menu.
-        "staff_choices": [("", "Anyone"), *((m.pk, m.display_name) for m in staff)],
+        # One staff list for the assignee filter and the bulk "Assign to" menu; the queue and team filters
+        # offer the lists the sidebar and the sharing menu show.
+        "staff_choices": staff_choices,
+        "filter_choices": {
+            "assignee": staff_choices,
+            "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
+            "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
+        },
         "bulk_statuses": Status.choices,
         "bulk_priorities": Priority.choices,
-        "share_teams": list(Team.objects.order_by("name")) if is_supervisor else [],
+        "share_teams": teams if is_supervisor else [],
         "bulk_max": MAX_BULK,
         **(extra or {}),
     }

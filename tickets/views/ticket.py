@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -34,6 +35,12 @@ from tickets.services import directory, drafts
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
+# The ticket page's forms post to these; each form names its URL twice (action, hx-post).
+PAGE_ACTIONS = (
+    "reply", "claim", "status", "priority", "assign", "queue", "category", "escalate", "tags", "link", "merge",
+    "participant", "org_manager", "presence", "draft", "canned",
+)  # fmt: skip
+
 
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
     membership = request.membership
@@ -41,6 +48,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     categories = selectors.list_categories()
     return {
         "ticket": ticket,
+        "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
         "timeline": present_timeline(selectors.get_timeline(ticket), ticket),
         "related": selectors.get_related(ticket),
         "tags": selectors.ticket_tags(ticket),
