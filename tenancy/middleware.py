@@ -39,6 +39,6 @@ class TenantMiddleware:
             return HttpResponseNotFound(render_to_string("errors/unknown_host.html", {"host": hostname}))
 
         request.tenant = tenant
-        request.membership = SimpleLazyObject(lambda: get_membership(user=request.user))
+        request.membership = SimpleLazyObject(lambda: get_membership(user=request.user, tenant=tenant))
         with tenant_context(tenant.pk):
             return self.get_response(request)

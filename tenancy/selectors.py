@@ -39,12 +39,16 @@ def get_tenant_for_host(hostname: str) -> Tenant | None:
     return Tenant.objects.filter(domains__domain=hostname, is_active=True).first()
 
 
-def get_membership(*, user) -> Membership | _NoMembership:
-    """The signed-in user's membership in the tenant in scope (or NO_MEMBERSHIP)."""
+def get_membership(*, user, tenant: Tenant) -> Membership | _NoMembership:
+    """The signed-in user's membership in `tenant`, the tenant in scope (or NO_MEMBERSHIP). The request has
+    loaded the user and the tenant already: they are attached rather than joined again."""
     if not user.is_authenticated:
         return NO_MEMBERSHIP
-    membership = Membership.objects.select_related("user", "tenant").filter(user=user, is_active=True).first()
-    return membership or NO_MEMBERSHIP
+    membership = Membership.objects.filter(user=user, is_active=True).first()
+    if membership is None:
+        return NO_MEMBERSHIP
+    membership.user, membership.tenant = user, tenant
+    return membership
 
 
 def list_user_memberships(*, user) -> list[Membership]:

@@ -48,6 +48,11 @@ def due_label(moment: datetime, now: datetime) -> tuple[str, bool]:
     return ("due now" if label == "now" else f"in {label}"), False
 
 
+def truncate(text: str, length: int) -> str:
+    """At most `length` characters, the last an ellipsis when cut (as the truncatechars filter)."""
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
 def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: datetime) -> list[dict]:
     """One dict per ticket with every string the queue table shows (tickets loaded with with_list_columns)."""
     rows = []

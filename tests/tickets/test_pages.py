@@ -173,6 +173,23 @@ def test_requester_can_download_public_attachments_of_their_ticket(tenant, agent
 
 
 @pytest.mark.django_db
+def test_ticket_page_lists_each_messages_attachments(tenant, agent, desk, new_ticket):
+    # given a ticket whose first message and a note carry files, and a reply that carries none
+    ticket = new_ticket(uploads=[Upload(name="shot.png", content=PNG)])
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body="No files here")
+        log_file = Upload(name="log.txt", content=b"x")
+        note = services.add_note(ticket=ticket, actor=agent, body="Logs", uploads=[log_file])
+        shot, log = ticket.attachments.get(filename="shot.png"), note.attachments.get()
+    # when the agent opens it
+    page = host_client(tenant, agent).get(f"/desk/tickets/{ticket.number}/").text
+    # then each file is listed under its own message, and the reply lists none
+    assert page.count('<ul class="attachments">') == 2
+    assert f'href="/attachments/{shot.pk}/"' in page
+    assert f'href="/attachments/{log.pk}/"' in page
+
+
+@pytest.mark.django_db
 def test_uploads_are_checked_by_their_bytes(tenant, desk, new_ticket):
     with pytest.raises(services.ServiceError, match="not a file type"):
         new_ticket(uploads=[Upload(name="invoice.pdf", content=b"MZ\x90\x00" + b"\x00" * 100)])

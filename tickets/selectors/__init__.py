@@ -11,7 +11,7 @@ from itertools import chain
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import QueryDict
 
 from tenancy.models import Membership, Tenant, mention_handle_of
@@ -279,14 +279,41 @@ def merged_source_ids(ticket: Ticket) -> list[int]:
     )
 
 
-def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[TimelineEntry]:
-    """Messages (with those of tickets merged into this one) and events, oldest first."""
-    ticket_ids = [ticket.pk, *merged_source_ids(ticket)]
+MESSAGE_COLUMNS = (
+    "id", "tenant_id", "ticket_id", "kind", "author_membership_id", "author_contact_id", "channel", "body_html",
+    "email_message_id", "created_at",
+)  # fmt: skip
+AUTHOR_COLUMNS = (
+    "author_membership__id", "author_membership__tenant_id", "author_membership__user_id",
+    "author_membership__role", "author_membership__is_active", "author_membership__user__id",
+    "author_membership__user__email", "author_membership__user__full_name",
+    "author_contact__id", "author_contact__tenant_id", "author_contact__name", "author_contact__email",
+)  # fmt: skip
+
+
+EVENT_COLUMNS = (
+    "id", "tenant_id", "ticket_id", "actor_membership_id", "actor_contact_id", "actor_automation", "kind", "field",
+    "old_value", "new_value", "reason", "created_at",
+    "actor_membership__id", "actor_membership__tenant_id", "actor_membership__user_id", "actor_membership__role",
+    "actor_membership__is_active", "actor_membership__user__id", "actor_membership__user__email",
+    "actor_membership__user__full_name", "actor_contact__id", "actor_contact__tenant_id", "actor_contact__name",
+    "actor_contact__email",
+)  # fmt: skip
+
+
+def get_timeline(
+    ticket: Ticket, *, include_internal: bool = True, merged_ids: list[int] | None = None
+) -> list[TimelineEntry]:
+    """Messages (with those of tickets merged into this one) and events, oldest first. The ticket page passes
+    the `merged_ids` its Related panel has loaded (merged_from(get_related(ticket)))."""
+    ticket_ids = [ticket.pk, *(merged_source_ids(ticket) if merged_ids is None else merged_ids)]
     messages = (
         Message.objects.filter(ticket_id__in=ticket_ids)
         .select_related("author_membership__user", "author_contact")
-        # to_attr: a plain list per message, not a related manager cloned for each one.
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files"))
+        # The authors' names are all the timeline shows of them (fewer columns to fetch, convert and set).
+        .only(*MESSAGE_COLUMNS, *AUTHOR_COLUMNS)
+        # Most messages have no files: attachments are looked up only for those the index says have some.
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
         .order_by("created_at", "id")
     )
     if not include_internal:
@@ -295,6 +322,7 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
         # The mail a message arrived as, for the agents' link to the original (a subquery on its index).
         inbound = InboundEmail.objects.filter(message=OuterRef("pk")).values("pk")[:1]
         messages = messages.annotate(inbound_email_id=Subquery(inbound))
+    messages = _with_files(list(messages))
     if len(ticket_ids) > 1:
         # Messages of merged tickets name their source; the ticket rows themselves (with their search text)
         # are not loaded once per message.
@@ -306,6 +334,7 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
         TicketEvent.objects.filter(ticket=ticket)
         .exclude(kind__in=QUIET_EVENTS)
         .select_related("actor_membership__user", "actor_contact")
+        .only(*EVENT_COLUMNS)
         .order_by("created_at", "id")
     )
     names = name_lookup(events)
@@ -321,6 +350,21 @@ def get_timeline(ticket: Ticket, *, include_internal: bool = True) -> list[Timel
         (TimelineEntry(at=o.created_at, mail=o) for o in mails if o.message_id is None),
     )
     return sorted(entries, key=_timeline_order)
+
+
+def _with_files(messages: list[Message]) -> list[Message]:
+    """Each message's attachments as `files`, in one query for the messages that have any."""
+    with_files = []
+    for message in messages:
+        if message.has_files:
+            with_files.append(message)
+        else:
+            message.files = []  # (set only here: the prefetch skips a message that has the attribute)
+    # to_attr: a plain list per message, not a related manager cloned for each one.
+    prefetch_related_objects(
+        with_files, Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files")
+    )
+    return messages
 
 
 def _with_source_number(message: Message, numbers: dict[int, int]) -> Message:
@@ -341,6 +385,14 @@ def _timeline_order(entry: TimelineEntry) -> tuple:
 QUIET_EVENTS = ("replied", "note_added", "customer_replied")
 
 
+MERGED_FROM = "Merged from"
+
+
+def merged_from(related: list[tuple[str, Ticket]]) -> list[int]:
+    """The ids of the tickets merged into this one, from its get_related list."""
+    return [other.pk for label, other in related if label == MERGED_FROM]
+
+
 def get_related(ticket: Ticket) -> list[tuple[str, Ticket]]:
     links = TicketLink.objects.filter(source=ticket) | TicketLink.objects.filter(target=ticket)
     # Number and subject are all the panel shows: the linked tickets' other columns (their search text) stay put.
@@ -354,7 +406,7 @@ def get_related(ticket: Ticket) -> list[tuple[str, Ticket]]:
         label = {
             TicketLink.Kind.RELATED: "Related",
             TicketLink.Kind.FOLLOW_UP: "Follow-up of" if link.source_id == ticket.pk else "Followed up by",
-            TicketLink.Kind.MERGED: "Merged into" if link.source_id == ticket.pk else "Merged from",
+            TicketLink.Kind.MERGED: "Merged into" if link.source_id == ticket.pk else MERGED_FROM,
         }[link.kind]
         related.append((label, other))
     return related

@@ -64,6 +64,54 @@ def field_errors(field) -> SafeString:
 
 
 @register.simple_tag
+def filter_field(field, choices_by_field=None) -> SafeString:
+    """One filter of the queue page, labelled: checkboxes, a select, a date range or a text box. Fourteen
+    includes and Django's widget templates took a third of the queue page's render."""
+    kind, errors = field.widget_type, field_errors(field)
+    if kind == "checkboxselectmultiple":
+        return format_html(GROUP, field.label, checkbox_options(field), errors)
+    if kind == "select":
+        options_html = select_options(field, choices_by_field=choices_by_field)
+        return format_html(SELECT, field.id_for_label, field.label, field.html_name, options_html, errors)
+    if kind == "daterange":
+        values = list(field.value() or ())
+        inputs = format_html_join(
+            "\n-",
+            '<input type="date" name="{}_{}"{} id="{}_{}">',
+            (
+                (field.html_name, suffix, _value_attr(values[i] if i < len(values) else None), field.auto_id, i)
+                for i, suffix in enumerate(field.field.widget.suffixes)
+            ),
+        )
+        return format_html(GROUP, field.label, inputs, errors)
+    return format_html(
+        '<div class="field"><label for="{0}">{1}</label><input type="text" name="{2}"{3} id="{0}">{4}</div>',
+        field.id_for_label, field.label, field.html_name, _value_attr(field.value()), errors,
+    )  # fmt: skip
+
+
+GROUP = (
+    '<fieldset class="field field--group"><legend class="field__label">{}</legend>'
+    '<div class="field__inputs">{}</div>{}</fieldset>'
+)
+SELECT = '<div class="field"><label for="{0}">{1}</label><select name="{2}" id="{0}">{3}</select>{4}</div>'
+
+
+def _value_attr(value) -> SafeString:
+    return NOTHING if value in (None, "") else format_html(' value="{}"', value)
+
+
+@register.simple_tag
+def menu_buttons(choices, action: str) -> SafeString:
+    """A menu's submit buttons, one per (value, label) pair with a value, each sending do=<action>:<value>."""
+    return format_html_join(
+        "",
+        '<button type="submit" name="do" value="{}:{}" class="menu__item">{}</button>',
+        ((action, value, label) for value, label in choices if value != ""),
+    )
+
+
+@register.simple_tag
 def options(choices, selected=None) -> SafeString:
     """<option>s from (value, label) pairs, marking the one equal to `selected` (compared as text)."""
     current = "" if selected is None else str(selected)

@@ -18,7 +18,7 @@ from tickets.filters import TicketFilter
 from tickets.lifecycle import Status
 from tickets.models import Priority, Queue, Team
 from tickets.pagination import paginate
-from tickets.rows import queue_rows
+from tickets.rows import queue_rows, truncate
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -36,9 +36,15 @@ def ticket_view(request: HttpRequest, view: str = "mine") -> HttpResponse:
 @role_required(Role.AGENT)
 @vary_on_headers("HX-Request")
 def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
-    queue = get_object_or_404(selectors.visible_queues(request.membership), pk=queue_id)
+    queues = list(selectors.visible_queues(request.membership))  # the sidebar lists them too
+    queue = next((q for q in queues if q.pk == queue_id), None)
+    if queue is None:
+        raise Http404("No such queue.")
     tickets = selectors.queue_tickets(request.membership, queue)
-    return _list(request, tickets, title=queue.name, current=f"queue-{queue.pk}", queue=queue, base=f"queue:{queue.pk}")
+    return _list(
+        request, tickets, title=queue.name, current=f"queue-{queue.pk}", queue=queue, base=f"queue:{queue.pk}",
+        queues=queues,
+    )  # fmt: skip
 
 
 @dataclass
@@ -87,13 +93,13 @@ def render_list(request: HttpRequest, source: ListSource, params: QueryDict, ext
 
 
 def _list(
-    request, tickets, *, title: str, current: str, base: str, queue=None, params=None, extra=None
+    request, tickets, *, title: str, current: str, base: str, queue=None, params=None, extra=None, queues=None
 ) -> HttpResponse:
     membership = request.membership
     params = request.GET if params is None else params
     filters, filtered, sort = filtered_tickets(request, tickets, params)
     filtered = selectors.with_list_columns(filtered)
-    queues = list(selectors.visible_queues(membership))
+    queues = list(selectors.visible_queues(membership)) if queues is None else queues
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
@@ -110,6 +116,13 @@ def _list(
     is_supervisor = membership.has_role(Role.SUPERVISOR)
     teams = list(Team.objects.order_by("name"))
     staff_choices = [("", "Anyone"), *((m.pk, m.display_name) for m in staff)]
+    rows = queue_rows(
+        page.rows,
+        prefix=request.tenant.ticket_prefix,
+        # Rows link to <prefix><number>/: one reverse() per page instead of two per row.
+        url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
+        now=timezone.now(),
+    )
     context = {
         "title": title,
         "current": current,
@@ -122,13 +135,8 @@ def _list(
         "filters": filters,
         "sort": sort,
         "page": page,
-        # Rows link to <prefix><number>/: one reverse() per page instead of two per row.
-        "rows": queue_rows(
-            page.rows,
-            prefix=request.tenant.ticket_prefix,
-            url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
-            now=timezone.now(),
-        ),
+        "rows": rows,
+        "merge_choices": [(r["pk"], f"{r['ref']} · {truncate(r['subject'], 40)}") for r in rows],
         "query_string": query.urlencode(),
         "save_query": save_query.urlencode(),
         "filtered": filters.is_bound and filters.is_filtered,
@@ -141,6 +149,10 @@ def _list(
             "assignee": staff_choices,
             "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
             "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
+            "category": [
+                ("", "Any category"),
+                *((c.pk, c.name) for c in selectors.list_categories() if not c.parent_id),
+            ],
         },
         "bulk_statuses": Status.choices,
         "bulk_priorities": Priority.choices,

@@ -46,11 +46,12 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     membership = request.membership
     staff = selectors.list_staff_members()
     categories = selectors.list_categories()
+    related = selectors.get_related(ticket)
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
-        "timeline": present_timeline(selectors.get_timeline(ticket), ticket),
-        "related": selectors.get_related(ticket),
+        "timeline": present_timeline(selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related)), ticket),
+        "related": related,
         "tags": selectors.ticket_tags(ticket),
         "participants": list(ticket.participants.order_by("name", "email")),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
