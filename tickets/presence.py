@@ -105,7 +105,11 @@ def others_present(*, ticket: Ticket, member: Membership, now: float | None = No
 
 
 def latest_event_id(ticket: Ticket) -> int:
-    """The newest audit event of the ticket (0 for none): the composer sends it back as `seen_event_id`."""
+    """The newest audit event of the ticket (0 for none): the composer sends it back as `seen_event_id`.
+    A ticket loaded for its page (selectors.get_ticket(page=True)) brought it along."""
+    loaded = getattr(ticket, "newest_event_id", None)
+    if loaded is not None:
+        return loaded
     return TicketEvent.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first() or 0
 
 

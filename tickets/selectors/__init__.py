@@ -251,13 +251,23 @@ def get_saved_view(membership: Membership, pk: int) -> SavedView:
 # --- The ticket page -------------------------------------------------------------------------------------------
 
 
-def get_ticket(membership: Membership, number: int, *, tenant: Tenant | None = None) -> Ticket:
+def get_ticket(membership: Membership, number: int, *, tenant: Tenant | None = None, page: bool = False) -> Ticket:
     """The ticket with this number, if this member may see it (else Ticket.DoesNotExist: a 404).
 
     Only the relations the ticket page shows are joined: the planner's time and the ORM's grow fast with every
-    join (eleven tables took 10 ms a page). Pass the request's `tenant` to attach it instead of joining it."""
+    join (eleven tables took 10 ms a page). Pass the request's `tenant` to attach it instead of joining it.
+    For the ticket `page`, its newest event's id and whether it has been rated come with it (two subqueries
+    on their indexes rather than two more queries)."""
     related = ["contact__organisation", "queue", "team", "assignee__user"]
-    ticket = visible_tickets(membership).select_related(*related, *([] if tenant else ["tenant"])).get(number=number)
+    tickets = visible_tickets(membership).select_related(*related, *([] if tenant else ["tenant"]))
+    if page:
+        tickets = tickets.annotate(
+            newest_event_id=Subquery(
+                TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
+            ),
+            is_rated=Exists(SatisfactionRating.objects.filter(ticket=OuterRef("pk"))),
+        )
+    ticket = tickets.get(number=number)
     if tenant is not None:
         ticket.tenant = tenant
     return ticket
@@ -469,5 +479,8 @@ def customer_contact(membership: Membership) -> Contact | None:
 
 
 def get_rating(ticket: Ticket):
-    """The customer's satisfaction rating of the ticket, or None."""
+    """The customer's satisfaction rating of the ticket, or None (without a query when the ticket was loaded
+    for its page and is not rated)."""
+    if getattr(ticket, "is_rated", True) is False:
+        return None
     return SatisfactionRating.objects.filter(ticket=ticket).first()

@@ -14,10 +14,10 @@ from tickets.models import Ticket
 REFUSED = (TicketError, CrossTenantError)
 
 
-def ticket_or_404(request: HttpRequest, number: int) -> Ticket:
+def ticket_or_404(request: HttpRequest, number: int, *, page: bool = False) -> Ticket:
     """The ticket with this number if this member may see it; any other ticket is a 404 (never a 403)."""
     try:
-        return selectors.get_ticket(request.membership, number, tenant=request.tenant)
+        return selectors.get_ticket(request.membership, number, tenant=request.tenant, page=page)
     except Ticket.DoesNotExist as missing:
         raise Http404("No such ticket.") from missing
 

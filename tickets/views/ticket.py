@@ -75,17 +75,17 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
 @require_GET
 @vary_on_headers("HX-Request")
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number, page=True)
     template = "tickets/ticket.html#ticket-main" if request.htmx else "tickets/ticket.html"
     return render(request, template, _page_context(request, ticket))
 
 
 def _respond(request: HttpRequest, number: int, reply_form: ReplyForm | None = None) -> HttpResponse:
     if request.htmx:
-        ticket = ticket_or_404(request, number)
+        ticket = ticket_or_404(request, number, page=True)
         return render(request, "tickets/ticket.html#ticket-main", _page_context(request, ticket, reply_form))
     if reply_form is not None and reply_form.errors:
-        ticket = ticket_or_404(request, number)
+        ticket = ticket_or_404(request, number, page=True)
         return render(request, "tickets/ticket.html", _page_context(request, ticket, reply_form), status=400)
     return redirect("desk:ticket", number=number)
 
