@@ -46,9 +46,15 @@ def visible_tickets(membership: Membership) -> QuerySet[Ticket]:
     if not membership or not membership.is_staff_member:
         return Ticket.objects.none()
     tickets = Ticket.objects.all()
-    if membership.has_role(Role.SUPERVISOR) or membership.tenant.agents_see_all_tickets:
+    if sees_every_queue(membership):
         return tickets
     return tickets.filter(queue__team__in=my_team_ids(membership))
+
+
+def sees_every_queue(membership: Membership) -> bool:
+    """Supervisors and admins see every queue and its tickets; agents too, unless the tenant limits agents to
+    the queues of their teams."""
+    return membership.has_role(Role.SUPERVISOR) or membership.tenant.agents_see_all_tickets
 
 
 def my_team_ids(membership: Membership) -> QuerySet:
@@ -57,7 +63,7 @@ def my_team_ids(membership: Membership) -> QuerySet:
 
 def visible_queues(membership: Membership) -> QuerySet[Queue]:
     queues = Queue.objects.select_related("team").order_by("name")
-    if membership.has_role(Role.SUPERVISOR) or membership.tenant.agents_see_all_tickets:
+    if sees_every_queue(membership):
         return queues
     return queues.filter(team__in=my_team_ids(membership))
 

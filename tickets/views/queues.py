@@ -16,8 +16,9 @@ from tenancy.roles import Role, role_required
 from tickets import selectors
 from tickets.filters import TicketFilter
 from tickets.lifecycle import Status
-from tickets.models import Priority, Queue, Team
+from tickets.models import Priority, Queue
 from tickets.pagination import paginate
+from tickets.picklists import picklists
 from tickets.rows import queue_rows, truncate
 from tickets.services.bulk import MAX_BULK
 
@@ -36,7 +37,7 @@ def ticket_view(request: HttpRequest, view: str = "mine") -> HttpResponse:
 @role_required(Role.AGENT)
 @vary_on_headers("HX-Request")
 def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
-    queues = list(selectors.visible_queues(request.membership))  # the sidebar lists them too
+    queues = picklists().visible_queues(request.membership)  # the sidebar lists them too
     queue = next((q for q in queues if q.pk == queue_id), None)
     if queue is None:
         raise Http404("No such queue.")
@@ -99,7 +100,8 @@ def _list(
     params = request.GET if params is None else params
     filters, filtered, sort = filtered_tickets(request, tickets, params)
     filtered = selectors.with_list_columns(filtered)
-    queues = list(selectors.visible_queues(membership)) if queues is None else queues
+    lists = picklists()
+    queues = lists.visible_queues(membership) if queues is None else queues
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
@@ -107,14 +109,14 @@ def _list(
     page = paginate(filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP)
     query = params.copy()
     query.pop("page", None)
-    staff = selectors.list_staff_members()
+    staff = lists.staff
     saved_current = next((v for v in saved_views if str(v.pk) == params.get("saved")), None)
     if saved_current is not None:
         current, title = f"saved-{saved_current.pk}", saved_current.name
     save_query = query.copy()
     save_query.pop("saved", None)
     is_supervisor = membership.has_role(Role.SUPERVISOR)
-    teams = list(Team.objects.order_by("name"))
+    teams = lists.teams
     staff_choices = [("", "Anyone"), *((m.pk, m.display_name) for m in staff)]
     rows = queue_rows(
         page.rows,
@@ -151,7 +153,7 @@ def _list(
             "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
             "category": [
                 ("", "Any category"),
-                *((c.pk, c.name) for c in selectors.list_categories() if not c.parent_id),
+                *((c.pk, c.name) for c in lists.categories if not c.parent_id),
             ],
         },
         "bulk_statuses": Status.choices,

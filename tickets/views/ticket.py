@@ -31,6 +31,7 @@ from tickets.forms import (
 )
 from tickets.lifecycle import allowed_targets
 from tickets.models import EscalationLevel, Priority, Tag, Ticket
+from tickets.picklists import picklists
 from tickets.services import directory, drafts
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
@@ -44,8 +45,8 @@ PAGE_ACTIONS = (
 
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
     membership = request.membership
-    staff = selectors.list_staff_members()
-    categories = selectors.list_categories()
+    lists = picklists()
+    staff, categories = lists.staff, lists.categories
     related = selectors.get_related(ticket)
     return {
         "ticket": ticket,
@@ -58,7 +59,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "staff": staff,
         # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
         "staff_choices": [(m.pk, m.display_name) for m in staff],
-        "queue_choices": [(q.pk, q.name) for q in selectors.visible_queues(membership)],
+        "queue_choices": [(q.pk, q.name) for q in lists.visible_queues(membership)],
         "category_choices": [(c.pk, c.name) for c in categories if not c.parent_id],
         "subcategory_choices": [(c.pk, f"{c.parent.name} / {c.name}") for c in categories if c.parent_id],
         "statuses": allowed_targets(ticket.status),
