@@ -4,6 +4,7 @@ renamed queue or an erased person never needs the trail rewritten."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from tenancy.models import Membership
 from tickets.lifecycle import Status
@@ -129,28 +130,63 @@ def describe(event: TicketEvent, names: dict) -> str:
 CHANNEL_LABELS = dict(Channel.choices)
 
 
-def present_timeline(entries: list, ticket: Ticket) -> list:
+def present_timeline(entries: list, ticket: Ticket, staff: Iterable = ()) -> list:
     """Give each message and event of the timeline the words and classes the ticket page shows.
 
     Fifty messages with a dozen lookups each through the template engine cost more than all the page's
-    queries; set here once, the template reads plain attributes.
+    queries; set here once, the template reads plain attributes. Authors and actors are named from `staff`
+    (the page's list of colleagues) and the ticket's requester; anyone else in one query per kind.
     """
     prefix = ticket.tenant.ticket_prefix
+    members, contacts = _people(entries, ticket, staff)
     for entry in entries:
         if entry.message is not None:
-            _present_message(entry.message, ticket, prefix)
+            _present_message(entry.message, ticket, prefix, members, contacts)
         elif entry.event is not None:
-            entry.actor_name = _actor_name(entry.event)
+            event = entry.event
+            if event.actor_membership_id:
+                entry.actor_name = members.get(event.actor_membership_id, "A former colleague")
+            elif event.actor_contact_id:
+                entry.actor_name = contacts.get(event.actor_contact_id, "A deleted contact")
+            else:
+                entry.actor_name = event.actor_automation
     return entries
 
 
-def _present_message(message: Message, ticket: Ticket, prefix: str) -> None:
+def _people(entries: list, ticket: Ticket, staff: Iterable) -> tuple[dict[int, str], dict[int, str]]:
+    members = {member.pk: member.display_name for member in staff}
+    contacts = {ticket.contact_id: ticket.contact.display_name}
+    missing_members, missing_contacts = set(), set()
+    for entry in entries:
+        item = entry.message or entry.event
+        if item is None:
+            continue
+        member_id, contact_id = (
+            (item.author_membership_id, item.author_contact_id)
+            if entry.message is not None
+            else (item.actor_membership_id, item.actor_contact_id)
+        )
+        if member_id and member_id not in members:
+            missing_members.add(member_id)
+        if contact_id and contact_id not in contacts:
+            missing_contacts.add(contact_id)
+    if missing_members:  # people who have left, or whose membership is no longer staff
+        rows = Membership.objects.filter(pk__in=missing_members).select_related("user")
+        members.update((row.pk, row.display_name) for row in rows)
+    if missing_contacts:  # people copied on the ticket, or requesters of merged tickets
+        contacts.update((row.pk, row.display_name) for row in Contact.objects.filter(pk__in=missing_contacts))
+    return members, contacts
+
+
+def _present_message(
+    message: Message, ticket: Ticket, prefix: str, members: dict[int, str], contacts: dict[int, str]
+) -> None:
     css = [f"message--{message.kind}"]
     if message.author_membership_id:
-        author = message.author_membership.display_name
+        author = members.get(message.author_membership_id, "A former colleague")
         css.append("message--agent")
     elif message.author_contact_id:
-        author = message.author_contact.display_name
+        author = contacts.get(message.author_contact_id, "A deleted contact")
         css.append("message--customer")
     else:
         author = "System"
@@ -164,11 +200,3 @@ def _present_message(message: Message, ticket: Ticket, prefix: str) -> None:
     message.is_note = message.kind == Message.Kind.NOTE
     message.merged_from = f"{prefix}-{getattr(message, 'source_number', '')}" if merged else ""
     message.channel_label = CHANNEL_LABELS.get(message.channel, message.channel)
-
-
-def _actor_name(event: TicketEvent) -> str:
-    if event.actor_membership_id:
-        return event.actor_membership.display_name
-    if event.actor_contact_id:
-        return event.actor_contact.display_name
-    return event.actor_automation

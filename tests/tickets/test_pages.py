@@ -7,6 +7,7 @@ import pytest
 
 from tenancy.context import tenant_context
 from tests.conftest import count_queries, host_client, make_member
+from tests.tenancy.factories import MembershipFactory
 from tests.tickets.factories import ContactFactory
 from tickets import services
 from tickets.lifecycle import Status
@@ -326,6 +327,26 @@ def test_timeline_describes_events_with_current_names(tenant, agent, supervisor,
     assert "changed the priority: normal → urgent" in page
     assert f"assigned the ticket to {supervisor.display_name}" in page
     assert "added the tag refund" in page
+
+
+@pytest.mark.django_db
+def test_timeline_names_people_who_left_and_people_copied(tenant, agent, desk, new_ticket):
+    # given a reply by an agent who has since left, and one by someone copied on the ticket
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        leaver = MembershipFactory(tenant=tenant, role="agent", user__full_name="Lee Leaver")
+        services.reply(ticket=ticket, actor=leaver, body="Before I go")
+        leaver.is_active = False
+        leaver.save(update_fields=["is_active"])
+        copied = ContactFactory(tenant=tenant, name="Casey Copied", email="casey@customer.example")
+        services.add_participant(ticket=ticket, contact=copied, actor=agent)
+        services.reply(ticket=ticket, actor=copied, body="Me too")
+    # when an agent opens the ticket
+    page = host_client(tenant, agent).get(f"/desk/tickets/{ticket.number}/").text
+    # then both are named, as is the requester
+    authors = page.count('class="message__author">Lee Leaver<'), page.count('class="message__author">Casey Copied<')
+    assert authors == (1, 1)
+    assert 'class="message__author">Pat Requester<' in page
 
 
 @pytest.mark.django_db

@@ -307,16 +307,6 @@ AUTHOR_COLUMNS = (
 )  # fmt: skip
 
 
-EVENT_COLUMNS = (
-    "id", "tenant_id", "ticket_id", "actor_membership_id", "actor_contact_id", "actor_automation", "kind", "field",
-    "old_value", "new_value", "reason", "created_at",
-    "actor_membership__id", "actor_membership__tenant_id", "actor_membership__user_id", "actor_membership__role",
-    "actor_membership__is_active", "actor_membership__user__id", "actor_membership__user__email",
-    "actor_membership__user__full_name", "actor_contact__id", "actor_contact__tenant_id", "actor_contact__name",
-    "actor_contact__email",
-)  # fmt: skip
-
-
 def get_timeline(
     ticket: Ticket, *, include_internal: bool = True, merged_ids: list[int] | None = None
 ) -> list[TimelineEntry]:
@@ -325,16 +315,21 @@ def get_timeline(
     ticket_ids = [ticket.pk, *(merged_source_ids(ticket) if merged_ids is None else merged_ids)]
     messages = (
         Message.objects.filter(ticket_id__in=ticket_ids)
-        .select_related("author_membership__user", "author_contact")
-        # The authors' names are all the timeline shows of them (fewer columns to fetch, convert and set).
-        .only(*MESSAGE_COLUMNS, *AUTHOR_COLUMNS)
         # Most messages have no files: attachments are looked up only for those the index says have some.
         .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
         .order_by("created_at", "id")
     )
     if not include_internal:
-        messages = messages.filter(kind=Message.Kind.REPLY)
+        # The authors' names are all the portal shows of them.
+        messages = (
+            messages.filter(kind=Message.Kind.REPLY)
+            .select_related("author_membership__user", "author_contact")
+            .only(*MESSAGE_COLUMNS, *AUTHOR_COLUMNS)
+        )
     else:
+        # The agent's page names the authors from its staff list and the ticket's requester
+        # (tickets.timeline.present_timeline): no joins.
+        messages = messages.only(*MESSAGE_COLUMNS)
         # The mail a message arrived as, for the agents' link to the original (a subquery on its index).
         inbound = InboundEmail.objects.filter(message=OuterRef("pk")).values("pk")[:1]
         messages = messages.annotate(inbound_email_id=Subquery(inbound))
@@ -346,13 +341,7 @@ def get_timeline(
         messages = [_with_source_number(m, numbers) for m in messages]
     if not include_internal:
         return [TimelineEntry(at=m.created_at, message=m) for m in messages]
-    events = list(
-        TicketEvent.objects.filter(ticket=ticket)
-        .exclude(kind__in=QUIET_EVENTS)
-        .select_related("actor_membership__user", "actor_contact")
-        .only(*EVENT_COLUMNS)
-        .order_by("created_at", "id")
-    )
+    events = list(TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=QUIET_EVENTS).order_by("created_at", "id"))
     names = name_lookup(events)
     # One query for the ticket's mail: each reply shows its own mail's fate, the other mails are entries.
     mails = list_ticket_mails(ticket_ids)

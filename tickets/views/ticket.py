@@ -51,7 +51,9 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
-        "timeline": present_timeline(selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related)), ticket),
+        "timeline": present_timeline(
+            selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related)), ticket, staff
+        ),
         "related": related,
         "tags": selectors.ticket_tags(ticket),
         "participants": list(ticket.participants.order_by("name", "email")),
