@@ -267,7 +267,8 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant | None = N
     related = ["contact__organisation", "queue", "team", "assignee__user"]
     tickets = visible_tickets(membership).select_related(*related, *([] if tenant else ["tenant"]))
     if page:
-        tickets = tickets.annotate(
+        # The page shows the conversation, not the ticket's copy of it for search (kilobytes a ticket).
+        tickets = tickets.defer("description", "search_text", "search_vector").annotate(
             newest_event_id=Subquery(
                 TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
             ),

@@ -16,9 +16,16 @@ def list_ticket_mails(ticket_ids: Iterable[int]) -> list[OutboundEmail]:
     created_at) index; the ticket page shows each reply's mail status and the other mails' failures."""
     return list(
         OutboundEmail.objects.filter(ticket_id__in=list(ticket_ids))
-        .defer("body_text", "body_html", "references")
+        .only(*TICKET_MAIL_COLUMNS)
         .order_by("-created_at", "-id")[:TICKET_MAILS]
     )
+
+
+# What the ticket page shows of a mail: its kind, address, fate and times.
+TICKET_MAIL_COLUMNS = (
+    "id", "tenant_id", "kind", "ticket_id", "message_id", "to_address", "status", "attempts", "last_error",
+    "created_at", "sent_at",
+)  # fmt: skip
 
 
 def mails_by_message(mails: list[OutboundEmail]) -> dict[int, OutboundEmail]:
