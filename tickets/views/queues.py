@@ -16,7 +16,7 @@ from tenancy.roles import Role, role_required
 from tickets import selectors
 from tickets.filters import TicketFilter
 from tickets.lifecycle import Status
-from tickets.models import Priority, Queue
+from tickets.models import Channel, Priority, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, truncate
@@ -151,6 +151,7 @@ def _list(
             "assignee": staff_choices,
             "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
             "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
+            "channel": [("", "Any channel"), *Channel.choices],
             "category": [
                 ("", "Any category"),
                 *((c.pk, c.name) for c in lists.categories if not c.parent_id),
