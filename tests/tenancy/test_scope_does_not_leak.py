@@ -4,7 +4,7 @@ import pytest
 from celery import shared_task
 from django.db import connection
 
-from tenancy.context import current_tenant_id
+from tenancy.context import current_tenant_id, tenant_context
 from tenancy.models import Membership
 from tenancy.tasks import MissingTenantError, TenantTask
 from tests.conftest import host_client, make_member
@@ -69,3 +69,26 @@ def test_a_tenant_task_without_tenant_id_fails_loudly():
         visible_members_task.apply(kwargs={}, throw=True).get()
     with pytest.raises(MissingTenantError):
         visible_members_task.apply(kwargs={"tenant_id": "1"}, throw=True).get()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_reused_across_tenants_returns_each_tenants_rows(tenant, other_tenant, reused_connection):
+    # given members in two tenants, and a connection that prepares a statement on its second run
+    make_member(tenant, "agent", "a@acme.example")
+    make_member(other_tenant, "agent", "a@globex.example")
+    assert connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    # when the same query runs again and again, alternating tenants (PostgreSQL switches to its generic plan)
+    seen = []
+    for _ in range(8):
+        for current in (tenant, other_tenant):
+            with tenant_context(current):
+                seen.append((current.pk, sorted({m.tenant_id for m in Membership.objects.all()})))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(generic_plans) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "tenancy_membership"%'],
+        )
+        generic_runs = cursor.fetchone()[0]
+    # then every run saw its own tenant only, also those that reused the prepared statement's generic plan
+    assert all(visible == [pk] for pk, visible in seen)
+    assert generic_runs and generic_runs > 0
