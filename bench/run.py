@@ -272,6 +272,7 @@ def main(argv=None) -> int:
     import config.wsgi  # noqa: F401 - loads the application as gunicorn does (settings, apps, gc.freeze)
     from tenancy.context import tenant_context, unscoped  # noqa: F401
     from tenancy.models import Membership, Tenant
+    from tickets import picklists
 
     tenant = Tenant.objects.filter(slug=args.tickets_tenant).first()
     if tenant is None:
@@ -297,6 +298,15 @@ def main(argv=None) -> int:
 
     def get(url):
         return lambda c, i: c.get(url)
+
+    def get_after_list_change(url):
+        # As after an admin renames a queue or an agent joins: the tenant's cached lists are read afresh
+        # (the two cache writes of forget() are timed with the request).
+        def request(c, i):
+            picklists.forget(tenant.pk)
+            return c.get(url)
+
+        return request
 
     def reply(c, i):
         return c.post(f"/desk/tickets/{next(open_numbers)}/reply/", {"kind": "reply", "body": f"Bench reply {i}."})
@@ -327,6 +337,11 @@ def main(argv=None) -> int:
         Scenario(
             "ticket", f"Ticket page ({data['big_messages']} messages)", get(f"/desk/tickets/{data['big'].number}/"), 50
         ),
+    ]
+    ticket_url = f"/desk/tickets/{data['big'].number}/"
+    scenarios += [
+        Scenario("queue_p1_lists", "Queue page 1, lists read afresh", get_after_list_change(queue_url), 50),
+        Scenario("ticket_lists", "Ticket page, lists read afresh", get_after_list_change(ticket_url), 50),
     ]
     scenarios.append(Scenario("all_view", "All tickets view, no search (sort=due)", get("/desk/views/all/"), 50, True))
     for label, (word, matches) in zip(("rare", "medium", "common"), words, strict=True):

@@ -10,6 +10,7 @@ happens. Writes that skip signals (QuerySet.update, bulk_create) must call forge
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from tenancy.context import require_tenant_id, unscoped
+from tenancy.context import current_tenant_id, require_tenant_id, tenant_context, unscoped
 from tenancy.models import Membership, User
 from tickets.models import Category, Queue, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
@@ -84,7 +85,11 @@ def _version(tenant_id: int) -> str:
 
 
 def _new_version(tenant_id: int) -> None:
-    cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
+    # Cache keys carry the tenant in scope (tenancy.cache): a change made from the platform admin, another
+    # tenant's scope or an on-commit hook must write the key of the tenant it changed.
+    scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
+    with scope:
+        cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
 
 
 def _version_key(tenant_id: int) -> str:

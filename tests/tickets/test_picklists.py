@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenancy.context import tenant_context
+from tenancy.context import tenant_context, unscoped
 from tenancy.models import Membership
 from tests.conftest import host_client, make_member
 from tickets import picklists
@@ -95,3 +95,26 @@ def test_each_tenant_has_its_own_lists(tenant, other_tenant, agent, other_agent,
     assert [q.name for q in globex.queues] == ["Globex only"]
     assert "Globex only" not in host_client(tenant, agent).get("/desk/views/all/").text
     assert {m.pk for m in globex.staff} == {other_agent.pk}
+
+
+@pytest.mark.django_db
+def test_changes_made_outside_the_tenant_reach_its_lists(tenant, other_tenant, agent, other_agent, desk):
+    # given both tenants' lists cached
+    with tenant_context(tenant):
+        picklists.picklists()
+    with tenant_context(other_tenant):
+        picklists.picklists()
+    # when acme's agent is renamed from globex's scope, and a queue is added from the platform (unscoped)
+    with tenant_context(other_tenant):
+        user = agent.user
+        user.full_name = "Renamed Elsewhere"
+        user.save(update_fields=["full_name"])
+    with unscoped():
+        Queue.objects.create(tenant=tenant, name="Made by the platform")
+    # then acme's lists show both, and globex's are untouched
+    with tenant_context(tenant):
+        lists = picklists.picklists()
+    assert "Renamed Elsewhere" in {m.display_name for m in lists.staff}
+    assert "Made by the platform" in {q.name for q in lists.queues}
+    with tenant_context(other_tenant):
+        assert "Made by the platform" not in {q.name for q in picklists.picklists().queues}
