@@ -460,3 +460,17 @@ def test_people_copied_when_a_ticket_opens_are_named_in_the_timeline(tenant, age
     # then the timeline names who was copied
     assert "copied Sam Colleague on the ticket" in page
     assert "a deleted item" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_filter_values_are_shown_as_text(tenant, agent, desk, payload):
+    # given every typed filter of the queue page carrying a payload (the date ones invalid, so with their errors)
+    typed = ("q", "tag", "contact", "organisation", "created_after", "updated_before", "queue", "status")
+    # when the agent opens the list with them, as a page and as the htmx answer
+    client = host_client(tenant, agent)
+    page = client.get("/desk/views/all/", dict.fromkeys(typed, payload)).text
+    fragment = client.get("/desk/views/all/", dict.fromkeys(typed, payload), HTTP_HX_REQUEST="true").text
+    # then the values come back as text in their fields, never as markup
+    assert live_markup(page) == [] and live_markup(fragment) == []
+    assert 'name="tag" value="' in page
