@@ -3,9 +3,10 @@ and kept in the cache until one of them changes.
 
 Every queue and ticket page shows them; read afresh they were four queries a page, a tenth of its time at a
 million tickets, for lists that change a few times a day. A save or delete of any row they are made of gives the
-tenant a new version (connect() wires the signals; the version changes again when the transaction commits, so
-a page that read the old rows meanwhile does not keep them), and a copy lives five minutes at most whatever
-happens. Writes that skip signals (QuerySet.update, bulk_create) must call forget() themselves.
+tenant a new version at once, so the request that made the change shows it (connect() wires the signals), and
+again when its transaction commits, so a page that read the old rows meanwhile does not keep them. A copy lives
+five minutes at most whatever happens. Writes that skip signals (QuerySet.update, bulk_create) must call
+forget() themselves.
 """
 
 from __future__ import annotations
