@@ -344,6 +344,7 @@ def main(argv=None) -> int:
         Scenario("ticket_lists", "Ticket page, lists read afresh", get_after_list_change(ticket_url), 50),
     ]
     scenarios.append(Scenario("all_view", "All tickets view, no search (sort=due)", get("/desk/views/all/"), 50, True))
+    scenarios.append(Scenario("escalated_view", "Escalated view (sort=due)", get("/desk/views/escalated/"), 50, True))
     for label, (word, matches) in zip(("rare", "medium", "common"), words, strict=True):
         scenarios.append(
             Scenario(

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tenancy.db.lookups import GreaterThanConstant
 from tenancy.models import Membership, TenantManager, TenantModel, TenantQuerySet
 from tenancy.storage import tenant_upload_path
 from tickets.lifecycle import Status
@@ -181,7 +182,8 @@ class TicketQuerySet(TenantQuerySet):
         return self.filter(assignee__isnull=True)
 
     def escalated(self):
-        return self.filter(escalation_level__gt=0)
+        # The constant in the SQL, as in the ticket_escalated_due index's condition (tenancy.db.lookups).
+        return self.filter(GreaterThanConstant(models.F("escalation_level"), 0))
 
     def due_before(self, moment):
         return self.filter(next_due_at__lt=moment)

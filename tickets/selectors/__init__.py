@@ -94,7 +94,7 @@ def view_tickets(membership: Membership, view: str) -> QuerySet[Ticket]:
         mine = tickets.filter(queue__team__in=teams) if teams.exists() else tickets
         return mine.filter(assignee__isnull=True, is_open=True)
     if view == "escalated":
-        return tickets.filter(escalation_level__gt=0, is_open=True)
+        return tickets.escalated().filter(is_open=True)
     if view == "all":
         return tickets.not_spam()
     raise ValueError(view)
