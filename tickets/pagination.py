@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -49,7 +50,17 @@ class Page:
         return shown
 
 
-def paginate(queryset: QuerySet, page: str | int | None, *, count: int, cap: int, per_page: int = PER_PAGE) -> Page:
+def paginate(
+    queryset: QuerySet,
+    page: str | int | None,
+    *,
+    count: int,
+    cap: int,
+    load: Callable[[list[int]], Iterable] | None = None,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`, by default the
+    list's own queryset filtered to them)."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -58,7 +69,8 @@ def paginate(queryset: QuerySet, page: str | int | None, *, count: int, cap: int
     # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
-    loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=shown)} if shown else {}
+    rows = (load(shown) if load else queryset.order_by().filter(pk__in=shown)) if shown else []
+    loaded = {row.pk: row for row in rows}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],
         number=number,

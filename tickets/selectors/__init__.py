@@ -154,6 +154,13 @@ def recent_sidebar_counts(
     return counts
 
 
+def list_rows(ids: list[int]) -> QuerySet[Ticket]:
+    """A page of a list by the ids its query found (they passed visible_tickets and the list's filters). The
+    filters are not repeated: under a prepared statement's generic plan they led PostgreSQL away from the
+    primary key (10 ms instead of 3 for the unassigned list)."""
+    return with_list_columns(Ticket.objects.filter(pk__in=ids))
+
+
 def with_list_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related("contact", "queue", "assignee__user", "category").only(
         "id", "tenant_id", "number", "subject", "status", "priority", "channel", "escalation_level", "is_open",

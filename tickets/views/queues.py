@@ -99,14 +99,13 @@ def _list(
     membership = request.membership
     params = request.GET if params is None else params
     filters, filtered, sort = filtered_tickets(request, tickets, params)
-    filtered = selectors.with_list_columns(filtered)
     lists = picklists()
     queues = lists.visible_queues(membership) if queues is None else queues
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
     total = selectors.capped_counts({"total": filtered})["total"]
-    page = paginate(filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP)
+    page = paginate(filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP, load=selectors.list_rows)
     query = params.copy()
     query.pop("page", None)
     staff = lists.staff
