@@ -13,7 +13,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -23,6 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, port, **options):
+        if _in_use(port):
+            raise CommandError(
+                f"Port {port} is already in use (an earlier demo still running?). Stop what listens there, or run "
+                f"`make demo PORT={port + 1}`."
+            )
+        # `kill` or a closed terminal stops the web server and the worker too, as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
             self.stderr.write("serve_demo runs the embedded setup; use `make prodlike` or compose for Redis.")
         for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
@@ -87,3 +95,18 @@ class Command(BaseCommand):
             self.stdout.write(f"    {login}")
         self.stdout.write("")
         self.stdout.flush()  # shown at once even when the output goes to a file or a pipe
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As runserver does: a port left in TIME_WAIT by a demo just stopped is free; one that listens is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))  # noqa: S104 - where runserver is about to listen
+        except OSError:
+            return True
+    return False
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
