@@ -56,11 +56,10 @@ def paginate(
     *,
     count: int,
     cap: int,
-    load: Callable[[list[int]], Iterable] | None = None,
+    load: Callable[[list[int]], Iterable],
     per_page: int = PER_PAGE,
 ) -> Page:
-    """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`, by default the
-    list's own queryset filtered to them)."""
+    """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`)."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -69,8 +68,7 @@ def paginate(
     # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
-    rows = (load(shown) if load else queryset.order_by().filter(pk__in=shown)) if shown else []
-    loaded = {row.pk: row for row in rows}
+    loaded = {row.pk: row for row in load(shown)} if shown else {}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],
         number=number,

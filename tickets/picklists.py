@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -37,7 +37,7 @@ class Picklists:
     queues: list[Queue]  # by name, each with its team
     teams: list[Team]  # by name
     categories: list[Category]  # as selectors.list_categories: parents first, each with its parent
-    member_teams: dict[int, frozenset[int]] = field(default_factory=dict)  # membership id -> its teams
+    member_teams: dict[int, frozenset[int]]  # membership id -> its teams
 
     def visible_queues(self, membership: Membership) -> list[Queue]:
         """selectors.visible_queues(membership), from the lists."""

@@ -130,7 +130,7 @@ def describe(event: TicketEvent, names: dict) -> str:
 CHANNEL_LABELS = dict(Channel.choices)
 
 
-def present_timeline(entries: list, ticket: Ticket, staff: Iterable = ()) -> list:
+def present_timeline(entries: list, ticket: Ticket, staff: Iterable) -> list:
     """Give each message and event of the timeline the words and classes the ticket page shows.
 
     Fifty messages with a dozen lookups each through the template engine cost more than all the page's
@@ -143,14 +143,26 @@ def present_timeline(entries: list, ticket: Ticket, staff: Iterable = ()) -> lis
         if entry.message is not None:
             _present_message(entry.message, ticket, prefix, members, contacts)
         elif entry.event is not None:
-            event = entry.event
-            if event.actor_membership_id:
-                entry.actor_name = members.get(event.actor_membership_id, "A former colleague")
-            elif event.actor_contact_id:
-                entry.actor_name = contacts.get(event.actor_contact_id, "A deleted contact")
-            else:
-                entry.actor_name = event.actor_automation
+            entry.actor_name = _name(*_who(entry), members, contacts) or entry.event.actor_automation
     return entries
+
+
+def _who(entry) -> tuple[int | None, int | None]:
+    """The member and the contact behind a timeline entry: a message's author, an event's actor."""
+    if entry.message is not None:
+        return entry.message.author_membership_id, entry.message.author_contact_id
+    if entry.event is not None:
+        return entry.event.actor_membership_id, entry.event.actor_contact_id
+    return None, None
+
+
+def _name(member_id: int | None, contact_id: int | None, members: dict, contacts: dict) -> str:
+    """The name of whoever wrote or acted ("" for neither: the system or an automation)."""
+    if member_id:
+        return members.get(member_id, "A former colleague")
+    if contact_id:
+        return contacts.get(contact_id, "A deleted contact")
+    return ""
 
 
 def _people(entries: list, ticket: Ticket, staff: Iterable) -> tuple[dict[int, str], dict[int, str]]:
@@ -158,14 +170,7 @@ def _people(entries: list, ticket: Ticket, staff: Iterable) -> tuple[dict[int, s
     contacts = {ticket.contact_id: ticket.contact.display_name}
     missing_members, missing_contacts = set(), set()
     for entry in entries:
-        item = entry.message or entry.event
-        if item is None:
-            continue
-        member_id, contact_id = (
-            (item.author_membership_id, item.author_contact_id)
-            if entry.message is not None
-            else (item.actor_membership_id, item.actor_contact_id)
-        )
+        member_id, contact_id = _who(entry)
         if member_id and member_id not in members:
             missing_members.add(member_id)
         if contact_id and contact_id not in contacts:
@@ -183,13 +188,10 @@ def _present_message(
 ) -> None:
     css = [f"message--{message.kind}"]
     if message.author_membership_id:
-        author = members.get(message.author_membership_id, "A former colleague")
         css.append("message--agent")
     elif message.author_contact_id:
-        author = contacts.get(message.author_contact_id, "A deleted contact")
         css.append("message--customer")
-    else:
-        author = "System"
+    author = _name(message.author_membership_id, message.author_contact_id, members, contacts) or "System"
     merged = message.ticket_id != ticket.pk
     if merged:
         css.append("message--merged")

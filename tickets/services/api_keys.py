@@ -17,7 +17,7 @@ from tenancy.models import Membership
 from tenancy.roles import Role
 from tickets.digests import secret_digest
 from tickets.models import ApiKey
-from tickets.services.events import ServiceError
+from tickets.services.events import ServiceError, require_role
 
 KEY_PREFIX = "tsk_"
 PREFIX_BYTES = 6  # 12 hex characters: enough to find the row, never enough to guess the key
@@ -38,8 +38,7 @@ def split_key(plaintext: str) -> tuple[str, str] | None:
 def create_api_key(*, actor: Membership, name: str, role: str) -> tuple[ApiKey, str]:
     """Create a key for the tenant in scope and return it with its plaintext, which is never stored or shown
     again. Only admins create keys, and a key's role never exceeds its creator's."""
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only admins can create API keys.")
+    require_role(actor, Role.ADMIN, "Only admins can create API keys.")
     name = " ".join(name.split())[:MAX_NAME]
     if not name:
         raise ServiceError("Give the key a name, e.g. the integration that will use it.")
@@ -63,8 +62,7 @@ def create_api_key(*, actor: Membership, name: str, role: str) -> tuple[ApiKey, 
 
 def revoke_api_key(*, actor: Membership, key: ApiKey) -> ApiKey:
     """Revoke a key for good (revoking twice changes nothing). Requests with it are refused from now on."""
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only admins can revoke API keys.")
+    require_role(actor, Role.ADMIN, "Only admins can revoke API keys.")
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=key.revoked_at)

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from tenancy.models import Membership, Tenant
 from tenancy.roles import Role
 from tickets.models import Attachment, Message, Ticket
-from tickets.services.events import ServiceError
+from tickets.services.events import ServiceError, require_role
 
 # The kinds of file a tenant can accept, each a set of types detected from the bytes. The platform accepts
 # nothing outside them; a tenant admin may narrow them (Tenant.allowed_attachment_kinds, empty = all).
@@ -87,8 +87,7 @@ def describe_accepted(tenant: Tenant) -> str:
 
 def set_attachment_policy(*, tenant: Tenant, actor: Membership, max_mb: int, kinds: list[str]) -> Tenant:
     """Change what a tenant accepts: a size limit per file (1 to 100 MB) and at least one kind of file."""
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only tenant admins can change the attachment rules.")
+    require_role(actor, Role.ADMIN, "Only tenant admins can change the attachment rules.")
     unknown = set(kinds) - set(ATTACHMENT_KINDS)
     if unknown:
         raise ServiceError(f"Unknown kinds of file: {', '.join(sorted(unknown))}.")

@@ -14,14 +14,13 @@ from django.db.models.functions import Lower
 from tenancy.models import Membership, ensure_same_tenant
 from tenancy.roles import Role
 from tickets.models import Contact, Organisation
-from tickets.services.events import ServiceError
+from tickets.services.events import ServiceError, require_role
 
 UNSET = object()
 
 
 def _require_manager(actor: Membership) -> None:
-    if not isinstance(actor, Membership) or not actor.has_role(Role.SUPERVISOR):
-        raise ServiceError("Only supervisors and admins can change contacts and organisations.")
+    require_role(actor, Role.SUPERVISOR, "Only supervisors and admins can change contacts and organisations.")
 
 
 def _clean_email(email: str | None, *, exclude: int | None = None) -> str | None:

@@ -35,6 +35,13 @@ def actor_fields(actor: Actor, prefix: str = "actor") -> dict:
     raise TypeError(f"An actor is a Membership, a Contact or an Automation, not {actor!r}")
 
 
+def require_role(actor: Actor, minimum: str, refusal: str) -> Membership:
+    """The acting member, if they hold at least `minimum`; else a ServiceError saying `refusal`."""
+    if not isinstance(actor, Membership) or not actor.has_role(minimum):
+        raise ServiceError(refusal)
+    return actor
+
+
 def require_staff(actor: Actor) -> Membership:
     if not isinstance(actor, Membership) or not actor.is_staff_member:
         raise ServiceError("Only agents can do this.")

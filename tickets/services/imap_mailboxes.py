@@ -10,15 +10,14 @@ from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
 from tickets.models import ImapMailbox
-from tickets.services.events import ServiceError
+from tickets.services.events import ServiceError, require_role
 
 MAX_MAILBOXES = 10
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 
 def _require_admin(actor: Membership) -> None:
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only admins can change the mailboxes the help desk reads.")
+    require_role(actor, Role.ADMIN, "Only admins can change the mailboxes the help desk reads.")
 
 
 def _clean(host: str, port: int, username: str, folder: str) -> tuple[str, int, str, str]:

@@ -16,16 +16,14 @@ from tickets.digests import secret_digest
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.mail import composing
 from tickets.models import EmailTemplate, MailSettings, Queue, SupportAddress
-from tickets.services.events import Actor, ServiceError
+from tickets.services.events import Actor, ServiceError, require_role
 
 MAX_ADDRESSES = 50
 INBOUND_SECRET_BYTES = 32  # 256 bits
 
 
 def require_admin(actor: Actor) -> Membership:
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only admins can change the mail settings.")
-    return actor
+    return require_role(actor, Role.ADMIN, "Only admins can change the mail settings.")
 
 
 # --- Support addresses --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
 from tickets.models import Ticket, Webhook, WebhookDelivery
-from tickets.services.events import ServiceError
+from tickets.services.events import ServiceError, require_role
 from tickets.webhooks.events import (
     EVENTS,
     PING,
@@ -272,8 +272,7 @@ def _describe(failed: Exception) -> str:
 
 
 def _require_admin(actor: Membership, *objects) -> None:
-    if not isinstance(actor, Membership) or not actor.has_role(Role.ADMIN):
-        raise ServiceError("Only tenant admins can manage webhooks.")
+    require_role(actor, Role.ADMIN, "Only tenant admins can manage webhooks.")
     ensure_same_tenant(actor, *objects)
 
 

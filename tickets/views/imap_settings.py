@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -39,13 +39,6 @@ class ImapMailboxForm(forms.Form):
             del self.fields["is_active"]
 
 
-def _mailbox_or_404(pk: int) -> ImapMailbox:
-    mailbox = ImapMailbox.objects.filter(pk=pk).first()
-    if mailbox is None:
-        raise Http404("No such mailbox.")
-    return mailbox
-
-
 def _list_page(request: HttpRequest, form: ImapMailboxForm, status: int = 200) -> HttpResponse:
     mailboxes = ImapMailbox.objects.defer("password").order_by("host", "username", "id")
     return render(request, "tickets/settings_imap.html", {"form": form, "mailboxes": mailboxes}, status=status)
@@ -58,17 +51,8 @@ def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
     """GET: the mailboxes and the form to add one; POST: add one."""
     form = ImapMailboxForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            mailbox = imap_mailboxes.add_imap_mailbox(
-                actor=request.membership,
-                host=data["host"],
-                port=data["port"],
-                use_ssl=data["use_ssl"],
-                username=data["username"],
-                password=data["password"],
-                folder=data["folder"],
-            )
+            mailbox = imap_mailboxes.add_imap_mailbox(actor=request.membership, **form.cleaned_data)
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:
@@ -81,7 +65,7 @@ def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def imap_mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    mailbox = _mailbox_or_404(pk)
+    mailbox = get_object_or_404(ImapMailbox, pk=pk)
     initial = {f: getattr(mailbox, f) for f in ("host", "port", "use_ssl", "username", "folder", "is_active")}
     form = ImapMailboxForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +83,7 @@ def imap_mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def imap_mailbox_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    mailbox = _mailbox_or_404(pk)
+    mailbox = get_object_or_404(ImapMailbox, pk=pk)
     label = str(mailbox)
     try:
         imap_mailboxes.remove_imap_mailbox(actor=request.membership, mailbox=mailbox)
@@ -113,7 +97,7 @@ def imap_mailbox_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def imap_mailbox_poll(request: HttpRequest, pk: int) -> HttpResponse:
-    mailbox = _mailbox_or_404(pk)
+    mailbox = get_object_or_404(ImapMailbox, pk=pk)
     try:
         imap_mailboxes.poll_imap_mailbox_now(actor=request.membership, mailbox=mailbox)
     except REFUSED as refused:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -113,17 +113,10 @@ def support_address_add(request: HttpRequest) -> HttpResponse:
 support_address_add.allowed_methods = {"POST"}
 
 
-def _address_or_404(pk: int) -> SupportAddress:
-    address = SupportAddress.objects.filter(pk=pk).first()
-    if address is None:
-        raise Http404("No such support address.")
-    return address
-
-
 @role_required(Role.ADMIN)
 @require_POST
 def support_address_update(request: HttpRequest, pk: int) -> HttpResponse:
-    address = _address_or_404(pk)
+    address = get_object_or_404(SupportAddress, pk=pk)
     form = SupportAddressEditForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -140,7 +133,7 @@ def support_address_update(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    address = _address_or_404(pk)
+    address = get_object_or_404(SupportAddress, pk=pk)
     try:
         mail_settings.remove_support_address(actor=request.membership, address=address)
     except REFUSED as refused:
@@ -212,9 +205,7 @@ inbound_secret_rotate.allowed_methods = {"POST"}
 @role_required(Role.ADMIN)
 @require_POST
 def outbound_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    outbound = OutboundEmail.objects.filter(pk=pk).first()
-    if outbound is None:
-        raise Http404("No such mail.")
+    outbound = get_object_or_404(OutboundEmail, pk=pk)
     try:
         customer_mail.retry_outbound_email(outbound=outbound)
     except REFUSED as refused:
