@@ -87,8 +87,10 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------------------------
-# The application connects as a role that is neither superuser, table owner nor BYPASSRLS; migrations run
-# with MIGRATION_DATABASE_URL (the owner role) when it is set. unscoped() switches to DATABASE_BYPASS_ROLE.
+# The application connects as a role that is neither superuser, table owner nor BYPASSRLS, and a member of no
+# role that is; migrations run with MIGRATION_DATABASE_URL (the owner role) when it is set. On PostgreSQL,
+# unscoped() runs on a second connection, PLATFORM_DATABASE_URL, which logs in as its own BYPASSRLS role
+# (tenancy.db.router): raw SQL through the application's connection can never leave the tenant.
 if not env.str("DATABASE_URL", default=""):
     raise ImproperlyConfigured("Set DATABASE_URL, e.g. postgres://tessera_app:...@db/tessera (see .env.example).")
 DATABASES = {"default": env.db("DATABASE_URL")}
@@ -106,6 +108,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="2")
     if prepare_threshold:
         DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": int(prepare_threshold)}
+    if not env.str("PLATFORM_DATABASE_URL", default=""):
+        raise ImproperlyConfigured(
+            "Set PLATFORM_DATABASE_URL, e.g. postgres://tessera_platform:...@db/tessera: the BYPASSRLS login role "
+            "that platform code (unscoped()) uses; the application role must not be a member of it (.env.example)."
+        )
+    # Same engine and database name as default, so the test runner treats it as the same database.
+    DATABASES["platform"] = {
+        **env.db("PLATFORM_DATABASE_URL"),
+        "ENGINE": "tenancy.db.postgresql",
+        "ATOMIC_REQUESTS": False,  # unscoped() opens its transaction itself
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+    }
+    DATABASE_ROUTERS = ["tenancy.db.router.PlatformRouter"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's web process and worker share one file: WAL lets readers run beside a writer, and
     # IMMEDIATE transactions with a busy timeout queue writers instead of failing with "database is locked".
@@ -114,9 +131,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-DATABASE_BYPASS_ROLE = env.str("DATABASE_BYPASS_ROLE", default="tessera_bypass")
-# Roles that get table privileges after every migrate (the application role and the bypass role).
-DATABASE_GRANT_ROLES = env.list("DATABASE_GRANT_ROLES", default=["tessera_app", "tessera_bypass"])
+# The role the application connects as: after every migrate it gets its table privileges (tenancy.grants),
+# and the platform role (PLATFORM_DATABASE_URL's user) gets its own.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="tessera_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits need atomic increments shared by all processes) -----------------------------------------
@@ -173,8 +190,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
-# Read from the cache (Redis in production), written through to the database: no session query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Read from the cache (Redis in production), written through to the database under a digest of the key (so the
+# table holds nothing to replay): no session query per request.
+SESSION_ENGINE = "tenancy.sessions"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, never from the cookie.
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

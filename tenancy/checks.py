@@ -101,6 +101,36 @@ def check_full_text_match_is_leakproof(app_configs=None, databases=None, **kwarg
     return warnings
 
 
+@checks.register(checks.Tags.database)
+def check_application_role_cannot_bypass(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """The application's connection must not reach a role that bypasses row-level security (a `SET ROLE` from
+    injected SQL would read every tenant); cross-tenant code has the platform connection for that."""
+    from django.db import connections
+
+    errors = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "postgresql" or alias == "platform":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.rolname FROM pg_roles r WHERE (r.rolbypassrls OR r.rolsuper) "
+                "AND pg_has_role(current_user, r.oid, 'MEMBER') AND NOT EXISTS "
+                "(SELECT 1 FROM pg_tables t WHERE t.tablename = 'tenancy_tenant' AND t.tableowner = current_user)"
+            )
+            roles = [row[0] for row in cursor.fetchall()]
+        if roles:
+            errors.append(
+                checks.Error(
+                    f"The application's database role can become {', '.join(roles)}, which bypasses row-level "
+                    "security: injected SQL could read every tenant.",
+                    hint="REVOKE those roles from it; platform code uses PLATFORM_DATABASE_URL (README).",
+                    id="tenancy.E007",
+                )
+            )
+    return errors
+
+
 def _leading_name(constraint: models.UniqueConstraint) -> str | None:
     if constraint.fields:
         return constraint.fields[0]

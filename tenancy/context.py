@@ -4,7 +4,8 @@ Every tenant-owned query reads it: the default manager filters by it and the Pos
 into the per-transaction `app.tenant_id` setting that row-level security checks. There are three states:
 
 - a tenant id: everything is filtered to that tenant;
-- `UNSCOPED`: platform code that works across tenants, entered only through `unscoped()`;
+- `UNSCOPED`: platform code that works across tenants, entered only through `unscoped()`, whose queries run on
+  the platform connection (tenancy.db.router) while the application's own connection sees no tenant at all;
 - nothing: tenant-owned queries raise `NoTenantError` and raw SQL sees no rows (fails closed).
 """
 
@@ -75,13 +76,26 @@ def tenant_context(tenant: int | object) -> contextlib.AbstractContextManager[No
     return _enter(tenant_id)
 
 
-def unscoped() -> contextlib.AbstractContextManager[None]:
-    """Work across tenants: the managers stop filtering and PostgreSQL switches to the BYPASSRLS role.
+@contextlib.contextmanager
+def unscoped() -> Iterator[None]:
+    """Work across tenants: the managers stop filtering and the ORM moves to the platform connection.
 
-    The only way out of the tenant scope. Keep it to platform code (tenant resolution, periodic jobs that
-    iterate tenants, the platform admin) and grep for it in review.
+    The only way out of the tenant scope. Keep it to platform code (the tenant picker, periodic jobs that
+    iterate tenants, the platform admin) and grep for it in review. On PostgreSQL the platform connection logs
+    in as its own BYPASSRLS role in a transaction of its own, opened here: what it writes commits when the
+    block ends, apart from the caller's transaction on the application's connection, which meanwhile sees
+    no tenant's rows at all.
     """
-    return _enter(UNSCOPED)
+    from tenancy.db.router import PLATFORM, platform_configured
+
+    with _enter(UNSCOPED):
+        if not platform_configured():
+            yield
+            return
+        from django.db import transaction
+
+        with transaction.atomic(using=PLATFORM):
+            yield
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from tenancy.context import unscoped
@@ -61,6 +62,17 @@ def list_user_memberships(*, user) -> list[Membership]:
             .filter(user=user, is_active=True, tenant__is_active=True)
             .order_by("tenant__name")
         )
+
+
+def list_user_tenant_ids(*, user_id: int) -> set[int]:
+    """The tenants `user_id` is a member of, from any scope, without the platform connection: a User is saved
+    inside tenant requests, whose uncommitted rows another connection would not see."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tenancy_user_tenant_ids(%s)", [user_id])
+            return {row[0] for row in cursor.fetchall()}
+    with unscoped():  # SQLite (the demo): no row-level security, one connection
+        return set(Membership.objects.filter(user_id=user_id).values_list("tenant_id", flat=True))
 
 
 def list_members(*, roles: list[str] | None = None) -> QuerySet[Membership]:

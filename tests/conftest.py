@@ -8,7 +8,7 @@ import pytest
 from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 from django.db import connections
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
 from tenancy.context import current_scope, tenant_context
 from tenancy.demo import DEMO_PASSWORD
@@ -20,13 +20,19 @@ from tickets.models import Queue, Team, TeamMembership
 
 PASSWORD = DEMO_PASSWORD
 
+# Every test may reach the platform connection that unscoped() uses (tenancy.db.router). It is the same test
+# database under another login role: in a test wrapped in a transaction it sees only what is committed, so a
+# test that writes on one connection and reads on the other commits for real (django_db(transaction=True)).
+TransactionTestCase.databases = set(connections)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Create and migrate the test database as the owner role, then run every test as the application role.
 
     The application role is neither superuser, owner nor BYPASSRLS, so row-level security applies to the
-    tests exactly as in production. It may TRUNCATE only so transactional tests can flush between tests.
+    tests exactly as in production. It may TRUNCATE (and refill the content types and permissions) only so
+    transactional tests can flush between tests.
     """
     app_user = os.environ.get("TEST_APP_DATABASE_USER")
     connection = connections["default"]
@@ -35,13 +41,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
         return
     original = dict(connection.settings_dict)
     with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {connection.ops.quote_name(app_user)}")
+        app_role = connection.ops.quote_name(app_user)
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {app_role}")
+        # A flush is followed by post_migrate, which recreates the content types and permissions it emptied.
+        cursor.execute(f"GRANT INSERT ON django_content_type, auth_permission TO {app_role}")
     connection.close()
+    if "platform" in connections:
+        # pytest-django sets up only the aliases tests ask for by marker: point the platform connection at the
+        # test database that default made. Two connections of one thread can wait on each other's row locks for
+        # ever: fail the test instead.
+        platform = connections["platform"]
+        platform.close()
+        platform.settings_dict["NAME"] = original["NAME"]
+        platform.settings_dict.setdefault("OPTIONS", {})["options"] = "-c lock_timeout=20s"
     connection.settings_dict["USER"] = app_user
     connection.settings_dict["PASSWORD"] = os.environ.get("TEST_APP_DATABASE_PASSWORD", "")
     yield
     connection.close()
     connection.settings_dict.update(original)
+    if "platform" in connections:
+        connections["platform"].close()
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@
 PostgreSQL gets a fresh cluster in a temporary directory on a free loopback port, run as the `postgres`
 system user when we are root (initdb refuses root), with fsync off. The cluster gets the three roles the
 application expects: tessera_owner (owns the tables, runs migrations, creates the test databases),
-tessera_app (what the application connects as: not superuser, not owner, not BYPASSRLS) and tessera_bypass
-(NOLOGIN BYPASSRLS, reachable from tessera_app by SET ROLE inside unscoped()). As superuser it marks
+tessera_app (what the application connects as: not superuser, not owner, not BYPASSRLS, member of no role) and
+tessera_platform (LOGIN BYPASSRLS: the platform connection that unscoped() uses). As superuser it marks
 ts_match_vq LEAKPROOF in template1, so full-text search under row-level security can use the GIN index.
 """
 
@@ -27,14 +27,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-OWNER, APP, BYPASS = "tessera_owner", "tessera_app", "tessera_bypass"
+OWNER, APP, PLATFORM = "tessera_owner", "tessera_app", "tessera_platform"
 PASSWORD = "tessera-test"  # a throw-away cluster on loopback that lives as long as one test run
 
 BOOTSTRAP_SQL = f"""
 CREATE ROLE {OWNER} LOGIN CREATEDB BYPASSRLS PASSWORD '{PASSWORD}';
 CREATE ROLE {APP} LOGIN NOSUPERUSER NOCREATEDB NOBYPASSRLS PASSWORD '{PASSWORD}';
-CREATE ROLE {BYPASS} NOLOGIN BYPASSRLS;
-GRANT {BYPASS} TO {APP}, {OWNER};
+CREATE ROLE {PLATFORM} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS PASSWORD '{PASSWORD}';
 CREATE DATABASE tessera OWNER {OWNER};
 """
 TEMPLATE_SQL = """
@@ -168,8 +167,8 @@ def postgres(workdir: Path) -> Iterator[dict[str, str]]:
             "TEST_APP_DATABASE_USER": APP,
             "TEST_APP_DATABASE_PASSWORD": PASSWORD,
             "DATABASE_SUPERUSER_URL": f"postgres://postgres@127.0.0.1:{port}/tessera",
-            "DATABASE_BYPASS_ROLE": BYPASS,
-            "DATABASE_GRANT_ROLES": f"{APP},{BYPASS}",
+            "PLATFORM_DATABASE_URL": f"postgres://{PLATFORM}:{PASSWORD}@127.0.0.1:{port}/tessera",
+            "DATABASE_APP_ROLE": APP,
         }
     finally:
         server.terminate()

@@ -28,7 +28,12 @@ def test_seed_bench_loads_a_small_dataset_into_a_fresh_database():
     owner_url = _database_url(os.environ["DATABASE_URL"], name)
     with psycopg.connect(superuser, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" OWNER {urlsplit(os.environ["DATABASE_URL"]).username}')
-    env = {**os.environ, "DATABASE_URL": owner_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": owner_url,
+        "PLATFORM_DATABASE_URL": _database_url(os.environ["PLATFORM_DATABASE_URL"], name),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     env.pop("PYTEST_XDIST_WORKER", None)
     try:
         migrate = subprocess.run(

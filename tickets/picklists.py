@@ -19,8 +19,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from tenancy.context import current_tenant_id, require_tenant_id, tenant_context, unscoped
+from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
 from tenancy.models import Membership, User
+from tenancy.selectors import list_user_tenant_ids
 from tickets.models import Category, Queue, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
 
@@ -111,9 +112,7 @@ def _user_changed(sender, instance, **kwargs) -> None:
     fields = kwargs.get("update_fields")
     if fields is not None and not set(fields) & USER_FIELDS:
         return
-    with unscoped():
-        tenant_ids = set(Membership.objects.filter(user=instance).values_list("tenant_id", flat=True))
-    for tenant_id in tenant_ids:
+    for tenant_id in list_user_tenant_ids(user_id=instance.pk):
         forget(tenant_id)
 
 

@@ -3,8 +3,9 @@
 # (the official image runs /docker-entrypoint-initdb.d/*.sh). It mirrors tests/harness.py:
 #
 #   tessera_owner   LOGIN CREATEDB BYPASSRLS  owns the database and tables, runs migrations (migrate service)
-#   tessera_app     LOGIN, nothing more       what web, worker and beat connect as; row-level security applies
-#   tessera_bypass  NOLOGIN BYPASSRLS         granted to tessera_app and tessera_owner; unscoped() switches to it
+#   tessera_app       LOGIN, nothing more       what web, worker and beat connect as; row-level security applies;
+#                                               a member of no role, so no SET ROLE can step around the policy
+#   tessera_platform  LOGIN BYPASSRLS           the platform connection (PLATFORM_DATABASE_URL) of unscoped()
 #
 # and the superuser-only steps the owner cannot do: ts_match_vq LEAKPROOF (so full-text search under row-level
 # security can use the GIN index) and the btree_gin and pg_trgm extensions. They are done in template1 before
@@ -15,6 +16,7 @@ set -euo pipefail
 
 : "${TESSERA_OWNER_PASSWORD:?set TESSERA_OWNER_PASSWORD (see .env.example)}"
 : "${TESSERA_APP_PASSWORD:?set TESSERA_APP_PASSWORD (see .env.example)}"
+: "${TESSERA_PLATFORM_PASSWORD:?set TESSERA_PLATFORM_PASSWORD (see .env.example)}"
 database="${TESSERA_DATABASE:-tessera}"
 
 run_psql() {
@@ -31,11 +33,11 @@ SQL
 run_psql --dbname postgres \
     -v owner_password="$TESSERA_OWNER_PASSWORD" \
     -v app_password="$TESSERA_APP_PASSWORD" \
+    -v platform_password="$TESSERA_PLATFORM_PASSWORD" \
     -v database="$database" <<'SQL'
 CREATE ROLE tessera_owner LOGIN CREATEDB BYPASSRLS PASSWORD :'owner_password';
 CREATE ROLE tessera_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD :'app_password';
-CREATE ROLE tessera_bypass NOLOGIN BYPASSRLS;
-GRANT tessera_bypass TO tessera_app, tessera_owner;
+CREATE ROLE tessera_platform LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS PASSWORD :'platform_password';
 CREATE DATABASE :"database" OWNER tessera_owner;
 SQL
 
@@ -43,7 +45,7 @@ SQL
 # Nobody but the owner may connect until granted: the application role may.
 run_psql --dbname "$database" -v database="$database" <<'SQL'
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO tessera_app;
+GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO tessera_app, tessera_platform;
 SQL
 
-echo "tessera: roles tessera_owner, tessera_app, tessera_bypass and database $database are ready"
+echo "tessera: roles tessera_owner, tessera_app, tessera_platform and database $database are ready"

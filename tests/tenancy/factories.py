@@ -67,3 +67,12 @@ class PendingTaskFactory(TenantOwnedFactory):
 
     task_name = "tenancy.heartbeat"
     kwargs = factory.Dict({})
+
+
+def make_platform_staff(email: str, password: str = "a-long-operator-passphrase") -> User:
+    """Platform staff are made by the platform role (the admin, `createsuperuser --database platform`): the
+    application role may not set the flags (migration tenancy 0004). Commits at once, on its own connection."""
+    from tenancy.context import unscoped
+
+    with unscoped():
+        return User.objects.create_superuser(email, password)

@@ -7,10 +7,11 @@ exercised exactly as in production; pytest-django's wrapping transaction would h
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from tenancy.checks import tenant_owned_models
 from tenancy.context import NoTenantError, tenant_context, unscoped
+from tenancy.db.router import scope_alias
 from tests.registry import model_factories
 from tests.tenancy.factories import TenantFactory
 
@@ -31,7 +32,8 @@ def _rows_for_both_tenants(model):
 
 
 def _visible_tenant_ids(table: str) -> set[int]:
-    with connection.cursor() as cursor:
+    """What raw SQL sees on the connection of the current scope (the platform connection inside unscoped())."""
+    with connections[scope_alias()].cursor() as cursor:
         cursor.execute(f'SELECT DISTINCT tenant_id FROM "{table}"')
         return {row[0] for row in cursor.fetchall()}
 
@@ -80,7 +82,7 @@ def test_unscoped_sees_every_tenant(model):
     with unscoped():
         orm_ids = set(model.objects.values_list("pk", flat=True))
         raw_tenants = _visible_tenant_ids(model._meta.db_table)
-    # then both rows are visible, through the ORM and (as the BYPASSRLS role) through raw SQL
+    # then both rows are visible, through the ORM and (as the platform's BYPASSRLS role) through raw SQL
     assert orm_ids == {row_a.pk, row_b.pk}
     assert raw_tenants == {tenant_a.pk, tenant_b.pk}
 
@@ -151,8 +153,7 @@ def test_database_refuses_a_reference_to_another_tenants_row(model, field):
     with (
         pytest.raises(IntegrityError, match="same_tenant"),
         unscoped(),
-        transaction.atomic(),
-        connection.cursor() as cursor,
+        connections[scope_alias()].cursor() as cursor,
     ):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         if table in APPEND_ONLY_TABLES:

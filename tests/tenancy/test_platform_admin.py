@@ -2,14 +2,14 @@
 
 import pytest
 
-from tenancy.models import User
 from tests.conftest import host_client, make_member
+from tests.tenancy.factories import make_platform_staff
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_platform_staff_manage_tenants_and_memberships_across_tenants(tenant, other_tenant):
     # given platform staff and members in two tenants
-    operator = User.objects.create_superuser("ops@tessera.example", "a-long-operator-passphrase")
+    operator = make_platform_staff("ops@tessera.example")
     make_member(tenant, "agent", "a@acme.example")
     make_member(other_tenant, "agent", "a@globex.example")
     client = host_client()

@@ -77,7 +77,7 @@ def test_platform_host_serves_the_landing(tenant):
     assert response.wsgi_request.tenant is None
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_platform_landing_picks_among_the_users_tenants(tenant, other_tenant):
     # given a person who is an agent at acme and a customer at globex, and a third tenant they don't belong to
     from tests.conftest import make_member

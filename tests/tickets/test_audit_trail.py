@@ -27,7 +27,7 @@ def test_events_cannot_be_updated_or_deleted(tenant, desk, new_ticket):
                 cursor.execute(statement, [event.pk])
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             TicketEvent.objects.filter(pk=event.pk).update(reason="bulk rewrite")
-    # even platform code, under the bypass role, cannot rewrite history
+    # even platform code, on the platform connection (BYPASSRLS), cannot rewrite history
     with pytest.raises(DatabaseError, match="append-only"), unscoped(), transaction.atomic():
         TicketEvent.objects.filter(pk=event.pk).delete()
     with tenant_context(tenant):

@@ -118,6 +118,7 @@ def test_poll_records_an_unreachable_server(tenant, imap_desk):
     assert "refused the connection" in _reload(tenant, mailbox).last_error
 
 
+@pytest.mark.django_db(transaction=True)
 def test_periodic_job_polls_each_active_mailbox_in_its_own_tenant(tenant, other_tenant, imap_desk):
     # given: a mailbox per tenant, and an inactive one
     SupportAddressFactory(tenant=other_tenant, email="help@globex.example", is_default=True)

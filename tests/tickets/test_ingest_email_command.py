@@ -32,6 +32,7 @@ def _tickets(tenant) -> list[Ticket]:
         return list(Ticket.objects.all())
 
 
+@pytest.mark.django_db(transaction=True)
 def test_command_finds_the_tenant_by_its_support_address(tenant, other_tenant, two_desks):
     # when
     output = _run(build(to="Globex Help <help@globex.example>", subject="Pipe to globex"))
@@ -45,6 +46,7 @@ def test_command_finds_the_tenant_by_its_support_address(tenant, other_tenant, t
         assert InboundEmail.objects.get().source == InboundEmail.Source.COMMAND
 
 
+@pytest.mark.django_db(transaction=True)
 def test_command_uses_the_envelope_recipient_and_plus_addresses(tenant, other_tenant, two_desks):
     # given: a Bcc'd support address shows only in Delivered-To
     eml = build(to="someone@customer.example", headers={"Delivered-To": "support+anything@acme.example"})
@@ -65,6 +67,7 @@ def test_command_takes_the_tenant_from_the_option(tenant, other_tenant, two_desk
     assert len(_tickets(tenant)) == 1 and _tickets(other_tenant) == []
 
 
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("eml", "args", "message"),
     [

@@ -97,7 +97,7 @@ def test_each_tenant_has_its_own_lists(tenant, other_tenant, agent, other_agent,
     assert {m.pk for m in globex.staff} == {other_agent.pk}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_changes_made_outside_the_tenant_reach_its_lists(tenant, other_tenant, agent, other_agent, desk):
     # given both tenants' lists cached
     with tenant_context(tenant):

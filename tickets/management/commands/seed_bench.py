@@ -13,15 +13,14 @@ Contacts, tickets, messages and ticket events are streamed with PostgreSQL COPY,
 
 A failure anywhere before the commit rolls everything back (DDL is transactional in PostgreSQL). It must run as
 the table owner (DATABASE_URL of the test harness, or MIGRATION_DATABASE_URL in production-like setups):
-dropping indexes and constraints needs ownership. It runs inside `unscoped()`, which switches the transaction
-to the BYPASSRLS role; the bulk transaction switches back to the login (owner) role for its DDL.
+dropping indexes and constraints needs ownership, and the owner's BYPASSRLS lets the bulk load write every
+tenant's rows on its own connection (tenant-owned ORM writes still run inside tenant_context()).
 
 Run `--search-vector update` or `--keep-indexes` to measure the alternatives (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import tempfile
@@ -30,12 +29,11 @@ from bisect import bisect
 from datetime import UTC, datetime
 from itertools import accumulate
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from tenancy.context import tenant_context, unscoped
+from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import add_member, create_tenant, get_or_create_user
@@ -382,11 +380,10 @@ class Command(BaseCommand):
         self.started = time.monotonic()
         self.options = options
         sizes = self._sizes(tickets, tenants, options["main_share"])
-        scope = self._check_owner()
-        with scope:
-            specs = self._tenants(sizes)
-            self._bulk_load(specs)
-            self._vacuum()
+        self._check_owner()
+        specs = self._tenants(sizes)
+        self._bulk_load(specs)
+        self._vacuum()
         total = time.monotonic() - self.started
         self.log(f"done: {tickets:,} tickets in {len(specs)} tenants in {total:.1f}s ({total / 60:.1f} min)")
         self.stdout.write(
@@ -409,32 +406,24 @@ class Command(BaseCommand):
         others = [rest // (tenants - 1) + (1 if i < rest % (tenants - 1) else 0) for i in range(tenants - 1)]
         return [main, *others]
 
-    def _check_owner(self):
-        """Refuse anything but the table owner; return the scope to run in (unscoped() when it can switch)."""
+    def _check_owner(self) -> None:
+        """Refuse anything but the table owner, which must bypass row-level security for the bulk load."""
         with connection.cursor() as cursor:  # no scope yet: a plain autocommit query
             cursor.execute(
-                "SELECT session_user, t.tableowner, r.rolbypassrls, "
-                "pg_has_role(session_user, (SELECT oid FROM pg_roles WHERE rolname = %s), 'MEMBER') "
-                "FROM pg_tables t JOIN pg_roles r ON r.rolname = session_user WHERE t.tablename = 'tickets_ticket'",
-                [settings.DATABASE_BYPASS_ROLE],
+                "SELECT session_user, t.tableowner, r.rolbypassrls "
+                "FROM pg_tables t JOIN pg_roles r ON r.rolname = session_user WHERE t.tablename = 'tickets_ticket'"
             )
             row = cursor.fetchone()
         if row is None:
             raise CommandError("tickets_ticket does not exist: run `manage.py migrate` first.")
-        user, owner, bypassrls, can_switch = row
+        user, owner, bypassrls = row
         if user != owner:
             raise CommandError(
                 f"seed_bench must connect as the table owner ({owner}), not {user}: it drops and recreates "
                 "indexes and foreign keys around the load. Use the owner's DATABASE_URL."
             )
-        if can_switch:
-            return unscoped()
         if not bypassrls:
-            raise CommandError(f"{user} can neither bypass row-level security nor switch to the bypass role.")
-        # The owner is BYPASSRLS itself but not a member of the bypass role, so unscoped() (which SETs ROLE to
-        # it) would fail: run without a scope; every tenant-owned ORM write below is inside tenant_context().
-        self.log(f"note: {user} is not a member of {settings.DATABASE_BYPASS_ROLE}; running as {user} (BYPASSRLS)")
-        return contextlib.nullcontext()
+            raise CommandError(f"{user} cannot bypass row-level security (ALTER ROLE {user} BYPASSRLS).")
 
     # --- phase 1: tenants and their configuration, through the services and the ORM ------------------------------
 
@@ -529,8 +518,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             raw = connection.connection  # the psycopg 3 connection, inside Django's transaction
             with raw.cursor() as cur:
-                # unscoped() made this transaction the BYPASSRLS role; DDL needs the owner (the login role).
-                cur.execute("SET LOCAL ROLE NONE")
                 cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 cur.execute("SET LOCAL max_parallel_maintenance_workers = 2")
                 cur.execute("SET LOCAL synchronous_commit = off")
