@@ -159,3 +159,13 @@ def count_queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
+
+
+@pytest.fixture(scope="module")
+def crawl_world(django_db_setup, django_db_blocker):
+    """A committed help desk with a real object behind every id a URL takes (tests/tenancy/crawl_objects.py),
+    built once per module and flushed at its end."""
+    from tests.tenancy.crawl_objects import committed_crawl_world
+
+    with committed_crawl_world(django_db_blocker) as world:
+        yield world

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from tenancy.models import Membership
 from tickets import clock
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.selectors import visible_tickets
 from tickets.timeline import describe, name_lookup
 
 MESSAGE_EVENTS = {"replied": "replied", "note_added": "added an internal note", "customer_replied": "replied"}
@@ -147,7 +148,7 @@ def changes_since(*, ticket: Ticket, seen_event_id: int, viewer: Membership, lim
         .select_related("actor_membership__user", "actor_contact")
         .order_by("id")[:limit]
     )
-    names = name_lookup(events)
+    names = name_lookup(events, visible=visible_tickets(viewer))
     message_ids = [int(e.new_value) for e in events if e.kind in MESSAGE_EVENTS and e.new_value.isdigit()]
     excerpts = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "body_text")) if message_ids else {}
     changes = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from tenancy.models import Membership
 from tickets.lifecycle import Status
 from tickets.models import (
@@ -45,8 +47,14 @@ def _label(choices, value: str) -> str:
         return value or "none"
 
 
-def name_lookup(events: list[TicketEvent]) -> dict[tuple[type, str], str]:
-    """Names for the ids the events mention: one query per kind of thing mentioned, whatever the count."""
+HIDDEN_TICKET = "a ticket you cannot open"
+
+
+def name_lookup(events: list[TicketEvent], *, visible: QuerySet[Ticket] | None = None) -> dict[tuple[type, str], str]:
+    """Names for the ids the events mention: one query per kind of thing mentioned, whatever the count.
+
+    `visible` is the viewer's tickets (tickets.selectors.visible_tickets): another ticket outside it is not
+    named, its number being the viewer's to read no more than its subject."""
     wanted: dict[type, set[int]] = defaultdict(set)
     for event in events:
         model = LOOKUPS.get(event.field)
@@ -58,8 +66,10 @@ def name_lookup(events: list[TicketEvent]) -> dict[tuple[type, str], str]:
         rows = model.objects.filter(pk__in=ids)
         if model is Membership:
             rows = rows.select_related("user")
+        if model is Ticket and visible is not None:
+            rows = rows.only("id", "tenant_id", "number").annotate(may_open=Exists(visible.filter(pk=OuterRef("pk"))))
         for row in rows:
-            names[(model, str(row.pk))] = _display(row)
+            names[(model, str(row.pk))] = HIDDEN_TICKET if getattr(row, "may_open", True) is False else _display(row)
     return names
 
 
@@ -200,5 +210,7 @@ def _present_message(
     message.author_name = author
     message.initial = author[:1] if author != "System" else "·"
     message.is_note = message.kind == Message.Kind.NOTE
-    message.merged_from = f"{prefix}-{getattr(message, 'source_number', '')}" if merged else ""
+    # A merged ticket the viewer may not open has no number here (get_timeline left it out): it is not named.
+    number = getattr(message, "source_number", None)
+    message.merged_from = (f"{prefix}-{number}" if number else "a merged ticket") if merged else ""
     message.channel_label = CHANNEL_LABELS.get(message.channel, message.channel)

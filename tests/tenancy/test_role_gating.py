@@ -1,24 +1,16 @@
-"""Every tenant-host URL declares who may see it, and staff pages are never shown to customers or strangers."""
+"""Every tenant-host URL declares who may see it, and staff pages are never shown to customers or strangers.
+
+The URLs that take an id get the id of an object that exists in the attacked tenant (tests/tenancy/crawl_objects.py),
+and the tenant's admin reaching the same URL is the control: a refusal can only come from the role check."""
 
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tenancy.roles import Role
 from tests.conftest import host_client, make_member
-
-SAMPLE_ARGUMENTS = {"int": 1, "slug": "mine", "str": "x", "path": "x"}
-
-
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            namespace = f"{entry.namespace}:" if entry.namespace else ""
-            yield from ((name, view, {**entry.pattern.converters, **converters})
-                        for name, view, converters in _walk(entry.url_patterns, prefix + namespace))  # fmt: skip
-        elif isinstance(entry, URLPattern):
-            yield (prefix + entry.name if entry.name else None), entry.callback, entry.pattern.converters
+from tests.tenancy.crawl_objects import tenant_views
 
 
 def _min_role(view):
@@ -28,7 +20,7 @@ def _min_role(view):
     return getattr(view_class, "min_role", "undeclared")
 
 
-TENANT_VIEWS = {name: (view, converters) for name, view, converters in _walk(get_resolver("config.urls").url_patterns)}
+TENANT_VIEWS = tenant_views()
 GATED = sorted(name for name, (view, _) in TENANT_VIEWS.items() if _min_role(view) not in (None, "undeclared"))
 STAFF_ONLY = sorted(name for name in GATED if Role(_min_role(TENANT_VIEWS[name][0])).is_staff)
 # Pages a GET shows without needing a particular row to exist.
@@ -36,13 +28,29 @@ STAFF_PAGES = sorted(
     name for name in STAFF_ONLY
     if not TENANT_VIEWS[name][1] and "GET" in getattr(TENANT_VIEWS[name][0], "allowed_methods", {"GET"})
 )  # fmt: skip
+# Staff URLs that name a row (a ticket, a webhook, ...): the crawl world gives each the id of one that exists.
+STAFF_OBJECTS = sorted(name for name in STAFF_ONLY if TENANT_VIEWS[name][1])
+# Below each staff URL's minimum role, the lower staff roles (an agent on an admin's webhook).
+BELOW_MINIMUM = sorted(
+    (name, role)
+    for name in STAFF_OBJECTS
+    for role in (Role.AGENT, Role.SUPERVISOR)
+    if not Role(role).at_least(_min_role(TENANT_VIEWS[name][0]))
+)
 
 
-def _url(name: str) -> str:
-    converters = TENANT_VIEWS[name][1]
-    kwargs = {key: SAMPLE_ARGUMENTS[type(conv).__name__.removesuffix("Converter").lower()]
-              for key, conv in converters.items()}  # fmt: skip
-    return reverse(name, urlconf="config.urls", kwargs=kwargs)
+def _reach(client, url: str):
+    """GET the URL, or POST to it (with no data) when it answers only POST: a form's refusal shows the view ran
+    on the object as well as a success would, and the test's transaction undoes whatever it did."""
+    response = client.get(url)
+    return client.post(url) if response.status_code == 405 else response
+
+
+def _reached(response) -> bool:
+    """The view ran on an existing object: neither a refusal (403), a missing row (404), nor an error."""
+    if response.status_code in (403, 404, 405) or response.status_code >= 500:
+        return False
+    return not response.get("Location", "").startswith("/accounts/login/")
 
 
 def test_every_tenant_view_declares_its_minimum_role():
@@ -57,11 +65,22 @@ def test_every_tenant_view_declares_its_minimum_role():
 
 
 @pytest.mark.django_db
+def test_every_url_that_takes_an_id_gets_one_of_an_existing_object(crawl_world):
+    # given every gated URL that names a row (42 staff URLs, and the portal's)
+    named = [name for name in GATED if TENANT_VIEWS[name][1]]
+    # when the crawl world fills in their arguments
+    urls = {name: crawl_world.url(name) for name in named}
+    # then each gets one (a new URL with an argument the world does not know fails here, not silently later)
+    assert len(STAFF_OBJECTS) >= 42 and set(STAFF_OBJECTS) <= set(urls)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", GATED)
-def test_anonymous_is_sent_to_sign_in(tenant, name):
-    # when someone not signed in opens a gated page, or posts to it
-    client = host_client(tenant)
-    responses = [client.get(_url(name)), client.post(_url(name))]
+def test_anonymous_is_sent_to_sign_in(crawl_world, name):
+    # when someone not signed in opens a gated page of an existing object, or posts to it
+    client = host_client(crawl_world.tenant)
+    url = crawl_world.url(name)
+    responses = [client.get(url), client.post(url)]
     # then they are redirected to the sign-in page, never shown the page or allowed the action
     for response in responses:
         assert response.status_code == 302
@@ -70,21 +89,43 @@ def test_anonymous_is_sent_to_sign_in(tenant, name):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", STAFF_ONLY)
-def test_customer_gets_404_on_staff_pages(tenant, customer, name):
-    # when a customer of this tenant opens or posts to a staff page
-    client = host_client(tenant, customer)
+def test_customer_gets_404_on_staff_pages(crawl_world, name):
+    # given a staff URL naming an existing object of the tenant (for one that takes an id)
+    url = crawl_world.url(name)
+    # when a customer of this tenant opens it or posts to it
+    client = host_client(crawl_world.tenant, crawl_world.members["customer"])
     # then the page does not exist for them
-    assert client.get(_url(name)).status_code == 404
-    assert client.post(_url(name)).status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    # while the tenant's admin reaches the same URL: the object exists, only the role check refused
+    assert _reached(_reach(host_client(crawl_world.tenant, crawl_world.members["admin"]), url))
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", STAFF_ONLY)
-def test_staff_of_another_tenant_gets_404(tenant, other_agent, name):
-    # when an agent of globex, signed in on acme's host, opens acme's staff pages
-    response = host_client(tenant, other_agent).get(_url(name))
-    # then acme has no such page for them
-    assert response.status_code == 404
+def test_staff_of_another_tenant_gets_404(crawl_world, name):
+    # given a staff URL naming an existing object of the attacked tenant
+    url = crawl_world.url(name)
+    # when an admin of another tenant, signed in on the attacked tenant's host, opens it or posts to it
+    client = host_client(crawl_world.tenant, crawl_world.members["other_staff"])
+    # then the attacked tenant has no such page for them
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    # while the attacked tenant's own admin reaches it
+    assert _reached(_reach(host_client(crawl_world.tenant, crawl_world.members["admin"]), url))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), BELOW_MINIMUM)
+def test_staff_below_the_minimum_role_are_refused_an_existing_object(crawl_world, name, role):
+    # given an admin's (or supervisor's) URL naming an existing object, and a staff member of a lower role
+    url = crawl_world.url(name)
+    client = host_client(crawl_world.tenant, crawl_world.members[str(role)])
+    # when they open it or post to it
+    responses = [client.get(url), client.post(url)]
+    # then the role check refuses them (403), while the admin reaches it
+    assert [response.status_code for response in responses] == [403, 403]
+    assert _reached(_reach(host_client(crawl_world.tenant, crawl_world.members["admin"]), url))
 
 
 @pytest.mark.django_db
@@ -95,7 +136,7 @@ def test_staff_see_exactly_the_pages_their_role_allows(tenant, role, name):
     member = make_member(tenant, role, f"{role}@acme.example")
     needed = _min_role(TENANT_VIEWS[name][0])
     # when they open the page
-    response = host_client(tenant, member).get(_url(name))
+    response = host_client(tenant, member).get(reverse(name, urlconf="config.urls"))
     # then they get it when their role is high enough, and a 403 otherwise
     assert response.status_code == (200 if Role(role).at_least(needed) else 403)
 

@@ -43,7 +43,7 @@ class ApiClient:
 
     @property
     def automation(self) -> Automation:
-        return Automation(name=f"API key “{self.key.name}” #{self.key.pk}"[:100])
+        return Automation(name=f"API key “{self.key.name}” #{self.key.pk}"[:100], acting_for=self.member)
 
     @property
     def role(self) -> str:

@@ -51,6 +51,12 @@ def visible_tickets(membership: Membership) -> QuerySet[Ticket]:
     return tickets.filter(queue__team__in=my_team_ids(membership))
 
 
+def can_open(membership: Membership, ticket_ref: str) -> Exists:
+    """Whether `membership` may open the ticket whose id is the outer query's `ticket_ref`, as a subquery of
+    visible_tickets (not a second rule): a list marks each row without a query of its own."""
+    return Exists(visible_tickets(membership).filter(pk=OuterRef(ticket_ref)))
+
+
 def sees_every_queue(membership: Membership) -> bool:
     """Supervisors and admins see every queue and its tickets; agents too, unless the tenant limits agents to
     the queues of their teams."""
@@ -315,10 +321,17 @@ AUTHOR_COLUMNS = (
 
 
 def get_timeline(
-    ticket: Ticket, *, include_internal: bool = True, merged_ids: list[int] | None = None
+    ticket: Ticket,
+    *,
+    include_internal: bool = True,
+    merged_ids: list[int] | None = None,
+    viewer: Membership | None = None,
 ) -> list[TimelineEntry]:
     """Messages (with those of tickets merged into this one) and events, oldest first. The ticket page passes
-    the `merged_ids` its Related panel has loaded (merged_from(get_related(ticket)))."""
+    the `merged_ids` its Related panel has loaded (merged_from(get_related(ticket, viewer))).
+
+    With a staff `viewer`, other tickets the viewer may not open are not named (no reference): the messages of
+    a merged ticket stay (the merge made them this ticket's conversation), marked "from a merged ticket"."""
     ticket_ids = [ticket.pk, *(merged_source_ids(ticket) if merged_ids is None else merged_ids)]
     messages = (
         Message.objects.filter(ticket_id__in=ticket_ids)
@@ -344,12 +357,13 @@ def get_timeline(
     if len(ticket_ids) > 1:
         # Messages of merged tickets name their source; the ticket rows themselves (with their search text)
         # are not loaded once per message.
-        numbers = dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "number"))
+        sources = visible_tickets(viewer) if viewer is not None else Ticket.objects.all()
+        numbers = dict(sources.filter(pk__in=ticket_ids).values_list("pk", "number"))
         messages = [_with_source_number(m, numbers) for m in messages]
     if not include_internal:
         return [TimelineEntry(at=m.created_at, message=m) for m in messages]
     events = list(TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=QUIET_EVENTS).order_by("created_at", "id"))
-    names = name_lookup(events)
+    names = name_lookup(events, visible=visible_tickets(viewer) if viewer is not None else None)
     # One query for the ticket's mail: each reply shows its own mail's fate, the other mails are entries.
     mails = list_ticket_mails(ticket_ids)
     by_message = mails_by_message(mails)
@@ -400,27 +414,53 @@ QUIET_EVENTS = ("replied", "note_added", "customer_replied")
 MERGED_FROM = "Merged from"
 
 
-def merged_from(related: list[tuple[str, Ticket]]) -> list[int]:
-    """The ids of the tickets merged into this one, from its get_related list."""
-    return [other.pk for label, other in related if label == MERGED_FROM]
+@dataclass
+class Related:
+    """The ticket page's Related panel. Tickets the viewer may not open are only counted, per label: their
+    reference and subject are not the viewer's to read."""
+
+    shown: list[tuple[str, Ticket]]  # (label, ticket) for the linked tickets the viewer may open
+    hidden: list[tuple[str, int]]  # (label, how many) for the others
+    merged_ids: list[int]  # every ticket merged into this one, visible or not (its messages are this ticket's)
+
+    def __bool__(self) -> bool:
+        return bool(self.shown or self.hidden)
 
 
-def get_related(ticket: Ticket) -> list[tuple[str, Ticket]]:
+def merged_from(related: Related) -> list[int]:
+    """The ids of the tickets merged into this one, from its get_related panel."""
+    return related.merged_ids
+
+
+def get_related(ticket: Ticket, viewer: Membership) -> Related:
+    """The tickets linked to this one (related, follow-ups, merges) in one query; whether the viewer may open
+    each is a subquery of visible_tickets."""
     links = TicketLink.objects.filter(source=ticket) | TicketLink.objects.filter(target=ticket)
     # Number and subject are all the panel shows: the linked tickets' other columns (their search text) stay put.
     shown = [f"{side}__{field}" for side in ("source", "target") for field in ("id", "tenant_id", "number", "subject")]
     links = (
-        links.select_related("source", "target").only("source_id", "target_id", "kind", *shown).order_by("created_at")
+        links.select_related("source", "target")
+        .only("source_id", "target_id", "kind", *shown)
+        .annotate(source_visible=can_open(viewer, "source_id"), target_visible=can_open(viewer, "target_id"))
+        .order_by("created_at", "id")
     )
-    related = []
+    related = Related(shown=[], hidden=[], merged_ids=[])
+    hidden: dict[str, int] = {}
     for link in links:
-        other = link.target if link.source_id == ticket.pk else link.source
+        mine = link.source_id == ticket.pk
+        other, visible = (link.target, link.target_visible) if mine else (link.source, link.source_visible)
         label = {
             TicketLink.Kind.RELATED: "Related",
-            TicketLink.Kind.FOLLOW_UP: "Follow-up of" if link.source_id == ticket.pk else "Followed up by",
-            TicketLink.Kind.MERGED: "Merged into" if link.source_id == ticket.pk else MERGED_FROM,
+            TicketLink.Kind.FOLLOW_UP: "Follow-up of" if mine else "Followed up by",
+            TicketLink.Kind.MERGED: "Merged into" if mine else MERGED_FROM,
         }[link.kind]
-        related.append((label, other))
+        if label == MERGED_FROM:
+            related.merged_ids.append(other.pk)
+        if visible:
+            related.shown.append((label, other))
+        else:
+            hidden[label] = hidden.get(label, 0) + 1
+    related.hidden = list(hidden.items())
     return related
 
 

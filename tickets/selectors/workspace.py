@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet, Subquery
 
 from tenancy.models import Membership
 from tickets.models import CannedResponse, Notification
+from tickets.selectors import can_open
 
 
 def count_unread(recipient: Membership) -> int:
@@ -14,8 +15,14 @@ def count_unread(recipient: Membership) -> int:
 
 
 def list_notifications(recipient: Membership, *, before_id: int | None = None, limit: int = 30) -> list[Notification]:
-    """The recipient's latest notifications, newest first, with what the list shows, in one query."""
-    rows = Notification.objects.filter(recipient=recipient).select_related("ticket", "actor__user")
+    """The recipient's latest notifications, newest first, with what the list shows, in one query. Each says
+    whether the recipient may open its ticket now (`may_open`): one they may not (moved to another team's
+    queue, or never theirs to see) is shown without its reference, subject or link."""
+    rows = (
+        Notification.objects.filter(recipient=recipient)
+        .select_related("ticket", "actor__user")
+        .annotate(may_open=can_open(recipient, "ticket_id"))
+    )
     if before_id is not None:
         # Keyset on the (created_at, id) index: a page further back costs what the first one does.
         at = Subquery(Notification.objects.filter(pk=before_id, recipient=recipient).values("created_at")[:1])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
@@ -13,9 +13,22 @@ from tickets.models import Contact, Ticket, TicketEvent
 
 @dataclass(frozen=True)
 class Automation:
-    """A named automated actor, recorded by name: "routing rule #12", "SLA sweep", "email intake"."""
+    """A named automated actor, recorded by name: "routing rule #12", "SLA sweep", "email intake".
+
+    `acting_for` is the member an automation acts on behalf of (an API key's creator, capped at the key's role):
+    the services hold it to that member's limits, such as the queues they may see. Routing and SLA have none."""
 
     name: str
+    acting_for: Membership | None = field(default=None, compare=False, repr=False)
+
+
+def acting_member(actor: Actor) -> Membership | None:
+    """The member whose limits apply to a change: the acting member, or the member an automation acts for."""
+    if isinstance(actor, Membership):
+        return actor
+    if isinstance(actor, Automation):
+        return actor.acting_for
+    return None
 
 
 Actor = Membership | Contact | Automation

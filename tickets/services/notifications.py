@@ -20,6 +20,7 @@ from tenancy.outbox import on_commit_task
 from tickets import clock
 from tickets.mentions import find_mentions
 from tickets.models import Message, Notification, NotificationSetting, Ticket
+from tickets.selectors import visible_tickets
 from tickets.services.events import Actor
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def send_notification_email(*, notification_id: int) -> bool:
     notification as mailed before sending and is undone if sending fails, so a duplicate run sends nothing.
     """
     notification = (
-        Notification.objects.select_related("recipient__user", "actor__user", "ticket", "tenant")
+        Notification.objects.select_related("recipient__user", "recipient__tenant", "actor__user", "ticket", "tenant")
         .filter(pk=notification_id)
         .first()
     )
@@ -158,6 +159,10 @@ def send_notification_email(*, notification_id: int) -> bool:
         return False
     recipient = notification.recipient
     if not recipient.is_staff_member or not recipient.user.is_active or not recipient.user.email:
+        return False
+    if not visible_tickets(recipient).filter(pk=notification.ticket_id).exists():
+        # A mail that may not name the ticket or link to it has nothing to act on; the desk's list shows the
+        # notification without them.
         return False
     field = EMAIL_FIELDS[Kind(notification.kind)]
     if not getattr(get_preferences(membership=recipient), field):

@@ -5,12 +5,19 @@ from __future__ import annotations
 from django.db import transaction
 
 from tenancy.models import ensure_same_tenant
-from tickets import clock
+from tickets import clock, selectors
 from tickets.lifecycle import Status, TransitionError, check_transition
 from tickets.models import Category, Contact, EscalationLevel, Priority, Queue, Ticket
 from tickets.services import customer_mail
 from tickets.services.common import lock, save, set_status
-from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor
+from tickets.services.events import (
+    Actor,
+    ServiceError,
+    acting_member,
+    announce,
+    record_event,
+    require_desk_actor,
+)
 from tickets.services.notifications import notify_reopened
 
 
@@ -82,13 +89,18 @@ def categorise(
 
 
 def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "") -> Ticket:
-    """Move the ticket to another queue; its team follows the queue's team."""
+    """Move the ticket to another queue; its team follows the queue's team. A member (or an API key acting for
+    one) moves tickets only into the queues they may see (tickets.selectors.visible_queues): with agents limited
+    to their teams, not into another team's queue. Routing and other automations are not limited."""
     require_desk_actor(actor)
     with transaction.atomic():
         ticket = lock(ticket)
         ensure_same_tenant(ticket, queue)
         if ticket.queue_id == queue.pk:
             return ticket
+        member = acting_member(actor)
+        if member is not None and not selectors.visible_queues(member).filter(pk=queue.pk).exists():
+            raise ServiceError("You can move tickets only into the queues of your own teams.")
         old_queue, old_team = ticket.queue_id, ticket.team_id
         ticket.queue, ticket.team_id = queue, queue.team_id
         save(ticket, "queue", "team")

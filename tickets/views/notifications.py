@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets.models import Notification, NotificationSetting
-from tickets.selectors import workspace
+from tickets.selectors import visible_tickets, workspace
 from tickets.services import notifications as service
 
 PER_PAGE = 30
@@ -52,11 +52,15 @@ def _list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.AGENT)
 @require_GET
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Mark one notification read and go to its ticket (a link, so it works from a mail client and without JS)."""
+    """Mark one notification read and go to its ticket (a link, so it works from a mail client and without JS).
+    A ticket the member may no longer open is not named, not even by the redirect's address."""
     try:
         notification = service.mark_read(notification_id=notification_id, recipient=request.membership)
     except Notification.DoesNotExist as missing:
         raise Http404("No such notification.") from missing
+    if not visible_tickets(request.membership).filter(pk=notification.ticket_id).exists():
+        messages.info(request, "That notification is about a ticket you cannot open.")
+        return redirect("desk:notifications")
     return redirect("desk:ticket", number=notification.ticket.number)
 
 

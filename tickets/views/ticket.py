@@ -47,12 +47,12 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     membership = request.membership
     lists = picklists()
     staff, categories = lists.staff, lists.categories
-    related = selectors.get_related(ticket)
+    related = selectors.get_related(ticket, membership)
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
         "timeline": present_timeline(
-            selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related)), ticket, staff
+            selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership), ticket, staff
         ),
         "related": related,
         "tags": selectors.ticket_tags(ticket),
