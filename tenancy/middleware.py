@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
@@ -42,3 +43,44 @@ class TenantMiddleware:
         request.membership = SimpleLazyObject(lambda: get_membership(user=request.user, tenant=tenant))
         with tenant_context(tenant.pk):
             return self.get_response(request)
+
+
+# The session key that says which host a session was created on: "t<tenant id>" on a tenant host (custom
+# domains of one tenant share it), "platform" on the platform host.
+SESSION_HOST_KEY = "_tessera_host"
+
+
+def session_owner(request: HttpRequest) -> str:
+    """The owner a session must carry to be used on this request's host."""
+    tenant = getattr(request, "tenant", None)
+    return f"t{tenant.pk}" if tenant is not None else "platform"
+
+
+class SessionBindingMiddleware:
+    """Bind every session to the tenant (or the platform) it was created on, and refuse it anywhere else.
+
+    Users are global, so a session cookie taken on one tenant's host would otherwise sign its user in on
+    another's (a tenant with a custom domain could collect and replay them). A session carrying a sign-in
+    without this host's binding (another host's, or none: every session from before the binding existed) is
+    not used here: the request gets a fresh, empty session instead, so it is anonymous and reads nothing of
+    the other one. The other host's session itself is left alone (it is not this host's to end).
+
+    Runs after SessionMiddleware and before AuthenticationMiddleware. Any session written on this host is
+    bound to it on the way out, so every sign-in path (password, portal link, hand-over, password reset)
+    produces a bound session without each having to remember it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        owner = session_owner(request)
+        session = request.session
+        bound_to = session.get(SESSION_HOST_KEY)
+        if bound_to != owner and (bound_to is not None or SESSION_KEY in session):
+            request.session = type(session)()
+        response = self.get_response(request)
+        session = request.session
+        if session.modified and not session.is_empty() and session.get(SESSION_HOST_KEY) != owner:
+            session[SESSION_HOST_KEY] = owner
+        return response
