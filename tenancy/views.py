@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -16,12 +17,12 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tenancy import services
+from tenancy import handover, services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
 from tenancy.models import Tenant
 from tenancy.roles import Role, public, role_required
@@ -72,6 +73,49 @@ def landing(request: HttpRequest) -> HttpResponse:
         "listed_tenants": Tenant.objects.filter(is_active=True) if settings.PLATFORM_LIST_TENANTS else [],
     }
     return render(request, "platform/landing.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def open_help_desk(request: HttpRequest, slug: str) -> HttpResponse:
+    """The picker's link: hand the signed-in user over to one of their help desks with a one-minute,
+    single-use token (minting one changes nothing: it is spent only by a POST on the tenant host)."""
+    membership = next((m for m in list_user_memberships(user=request.user) if m.tenant.slug == slug), None)
+    if membership is None:
+        raise Http404("You are not a member of this help desk.")
+    token = handover.issue_handover_token(user=request.user, tenant=membership.tenant)
+    return redirect(membership.tenant.url_for("handover", query=urlencode({"token": token})))
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_handover(request: HttpRequest) -> HttpResponse:
+    """On the tenant host: GET shows who is about to be signed in, the button's POST spends the token."""
+    token = request.POST.get("token", "") if request.method == "POST" else request.GET.get("token", "")
+    try:
+        if request.method == "POST":
+            user = handover.spend_handover_token(token=token, tenant=request.tenant)
+        else:
+            user = handover.check_handover_token(token=token, tenant=request.tenant)
+    except handover.InvalidHandover as refused:
+        context = {"problem": str(refused), "platform_url": _platform_url()}
+        return render(request, "platform/handover.html", context, status=400)
+    if request.method == "POST":
+        auth_login(request, user, backend=MODEL_BACKEND)
+        return redirect("start")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("start")
+    return render(request, "platform/handover.html", {"email": user.email, "token": token})
+
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _platform_url() -> str:
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{settings.BASE_DOMAIN}{port}/"
 
 
 # --- Tenant settings --------------------------------------------------------------------------------------------
