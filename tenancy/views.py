@@ -21,10 +21,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import is_ratelimited
 
 from tenancy import handover, services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
-from tenancy.models import Tenant
+from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
 from tenancy.selectors import list_members, list_user_memberships
 from tenancy.tasks import HEARTBEAT_KEY
@@ -35,8 +36,37 @@ login = public(
     auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True)
 )
 logout = public(auth_views.LogoutView.as_view())
+# Reset requests per client address and per address asked for, on every host: the form sends mail.
+RESET_RATE_PER_IP = "10/h"
+RESET_RATE_PER_EMAIL = "5/h"
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page with a cap per client and per address (the page answers the same for unknown
+    addresses, so the cap counts every address asked for)."""
+
+    def post(self, request, *args, **kwargs):
+        if is_ratelimited(request, group="password-reset-ip", key="ip", rate=RESET_RATE_PER_IP, increment=True):
+            return self._refuse(self.get_form(), "Too many password resets were asked for from your network.")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = normalize_email(form.cleaned_data["email"])
+        limited = is_ratelimited(
+            self.request, group="password-reset-email", key=lambda group, request: email,
+            rate=RESET_RATE_PER_EMAIL, increment=True,
+        )  # fmt: skip
+        if limited:
+            return self._refuse(form, "Several reset links were sent to this address in the last hour.")
+        return super().form_valid(form)
+
+    def _refuse(self, form, reason: str) -> HttpResponse:
+        form.add_error(None, f"{reason} Use the newest link you received, or try again in an hour.")
+        return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
 password_reset = public(
-    auth_views.PasswordResetView.as_view(
+    ThrottledPasswordResetView.as_view(
         form_class=TenantPasswordResetForm,
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt",
