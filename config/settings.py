@@ -157,6 +157,14 @@ AXES_USERNAME_CALLABLE = "tenancy.auth.throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Count failures per client, not per proxy: behind our proxy the address it appended to X-Forwarded-For (else
+# anyone could lock any account for everyone), otherwise the peer (X-Forwarded-For is then the client's word).
+AXES_CLIENT_IP_CALLABLE = (
+    "tenancy.net.client_ip" if env.bool("BEHIND_PROXY", default=False) else "tenancy.net.remote_addr"
+)
+# Password spraying (a few guesses at many accounts) stays under the per-account lock: failed sign-ins from one
+# client across all accounts are capped too (tenancy.views.login, django-ratelimit).
+LOGIN_FAILURES_PER_CLIENT = env.str("LOGIN_FAILURES_PER_CLIENT", default="30/h")
 
 # --- Security ---------------------------------------------------------------------------------------------------
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)

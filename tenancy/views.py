@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from tenancy import handover, services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
@@ -32,9 +32,35 @@ from tenancy.tasks import HEARTBEAT_KEY
 
 # --- Accounts (both hosts) --------------------------------------------------------------------------------------
 
-login = public(
-    auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True)
+_password_login = auth_views.LoginView.as_view(
+    authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
 )
+
+
+@public
+def login(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Password sign-in. django-axes locks one account after a few failures from one client; this also caps a
+    client's failures across all accounts (LOGIN_FAILURES_PER_CLIENT), which spraying a few guesses at many
+    accounts would stay under the per-account lock."""
+    if request.method != "POST":
+        return _password_login(request, *args, **kwargs)
+    failures = _login_failures(request, increment=False)
+    if failures is not None and failures["count"] >= failures["limit"]:
+        pause = "Too many failed sign-ins from your network. Try again in an hour."
+        return render(request, "registration/locked_out.html", {"pause": pause}, status=429)
+    response = _password_login(request, *args, **kwargs)
+    # The form answers a failed sign-in with itself (200); success redirects, an axes lockout is a 429.
+    if response.status_code == 200 and not request.user.is_authenticated:
+        _login_failures(request, increment=True)
+    return response
+
+
+def _login_failures(request: HttpRequest, *, increment: bool) -> dict | None:
+    return get_usage(
+        request, group="login-failures-ip", key="ip", rate=settings.LOGIN_FAILURES_PER_CLIENT, increment=increment
+    )
+
+
 logout = public(auth_views.LogoutView.as_view())
 # Reset requests per client address and per address asked for, on every host: the form sends mail.
 RESET_RATE_PER_IP = "10/h"
