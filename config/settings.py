@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # Refuses an oversized body by its Content-Length, before CSRF or a form reads it.
+    "tenancy.middleware.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # A session is used only on the host (tenant) it was created on: before anything reads the user.
     "tenancy.middleware.SessionBindingMiddleware",
@@ -189,6 +191,9 @@ CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, never from 
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body, in MB, refused by its Content-Length before it is read
+# (tenancy.middleware.RequestSizeMiddleware); raised per tenant so one file at its own size limit always fits.
+MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=30)
 
 # --- Internationalisation ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

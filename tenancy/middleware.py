@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpRequest, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
@@ -84,3 +84,39 @@ class SessionBindingMiddleware:
         if session.modified and not session.is_empty() and session.get(SESSION_HOST_KEY) != owner:
             session[SESSION_HOST_KEY] = owner
         return response
+
+
+def max_request_bytes(tenant) -> int:
+    """The largest request body a host accepts: MAX_REQUEST_BODY_MB in all, raised so that one file at the
+    tenant's own per-file limit always fits (plus a megabyte for the form's other fields)."""
+    megabytes = settings.MAX_REQUEST_BODY_MB
+    if tenant is not None:
+        megabytes = max(megabytes, tenant.max_attachment_mb + 1)
+    return megabytes * 1024 * 1024
+
+
+class RequestSizeMiddleware:
+    """Refuse a request whose declared body is too large before anything reads it (the CSRF check, a form or
+    an upload handler would read it all first, only to refuse it afterwards). Django reads no further than
+    Content-Length, so a body without one, or longer than it says, is never read past the cap either.
+
+    Runs after TenantMiddleware (the cap depends on the tenant) and before everything that reads the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        limit = max_request_bytes(getattr(request, "tenant", None))
+        if not declared.isdigit():
+            return self._refuse(request, "The request's Content-Length is not a number.", status=400)
+        if int(declared) > limit:
+            message = f"What you sent is larger than {limit // (1024 * 1024)} MB, the most one form accepts."
+            return self._refuse(request, message, status=413)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+        if request.path.startswith(("/api/", "/inbound/")):
+            return JsonResponse({"message": message}, status=status)
+        return HttpResponse(render_to_string("errors/too_large.html", {"message": message}), status=status)
