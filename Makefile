@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+# The demo listens on this machine only; `make demo HOST=0.0.0.0` opens it to the network (published password).
+HOST   ?= 127.0.0.1
 
 # The embedded demo: SQLite, the file-system Celery broker, console mail. Nothing to install but Python.
 DEMO_DIR := $(CURDIR)/var/demo
@@ -46,7 +48,7 @@ demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) manage.py createcachetable
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(DEMO_ENV) $(PY) manage.py seed_demo
-	$(DEMO_ENV) $(PY) manage.py serve_demo --port $(PORT)
+	$(DEMO_ENV) $(PY) manage.py serve_demo --host $(HOST) --port $(PORT)
 
 # Feed one .eml into the running (or seeded) demo's email intake: make demo-email [FILE=my.eml] [TENANT=globex]
 FILE   ?= docs/sample-email.eml

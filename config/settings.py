@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "django_ratelimit",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "tenancy",
@@ -54,8 +56,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of ours: every response (the unknown-host 404 and the upload refusal too) carries the policy.
+    "csp.middleware.CSPMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # Refuses an oversized body by its Content-Length, before CSRF or a form reads it.
+    "tenancy.middleware.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A session is used only on the host (tenant) it was created on: before anything reads the user.
+    "tenancy.middleware.SessionBindingMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +180,14 @@ AXES_USERNAME_CALLABLE = "tenancy.auth.throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Count failures per client, not per proxy: behind our proxy the address it appended to X-Forwarded-For (else
+# anyone could lock any account for everyone), otherwise the peer (X-Forwarded-For is then the client's word).
+AXES_CLIENT_IP_CALLABLE = (
+    "tenancy.net.client_ip" if env.bool("BEHIND_PROXY", default=False) else "tenancy.net.remote_addr"
+)
+# Password spraying (a few guesses at many accounts) stays under the per-account lock: failed sign-ins from one
+# client across all accounts are capped too (tenancy.views.login, django-ratelimit).
+LOGIN_FAILURES_PER_CLIENT = env.str("LOGIN_FAILURES_PER_CLIENT", default="30/h")
 
 # --- Security ---------------------------------------------------------------------------------------------------
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
@@ -196,7 +212,26 @@ SESSION_ENGINE = "tenancy.sessions"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, never from the cookie.
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): our own files only, no inline script or handler anywhere (templates
+# hold none, tests/test_content_security_policy.py keeps it so), and the one inline style (the tenant's accent
+# colour in layouts/base.html) carries the per-request nonce. The API docs page widens style and images for
+# Swagger UI on that view only (tickets.api.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", CSP_NONCE],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body, in MB, refused by its Content-Length before it is read
+# (tenancy.middleware.RequestSizeMiddleware); raised per tenant so one file at its own size limit always fits.
+MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=30)
 
 # --- Internationalisation ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -9,6 +9,7 @@ from tenancy.admin import platform_admin
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("start/", views.start, name="start"),
+    path("open/<slug:slug>/", views.open_help_desk, name="open_help_desk"),
     path("accounts/", include(account_patterns)),
     path("admin/", platform_admin.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from tenancy.context import current_tenant_id
@@ -19,7 +20,13 @@ class TenantPasswordResetForm(PasswordResetForm):
 
     def save(self, *args, request=None, extra_email_context=None, **kwargs):
         # The mail is rendered without the request: hand it the tenant so it carries the tenant's brand.
-        context = {**(extra_email_context or {}), "tenant": getattr(request, "tenant", None)}
+        tenant = getattr(request, "tenant", None)
+        context = {**(extra_email_context or {}), "tenant": tenant}
+        # The link's host and scheme come from the configuration, never from the request's Host header (which
+        # the client chooses): the tenant's own host, or the platform's base domain.
+        port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+        kwargs["domain_override"] = f"{tenant.host if tenant is not None else settings.BASE_DOMAIN}{port}"
+        kwargs["use_https"] = settings.PUBLIC_SCHEME == "https"
         return super().save(*args, request=request, extra_email_context=context, **kwargs)
 
     def get_users(self, email):

@@ -15,3 +15,8 @@ def client_ip(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(last))
     except ValueError:
         return request.META.get("REMOTE_ADDR", "")
+
+
+def remote_addr(request: HttpRequest) -> str:
+    """The peer's address, for when no proxy of ours stands in front (X-Forwarded-For is then the client's word)."""
+    return request.META.get("REMOTE_ADDR", "")

@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -16,26 +17,82 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import get_usage, is_ratelimited
 
-from tenancy import services
+from tenancy import handover, services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
-from tenancy.models import Tenant
+from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
 from tenancy.selectors import list_members, list_user_memberships
 from tenancy.tasks import HEARTBEAT_KEY
 
 # --- Accounts (both hosts) --------------------------------------------------------------------------------------
 
-login = public(
-    auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True)
+_password_login = auth_views.LoginView.as_view(
+    authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
 )
+
+
+@public
+def login(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Password sign-in. django-axes locks one account after a few failures from one client; this also caps a
+    client's failures across all accounts (LOGIN_FAILURES_PER_CLIENT), which spraying a few guesses at many
+    accounts would stay under the per-account lock."""
+    if request.method != "POST":
+        return _password_login(request, *args, **kwargs)
+    failures = _login_failures(request, increment=False)
+    if failures is not None and failures["count"] >= failures["limit"]:
+        pause = "Too many failed sign-ins from your network. Try again in an hour."
+        return render(request, "registration/locked_out.html", {"pause": pause}, status=429)
+    response = _password_login(request, *args, **kwargs)
+    # The form answers a failed sign-in with itself (200); success redirects, an axes lockout is a 429.
+    if response.status_code == 200 and not request.user.is_authenticated:
+        _login_failures(request, increment=True)
+    return response
+
+
+def _login_failures(request: HttpRequest, *, increment: bool) -> dict | None:
+    return get_usage(
+        request, group="login-failures-ip", key="ip", rate=settings.LOGIN_FAILURES_PER_CLIENT, increment=increment
+    )
+
+
 logout = public(auth_views.LogoutView.as_view())
+# Reset requests per client address and per address asked for, on every host: the form sends mail.
+RESET_RATE_PER_IP = "10/h"
+RESET_RATE_PER_EMAIL = "5/h"
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page with a cap per client and per address (the page answers the same for unknown
+    addresses, so the cap counts every address asked for)."""
+
+    def post(self, request, *args, **kwargs):
+        if is_ratelimited(request, group="password-reset-ip", key="ip", rate=RESET_RATE_PER_IP, increment=True):
+            return self._refuse(self.get_form(), "Too many password resets were asked for from your network.")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = normalize_email(form.cleaned_data["email"])
+        limited = is_ratelimited(
+            self.request, group="password-reset-email", key=lambda group, request: email,
+            rate=RESET_RATE_PER_EMAIL, increment=True,
+        )  # fmt: skip
+        if limited:
+            return self._refuse(form, "Several reset links were sent to this address in the last hour.")
+        return super().form_valid(form)
+
+    def _refuse(self, form, reason: str) -> HttpResponse:
+        form.add_error(None, f"{reason} Use the newest link you received, or try again in an hour.")
+        return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
 password_reset = public(
-    auth_views.PasswordResetView.as_view(
+    ThrottledPasswordResetView.as_view(
         form_class=TenantPasswordResetForm,
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt",
@@ -72,6 +129,49 @@ def landing(request: HttpRequest) -> HttpResponse:
         "listed_tenants": Tenant.objects.filter(is_active=True) if settings.PLATFORM_LIST_TENANTS else [],
     }
     return render(request, "platform/landing.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def open_help_desk(request: HttpRequest, slug: str) -> HttpResponse:
+    """The picker's link: hand the signed-in user over to one of their help desks with a one-minute,
+    single-use token (minting one changes nothing: it is spent only by a POST on the tenant host)."""
+    membership = next((m for m in list_user_memberships(user=request.user) if m.tenant.slug == slug), None)
+    if membership is None:
+        raise Http404("You are not a member of this help desk.")
+    token = handover.issue_handover_token(user=request.user, tenant=membership.tenant)
+    return redirect(membership.tenant.url_for("handover", query=urlencode({"token": token})))
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_handover(request: HttpRequest) -> HttpResponse:
+    """On the tenant host: GET shows who is about to be signed in, the button's POST spends the token."""
+    token = request.POST.get("token", "") if request.method == "POST" else request.GET.get("token", "")
+    try:
+        if request.method == "POST":
+            user = handover.spend_handover_token(token=token, tenant=request.tenant)
+        else:
+            user = handover.check_handover_token(token=token, tenant=request.tenant)
+    except handover.InvalidHandover as refused:
+        context = {"problem": str(refused), "platform_url": _platform_url()}
+        return render(request, "platform/handover.html", context, status=400)
+    if request.method == "POST":
+        auth_login(request, user, backend=MODEL_BACKEND)
+        return redirect("start")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("start")
+    return render(request, "platform/handover.html", {"email": user.email, "token": token})
+
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _platform_url() -> str:
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{settings.BASE_DOMAIN}{port}/"
 
 
 # --- Tenant settings --------------------------------------------------------------------------------------------

@@ -118,9 +118,19 @@ def host_client(tenant=None, member=None) -> Client:
     client = Client(HTTP_HOST=host)
     if member is not None:
         # A fresh copy: the session stores a hash of the password as it is in the database now.
-        user = type(member.user).objects.get(pk=member.user_id)
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        sign_in(client, type(member.user).objects.get(pk=member.user_id), tenant=tenant)
     return client
+
+
+def sign_in(client: Client, user, *, tenant=None) -> None:
+    """Sign `user` in on `client` as a sign-in on the tenant's host (the platform's without one) would: the
+    session bound to that host (tenancy.middleware.SessionBindingMiddleware), else it is refused there."""
+    from tenancy.middleware import SESSION_HOST_KEY
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[SESSION_HOST_KEY] = f"t{tenant.pk}" if tenant is not None else "platform"
+    session.save()
 
 
 @pytest.fixture

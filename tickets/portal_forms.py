@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from tenancy.middleware import max_request_bytes
 from tenancy.models import Tenant
 from tickets.forms import MultipleFileField
 from tickets.models import Category
@@ -60,7 +61,8 @@ class SubmitRequestForm(forms.Form):
         if not categories:
             del self.fields["category"]
         self.fields["files"].help_text = (
-            f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each: "
+            f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each "
+            f"({max_request_bytes(tenant) // (1024 * 1024) - 1} MB in all): "
             f"{describe_accepted(tenant)}."
         )
         self.fields[HONEYPOT_FIELD].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})

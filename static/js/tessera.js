@@ -1,6 +1,7 @@
 /* Tessera's small behaviours: dismissable notices, the phone navigation drawer, closing open menus, the queue
    page's views row on phones.
-   Loaded with defer from layouts/base.html; no inline scripts anywhere (a Content-Security-Policy may follow). */
+   Loaded with defer from layouts/base.html; no inline scripts or handlers anywhere (the Content-Security-Policy
+   forbids them). */
 (function () {
   "use strict";
 
@@ -61,6 +62,16 @@
   } else {
     revealCurrentView();
   }
+
+  // Forms that ask before they act (data-confirm="question"), and read-only fields selected on focus (a secret
+  // to copy): handlers live here, never in the markup, which the Content-Security-Policy forbids.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

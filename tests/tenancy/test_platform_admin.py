@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import host_client, make_member
+from tests.conftest import host_client, make_member, sign_in
 from tests.tenancy.factories import make_platform_staff
 
 
@@ -13,7 +13,7 @@ def test_platform_staff_manage_tenants_and_memberships_across_tenants(tenant, ot
     make_member(tenant, "agent", "a@acme.example")
     make_member(other_tenant, "agent", "a@globex.example")
     client = host_client()
-    client.force_login(operator)
+    sign_in(client, operator)
     # when they open the admin on the platform host
     tenants = client.get("/admin/tenancy/tenant/")
     memberships = client.get("/admin/tenancy/membership/")
@@ -28,5 +28,5 @@ def test_admin_is_not_served_on_tenant_hosts_nor_to_tenant_admins(tenant, admin)
     # a tenant admin is not platform staff
     assert host_client(tenant, admin).get("/admin/").status_code == 404
     client = host_client()
-    client.force_login(admin.user)
+    sign_in(client, admin.user)
     assert client.get("/admin/tenancy/tenant/").status_code == 302

@@ -98,3 +98,46 @@ def test_stopping_the_demo_stops_its_web_server_and_worker(tmp_path):
     with socket.socket() as again:
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("0.0.0.0", port))  # noqa: S104
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local IPv4/IPv6 addresses (hex, as the kernel writes them) listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if int(hex_port, 16) == port and state == "0A":  # LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_demo_listens_on_this_machine_only_unless_asked(tmp_path):
+    # given the demo started as `make demo` starts it, without a host
+    port = _free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_demo", "--port", str(port)],
+        cwd=ROOT, env=_demo_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    children: list[int] = []
+    try:
+        assert _serving(port, within=60)
+        children = _children(demo.pid)
+        # when we look at what listens on its port
+        listening = _listening_addresses(port)
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.communicate(timeout=30)
+        for pid in [*children, demo.pid]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    # then only the loopback address does (127.0.0.1 is 0100007F in the kernel's byte order), not 0.0.0.0
+    assert listening == {"0100007F"}
+
+
+def test_the_makefile_passes_the_host_and_defaults_to_loopback():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "HOST   ?= 127.0.0.1" in makefile
+    assert "serve_demo --host $(HOST) --port $(PORT)" in makefile

@@ -95,17 +95,52 @@ def test_first_sign_in_creates_the_user_and_customer_membership_and_links_the_co
     assert "Your requests" in client.get("/").text
 
 
-def test_sign_in_keeps_an_existing_membership_and_its_role(tenant, desk, agent):
-    # given an agent who is also a contact
-    ContactFactory(tenant=tenant, email="agent@acme.example")
+def test_no_sign_in_link_is_mailed_to_a_staff_address(tenant, desk, admin):
+    # given acme's admin filed a portal request, so their address is a contact of acme
     client = host_client(tenant)
-    _ask(client, "agent@acme.example")
-    # when they sign in by link
-    response = client.post(_path(_mailed_link(tenant, "agent@acme.example")))
-    # then they keep their staff role and land on the desk
-    assert response["Location"] == "/desk/"
+    submitted = client.post(
+        "/new/",
+        {"name": "Ada Admin", "email": "admin@acme.example", "subject": "Printer", "description": "Broken.",
+         "category": "", "website": ""},
+    )  # fmt: skip
+    assert submitted.status_code == 302
     with tenant_context(tenant):
-        assert Membership.objects.get(pk=agent.pk).role == Role.AGENT
+        assert Contact.objects.filter(email="admin@acme.example").exists()
+    # when a sign-in link is asked for that address
+    response = _ask(host_client(tenant), "admin@acme.example")
+    # then the answer is the usual one, but no link exists and none is mailed
+    assert response.status_code == 302 and response["Location"] == "/sign-in/sent/"
+    with tenant_context(tenant):
+        assert not PortalSignInToken.objects.filter(email="admin@acme.example").exists()
+        assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.SIGN_IN).exists()
+    assert not [sent for sent in mail.outbox if "/sign-in/" in sent.body]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SUPERVISOR, Role.AGENT])
+def test_a_sign_in_link_for_a_staff_address_yields_no_desk_access(tenant, desk, role):
+    # given a staff member who is also a contact, and a valid link to their address (mailed before the fix)
+    make_member(tenant, role, "staff@acme.example")
+    ContactFactory(tenant=tenant, email="staff@acme.example")
+    token = "a" * 43
+    now = timezone.now()
+    with tenant_context(tenant):
+        PortalSignInToken.objects.create(
+            email="staff@acme.example",
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            created_at=now,
+            expires_at=now + timedelta(minutes=30),
+        )
+    client = host_client(tenant)
+    # when the link is opened and its button pressed
+    page = client.get(f"/sign-in/{token}/")
+    response = client.post(f"/sign-in/{token}/")
+    # then it signs nothing in: staff need their password
+    assert page.status_code == response.status_code == 400
+    assert "sign in with your password" in response.text
+    for url in ("/desk/settings/api-keys/", "/desk/", "/desk/settings/"):
+        denied = client.get(url)
+        assert denied.status_code == 302 and denied["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_sign_in_link_works_once(tenant, desk):

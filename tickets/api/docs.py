@@ -3,8 +3,10 @@ static/vendor/swagger-ui, its start-up script served as a file (no inline script
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.db.models import QuerySet
 from django.templatetags.static import static
+from django.utils.decorators import method_decorator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import add_trace_message
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -49,6 +51,12 @@ class SchemaView(SpectacularJSONAPIView):
     min_role = None  # public: it describes the API, it holds no tenant's data
 
 
+# Swagger UI sets style attributes and inline <style> as it renders, and its stylesheet draws icons from data:
+# URLs; scripts stay our own files (its start-up script is served by the view, no inline script).
+SWAGGER_UI_POLICY = {"style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:"]}
+
+
+@method_decorator(csp_replace(SWAGGER_UI_POLICY), name="dispatch")
 class DocsView(SpectacularSwaggerSplitView):
     min_role = None
     url_name = "api:schema"

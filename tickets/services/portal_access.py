@@ -4,6 +4,10 @@ The token is 256 random bits; only its SHA-256 is stored, so the table leaks not
 hash is the constant-time comparison. A link is mailed only to an address that is already a contact of this
 tenant, and the caller answers the same either way, so the form does not reveal who is a customer. The first
 sign-in creates the person's user (without a usable password) and customer membership and links the contact.
+
+A link only ever starts a customer session. Staff of this tenant (agent, supervisor, admin) who are also
+contacts (they filed a portal request, or mail in) are mailed no link, and a link issued to their address
+signs nothing in: desk access needs the password and the sign-in throttle.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from tenancy.models import Membership, Tenant, normalize_email
-from tenancy.roles import Role
+from tenancy.roles import STAFF_ROLES, Role
 from tenancy.services import add_member, get_or_create_user
 from tickets import clock
 from tickets.digests import secret_digest
@@ -51,6 +55,9 @@ def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalS
     with transaction.atomic():
         if not Contact.objects.filter(email=email).exists():
             return None
+        if _is_staff_address(email):
+            logger.info("No sign-in link for a staff address (tenant %s): staff sign in with their password", tenant.pk)
+            return None
         recent = PortalSignInToken.objects.filter(email=email, created_at__gte=now - timedelta(hours=1)).count()
         if recent >= LINKS_PER_ADDRESS_PER_HOUR:
             logger.warning("Sign-in links to one address over the hourly limit (tenant %s, ip %s)", tenant.pk, ip)
@@ -83,7 +90,15 @@ def _usable(row: PortalSignInToken | None) -> PortalSignInToken:
         raise InvalidSignInLink("This sign-in link has already been used. Each link works once.")
     if row.expires_at <= clock.now():
         raise InvalidSignInLink(f"This sign-in link has expired. Links work for {LINK_MINUTES} minutes.")
+    if _is_staff_address(row.email):
+        raise InvalidSignInLink("This address belongs to a staff account here: sign in with your password.")
     return row
+
+
+def _is_staff_address(email: str) -> bool:
+    """Whether `email` is a staff member of the tenant in scope, active or not (a removed agent's address
+    is no customer's either)."""
+    return Membership.objects.filter(user__email=email, role__in=STAFF_ROLES).exists()
 
 
 def sign_in_with_token(*, token: str) -> Membership:
@@ -105,6 +120,9 @@ def sign_in_with_token(*, token: str) -> Membership:
             membership = add_member(user=user, role=Role.CUSTOMER)
         elif not membership.is_active:
             raise InvalidSignInLink("Your access to this help desk has been removed.")
+        elif membership.role != Role.CUSTOMER:
+            # Checked in _usable too; here again under the row lock, against the membership actually signed in.
+            raise InvalidSignInLink("This address belongs to a staff account here: sign in with your password.")
         if contact.membership_id is None and not Contact.objects.filter(membership=membership).exists():
             contact.membership = membership
             contact.save(update_fields=["membership"])

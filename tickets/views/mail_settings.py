@@ -3,6 +3,7 @@ endpoint's secret (shown once) and the log of outgoing mail with a retry for fai
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -143,6 +144,9 @@ def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:email_settings")
 
 
+# The HTML preview is a sandboxed srcdoc frame, which inherits this page's Content-Security-Policy; the mail's
+# style attributes (mail clients need them inline) may apply there, nothing else may run or load.
+@csp_update({"style-src-attr": ["'unsafe-inline'"]})
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def email_template(request: HttpRequest, kind: str) -> HttpResponse:

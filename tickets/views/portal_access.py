@@ -86,7 +86,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return _no_referrer(render(request, "portal/sign_in_confirm.html", {"email": row.email}))
     login(request, membership.user, backend=MODEL_BACKEND)
     messages.success(request, "You're signed in.")
-    return redirect("desk:home" if membership.is_staff_member else "portal:home")
+    return redirect("portal:home")
 
 
 def _rating_target(request: HttpRequest, token: str) -> tuple[Ticket, Contact]:

@@ -5,6 +5,7 @@ so tasks and periodic jobs run for real through a broker that is just a folder. 
 """
 
 import contextlib
+import ipaddress
 import os
 import signal
 import socket
@@ -21,9 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
+        # The demo has a published password, a published secret key and webhooks allowed to private networks:
+        # it listens on this machine only unless asked (`make demo HOST=0.0.0.0`).
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
 
-    def handle(self, *args, port, **options):
-        if _in_use(port):
+    def handle(self, *args, port, host, **options):
+        if _in_use(host, port):
             raise CommandError(
                 f"Port {port} is already in use (an earlier demo still running?). Stop what listens there, or run "
                 f"`make demo PORT={port + 1}`."
@@ -55,12 +59,12 @@ class Command(BaseCommand):
             ],
         )
         web = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-            [python, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload", "--skip-checks"],
+            [python, "manage.py", "runserver", _address(host, port), "--noreload", "--skip-checks"],
         )
         children = [web, worker]
         try:
-            self._wait_until_serving(port, children)
-            self._print_welcome(port)
+            self._wait_until_serving(host, port, children)
+            self._print_welcome(port, host)
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -76,15 +80,22 @@ class Command(BaseCommand):
                     child.kill()
             self.stdout.write("Demo stopped.")
 
-    def _wait_until_serving(self, port: int, children, seconds: float = 60) -> None:
+    def _wait_until_serving(self, host: str, port: int, children, seconds: float = 60) -> None:
+        target = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and all(child.poll() is None for child in children):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with contextlib.suppress(OSError), socket.create_connection((target, port), timeout=0.5):
                 return
             time.sleep(0.2)
 
-    def _print_welcome(self, port: int) -> None:
+    def _print_welcome(self, port: int, host: str) -> None:
         from tenancy.demo import DEMO_PASSWORD, logins
+
+        if not _is_loopback(host):
+            self.stderr.write(
+                f"Listening on {host}: anyone who can reach this machine can sign in with the demo's published "
+                "password. Run it without HOST= to keep it to this machine."
+            )
 
         self.stdout.write(self.style.SUCCESS("\nTessera demo is running (Ctrl-C stops it)\n"))
         self.stdout.write(f"  Acme help desk:    http://acme.localhost:{port}/")
@@ -97,15 +108,27 @@ class Command(BaseCommand):
         self.stdout.flush()  # shown at once even when the output goes to a file or a pipe
 
 
-def _in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+def _in_use(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         # As runserver does: a port left in TIME_WAIT by a demo just stopped is free; one that listens is not.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", port))  # noqa: S104 - where runserver is about to listen
+            probe.bind((host, port))  # where runserver is about to listen
         except OSError:
             return True
     return False
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _interrupt(signum, frame):
