@@ -40,6 +40,16 @@ _IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 (SIIT)
 _CARRIES_IPV4 = (_NAT64_WELL_KNOWN, _IPV4_COMPATIBLE, _IPV4_MAPPED, _IPV4_TRANSLATED)
 # RFC 8215: NAT64 for one operator's own network, in whatever layout it chose: never a public destination.
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Not globally reachable (IANA special-purpose registries), named here too because the standard library's table
+# differs between Python versions (3.11 takes 192.0.0.8 and 3fff::1 for global addresses).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "240.0.0.0/4",
+        "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
+    )
+)  # fmt: skip
 
 
 class OutboundRefused(ValueError):
@@ -64,6 +74,8 @@ def is_public_address(address: Address) -> bool:
             return False
         if address.is_site_local:
             return False
+    if any(address in network for network in _NOT_PUBLIC if network.version == address.version):
+        return False
     return (
         address.is_global
         and not address.is_private
