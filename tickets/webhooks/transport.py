@@ -67,6 +67,8 @@ def post(target: Target, *, body: bytes, headers: dict) -> Answer:
         response = connection.getresponse()
         raw = response.read(EXCERPT_LENGTH * 4)
         return Answer(status=response.status, excerpt=raw.decode("utf-8", "replace")[:EXCERPT_LENGTH])
+    except (outbound.OutboundRefused, OSError):  # the guard's answer, or the network's (an SSL error is a
+        raise  # ValueError too): passed on as they are, not taken for a broken answer
     except (http.client.HTTPException, ValueError) as broken:
         # Never the peer's bytes (http.client quotes a bad status line): whatever listens there is not ours to show.
         raise OSError(f"The receiver's answer is not HTTP ({broken.__class__.__name__}).") from broken
