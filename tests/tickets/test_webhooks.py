@@ -549,6 +549,28 @@ def test_a_host_name_that_resolves_to_loopback_is_refused_when_connecting(receiv
     assert "127.0.0.1" not in str(refused.value)
 
 
+def test_a_receiver_that_is_not_http_is_described_without_its_banner(local_targets):
+    # given a service on this machine that is not HTTP: it sends its banner and hangs up
+    banner = b"220 internal-redis-admin.corp.example ESMTP secret-build-7f3a\r\n"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer():
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(banner)
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        # when a webhook delivery is tried there
+        with pytest.raises(OSError) as failed:
+            transport.post(Target(scheme="http", host="127.0.0.1", port=port, path="/"), body=b"{}", headers={})
+        thread.join(2)
+    # then the error says what went wrong in our words, and nothing the peer sent
+    assert str(failed.value) == "The receiver's answer is not HTTP (BadStatusLine)."
+    assert "internal-redis-admin" not in str(failed.value) and "220" not in str(failed.value)
+
+
 def test_public_embedded_ipv4_in_nat64_stays_allowed_but_internal_ones_do_not():
     # given the NAT64 prefix, through which IPv6-only networks reach public IPv4 hosts
     # then a public IPv4 inside it passes, and every internal one is refused
