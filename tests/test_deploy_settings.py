@@ -68,3 +68,10 @@ def test_production_refuses_a_field_encryption_key_that_is_not_a_fernet_key():
     result = _manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": "change-me-to-a-generated-fernet-key"})
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key" in result.stderr
+
+
+def test_check_deploy_warns_when_tenant_typed_connections_may_reach_private_networks():
+    env = {**PRODUCTION_ENV, "OUTBOUND_ALLOW_PRIVATE_NETWORKS": "true"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "tenancy.W010" in result.stdout + result.stderr
