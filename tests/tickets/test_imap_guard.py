@@ -4,6 +4,7 @@ error, never what the peer sent. Servers run on 127.0.0.1 only; no test sends a 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import ssl
@@ -55,6 +56,10 @@ class BannerServer:
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 self.request.sendall(banner)
+                self.request.settimeout(2)
+                with contextlib.suppress(OSError):
+                    while self.request.recv(4096):  # until the client hangs up: it never writes to a closed socket
+                        pass
 
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
