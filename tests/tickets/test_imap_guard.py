@@ -257,3 +257,12 @@ def test_a_wrong_folder_reads_folder_not_found(tenant, desk):
 def test_failures_without_a_local_stand_in_are_classified_in_our_words(failure, message):
     # (no DNS query or remote host is needed to see how these read: the test sends nothing anywhere)
     assert imap._describe(failure) == message
+
+
+def test_a_password_imap_sign_in_cannot_send_is_refused_at_save(tenant, admin):
+    # when (imaplib sends LOGIN as ASCII: a non-ASCII password would fail at every poll instead)
+    response = host_client(tenant, admin).post(LIST, {**GOOD, "password": "pässword"})
+
+    # then
+    assert response.status_code == 400 and "plain ASCII" in response.content.decode()
+    assert _mailboxes(tenant) == []

@@ -93,7 +93,9 @@ def poll_mailbox(*, mailbox_id: int) -> int:
     error = ""
     try:
         taken = _fetch(mailbox)
-    except (imaplib.IMAP4.error, ImapError, OSError, ValueError, DatabaseError) as failure:
+    # UnicodeError: a field imaplib cannot send as ASCII (saved before that was refused). Not ValueError at large,
+    # which would hide a fault of the intake behind a connection message.
+    except (imaplib.IMAP4.error, ImapError, OSError, UnicodeError, DatabaseError) as failure:
         error = _describe(failure)
         cause = failure.__cause__ or failure
         logger.warning("IMAP polling of mailbox #%s failed: %s (%s)", mailbox.pk, error, type(cause).__name__)
