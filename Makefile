@@ -25,7 +25,8 @@ DEMO_ENV := SECRET_KEY=demo-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwx
 	PUBLIC_PORT=$(PORT) \
 	PLATFORM_LIST_TENANTS=true \
 	WEBHOOKS_ALLOW_HTTP=true \
-	WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true
+	OUTBOUND_ALLOW_PRIVATE_NETWORKS=true \
+	FIELD_ENCRYPTION_KEYS=ZGVtby1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=
 
 .PHONY: demo demo-email test lint format prodlike lock clean check-python
 

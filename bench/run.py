@@ -41,6 +41,7 @@ def configure_environment(args) -> None:
     password = os.environ.get("TEST_APP_DATABASE_PASSWORD", "")
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
     os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
     os.environ.setdefault("DJANGO_DEBUG", "false")
     os.environ.setdefault("SECURE_HTTPS", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

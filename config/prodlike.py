@@ -12,6 +12,7 @@ applies. Ctrl-C (SIGINT) or SIGTERM stops the processes, then the servers.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -65,6 +66,7 @@ def build_environment(service_env: dict[str, str], port: int, workdir: Path) -> 
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_BEAT_SCHEDULE_FILENAME": str(workdir / "celerybeat-schedule"),
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_DEBUG": "false",
         "BASE_DOMAIN": "localhost",
         "SECURE_HTTPS": "false",

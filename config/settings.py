@@ -1,9 +1,11 @@
 """Tessera settings: one module, driven by environment variables (see .env.example).
 
 Defaults are the safe production ones; the demo (Makefile) and the test harness set what they need.
-Production refuses to start without SECRET_KEY and DATABASE_URL.
+Production refuses to start without SECRET_KEY, DATABASE_URL and FIELD_ENCRYPTION_KEYS.
 """
 
+import base64
+import binascii
 from datetime import timedelta
 from pathlib import Path
 
@@ -300,7 +302,31 @@ OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
 # Outbound webhooks go to HTTPS URLs on public addresses only (no SSRF into the internal network). The demo and
 # the tests, whose receivers listen on this machine, turn these on; DEBUG turns both on too.
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
-WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+# Every connection to an address a tenant typed (webhooks, IMAP) goes through tenancy.outbound, which refuses
+# private, loopback, link-local and other non-public addresses unless this is on. WEBHOOKS_ALLOW_PRIVATE_NETWORKS
+# is its former name, still read.
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+)
+
+# --- Secrets at rest --------------------------------------------------------------------------------------------
+# IMAP passwords and webhook signing secrets are stored encrypted (Fernet) with these keys, comma-separated: the
+# first encrypts, all decrypt. Rotation: put a new key first, run `manage.py reencrypt_secrets`, then drop the old
+# one (README, "Secrets at rest"). Production refuses to start without them; with DEBUG and none set, a key is
+# derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured(
+        "Set FIELD_ENCRYPTION_KEYS (see .env.example): generate one with "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+    )
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except (ValueError, binascii.Error):
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 bytes, base64).")
 
 # --- JSON API (Django REST framework, drf-spectacular) -----------------------------------------------------------
 # Only API keys authenticate (tickets.api.authentication); sessions never do, so no CSRF applies to the API.

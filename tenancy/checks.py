@@ -141,3 +141,20 @@ def _leading_name(constraint: models.UniqueConstraint) -> str | None:
 # Platform directory rows that name a tenant but are looked up before one is known, like Tenant itself.
 PLATFORM_MODELS = {"tenancy.TenantDomain"}
 _OWN_APPS = {"tenancy", "tickets", "routing", "sla", "kb", "reporting"}
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_outbound_guard(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Production keeps tenant-typed connections (webhooks, IMAP) off the internal network (tenancy.outbound)."""
+    from django.conf import settings
+
+    if settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS:
+        return [
+            checks.Warning(
+                "OUTBOUND_ALLOW_PRIVATE_NETWORKS is on: tenant admins can make this server connect to private, "
+                "loopback and link-local addresses (webhooks, IMAP mailboxes).",
+                hint="Set OUTBOUND_ALLOW_PRIVATE_NETWORKS=false (and WEBHOOKS_ALLOW_PRIVATE_NETWORKS) in production.",
+                id="tenancy.W010",
+            )
+        ]
+    return []

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "BASE_DOMAIN": "help.example.com",
     "BEHIND_PROXY": "true",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLXRlc3Qta2V5LTAxMjM0NTY=",
 }
 
 
@@ -35,7 +36,7 @@ def test_check_deploy_passes_under_production_settings():
 
 
 def test_production_refuses_to_start_without_its_secrets():
-    for missing in ("SECRET_KEY", "DATABASE_URL"):
+    for missing in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS"):
         env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
         result = _manage("check", env=env)
         assert result.returncode != 0
@@ -61,3 +62,16 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
     # manifest is written
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_production_refuses_a_field_encryption_key_that_is_not_a_fernet_key():
+    result = _manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": "change-me-to-a-generated-fernet-key"})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key" in result.stderr
+
+
+def test_check_deploy_warns_when_tenant_typed_connections_may_reach_private_networks():
+    env = {**PRODUCTION_ENV, "OUTBOUND_ALLOW_PRIVATE_NETWORKS": "true"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "tenancy.W010" in result.stdout + result.stderr

@@ -33,6 +33,10 @@ os.environ.update(
         # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe.
         "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
         "STATIC_ROOT": f"/tmp/tessera-test-static-{os.getpid()}",
+        # Secrets at rest: a fixed test key (base64 of "tests-only-field-encryption-key!").
+        "FIELD_ENCRYPTION_KEYS": "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
+        # The tests' IMAP servers and webhook receivers listen on 127.0.0.1; the guard's own tests turn this off.
+        "OUTBOUND_ALLOW_PRIVATE_NETWORKS": "true",
     }
 )
 os.makedirs(os.environ["STATIC_ROOT"], exist_ok=True)

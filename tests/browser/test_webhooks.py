@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def receiver(settings):
     # The receiver listens on 127.0.0.1 over plain HTTP, which production refuses.
     settings.WEBHOOKS_ALLOW_HTTP = True
-    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True
     server = Receiver()
     yield server
     server.close()

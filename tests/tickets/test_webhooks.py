@@ -3,8 +3,10 @@ nothing, the event mapping from real service calls, tenant isolation, SSRF refus
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import shutil
 import socket
@@ -18,16 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from tenancy import outbound
 from tenancy.context import tenant_context
 from tenancy.models import PendingTask
+from tenancy.outbound import OutboundRefused
 from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import WebhookDeliveryFactory, WebhookFactory
 from tickets import services
 from tickets.lifecycle import Status
 from tickets.models import Webhook, WebhookDelivery
 from tickets.services import webhooks
-from tickets.webhooks import events
-from tickets.webhooks.targets import TargetRefused
+from tickets.webhooks import events, transport
+from tickets.webhooks.targets import Target, TargetRefused
 from tickets.webhooks.tasks import deliver_webhook_task
 
 ALL_EVENTS = [events.TICKET_CREATED, events.TICKET_UPDATED, events.TICKET_STATUS_CHANGED, events.TICKET_RESOLVED]
@@ -104,13 +108,13 @@ def receiver():
 def local_targets(settings):
     """The tests' receivers listen on 127.0.0.1 over plain HTTP, which production refuses."""
     settings.WEBHOOKS_ALLOW_HTTP = True
-    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True
 
 
 @pytest.fixture(autouse=True)
 def production_defaults(settings):
     settings.WEBHOOKS_ALLOW_HTTP = False
-    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
 
 
 def closed_port() -> int:
@@ -270,8 +274,6 @@ def test_a_real_worker_retries_by_countdown_until_the_receiver_answers(
 @pytest.mark.django_db(transaction=True)
 def test_redirects_are_not_followed_and_slow_receivers_time_out(tenant, receiver, local_targets, monkeypatch):
     # given a receiver that redirects and one that answers too slowly (read timeout shortened for the test)
-    from tickets.webhooks import transport
-
     monkeypatch.setattr(transport, "READ_TIMEOUT", 0.5)
     redirecting, slow = receiver(answers=[302]), receiver(delay=3)
     with tenant_context(tenant):
@@ -308,7 +310,6 @@ def localhost_certificate(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_https_receivers_are_verified_by_host_name(tenant, receiver, local_targets, localhost_certificate, monkeypatch):
     # given an HTTPS receiver on "localhost" with a certificate no public authority signed
-    from tickets.webhooks import transport
 
     cert, key = localhost_certificate
     server = receiver()
@@ -505,9 +506,23 @@ def test_the_same_change_announced_twice_is_queued_once(tenant, admin, new_ticke
         ("https://[::1]/x", "private or local address"),
         ("https://[::ffff:127.0.0.1]/x", "private or local address"),
         ("https://100.64.0.1/x", "private or local address"),
+        # IPv6 that carries an internal IPv4 address: NAT64 (well-known and local-use), IPv4-compatible,
+        # IPv4-translated, 6to4; and IPv6 site-local and multicast.
+        ("https://[64:ff9b::7f00:1]/x", "private or local address"),
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "private or local address"),
+        ("https://[64:ff9b:1::a00:1]/x", "private or local address"),
+        ("https://[64:ff9b:1::808:808]/x", "private or local address"),
+        ("https://[::127.0.0.1]/x", "private or local address"),
+        ("https://[::ffff:0:7f00:1]/x", "private or local address"),
+        ("https://[2002:7f00:1::1]/x", "private or local address"),
+        ("https://[fec0::1]/x", "private or local address"),
+        ("https://[ff02::1]/x", "private or local address"),
+        # IPv4 as the C resolver also reads it (inet_aton): no DNS is asked, so these are addresses too.
+        ("https://127.1/x", "private or local address"),
+        ("https://2130706433/x", "private or local address"),
+        ("https://0x7f.1/x", "private or local address"),
         ("https://localhost/x", "local host name"),
         ("https://db.internal/x", "local host name"),
-        ("https://2130706433/x", "local host name"),
         ("https://user:pw@hooks.example.com/x", "user name or password"),
         (f"https://{'a' * 64}.example.com/x", "host name is not valid"),
         ("not a url", "spaces"),
@@ -523,21 +538,50 @@ def test_private_and_insecure_targets_are_refused(tenant, admin, url, reason):
         assert not Webhook.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_host_that_resolves_to_a_private_address_is_refused_at_delivery(tenant, admin, receiver):
-    # given a receiver on 127.0.0.1 and a webhook whose host name passes the save-time check but resolves there
+def test_a_host_name_that_resolves_to_loopback_is_refused_when_connecting(receiver):
+    # given a receiver on 127.0.0.1 and a target whose name resolves there (as a public-looking name could)
     server = receiver()
-    with tenant_context(tenant):
-        webhook = webhooks.create_webhook(
-            actor=admin, url=f"https://127.1:{server.port}/hooks", events=[events.TICKET_CREATED]
-        )
-        # when a delivery is attempted
-        delivery = webhooks.send_test_event(webhook=webhook, actor=admin)
-        delivery.refresh_from_db()
-    # then no connection is made and the delivery fails for good with the reason
+    target = Target(scheme="http", host="localhost", port=server.port, path="/hooks")
+    # when the transport connects, with private networks refused
+    with pytest.raises(OutboundRefused, match="resolves to a private or local address") as refused:
+        transport.post(target, body=b"{}", headers={})
+    # then no connection is made, and the admin is not told where the name points (no internal DNS oracle)
     assert server.requests == []
-    assert delivery.status == WebhookDelivery.Status.FAILED
-    assert "resolves to a private or local address (127.0.0.1)" in delivery.error
+    assert "127.0.0.1" not in str(refused.value)
+
+
+def test_a_receiver_that_is_not_http_is_described_without_its_banner(local_targets):
+    # given a service on this machine that is not HTTP: it sends its banner and hangs up
+    banner = b"220 internal-redis-admin.corp.example ESMTP secret-build-7f3a\r\n"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer():
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(banner)
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    while conn.recv(4096):  # until the client hangs up, so its request never meets a closed socket
+                        pass
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        # when a webhook delivery is tried there
+        with pytest.raises(OSError) as failed:
+            transport.post(Target(scheme="http", host="127.0.0.1", port=port, path="/"), body=b"{}", headers={})
+        thread.join(2)
+    # then the error says what went wrong in our words, and nothing the peer sent
+    assert str(failed.value) == "The receiver's answer is not HTTP (BadStatusLine)."
+    assert "internal-redis-admin" not in str(failed.value) and "220" not in str(failed.value)
+
+
+def test_public_embedded_ipv4_in_nat64_stays_allowed_but_internal_ones_do_not():
+    # given the NAT64 prefix, through which IPv6-only networks reach public IPv4 hosts
+    # then a public IPv4 inside it passes, and every internal one is refused
+    assert outbound.is_public_address(ipaddress.ip_address("64:ff9b::808:808"))
+    for internal in ("64:ff9b::7f00:1", "64:ff9b::a00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::808:808"):
+        assert not outbound.is_public_address(ipaddress.ip_address(internal)), internal
 
 
 @pytest.mark.django_db(transaction=True)

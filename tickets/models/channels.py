@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tenancy.encryption import EncryptedTextField
 from tenancy.models import Membership, TenantModel
 from tenancy.roles import Role
 from tenancy.storage import tenant_upload_path
@@ -60,7 +61,7 @@ class ImapMailbox(TenantModel):
     port = models.PositiveIntegerField(default=993)
     use_ssl = models.BooleanField(default=True)
     username = models.CharField(max_length=254)
-    password = models.CharField(max_length=254)
+    password = EncryptedTextField()  # sent to the server at sign-in, so encrypted (not hashed) at rest
     folder = models.CharField(max_length=100, default="INBOX")
     is_active = models.BooleanField(default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
@@ -262,7 +263,7 @@ class Webhook(TenantModel):
 
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
-    secret = models.CharField(max_length=64)  # needed to sign, so kept as is; shown to admins
+    secret = EncryptedTextField()  # needed to sign and shown to admins, so encrypted (not hashed) at rest
     events = models.JSONField(default=list)  # event names, e.g. ["ticket.created", "ticket.resolved"]
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,6 +6,7 @@ import re
 
 from django.db import transaction
 
+from tenancy import outbound
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
@@ -20,16 +21,29 @@ def _require_admin(actor: Membership) -> None:
     require_role(actor, Role.ADMIN, "Only admins can change the mailboxes the help desk reads.")
 
 
-def _clean(host: str, port: int, username: str, folder: str) -> tuple[str, int, str, str]:
-    host, username, folder = host.strip().lower(), username.strip(), folder.strip() or "INBOX"
-    if not _HOST.match(host):
-        raise ServiceError(f"“{host}” is not a host name, e.g. imap.example.com.")
+def _clean(host: str, port: int, username: str, folder: str, password: str) -> tuple[str, int, str, str]:
+    """Check what an admin typed; raise ServiceError saying what is wrong. The host as typed (no DNS, this runs in
+    the request's transaction): where it resolves to is checked again at every connection (tenancy.outbound)."""
+    for label, value in (("host", host), ("user name", username), ("password", password), ("folder", folder)):
+        if outbound.has_control_characters(value or ""):
+            # A CR LF in the user name made imaplib send a second command of the admin's choosing.
+            raise ServiceError(f"The {label} may not contain line breaks or other control characters.")
+    host, username, folder = host.strip().lower().rstrip("."), username.strip(), folder.strip() or "INBOX"
+    if outbound.ip_literal(host) is None:
+        if ":" in host:
+            raise ServiceError("Give the host name alone and the port in the port field, e.g. imap.example.com.")
+        if not _HOST.match(host):
+            raise ServiceError(f"“{host}” is not a host name, e.g. imap.example.com.")
+    try:
+        host = outbound.check_host(host)
+    except outbound.OutboundRefused as refused:
+        raise ServiceError(f"{refused} The help desk reads mail only from servers on public addresses.") from refused
     if not 1 <= int(port) <= 65535:
         raise ServiceError("The port is a number from 1 to 65535 (993 for IMAP over TLS, 143 without).")
     if not username:
         raise ServiceError("Give the mailbox's user name.")
-    if any(ch in folder for ch in "\r\n\x00"):
-        raise ServiceError("The folder name cannot contain line breaks.")
+    if not (username + password + folder).isascii():
+        raise ServiceError("IMAP sign-in sends the user name, password and folder as plain ASCII: use those only.")
     return host, int(port), username, folder[:100]
 
 
@@ -38,7 +52,7 @@ def add_imap_mailbox(
 ) -> ImapMailbox:
     """Add a mailbox for the periodic job to poll; it is read from its next run (within a minute)."""
     _require_admin(actor)
-    host, port, username, folder = _clean(host, port, username, folder)
+    host, port, username, folder = _clean(host, port, username, folder, password or "")
     if not password:
         raise ServiceError("Give the mailbox's password (or app password).")
     with transaction.atomic():
@@ -65,7 +79,7 @@ def update_imap_mailbox(
 ) -> ImapMailbox:
     """Change a mailbox; an empty password keeps the stored one. Changing where it points clears its last error."""
     _require_admin(actor)
-    host, port, username, folder = _clean(host, port, username, folder)
+    host, port, username, folder = _clean(host, port, username, folder, password or "")
     mailbox.host, mailbox.port, mailbox.use_ssl = host, port, use_ssl
     mailbox.username, mailbox.folder, mailbox.is_active = username, folder, is_active
     fields = ["host", "port", "use_ssl", "username", "folder", "is_active", "last_error"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from tenancy.context import require_tenant_id, tenant_context, unscoped
 from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
+from tenancy.outbound import OutboundRefused
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
 from tickets.models import Ticket, Webhook, WebhookDelivery
@@ -34,7 +36,7 @@ from tickets.webhooks.events import (
     ticket_event_id,
     ticket_payload,
 )
-from tickets.webhooks.targets import TargetRefused, parse_target
+from tickets.webhooks.targets import parse_target
 from tickets.webhooks.transport import encode_body, post, signed_headers
 
 logger = logging.getLogger(__name__)
@@ -206,7 +208,7 @@ def attempt_delivery(*, delivery_id: int) -> float | None:
     answer, error, hopeless = None, "", False
     try:
         answer = post(parse_target(webhook.url), body=body, headers=headers)
-    except TargetRefused as refused:
+    except OutboundRefused as refused:  # the URL (TargetRefused) or the address it resolves to
         error, hopeless = str(refused), True
     except (OSError, ValueError) as failed:  # network, TLS, HTTP; ValueError: a host name DNS cannot encode
         error = _describe(failed)
@@ -263,6 +265,8 @@ def _describe(failed: Exception) -> str:
     text = str(failed) or failed.__class__.__name__
     if isinstance(failed, TimeoutError):
         text = "The receiver did not answer in time."
+    elif isinstance(failed, socket.gaierror):
+        text = "Could not resolve the host name."
     elif isinstance(failed, ConnectionRefusedError) or "Connection refused" in text:
         text = "Connection refused: nothing is listening at that address."
     return text

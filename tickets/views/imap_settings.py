@@ -10,24 +10,36 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenancy import outbound
 from tenancy.roles import Role, role_required
 from tickets.models import ImapMailbox
 from tickets.services import imap_mailboxes
 from tickets.views.common import REFUSED
 
 
+def _no_control_characters(value: str) -> None:
+    if outbound.has_control_characters(value):
+        raise forms.ValidationError("No line breaks or other control characters here.")
+
+
+_PLAIN = [_no_control_characters]
+
+
 class ImapMailboxForm(forms.Form):
-    host = forms.CharField(max_length=253, help_text="Your mail server, e.g. imap.example.com.")
+    host = forms.CharField(max_length=253, validators=_PLAIN, help_text="Your mail server, e.g. imap.example.com.")
     port = forms.IntegerField(min_value=1, max_value=65535, initial=993, help_text="993 with TLS, 143 without.")
     use_ssl = forms.BooleanField(required=False, initial=True, label="Connect with TLS (recommended)")
-    username = forms.CharField(max_length=254, label="User name")
+    username = forms.CharField(max_length=254, validators=_PLAIN, label="User name")
     password = forms.CharField(
         max_length=254,
         required=False,
+        validators=_PLAIN,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="An app password if your provider offers them.",
     )
-    folder = forms.CharField(max_length=100, initial="INBOX", help_text="Unread mail in this folder becomes tickets.")
+    folder = forms.CharField(
+        max_length=100, initial="INBOX", validators=_PLAIN, help_text="Unread mail in this folder becomes tickets."
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Read this mailbox")
 
     def __init__(self, *args, editing: bool = False, **kwargs):

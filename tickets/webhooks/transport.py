@@ -1,7 +1,7 @@
 """Send one signed webhook request: standard library only, short timeouts, no redirects followed.
 
-The connection goes to an address `targets.resolve_target` checked (TLS still verifies the host name), so the
-check and the connection see the same address. Never call this inside a database transaction.
+The connection goes to an address `tenancy.outbound` checked (TLS still verifies the host name), so the check
+and the connection see the same address. Never call this inside a database transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from tickets.webhooks.targets import Target, resolve_target
+from tenancy import outbound
+from tickets.webhooks.targets import Target
 
 USER_AGENT = "Tessera-Webhooks/1"
 CONNECT_TIMEOUT = 5.0
@@ -58,43 +59,29 @@ def signed_headers(*, secret: str, event: str, event_id: str, body: bytes, times
 def post(target: Target, *, body: bytes, headers: dict) -> Answer:
     """POST `body` to the target and return the receiver's status and the start of its answer.
 
-    Raises TargetRefused (a refused address) or OSError (DNS, connection, TLS, timeout).
+    Raises OutboundRefused (a refused address) or OSError (DNS, connection, TLS, timeout, not HTTP).
     """
-    last_error: OSError | None = None
-    for address in resolve_target(target):
-        connection = _connection(target, address)
-        try:
-            connection.request("POST", target.path, body=body, headers={**headers, "Content-Length": str(len(body))})
-            response = connection.getresponse()
-            raw = response.read(EXCERPT_LENGTH * 4)
-            return Answer(status=response.status, excerpt=raw.decode("utf-8", "replace")[:EXCERPT_LENGTH])
-        except _ConnectFailed as failed:  # try the host's next address; anything later is the receiver's answer
-            last_error = failed
-        except (http.client.HTTPException, ValueError) as broken:
-            raise OSError(f"Invalid HTTP answer: {broken.__class__.__name__} {broken}".strip()) from broken
-        finally:
-            connection.close()
-    raise last_error or OSError("Could not connect")
-
-
-class _ConnectFailed(OSError):
-    pass
+    connection = _connection(target)
+    try:
+        connection.request("POST", target.path, body=body, headers={**headers, "Content-Length": str(len(body))})
+        response = connection.getresponse()
+        raw = response.read(EXCERPT_LENGTH * 4)
+        return Answer(status=response.status, excerpt=raw.decode("utf-8", "replace")[:EXCERPT_LENGTH])
+    except (outbound.OutboundRefused, OSError):  # the guard's answer, or the network's (an SSL error is a
+        raise  # ValueError too): passed on as they are, not taken for a broken answer
+    except (http.client.HTTPException, ValueError) as broken:
+        # Never the peer's bytes (http.client quotes a bad status line): whatever listens there is not ours to show.
+        raise OSError(f"The receiver's answer is not HTTP ({broken.__class__.__name__}).") from broken
+    finally:
+        connection.close()
 
 
 class _PinnedConnectTimeouts:
-    """Connect to the checked address with the connect timeout, then read with the read timeout."""
-
-    def __init__(self, *args, address: str, **kwargs):
-        super().__init__(*args, timeout=READ_TIMEOUT, **kwargs)
-        self._address = address
+    """Connect through tenancy.outbound (checked, pinned address) with the connect timeout; read with the read
+    timeout."""
 
     def _open_socket(self) -> socket.socket:
-        try:
-            sock = socket.create_connection((self._address, self.port), CONNECT_TIMEOUT)
-        except OSError as failed:
-            raise _ConnectFailed(f"Could not connect to {self.host}: {failed}") from failed
-        sock.settimeout(READ_TIMEOUT)
-        return sock
+        return outbound.open_connection(self.host, self.port, connect_timeout=CONNECT_TIMEOUT, timeout=READ_TIMEOUT)
 
 
 class _PinnedHTTPConnection(_PinnedConnectTimeouts, http.client.HTTPConnection):
@@ -108,7 +95,9 @@ class _PinnedHTTPSConnection(_PinnedConnectTimeouts, http.client.HTTPSConnection
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _connection(target: Target, address: str) -> http.client.HTTPConnection:
+def _connection(target: Target) -> http.client.HTTPConnection:
     if target.scheme == "https":
-        return _PinnedHTTPSConnection(target.host, target.port, address=address, context=ssl.create_default_context())
-    return _PinnedHTTPConnection(target.host, target.port, address=address)
+        return _PinnedHTTPSConnection(
+            target.host, target.port, timeout=READ_TIMEOUT, context=ssl.create_default_context()
+        )
+    return _PinnedHTTPConnection(target.host, target.port, timeout=READ_TIMEOUT)
