@@ -73,6 +73,12 @@ desk_patterns = (
         path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
         path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),
         path("settings/email/inbound/", inbound_views.inbound_log, name="inbound_log"),
+        path(
+            "settings/email/inbound/<int:inbound_id>/release/",
+            inbound_views.held_email_release,
+            name="held_email_release",
+        ),
+        path("settings/email/inbound/<int:inbound_id>/open/", inbound_views.held_email_open, name="held_email_open"),
         path("settings/email/imap/", imap_settings.imap_mailbox_list, name="imap_mailboxes"),
         path("settings/email/imap/<int:pk>/", imap_settings.imap_mailbox_edit, name="imap_mailbox"),
         path("settings/email/imap/<int:pk>/remove/", imap_settings.imap_mailbox_remove, name="imap_mailbox_remove"),

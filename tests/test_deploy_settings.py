@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "BASE_DOMAIN": "help.example.com",
     "BEHIND_PROXY": "true",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "MAIL_TRUSTED_AUTHSERV_IDS": "mx.example.com",
 }
 
 
@@ -32,6 +33,16 @@ def test_check_deploy_passes_under_production_settings():
     # then it finds nothing
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_requires_a_trusted_authserv_id_for_inbound_mail():
+    # given production settings that name no receiving host to believe about SPF/DKIM/DMARC
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "MAIL_TRUSTED_AUTHSERV_IDS"}
+    # when the deployment checklist runs
+    result = _manage("check", "--deploy", env=env)
+    # then it fails and says what to set
+    assert result.returncode != 0
+    assert "tickets.E001" in result.stderr and "MAIL_TRUSTED_AUTHSERV_IDS" in result.stderr
 
 
 def test_production_refuses_to_start_without_its_secrets():
