@@ -14,6 +14,7 @@ from tickets.views import (
     bulk,
     composer,
     imap_settings,
+    mail_authentication,
     mail_settings,
     portal,
     portal_access,
@@ -73,6 +74,12 @@ desk_patterns = (
         path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
         path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),
         path("settings/email/inbound/", inbound_views.inbound_log, name="inbound_log"),
+        path("settings/email/authentication/", mail_authentication.endpoint_trust, name="endpoint_trust"),
+        path(
+            "settings/email/authentication/addresses/<int:pk>/",
+            mail_authentication.support_address_trust,
+            name="support_address_trust",
+        ),
         path(
             "settings/email/inbound/<int:inbound_id>/release/",
             inbound_views.held_email_release,

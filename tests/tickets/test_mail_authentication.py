@@ -466,3 +466,42 @@ def test_demo_sample_mail_opens_a_ticket_and_its_reply_threads(tenant, mail_desk
     assert opened.outcome == Outcome.NEW_TICKET and opened.authenticated, opened.authentication
     assert (threaded.outcome, threaded.ticket_id) == (Outcome.APPENDED, opened.ticket_id), threaded.reason
     assert (by_subject.outcome, by_subject.ticket_id) == (Outcome.APPENDED, opened.ticket_id), by_subject.reason
+
+
+# --- the overrides in the settings ---------------------------------------------------------------------------------
+
+
+def test_admin_sets_the_trusted_receiving_host_per_address_endpoint_and_mailbox(tenant, other_tenant, mail_desk, admin):
+    # given
+    from tickets.models import ImapMailbox, MailSettings, SupportAddress
+
+    client = host_client(tenant, admin)
+    with tenant_context(tenant):
+        address = SupportAddress.objects.get(email="support@acme.example")
+    mailbox = ImapMailboxFactory(tenant=tenant)
+    theirs = SupportAddressFactory(tenant=other_tenant, email="help@globex.example")
+    page = client.get("/desk/settings/email/").content.decode()
+
+    # when
+    client.post(
+        f"/desk/settings/email/authentication/addresses/{address.pk}/", {"trusted_authserv_ids": "MX.A.example"}
+    )
+    client.post("/desk/settings/email/authentication/", {"trusted_authserv_ids": "in.b.example, in2.b.example"})
+    bad = client.post("/desk/settings/email/authentication/", {"trusted_authserv_ids": "not a host;"}, follow=True)
+    cross = client.post(f"/desk/settings/email/authentication/addresses/{theirs.pk}/", {"trusted_authserv_ids": "x.y"})
+    edit = {
+        "host": "imap.example.com", "port": 993, "use_ssl": "on", "username": mailbox.username, "folder": "INBOX",
+        "is_active": "on", "trusted_authserv_ids": "imap-mx.c.example",
+    }  # fmt: skip
+    saved = client.post(f"/desk/settings/email/imap/{mailbox.pk}/", edit)
+
+    # then
+    assert "Mail authentication" in page and "mx.tessera.test" in page
+    assert "is not an authserv-id" in bad.content.decode()
+    assert cross.status_code == 404 and saved.status_code == 302
+    with tenant_context(tenant):
+        assert SupportAddress.objects.get(pk=address.pk).trusted_authserv_ids == "mx.a.example"
+        assert MailSettings.objects.get().trusted_authserv_ids == "in.b.example, in2.b.example"
+        assert ImapMailbox.objects.get(pk=mailbox.pk).trusted_authserv_ids == "imap-mx.c.example"
+    with tenant_context(other_tenant):
+        assert SupportAddress.objects.get(pk=theirs.pk).trusted_authserv_ids == ""
