@@ -41,6 +41,9 @@ def endpoint_trust(request: HttpRequest) -> HttpResponse:
     return _back()
 
 
+endpoint_trust.allowed_methods = {"POST"}
+
+
 @role_required(Role.ADMIN)
 @require_POST
 def support_address_trust(request: HttpRequest, pk: int) -> HttpResponse:
