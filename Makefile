@@ -20,6 +20,7 @@ DEMO_ENV := SECRET_KEY=demo-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwx
 	MEDIA_ROOT=$(DEMO_DIR)/media \
 	STATIC_ROOT=$(DEMO_DIR)/static \
 	EMAIL_URL=consolemail:// \
+	MAIL_TRUSTED_AUTHSERV_IDS=mx.demo.localhost \
 	SECURE_HTTPS=false \
 	PUBLIC_SCHEME=http \
 	PUBLIC_PORT=$(PORT) \

@@ -261,6 +261,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tessera <no-reply@te
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The right-hand side of the Message-IDs we generate: the intake recognises (and never re-ingests) our own mail.
 EMAIL_ID_DOMAIN = env.str("EMAIL_ID_DOMAIN", default=BASE_DOMAIN)
+# The authserv-ids (the receiving host's name in Authentication-Results, e.g. mx.google.com) whose verdict on
+# SPF/DKIM/DMARC the intake believes; only the topmost such header counts. Empty: no inbound mail is
+# authenticated, so no mail joins an existing conversation unreviewed. Overridable per support address, per IMAP
+# mailbox and per tenant for the HTTP endpoint. `check --deploy` requires one (tickets.E001).
+MAIL_TRUSTED_AUTHSERV_IDS = [i.strip().lower() for i in env.list("MAIL_TRUSTED_AUTHSERV_IDS", default=[]) if i.strip()]
 
 # --- Celery -----------------------------------------------------------------------------------------------------
 # Production: Redis. The demo uses kombu's file-system transport so no broker has to be installed.

@@ -11,12 +11,14 @@ PRODUCTION_ENV = {
     "PATH": os.environ["PATH"],
     "SECRET_KEY": "kq3#n@x8v!w2$pz7r^t5y&u1i*o9e(a4s)d6f-g+h=j0l_m-Zb7Qc1Wd9",
     "DATABASE_URL": "postgres://tessera_app:secret@db.internal:5432/tessera",
+    "PLATFORM_DATABASE_URL": "postgres://tessera_platform:secret@db.internal:5432/tessera",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "CACHE_URL": "rediscache://redis.internal:6379/1",
     "BASE_DOMAIN": "help.example.com",
     "BEHIND_PROXY": "true",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLXRlc3Qta2V5LTAxMjM0NTY=",
+    "MAIL_TRUSTED_AUTHSERV_IDS": "mx.example.com",
 }
 
 
@@ -35,8 +37,18 @@ def test_check_deploy_passes_under_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_requires_a_trusted_authserv_id_for_inbound_mail():
+    # given production settings that name no receiving host to believe about SPF/DKIM/DMARC
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "MAIL_TRUSTED_AUTHSERV_IDS"}
+    # when the deployment checklist runs
+    result = _manage("check", "--deploy", env=env)
+    # then it fails and says what to set
+    assert result.returncode != 0
+    assert "tickets.E001" in result.stderr and "MAIL_TRUSTED_AUTHSERV_IDS" in result.stderr
+
+
 def test_production_refuses_to_start_without_its_secrets():
-    for missing in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS"):
+    for missing in ("SECRET_KEY", "DATABASE_URL", "PLATFORM_DATABASE_URL", "FIELD_ENCRYPTION_KEYS"):
         env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
         result = _manage("check", env=env)
         assert result.returncode != 0

@@ -28,6 +28,8 @@ os.environ.update(
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "DATABASE_CONN_MAX_AGE": "0",
         "EMAIL_URL": "consolemail://",
+        # The receiving host whose Authentication-Results the intake believes (tests/tickets/mail_samples.py).
+        "MAIL_TRUSTED_AUTHSERV_IDS": "mx.tessera.test",
         "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": f"/tmp/tessera-test-media-{os.getpid()}",
         # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe.

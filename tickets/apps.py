@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from tickets import (
+            checks,  # noqa: F401 - register the deployment checks
             picklists,
             tasks,  # noqa: F401 - register the tasks in every process, so eager mode finds them
         )

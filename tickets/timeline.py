@@ -132,6 +132,12 @@ def describe(event: TicketEvent, names: dict) -> str:
         return "recorded a bounce: an email we sent could not be delivered"
     if kind == "auto_reply_received":
         return "received an automatic reply (such as out of office); it was not added as a reply"
+    if kind == "email_held":
+        return "held an email that claims to be from someone on this ticket: its sender was not authenticated"
+    if kind == "email_released":
+        if "new ticket" in event.reason:
+            return "opened this ticket by hand from a held email (its sender was not authenticated)"
+        return "released a held email into the conversation by hand (its sender was not authenticated)"
     return kind.replace("_", " ")
 
 

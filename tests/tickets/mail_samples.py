@@ -13,6 +13,14 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# The receiving host the test settings trust (MAIL_TRUSTED_AUTHSERV_IDS in tests/testenv.py).
+TRUSTED_HOST = "mx.tessera.test"
+
+
+def dmarc_pass(sender: str, host: str = TRUSTED_HOST) -> str:
+    """The Authentication-Results a receiving host adds when the From's domain passed DMARC."""
+    domain = sender.rpartition("@")[2].strip(">").lower()
+    return f"{host}; spf=pass smtp.mailfrom={domain}; dmarc=pass (p=reject dis=none) header.from={domain}"
 
 
 def message_id(domain: str = "mail.customer.example") -> str:
@@ -32,9 +40,15 @@ def build(
     references: str = "",
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, bytes, str]] = (),
+    authenticated: bool = False,
+    authentication_results: list[str] = (),
 ) -> bytes:
-    """A plain or multipart/alternative message (with attachments when given)."""
+    """A plain or multipart/alternative message (with attachments when given). `authenticated` puts the trusted
+    receiving host's DMARC pass for the From's domain on top; `authentication_results` are such headers as given,
+    topmost first."""
     message = EmailMessage()
+    for value in [*([dmarc_pass(sender)] if authenticated else []), *authentication_results]:
+        message["Authentication-Results"] = value
     message["From"] = sender
     message["To"] = to
     if cc:

@@ -181,7 +181,8 @@ def test_ticket_page_links_each_received_mail_to_its_original(tenant, inbound_de
     client.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "On it.", "kind": "reply"})
     page = f"/desk/tickets/{ticket.number}/"
     queries_before = count_queries(client, page)
-    second = _post(tenant, build(subject=f"Re: [ACME-{ticket.number}]", in_reply_to="<orig-1@customer.example>")).json()
+    reply = build(subject=f"Re: [ACME-{ticket.number}]", in_reply_to="<orig-1@customer.example>", authenticated=True)
+    second = _post(tenant, reply).json()
 
     # when
     html = client.get(page).content.decode()

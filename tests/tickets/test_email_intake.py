@@ -211,7 +211,10 @@ def test_ingest_out_of_office_reply_on_a_ticket_is_noted_and_does_not_reopen_it(
         services.reply(ticket=ticket, actor=agent, body="Which model?", status=Status.PENDING)
     ours = _our_mail(tenant, ticket)
     robot = build(
-        subject="Out of office", in_reply_to=f"<{ours.email_message_id}>", headers={"Auto-Submitted": "auto-replied"}
+        subject="Out of office",
+        in_reply_to=f"<{ours.email_message_id}>",
+        headers={"Auto-Submitted": "auto-replied"},
+        authenticated=True,
     )
     stranger_robot = build(
         sender="robot@elsewhere.example", subject=f"Auto: [ACME-{ticket.number}]", headers={"Precedence": "bulk"}
@@ -265,7 +268,9 @@ def test_ingest_reply_threads_by_in_reply_to_our_message_id(tenant, mail_desk, n
     ours = _our_mail(tenant, ticket)
 
     # when
-    eml = build(subject="Re: something else", body="Thanks!", in_reply_to=f"<{ours.email_message_id}>")
+    eml = build(
+        subject="Re: something else", body="Thanks!", in_reply_to=f"<{ours.email_message_id}>", authenticated=True
+    )
     inbound = _ingest(tenant, eml)
 
     # then
@@ -288,7 +293,8 @@ def test_ingest_reply_threads_by_references_to_a_ticket_message(tenant, mail_des
     ticket = new_ticket(email_message_id="first@customer.example")
 
     # when
-    inbound = _ingest(tenant, build(subject="more", references="<unknown@x.example> <first@customer.example>"))
+    eml = build(subject="more", references="<unknown@x.example> <first@customer.example>", authenticated=True)
+    inbound = _ingest(tenant, eml)
 
     # then
     assert (inbound.outcome, inbound.ticket_id) == (Outcome.APPENDED, ticket.pk)
@@ -301,8 +307,8 @@ def test_ingest_reply_threads_by_signed_reply_address(tenant, mail_desk, new_tic
     forged = f"support+ACME-{ticket.number}-0000000000@acme.example"
 
     # when
-    signed = _ingest(tenant, build(to=address, subject="no reference"))
-    unsigned = _ingest(tenant, build(to=forged, subject="no reference"))
+    signed = _ingest(tenant, build(to=address, subject="no reference", authenticated=True))
+    unsigned = _ingest(tenant, build(to=forged, subject="no reference", authenticated=True))
 
     # then
     assert (signed.outcome, signed.ticket_id) == (Outcome.APPENDED, ticket.pk)
@@ -315,7 +321,8 @@ def test_ingest_reply_threads_by_subject_reference(tenant, mail_desk, new_ticket
     ticket = new_ticket()
 
     # when
-    inbound = _ingest(tenant, build(subject=f"Re: [ACME-{ticket.number}] Printer on fire", body="Still burning."))
+    eml = build(subject=f"Re: [ACME-{ticket.number}] Printer on fire", body="Still burning.", authenticated=True)
+    inbound = _ingest(tenant, eml)
 
     # then
     assert (inbound.outcome, inbound.ticket_id) == (Outcome.APPENDED, ticket.pk)
@@ -329,7 +336,7 @@ def test_ingest_reply_threads_by_outlook_thread_index(tenant, mail_desk):
     reply_index = base64.b64encode(root + b"\x00\x01\x02\x03\x04").decode()
 
     # when
-    reply = _ingest(tenant, build(subject="RE: Laptop", headers={"Thread-Index": reply_index}))
+    reply = _ingest(tenant, build(subject="RE: Laptop", headers={"Thread-Index": reply_index}, authenticated=True))
     copied = _ingest(
         tenant, build(sender="mallory@evil.example", subject="RE: Laptop", headers={"Thread-Index": reply_index})
     )
@@ -348,7 +355,8 @@ def test_ingest_reply_from_a_participant_is_appended(tenant, mail_desk, new_tick
     TicketParticipantFactory(tenant=tenant, ticket=ticket, contact=lee)
 
     # when
-    inbound = _ingest(tenant, build(sender="lee@customer.example", subject=f"[ACME-{ticket.number}] me too"))
+    eml = build(sender="lee@customer.example", subject=f"[ACME-{ticket.number}] me too", authenticated=True)
+    inbound = _ingest(tenant, eml)
 
     # then
     assert (inbound.outcome, inbound.ticket_id) == (Outcome.APPENDED, ticket.pk)
@@ -361,7 +369,7 @@ def test_ingest_customer_reply_reopens_a_pending_ticket(tenant, mail_desk, new_t
         services.reply(ticket=ticket, actor=agent, body="Which model?", status=Status.PENDING)
 
     # when
-    _ingest(tenant, build(subject=f"Re: [ACME-{ticket.number}]", body="The big one."))
+    _ingest(tenant, build(subject=f"Re: [ACME-{ticket.number}]", body="The big one.", authenticated=True))
 
     # then
     with tenant_context(tenant):
@@ -405,7 +413,8 @@ def test_ingest_reply_to_a_closed_ticket_opens_a_linked_follow_up(tenant, mail_d
         services.change_status(ticket=ticket, actor=agent, status=Status.CLOSED)
 
     # when
-    inbound = _ingest(tenant, build(subject=f"Re: [ACME-{ticket.number}] Printer on fire", body="It is back."))
+    eml = build(subject=f"Re: [ACME-{ticket.number}] Printer on fire", body="It is back.", authenticated=True)
+    inbound = _ingest(tenant, eml)
 
     # then
     assert inbound.outcome == Outcome.NEW_TICKET

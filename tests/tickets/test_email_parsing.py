@@ -294,3 +294,45 @@ def test_forwarded_mail_is_recognised():
     assert is_forwarded("Fwd: invoice", "")
     assert is_forwarded("Invoice", text)
     assert not is_forwarded("Re: Invoice", "On Monday Lee wrote:\n> hi")
+
+
+def test_parse_from_reads_the_address_before_decoding_the_name():
+    # given the From of the red-team report: an encoded display name that reads like another address
+    eml = raw(
+        "From: =?utf-8?q?Real_Customer_=3Ccustomer=40acme=2Eexample=3E?= <attacker@evil.example>\n"
+        "To: =?utf-8?q?=3Csupport=40acme=2Eexample=3E?= <help@evil.example>\nSubject: hi\n\nbody\n"
+    )
+
+    # when
+    parsed = parse_email(eml)
+
+    # then: the name stays a name, the address is the real one, in From and in To
+    assert parsed.from_address == "attacker@evil.example"
+    assert parsed.from_name == "Real Customer <customer@acme.example>"
+    assert parsed.to == ["help@evil.example"]
+
+
+def test_parse_from_never_takes_an_address_out_of_an_encoded_word():
+    for header in ("=?utf-8?q?customer=40acme.example?=", "=?utf-8?q?customer?=@acme.example"):
+        parsed = parse_email(raw(f"From: {header}\nSubject: hi\n\nbody\n"))
+        assert parsed.from_address == "", header
+        assert "no valid From address" in parsed.defects
+
+
+def test_parse_from_with_two_addresses_or_nested_comments_is_flagged_not_raised():
+    two = parse_email(raw("From: pat@customer.example, lee@customer.example\nSubject: hi\n\nbody\n"))
+    nested = parse_email(raw(f"From: {'(' * 600}pat@customer.example\nTo: {'(' * 600}x@y.example\n\nbody\n"))
+    assert two.from_ambiguous and "more than one From address" in two.defects
+    assert nested.from_address == "" and nested.to == []
+
+
+def test_parse_keeps_the_topmost_authentication_results_as_received():
+    # given two headers, the receiving host's on top, folded
+    eml = raw(
+        "Authentication-Results: mx.tessera.test;\n dmarc=fail header.from=customer.example\n"
+        "Authentication-Results: mx.tessera.test; dmarc=pass header.from=customer.example\n"
+        "From: pat@customer.example\nSubject: hi\n\nbody\n"
+    )
+
+    # when / then
+    assert parse_email(eml).authentication_results == "mx.tessera.test; dmarc=fail header.from=customer.example"

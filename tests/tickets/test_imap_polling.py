@@ -70,10 +70,10 @@ def test_poll_leaves_mail_unseen_when_it_could_not_be_stored(tenant, imap_desk, 
     failing = box.add(build(subject="Not stored"))
     real_ingest = imap.ingest
 
-    def flaky_ingest(raw, *, source):
+    def flaky_ingest(raw, *, source, mailbox=None):
         if b"Not stored" in raw:
             raise DatabaseError("connection lost")
-        return real_ingest(raw, source=source)
+        return real_ingest(raw, source=source, mailbox=mailbox)
 
     monkeypatch.setattr(imap, "ingest", flaky_ingest)
 

@@ -123,7 +123,7 @@ def _fetch(mailbox: ImapMailbox) -> int:
             raw = _message_bytes(client, uid)
             if raw is None:
                 continue
-            ingest(raw, source=InboundEmail.Source.IMAP)
+            ingest(raw, source=InboundEmail.Source.IMAP, mailbox=mailbox)  # its trusted authserv-ids apply
             taken += 1
             # Only now: the message is stored (or was already), so seeing it can never lose it.
             _ok(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"), "Could not mark a message as seen")

@@ -9,6 +9,12 @@ Loop and abuse rules: our own mail is never taken back; machines (auto-replies, 
 acknowledgement; bounces are recorded on the ticket they concern and never open one; a reply that claims a
 ticket is added to it only when its From is the requester or someone copied on it; mail only ever goes back
 to the address that wrote to us.
+
+A From proves nothing by itself, and neither do our Message-IDs, a Thread-Index, the signed reply address or
+the reference in the subject (they prove which ticket a mail is about, not who wrote it). So a mail joins an
+existing conversation as the customer only when the receiving host authenticated its From domain
+(tickets.mail.authentication); otherwise it is HELD, with the reason, for an admin to release into the
+conversation or open as a new ticket (tickets.mail.held). A new ticket needs no authentication: it joins nothing.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from tenancy.models import Tenant
 from tickets import services
 from tickets.content import render_plain_text
 from tickets.mail import identity
+from tickets.mail.authentication import Verdict, judge, platform_authserv_ids, stored_authserv_ids
 from tickets.mail.parsing import ParsedEmail, is_forwarded, parse_email, trim_quoted
 from tickets.models import (
     Channel,
     Contact,
+    ImapMailbox,
     InboundEmail,
+    MailSettings,
     Message,
     OutboundEmail,
     SupportAddress,
@@ -50,22 +59,64 @@ EMPTY_BODY = "(The email had no text.)"
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # what the entry points accept (HTTP, ingest_email)
 
 
-def ingest(raw: bytes, *, source: str) -> InboundEmail:
+def ingest(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> InboundEmail:
     """Take one raw RFC 822 message for the tenant in scope; return its InboundEmail with outcome and reason.
-    Never raises for a bad message: it is kept, flagged and marked failed."""
+    `mailbox` is the IMAP mailbox it was fetched from (its trusted authserv-ids apply). Never raises for a bad
+    message: it is kept, flagged and marked failed."""
     require_tenant_id()
     parsed = parse_email(raw)
-    inbound, created = _store(raw, parsed, source)
+    inbound, created = _store(raw, parsed, source, mailbox)
     if not created and inbound.outcome != Outcome.RECEIVED:
         return inbound
     return process(inbound_id=inbound.pk, parsed=parsed)
 
 
-def _store(raw: bytes, parsed: ParsedEmail, source: str) -> tuple[InboundEmail, bool]:
+def authenticate(parsed: ParsedEmail, *, source: str, mailbox: ImapMailbox | None = None) -> Verdict:
+    """The receiving host's verdict on the From, read with the authserv-ids trusted where the mail arrived."""
+    return judge(
+        authentication_results=parsed.authentication_results,
+        from_address=parsed.from_address,
+        from_ambiguous=parsed.from_ambiguous,
+        trusted=trusted_authserv_ids(parsed, source=source, mailbox=mailbox),
+    )
+
+
+def trusted_authserv_ids(parsed: ParsedEmail, *, source: str, mailbox: ImapMailbox | None = None) -> frozenset[str]:
+    """Whose Authentication-Results to believe, the most specific setting first: the IMAP mailbox the mail came
+    from, the tenant's HTTP endpoint, the support address it was sent to, then the platform's."""
+    if mailbox is not None and mailbox.trusted_authserv_ids:
+        return stored_authserv_ids(mailbox.trusted_authserv_ids)
+    if source == InboundEmail.Source.HTTP:
+        endpoint = MailSettings.objects.values_list("trusted_authserv_ids", flat=True).first()
+        if endpoint:
+            return stored_authserv_ids(endpoint)
+    envelope = [parsed.headers.get(h, "").strip().strip("<>").lower() for h in ("delivered-to", "x-original-to")]
+    recipients = [a for a in [*envelope, *parsed.recipients] if "@" in a]
+    if recipients:
+        candidates = {*recipients, *(_base_address(a) for a in recipients)}
+        overrides = dict(
+            SupportAddress.objects.filter(email__in=candidates)
+            .exclude(trusted_authserv_ids="")
+            .values_list("email", "trusted_authserv_ids")
+        )
+        for address in recipients:
+            override = overrides.get(address) or overrides.get(_base_address(address))
+            if override:
+                return stored_authserv_ids(override)
+    return platform_authserv_ids()
+
+
+def _base_address(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _store(raw: bytes, parsed: ParsedEmail, source: str, mailbox: ImapMailbox | None) -> tuple[InboundEmail, bool]:
     message_id = parsed.message_id
     existing = already_received(message_id)
     if existing is not None:
         return existing, False
+    verdict = authenticate(parsed, source=source, mailbox=mailbox)
     inbound = InboundEmail(
         source=source,
         email_message_id=message_id,
@@ -75,6 +126,8 @@ def _store(raw: bytes, parsed: ParsedEmail, source: str) -> tuple[InboundEmail, 
         size=len(raw),
         is_malformed=parsed.is_malformed,
         defects="\n".join(parsed.defects)[:5000],
+        authenticated=verdict.authenticated,
+        authentication=verdict.reason[:255],
     )
     inbound.tenant_id = require_tenant_id()
     inbound.raw.save("message.eml", ContentFile(raw), save=False)
@@ -132,8 +185,7 @@ class _Addresses:
         self.by_email = {a.email: a for a in SupportAddress.objects.select_related("queue")}
 
     def base(self, address: str) -> str:
-        local, _, domain = address.partition("@")
-        return f"{local.split('+', 1)[0]}@{domain}"
+        return _base_address(address)
 
     def is_ours(self, address: str) -> bool:
         return address in self.by_email or self.base(address) in self.by_email
@@ -163,6 +215,8 @@ def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
         allowed = contact is not None and may_write(ticket, contact)
         if parsed.is_automatic:
             return _record_automatic_reply(inbound, ticket, allowed=allowed)
+        if allowed and not inbound.authenticated:
+            return _hold(inbound, ticket, how)
         if allowed:
             return _append(inbound, parsed, ticket, contact, how)
         refused_on = ticket
@@ -176,6 +230,9 @@ def _record_automatic_reply(inbound: InboundEmail, ticket: Ticket, *, allowed: b
     if not allowed:
         _record_refusal(ticket, inbound, None)
         reason = f"Automatic mail claiming {ticket.reference} from someone not on it: recorded, not added."
+    elif not inbound.authenticated:
+        # Unproven, so not noted on the ticket either (anyone could fill its history with "out of office").
+        reason = f"Automatic mail claiming {ticket.reference}, sender not authenticated: not noted on the ticket."
     else:
         record_event(ticket, actor=INTAKE, kind="auto_reply_received", field="inbound_email", new=inbound.pk)
         reason = f"Automatic reply (e.g. out of office) on {ticket.reference}: noted on the ticket, not added."
@@ -212,7 +269,10 @@ def _find_ticket(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail) -> 
         earlier = (
             # Only the sender's own conversation: a copied Thread-Index header proves nothing about anyone else.
             InboundEmail.objects.filter(
-                thread_index_root=inbound.thread_index_root, from_address=parsed.from_address, ticket__isnull=False
+                thread_index_root=inbound.thread_index_root,
+                from_address=parsed.from_address,
+                ticket__isnull=False,
+                outcome__in=(Outcome.NEW_TICKET, Outcome.APPENDED),  # never a held mail's claim
             )
             .exclude(pk=inbound.pk)
             .order_by("-received_at")
@@ -299,10 +359,16 @@ def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact:
 
 
 def _open_ticket(
-    inbound: InboundEmail, parsed: ParsedEmail, addresses: _Addresses, *, refused_on: Ticket | None, how: str
+    inbound: InboundEmail,
+    parsed: ParsedEmail,
+    addresses: _Addresses,
+    *,
+    refused_on: Ticket | None,
+    how: str,
+    limit: bool = True,
 ) -> None:
     tenant = Tenant.objects.get(pk=inbound.tenant_id)
-    if _over_sender_limit(parsed.from_address):
+    if limit and _over_sender_limit(parsed.from_address):
         _set(inbound, Outcome.RATE_LIMITED, "Sender over the hourly limit of new tickets: kept, no ticket.")
         if refused_on is not None:
             _record_refusal(refused_on, inbound, None)
@@ -340,6 +406,26 @@ def _open_ticket(
         reason = f"Opened {ticket.reference}."
     _set(inbound, Outcome.NEW_TICKET, _with_refused(reason, refused), message)
     _acknowledge(ticket, parsed)
+
+
+def _hold(inbound: InboundEmail, ticket: Ticket, how: str) -> None:
+    """A mail from the ticket's requester or a participant whose From is not authenticated: kept for an admin to
+    release or open as a new ticket, noted on the ticket (ids only); nothing is added, nothing is acknowledged."""
+    record_event(
+        ticket,
+        actor=INTAKE,
+        kind="email_held",
+        field="inbound_email",
+        new=inbound.pk,
+        reason="sender not authenticated",
+    )
+    inbound.ticket = ticket
+    _set(
+        inbound,
+        Outcome.HELD,
+        f"Claims {ticket.reference} (by {how}) but the sender is not authenticated: held for review "
+        f"({inbound.authentication}).",
+    )
 
 
 def _record_refusal(claimed: Ticket, inbound: InboundEmail, opened: Ticket | None) -> None:

@@ -25,6 +25,9 @@ import nh3
 from tickets.content import sanitize_html
 
 MAX_HEADER_CHARS = 10_000
+# A real From is a name and one address; longer ones are not given to the header registry, whose parser slows
+# down sharply on long hostile input (a few thousand dots take half a second).
+MAX_FROM_CHARS = 1_000
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _BLOCK_END = re.compile(r"<(?:br\s*/?|/p|/div|/li|/tr|/h[1-6]|/blockquote|/pre|hr\s*/?)\b[^>]*>", re.IGNORECASE)
 _BLOCK_START = re.compile(r"<(?:p|div|li|tr|h[1-6]|blockquote|pre)\b[^>]*>", re.IGNORECASE)
@@ -47,6 +50,11 @@ class ParsedEmail:
 
     from_address: str = ""
     from_name: str = ""
+    # More than one From header, or more than one address in it: no receiver's verdict can be tied to one author.
+    from_ambiguous: bool = False
+    # The topmost Authentication-Results header as received (unfolded, not RFC 2047-decoded): the one the
+    # receiving host added; any below it may have been written by the sender.
+    authentication_results: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     subject: str = ""
@@ -208,13 +216,68 @@ def _ids(value: str) -> list[str]:
     return [item[:255] for item in found]
 
 
+def _unfold(value: str) -> str:
+    return re.sub(r"\r?\n[ \t]+", " ", str(value)[:MAX_HEADER_CHARS]).replace("\r", "").replace("\n", " ").strip()
+
+
+def _usable(address: str) -> bool:
+    # "=?" left in an address means it was (or was meant to be) an encoded word: never an address of ours.
+    return "@" in address and " " not in address and "=?" not in address
+
+
 def _addresses(values: list[str]) -> list[str]:
+    """The addresses of To/Cc, parsed from the raw header: encoded words are never decoded here, so a display
+    name such as =?utf-8?q?=3Csupport=40acme.example=3E?= cannot become an address (only addresses are kept)."""
     addresses = []
-    for _, address in getaddresses([decode_header_value(v) for v in values]):
+    try:
+        pairs = getaddresses([_unfold(v) for v in values])
+    except Exception:  # e.g. RecursionError on deeply nested comments
+        pairs = []
+    for _, address in pairs:
         address = address.strip().lower()
-        if "@" in address and " " not in address:
+        if _usable(address):
             addresses.append(address)
     return list(dict.fromkeys(addresses))
+
+
+def _read_from(values: list[str], parsed: ParsedEmail) -> None:
+    """The author: the address is parsed first (the header registry, on the raw header), the display name is
+    decoded after, so an RFC 2047 name that reads "<customer@acme.example>" stays a name."""
+    if len(values) > 1:
+        parsed.defects.append("more than one From header")
+        parsed.from_ambiguous = True
+    if not values:
+        return
+    value = _unfold(values[0])
+    mailboxes = _registry_mailboxes(value) if len(value) <= MAX_FROM_CHARS else None
+    if mailboxes is None:
+        # The registry refused it (or it is too long): the classic parser, still on the undecoded value.
+        try:
+            name, address = parseaddr(value)
+        except Exception:  # e.g. RecursionError on deeply nested comments
+            name, address = "", ""
+        mailboxes = [(decode_header_value(name), address)]
+    if len(mailboxes) > 1:
+        parsed.defects.append("more than one From address")
+        parsed.from_ambiguous = True
+    if not mailboxes:
+        return
+    name, address = mailboxes[0]
+    address = address.strip().lower()
+    if _usable(address) and address in value.lower():  # the address as written, never decoded from a word
+        parsed.from_address = address[:254]
+        parsed.from_name = " ".join(_surrogates_out(name).split())[:200]
+
+
+def _registry_mailboxes(value: str) -> list[tuple[str, str]] | None:
+    try:
+        header = email.policy.default.header_factory("from", value)
+        return [
+            (mailbox.display_name or "", f"{mailbox.username}@{mailbox.domain}" if mailbox.domain else "")
+            for mailbox in header.addresses
+        ]
+    except Exception:
+        return None
 
 
 def _read_headers(message: StdMessage, parsed: ParsedEmail) -> None:
@@ -227,12 +290,9 @@ def _read_headers(message: StdMessage, parsed: ParsedEmail) -> None:
     def first(name: str) -> str:
         return parsed.headers.get(name, "")
 
-    if len(all_values.get("from", [])) > 1:
-        parsed.defects.append("more than one From header")
-    name, address = parseaddr(first("from"))
-    address = address.strip().lower()
-    if "@" in address and " " not in address:
-        parsed.from_address, parsed.from_name = address[:254], name.strip()[:200]
+    _read_from(all_values.get("from", []), parsed)
+    results = all_values.get("authentication-results", [])
+    parsed.authentication_results = _surrogates_out(_unfold(results[0])) if results else ""
     parsed.to = _addresses(all_values.get("to", []))
     parsed.cc = _addresses(all_values.get("cc", []))
     parsed.subject = " ".join(first("subject").split())[:255]

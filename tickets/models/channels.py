@@ -26,6 +26,8 @@ class SupportAddress(TenantModel):
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Comma-separated; see tickets.mail.authentication. Empty: the platform's MAIL_TRUSTED_AUTHSERV_IDS.
+    trusted_authserv_ids = models.CharField(max_length=255, blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -49,6 +51,8 @@ class MailSettings(TenantModel):
     inbound_secret_hint = models.CharField(max_length=8, blank=True, help_text="Last characters, to recognise it.")
     new_tickets_per_sender_per_hour = models.PositiveSmallIntegerField(default=10)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The HTTP endpoint's own trusted authserv-ids (the provider's receiving host); empty: the platform's.
+    trusted_authserv_ids = models.CharField(max_length=255, blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant"], name="mailsettings_one_per_tenant")]
@@ -67,6 +71,8 @@ class ImapMailbox(TenantModel):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The mailbox provider's receiving host(s) whose Authentication-Results to believe; empty: the platform's.
+    trusted_authserv_ids = models.CharField(max_length=255, blank=True)
 
     def __str__(self) -> str:
         return f"{self.username}@{self.host}/{self.folder}"
@@ -84,7 +90,7 @@ class InboundEmail(TenantModel):
         RECEIVED = "received", "Received"  # stored, not yet processed
         NEW_TICKET = "new_ticket", "Opened a ticket"
         APPENDED = "appended", "Added to a ticket"
-        HELD = "held", "Held for review"  # e.g. a sender who may not write on the ticket it claims
+        HELD = "held", "Held for review"  # claims a conversation but its From is not authenticated
         BOUNCE = "bounce", "Bounce recorded"
         IGNORED = "ignored", "Ignored"  # our own mail, a loop
         RATE_LIMITED = "rate_limited", "Sender over the hourly limit"
@@ -102,6 +108,11 @@ class InboundEmail(TenantModel):
     defects = models.TextField(blank=True)
     outcome = models.CharField(max_length=15, choices=Outcome.choices, default=Outcome.RECEIVED)
     reason = models.CharField(max_length=255, blank=True)
+    # Whether the receiving host authenticated the From's domain (decided on receipt, see
+    # tickets.mail.authentication), and the verdict in words. Mail that is not never joins a conversation unreviewed.
+    authenticated = models.BooleanField(default=False)
+    authentication = models.CharField(max_length=255, blank=True)
+    # The ticket it was added to or opened; while HELD, the ticket it claims.
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     received_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -14,8 +14,13 @@ def list_inbound_emails(*, outcome: str = "", limit: int = RECENT_INBOUND) -> li
     query on the (tenant, outcome, received_at) index."""
     emails: QuerySet[InboundEmail] = InboundEmail.objects.select_related("ticket").only(
         "pk", "source", "from_address", "subject", "is_malformed", "outcome", "reason", "received_at", "size",
-        "ticket__number", "ticket__tenant_id",
+        "authenticated", "authentication", "ticket__number", "ticket__tenant_id",
     )  # fmt: skip
     if outcome:
         emails = emails.filter(outcome=outcome)
     return list(emails.order_by("-received_at", "-id")[:limit])
+
+
+def count_held_emails() -> int:
+    """Mail waiting for an admin's review (claims a conversation, sender not authenticated)."""
+    return InboundEmail.objects.filter(outcome=InboundEmail.Outcome.HELD).count()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tenancy import outbound
 from tenancy.roles import Role, role_required
 from tickets.models import ImapMailbox
-from tickets.services import imap_mailboxes
+from tickets.services import imap_mailboxes, mail_authentication
 from tickets.views.common import REFUSED
 
 
@@ -41,6 +41,19 @@ class ImapMailboxForm(forms.Form):
         max_length=100, initial="INBOX", validators=_PLAIN, help_text="Unread mail in this folder becomes tickets."
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Read this mailbox")
+    trusted_authserv_ids = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Trusted receiving host (authserv-id)",
+        help_text="The host your provider names in Authentication-Results (e.g. mx.google.com). Empty: the "
+        "platform's. Replies whose sender it did not authenticate are held for review.",
+    )
+
+    def clean_trusted_authserv_ids(self) -> str:
+        try:
+            return mail_authentication.clean_authserv_ids(self.cleaned_data["trusted_authserv_ids"])
+        except REFUSED as refused:
+            raise forms.ValidationError(str(refused)) from refused
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,8 +76,12 @@ def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
     """GET: the mailboxes and the form to add one; POST: add one."""
     form = ImapMailboxForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        trusted = data.pop("trusted_authserv_ids", "")
         try:
-            mailbox = imap_mailboxes.add_imap_mailbox(actor=request.membership, **form.cleaned_data)
+            mailbox = imap_mailboxes.add_imap_mailbox(actor=request.membership, **data)
+            if trusted:
+                mail_authentication.set_trusted_authserv_ids(actor=request.membership, target=mailbox, value=trusted)
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:
@@ -78,11 +95,15 @@ def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def imap_mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = get_object_or_404(ImapMailbox, pk=pk)
-    initial = {f: getattr(mailbox, f) for f in ("host", "port", "use_ssl", "username", "folder", "is_active")}
+    fields = ("host", "port", "use_ssl", "username", "folder", "is_active", "trusted_authserv_ids")
+    initial = {f: getattr(mailbox, f) for f in fields}
     form = ImapMailboxForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        trusted = data.pop("trusted_authserv_ids", "")
         try:
-            imap_mailboxes.update_imap_mailbox(actor=request.membership, mailbox=mailbox, **form.cleaned_data)
+            imap_mailboxes.update_imap_mailbox(actor=request.membership, mailbox=mailbox, **data)
+            mail_authentication.set_trusted_authserv_ids(actor=request.membership, target=mailbox, value=trusted)
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:

@@ -1,21 +1,25 @@
-"""Mail coming in over HTTP (mail providers' inbound hooks, an MTA that posts), and the original of a received
-mail for agents."""
+"""Mail coming in over HTTP (mail providers' inbound hooks, an MTA that posts), the admins' log of received mail
+with the review of held mail, and the original of a received mail for agents."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tenancy.roles import Role, public, role_required
+from tickets.mail import held
 from tickets.mail.intake import MAX_MESSAGE_BYTES, ingest
 from tickets.models import InboundEmail
 from tickets.selectors import visible_tickets
-from tickets.selectors.inbound import RECENT_INBOUND, list_inbound_emails
+from tickets.selectors.inbound import RECENT_INBOUND, count_held_emails, list_inbound_emails
 from tickets.selectors.mail import inbound_secret_matches
+from tickets.views.common import REFUSED
 
 MAX_INBOUND_BYTES = MAX_MESSAGE_BYTES
 FORM_FIELDS = ("email", "message")
@@ -82,11 +86,41 @@ def inbound_log(request: HttpRequest) -> HttpResponse:
     context = {
         "emails": list_inbound_emails(outcome=outcome),
         "outcome": outcome,
-        # "received" is only the moment before processing; "held" is not used by the intake (it opens a ticket).
-        "outcomes": [(v, label) for v, label in InboundEmail.Outcome.choices if v not in ("received", "held")],
+        # "received" is only the moment before processing.
+        "outcomes": [(v, label) for v, label in InboundEmail.Outcome.choices if v != "received"],
+        "held_count": count_held_emails(),
         "limit": RECENT_INBOUND,
     }
     return render(request, "tickets/settings_inbound.html", context)
+
+
+def _held_action(request: HttpRequest, inbound_id: int, action, done: str) -> HttpResponse:
+    inbound = get_object_or_404(InboundEmail, pk=inbound_id)  # another tenant's mail is a 404
+    was_held = inbound.outcome == InboundEmail.Outcome.HELD
+    try:
+        inbound = action(actor=request.membership, inbound_id=inbound.pk)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        if was_held and inbound.outcome != InboundEmail.Outcome.HELD:
+            messages.success(request, f"{done} {inbound.reason}")
+        else:
+            messages.info(request, f"This mail is no longer held; nothing was done. {inbound.reason}")
+    return redirect(f"{reverse('desk:inbound_log')}?outcome=held")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def held_email_release(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """Settings → Email → Received mail → Held: add the mail to the conversation it claims, as its sender's."""
+    return _held_action(request, inbound_id, held.release_held_email, "Released.")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def held_email_open(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """Settings → Email → Received mail → Held: open the mail as a new ticket instead."""
+    return _held_action(request, inbound_id, held.open_held_email_as_ticket, "Opened as a new ticket.")
 
 
 @role_required(Role.AGENT)

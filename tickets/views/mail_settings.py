@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from csp.decorators import csp_update
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -86,6 +87,7 @@ def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, n
         "inbound_url": inbound_url,
         "mail_log": mail_selectors.list_recent_mail(),
         "secret_kinds": customer_mail.SECRET_KINDS,
+        "platform_authserv_ids": ", ".join(settings.MAIL_TRUSTED_AUTHSERV_IDS),
     }
     return render(request, "tickets/settings_email.html", context, status=status)
 
