@@ -219,8 +219,14 @@ def test_the_application_role_is_not_privileged():
         superuser, bypass, createrole = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
         owned_tables = cursor.fetchone()[0]
+        # nor can it become a role that has them (SET ROLE from injected SQL)
+        cursor.execute(
+            "SELECT count(*) FROM pg_roles r WHERE (r.rolsuper OR r.rolbypassrls OR r.rolcreaterole) "
+            "AND r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER')"
+        )
+        privileged_memberships = cursor.fetchone()[0]
     # then it cannot step around row-level security
-    assert (superuser, bypass, createrole, owned_tables) == (False, False, False, 0)
+    assert (superuser, bypass, createrole, owned_tables, privileged_memberships) == (False, False, False, 0, 0)
 
 
 @pytest.mark.django_db
