@@ -287,7 +287,11 @@ def test_the_settings_page_shows_each_addresses_state(tenant, admin, acme_billin
     page = host_client(tenant, admin).get("/desk/settings/email/")
     # then the waiting address says so and offers a new link; the other is verified
     assert page.status_code == 200
-    assert "Waiting for verification" in page.text and "Resend link" in page.text and "Verified" in page.text
+    assert (
+        "billing@example.com</strong> is waiting for verification" in page.text
+        and "Resend link" in page.text
+        and "Verified" in page.text
+    )
 
 
 # --- The claims migration's resolution of existing addresses --------------------------------------------------
