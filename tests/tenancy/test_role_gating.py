@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tenancy.roles import Role
 from tests.conftest import host_client, make_member
 
-SAMPLE_ARGUMENTS = {"int": 1, "slug": "mine", "str": "x", "path": "x"}
+SAMPLE_ARGUMENTS = {"int": 1, "slug": "mine", "str": "x", "string": "x", "path": "x"}  # <str:> is a StringConverter
 
 
 def _walk(patterns, prefix=""):
