@@ -70,6 +70,16 @@ desk_patterns = (
             mail_settings.support_address_remove,
             name="support_address_remove",
         ),
+        path(
+            "settings/email/addresses/<int:pk>/verification/",
+            mail_settings.support_address_resend,
+            name="support_address_resend",
+        ),
+        path(
+            "settings/email/addresses/verify/<str:token>/",
+            mail_settings.support_address_verify,
+            name="support_address_verify",
+        ),
         path("settings/email/templates/<slug:kind>/", mail_settings.email_template, name="email_template"),
         path("settings/email/inbound-secret/", mail_settings.inbound_secret_rotate, name="inbound_secret"),
         path("settings/email/log/<int:pk>/retry/", mail_settings.outbound_retry, name="outbound_retry"),

@@ -139,7 +139,7 @@ def _leading_name(constraint: models.UniqueConstraint) -> str | None:
 
 
 # Platform directory rows that name a tenant but are looked up before one is known, like Tenant itself.
-PLATFORM_MODELS = {"tenancy.TenantDomain"}
+PLATFORM_MODELS = {"tenancy.TenantDomain", "tenancy.AddressClaim"}
 _OWN_APPS = {"tenancy", "tickets", "routing", "sla", "kb", "reporting"}
 
 

@@ -261,6 +261,41 @@ class TenantDomain(models.Model):
         super().save(*args, **kwargs)
 
 
+class AddressClaim(models.Model):
+    """An email address one tenant's help desk receives at and sends as: at most one tenant per address.
+
+    A platform directory row like TenantDomain (see PLATFORM_MODELS in tenancy.checks): the address must be
+    unique across all tenants, and the mail pipe looks it up before any tenant is known. A unique constraint on
+    the tenant-owned SupportAddress could not say this without breaking the rule that tenant_id leads every key.
+    An address under the tenant's own host is verified when claimed; any other one only once an admin opened
+    the signed link mailed to it (tickets.services.address_claims).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="address_claims")
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased (the check constraint holds it)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the secret in the newest verification link; cleared when it is used, so a link works once.
+    verification_token_hash = models.CharField(max_length=64, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="addressclaim_email_lowercase")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
 class Membership(TenantModel):
     """A user's place in one tenant. Everything that points at a person inside a tenant points here."""
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from tenancy.models import AddressClaim
 from tests.tenancy.factories import MembershipFactory, TenantOwnedFactory
 from tickets.models import (
     ApiKey,
@@ -210,9 +211,19 @@ class NotificationSettingFactory(TenantOwnedFactory):
 class SupportAddressFactory(TenantOwnedFactory):
     class Meta:
         model = SupportAddress
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"support{n}@help.example.com")
     name = "Support"
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """Claim the address for its tenant, verified unless `verified=False` (the platform's claims table)."""
+        if create:
+            AddressClaim.objects.update_or_create(
+                email=obj.email,
+                defaults={"tenant_id": obj.tenant_id, "verified_at": None if extracted is False else timezone.now()},
+            )
 
 
 class MailSettingsFactory(TenantOwnedFactory):

@@ -47,6 +47,9 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     Kind.SIGN_IN: ("sign_in.url", "email", *BRAND),
     Kind.PASSWORD_RESET: ("reset.url", "user.name", "email", *BRAND),
 }
+# Kinds with a fixed wording that no tenant edits: a platform check, not the tenant's voice (absent from
+# PLACEHOLDERS, so clean_wording refuses a template for them).
+FIXED_KINDS = frozenset({Kind.ADDRESS_VERIFICATION})
 
 # Values that are already safe HTML in the HTML part (the sanitised body of a reply); all others are escaped.
 HTML_VALUES = frozenset({"message.body"})
@@ -139,6 +142,17 @@ DEFAULTS: dict[str, Wording] = {
             "{{ brand.name }}"
         ),
     ),
+    Kind.ADDRESS_VERIFICATION: Wording(
+        subject="Confirm {{ email }} as a support address of {{ brand.name }}",
+        body_text=(
+            "Hello,\n\n"
+            "An admin of the {{ brand.name }} help desk added {{ email }} as an address its customers write to.\n\n"
+            "If this is right, an admin of that help desk opens this link, signed in, to confirm it:\n"
+            "{{ verify.url }}\n\n"
+            "Until then the help desk neither receives mail sent to {{ email }} nor sends mail from it. The link "
+            "works once and expires in 48 hours. If you do not know this help desk, ignore this email.\n"
+        ),
+    ),
 }
 
 
@@ -154,7 +168,7 @@ class Composed:
 
 
 def wording_for(kind: str, template: EmailTemplate | None) -> Wording:
-    if template is None:
+    if template is None or kind in FIXED_KINDS:
         return DEFAULTS[kind]
     return Wording(subject=template.subject, body_text=template.body_text, body_html=template.body_html)
 

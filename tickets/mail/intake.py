@@ -45,7 +45,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors.mail import new_tickets_per_sender_per_hour
-from tickets.services import customer_mail
+from tickets.services import address_claims, customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
 from tickets.services.conversation import may_write
 from tickets.services.events import Automation, ServiceError, record_event
@@ -179,20 +179,34 @@ def _set(inbound: InboundEmail, outcome: str, reason: str, message: Message | No
 
 
 class _Addresses:
-    """The tenant's support addresses, and whether an address is one of them (plus-tagged reply addresses too)."""
+    """The tenant's support addresses, and whether an address is one of them (plus-tagged reply addresses too).
+    Only verified ones (and the tenant's own support@<slug>.<BASE_DOMAIN>) receive: see address_claims."""
 
     def __init__(self) -> None:
         self.by_email = {a.email: a for a in SupportAddress.objects.select_related("queue")}
+        self.receiving = address_claims.verified_addresses(require_tenant_id())
 
     def base(self, address: str) -> str:
         return _base_address(address)
 
+    def _known(self, address: str) -> str | None:
+        for candidate in (address, self.base(address)):
+            if candidate in self.by_email or candidate in self.receiving:
+                return candidate
+        return None
+
     def is_ours(self, address: str) -> bool:
-        return address in self.by_email or self.base(address) in self.by_email
+        return self._known(address) is not None
+
+    def waiting_only(self, recipients: list[str]) -> str | None:
+        """The first support address the mail was sent to when none of them receives yet (all unverified)."""
+        known = [found for address in recipients if (found := self._known(address)) is not None]
+        return known[0] if known and not any(found in self.receiving for found in known) else None
 
     def queue_for(self, recipients: list[str]):
         for address in recipients:
-            support = self.by_email.get(address) or self.by_email.get(self.base(address))
+            found = self._known(address)
+            support = self.by_email.get(found) if found in self.receiving else None
             if support is not None and support.queue_id:
                 return support.queue
         return None
@@ -205,6 +219,8 @@ def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
         return _set(inbound, Outcome.IGNORED, "Our own outgoing mail (loop protection).")
     if parsed.is_bounce:
         return _record_bounce(inbound, parsed)
+    if (waiting := addresses.waiting_only(parsed.recipients)) is not None:
+        return _set(inbound, Outcome.IGNORED, f"Sent to {waiting}, not verified yet: no ticket (Settings → Email).")
     if not parsed.from_address:
         return _set(inbound, Outcome.FAILED, "No valid From address: kept for review.")
 

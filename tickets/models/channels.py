@@ -149,6 +149,7 @@ class OutboundEmail(TenantModel):
         RESOLVED = "resolved", "Resolved, with satisfaction survey"
         SIGN_IN = "sign_in", "Portal sign-in link"
         PASSWORD_RESET = "password_reset", "Password reset"
+        ADDRESS_VERIFICATION = "address_verification", "Support address verification"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from tickets.digests import matches_digest
 from tickets.models import EmailTemplate, MailSettings, OutboundEmail, SupportAddress
+from tickets.services import address_claims
 
 RECENT_MAIL_LOG = 50
 TICKET_MAILS = 100
@@ -46,8 +47,16 @@ def list_recent_mail(limit: int = RECENT_MAIL_LOG) -> list[OutboundEmail]:
     )
 
 
-def list_support_addresses() -> list[SupportAddress]:
-    return list(SupportAddress.objects.select_related("queue").order_by("-is_default", "email"))
+def list_support_addresses(*, tenant_id: int) -> list[SupportAddress]:
+    """The tenant's addresses, each with `claim_state`: "verified", "waiting" (for its verification link) or
+    "unavailable" (another tenant holds it: it neither receives nor sends). Two queries."""
+    claims = address_claims.claims_of(tenant_id)
+    addresses = list(SupportAddress.objects.select_related("queue").order_by("-is_default", "email"))
+    for address in addresses:
+        claim = claims.get(address.email)
+        address.claim = claim
+        address.claim_state = "unavailable" if claim is None else "verified" if claim.is_verified else "waiting"
+    return addresses
 
 
 def templates_by_kind() -> dict[str, EmailTemplate]:

@@ -31,6 +31,7 @@ from tickets import clock
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.mail import composing, identity
 from tickets.models import Contact, EmailTemplate, Message, OutboundEmail, SupportAddress, Ticket
+from tickets.services import address_claims
 from tickets.services.events import ServiceError
 from tickets.services.satisfaction import rating_link
 
@@ -39,13 +40,13 @@ logger = logging.getLogger(__name__)
 Kind = OutboundEmail.Kind
 
 MAILS_PER_RECIPIENT_PER_HOUR = 5
-RATE_LIMITED_KINDS = frozenset({Kind.ACKNOWLEDGEMENT, Kind.SIGN_IN, Kind.PASSWORD_RESET})
+RATE_LIMITED_KINDS = frozenset({Kind.ACKNOWLEDGEMENT, Kind.SIGN_IN, Kind.PASSWORD_RESET, Kind.ADDRESS_VERIFICATION})
 # Status changes the customer hears about: we need something from them, we wait on someone else, it is solved.
 # Internal moves (open, new) and the automatic close after a resolution stay quiet.
 STATUS_MAIL_KINDS = {Status.PENDING: Kind.STATUS, Status.ON_HOLD: Kind.STATUS, Status.RESOLVED: Kind.RESOLVED}
 # Mails that carry a secret link: their bodies are scrubbed once sent or failed, and they are never resent
 # (the person asks for a new link instead), so the database does not keep live sign-in tokens.
-SECRET_KINDS = frozenset({Kind.SIGN_IN, Kind.PASSWORD_RESET})
+SECRET_KINDS = frozenset({Kind.SIGN_IN, Kind.PASSWORD_RESET, Kind.ADDRESS_VERIFICATION})
 SCRUBBED = "(Removed after sending: this mail carried a one-time link.)"
 # RFC 3834: automatic mail says so, so autoresponders do not answer it (an agent's reply is a person writing).
 AUTO_SUBMITTED = {
@@ -54,6 +55,7 @@ AUTO_SUBMITTED = {
     Kind.RESOLVED: "auto-generated",
     Kind.SIGN_IN: "auto-generated",
     Kind.PASSWORD_RESET: "auto-generated",
+    Kind.ADDRESS_VERIFICATION: "auto-generated",
 }
 MAX_REFERENCES = 10
 MAX_SEND_ATTEMPTS = 7  # the first try and six retries with backoff (tickets.tasks.send_outbound_email_task)
@@ -162,6 +164,18 @@ def send_password_reset(*, tenant: Tenant, user: User, link: str) -> OutboundEma
         "brand.name": tenant.brand_name,
     }
     return _queue(kind=Kind.PASSWORD_RESET, to=email, values=values, html_values=values, tenant=tenant)
+
+
+def send_address_verification(*, tenant: Tenant, email: str, link: str) -> OutboundEmail | None:
+    """Mail a support address's verification link (on the tenant's host) to that address, which is not verified
+    yet, so the mail comes from the tenant's own address; None over the hourly cap for the address."""
+    email = normalize_email(email)
+    _check_scope(tenant)
+    _check_link(tenant, link)
+    if clock.is_replaying() or _over_limit(Kind.ADDRESS_VERIFICATION, email):
+        return None
+    values = {"verify.url": link, "email": email, "brand.name": tenant.brand_name}
+    return _queue(kind=Kind.ADDRESS_VERIFICATION, to=email, values=values, html_values=values, tenant=tenant)
 
 
 def retry_outbound_email(*, outbound: OutboundEmail) -> OutboundEmail:
@@ -299,14 +313,18 @@ class _Sender(NamedTuple):
 
 
 def _sender(tenant: Tenant, ticket: Ticket | None) -> _Sender:
-    """From: "<brand> <default support address>" (the installation's address when the tenant has none);
-    Reply-To: the signed reply address of the ticket on that support address."""
+    """From: "<display name> <default support address>" (the installation's address when the tenant has none);
+    Reply-To: the signed reply address of the ticket on that support address. A default address that is not
+    verified sends nothing: its display name goes with the tenant's own support@<slug>.<BASE_DOMAIN> instead."""
     address = SupportAddress.objects.first()  # the default one first (Meta.ordering)
     if address is None:
         return _Sender(settings.DEFAULT_FROM_EMAIL, "")
+    email = address.email
+    if not address_claims.is_verified(tenant_id=tenant.pk, email=email):
+        email = address_claims.own_address(tenant)
     name = " ".join((address.name or tenant.brand_name).split())  # a display name is one line
-    reply_to = identity.reply_address(tenant, ticket.number, address.email) if ticket is not None else ""
-    return _Sender(formataddr((name, address.email)), reply_to)
+    reply_to = identity.reply_address(tenant, ticket.number, email) if ticket is not None else ""
+    return _Sender(formataddr((name, email)), reply_to)
 
 
 class _Thread(NamedTuple):

@@ -10,12 +10,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tenancy.models import Membership, ensure_same_tenant, normalize_email
+from tenancy.models import AddressClaim, Membership, ensure_same_tenant, normalize_email
 from tenancy.roles import Role
 from tickets.digests import secret_digest
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.mail import composing
-from tickets.models import EmailTemplate, MailSettings, Queue, SupportAddress
+from tickets.models import EmailTemplate, MailSettings, OutboundEmail, Queue, SupportAddress
+from tickets.services import address_claims, customer_mail
 from tickets.services.events import Actor, ServiceError, require_role
 
 MAX_ADDRESSES = 50
@@ -32,8 +33,12 @@ def require_admin(actor: Actor) -> Membership:
 def add_support_address(
     *, actor: Actor, email: str, name: str = "", queue: Queue | None = None, is_default: bool = False
 ) -> SupportAddress:
-    """Add an address customers write to; the first one (or one marked default) becomes the From of mail."""
-    require_admin(actor)
+    """Add an address customers write to; the first one (or one marked default) becomes the From of mail.
+
+    The address is claimed for the tenant in the same transaction (refused when another tenant holds it or owns
+    its domain). One under the tenant's own host is verified at once; any other gets a verification link mailed
+    to it, and neither receives nor sends until an admin opened it."""
+    member = require_admin(actor)
     email, name = _clean_address(email, name)
     with transaction.atomic():
         ensure_same_tenant(actor, queue)
@@ -41,16 +46,20 @@ def add_support_address(
             raise ServiceError(f"A help desk has at most {MAX_ADDRESSES} support addresses.")
         if SupportAddress.objects.filter(email=email).exists():
             raise ServiceError(f"{email} is already one of your support addresses.")
+        claim = address_claims.claim_address(tenant=member.tenant, email=email)
         first = not SupportAddress.objects.exists()
         if is_default and not first:
             SupportAddress.objects.filter(is_default=True).update(is_default=False)
         try:
             with transaction.atomic():
-                return SupportAddress.objects.create(
+                address = SupportAddress.objects.create(
                     email=email, name=name, queue=queue, is_default=is_default or first, created_at=timezone.now()
                 )
         except IntegrityError as clash:  # a colleague added it at the same moment
             raise ServiceError(f"{email} is already one of your support addresses.") from clash
+        if not claim.is_verified:
+            _mail_verification_link(member, claim)
+    return address
 
 
 def update_support_address(
@@ -58,10 +67,12 @@ def update_support_address(
 ) -> SupportAddress:
     """Change an address's display name, the queue its mail lands in, and whether it is the default. The default
     can be moved to another address but not switched off: outgoing mail needs a From."""
-    require_admin(actor)
+    member = require_admin(actor)
     _, name = _clean_address(address.email, name)
     with transaction.atomic():
         ensure_same_tenant(actor, address, queue)
+        # An address that lost its claim (to another tenant, in the claims migration) is not edited back to life.
+        address_claims.claim_address(tenant=member.tenant, email=address.email)
         if is_default and not address.is_default:
             SupportAddress.objects.filter(is_default=True).update(is_default=False)
         address.name, address.queue = name, queue
@@ -71,17 +82,52 @@ def update_support_address(
 
 
 def remove_support_address(*, actor: Actor, address: SupportAddress) -> None:
-    """Remove an address; when it was the default, the next one (alphabetically) takes over."""
-    require_admin(actor)
+    """Remove an address and release its claim; when it was the default, the next one (alphabetically) takes
+    over."""
+    member = require_admin(actor)
     with transaction.atomic():
         ensure_same_tenant(actor, address)
         was_default = address.is_default
         address.delete()
+        address_claims.release_address(tenant=member.tenant, email=address.email)
         if was_default:
             successor = SupportAddress.objects.order_by("email").first()
             if successor is not None:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
+
+
+def send_address_verification(*, actor: Actor, address: SupportAddress) -> OutboundEmail:
+    """Mail a new verification link to an address waiting for it (older links stop working). Claims it first
+    when it holds no claim (refused when another tenant does)."""
+    member = require_admin(actor)
+    with transaction.atomic():
+        ensure_same_tenant(actor, address)
+        address_claims.claim_address(tenant=member.tenant, email=address.email)
+        claim = AddressClaim.objects.select_for_update().get(tenant_id=member.tenant_id, email=address.email)
+        if claim.is_verified:
+            raise ServiceError(f"{address.email} is verified already.")
+        return _mail_verification_link(member, claim)
+
+
+def verify_support_address(*, actor: Actor, token: str) -> AddressClaim:
+    """Verify an address by the link mailed to it: an admin of the tenant it was sent for opens it on that
+    tenant's host. The link works once, expires, and a newer one replaces it."""
+    member = require_admin(actor)
+    with transaction.atomic():
+        claim = address_claims.read_verification_token(tenant=member.tenant, token=token, for_update=True)
+        return address_claims.mark_verified(claim=claim)
+
+
+def _mail_verification_link(member: Membership, claim: AddressClaim) -> OutboundEmail:
+    tenant = member.tenant
+    link = address_claims.new_verification_link(tenant=tenant, claim=claim)
+    outbound = customer_mail.send_address_verification(tenant=tenant, email=claim.email, link=link)
+    if outbound is None:
+        raise ServiceError(
+            f"Several verification mails went to {claim.email} in the last hour: wait a while before sending another."
+        )
+    return outbound
 
 
 def _clean_address(email: str, name: str) -> tuple[str, str]:

@@ -1,5 +1,5 @@
-"""Settings → Email (admins): support addresses, the wording of customer mail with a preview, the inbound
-endpoint's secret (shown once) and the log of outgoing mail with a retry for failed ones."""
+"""Settings → Email (admins): support addresses with their verification, the wording of customer mail with a
+preview, the inbound endpoint's secret (shown once) and the log of outgoing mail with a retry for failed ones."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tenancy.roles import Role, role_required
 from tickets.mail import composing
 from tickets.models import OutboundEmail, Queue, SupportAddress
 from tickets.selectors import mail as mail_selectors
-from tickets.services import customer_mail, mail_settings
+from tickets.services import address_claims, customer_mail, mail_settings
 from tickets.views.common import REFUSED, form_error_text
 
 Kind = OutboundEmail.Kind
@@ -68,7 +68,7 @@ class EmailTemplateForm(forms.Form):
 
 def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, new_secret: str = "", status=200):
     templates = mail_selectors.templates_by_kind()
-    addresses = mail_selectors.list_support_addresses()
+    addresses = mail_selectors.list_support_addresses(tenant_id=request.tenant.pk)
     queues = list(Queue.objects.order_by("name"))
     try:
         inbound_url = request.tenant.url(reverse("inbound_email"))
@@ -78,9 +78,10 @@ def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, n
         "addresses": addresses,
         "queues": queues,
         "add_form": add_form or SupportAddressForm(),
+        "own_address": address_claims.own_address(request.tenant),
         "kinds": [
             {"value": kind.value, "label": kind.label, "help": KIND_HELP[kind], "template": templates.get(kind)}
-            for kind in Kind
+            for kind in KIND_HELP  # the editable kinds (a verification mail's wording is fixed)
         ],
         "mail_settings": mail_selectors.get_mail_settings(),
         "new_secret": new_secret,
@@ -108,7 +109,14 @@ def support_address_add(request: HttpRequest) -> HttpResponse:
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"Added {address.email}.")
+            if address_claims.is_verified(tenant_id=request.tenant.pk, email=address.email):
+                messages.success(request, f"Added {address.email}.")
+            else:
+                messages.success(
+                    request,
+                    f"Added {address.email}. We mailed it a verification link: once an admin of this help desk "
+                    "opens it, the address receives mail and sends it.",
+                )
             return redirect("desk:email_settings")
     return _page(request, add_form=form, status=400)
 
@@ -150,11 +158,41 @@ def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # style attributes (mail clients need them inline) may apply there, nothing else may run or load.
 @csp_update({"style-src-attr": ["'unsafe-inline'"]})
 @role_required(Role.ADMIN)
+@require_POST
+def support_address_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    address = get_object_or_404(SupportAddress, pk=pk)
+    try:
+        mail_settings.send_address_verification(actor=request.membership, address=address)
+    except REFUSED as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Sent a new verification link to {address.email}; older links no longer work.")
+    return redirect(f"{reverse('desk:email_settings')}#addresses")
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def support_address_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to an address: GET shows what it verifies (mail scanners open links, so only the admin's
+    POST verifies); either refuses a link that is forged, expired, used or for another help desk."""
+    try:
+        if request.method == "POST":
+            claim = mail_settings.verify_support_address(actor=request.membership, token=token)
+            messages.success(request, f"{claim.email} is verified: it receives mail and sends it from now on.")
+            return redirect(f"{reverse('desk:email_settings')}#addresses")
+        claim = address_claims.read_verification_token(tenant=request.tenant, token=token)
+    except REFUSED as refused:
+        return render(request, "tickets/settings_email_verify.html", {"refusal": str(refused)}, status=400)
+    return render(request, "tickets/settings_email_verify.html", {"claim": claim})
+
+
+@role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def email_template(request: HttpRequest, kind: str) -> HttpResponse:
     """Edit one kind's wording. Buttons: save, preview (fills the typed wording with a sample ticket, saves
     nothing) and reset (back to the built-in wording)."""
-    if kind not in Kind.values:
+    if kind not in KIND_HELP:
         raise Http404("No such kind of mail.")
     current = mail_selectors.templates_by_kind().get(kind)
     wording = composing.wording_for(kind, current)

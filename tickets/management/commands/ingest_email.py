@@ -1,8 +1,10 @@
 """`manage.py ingest_email [--tenant slug] < message.eml`: one message from standard input into the intake.
 
 For an MTA pipe (Postfix `pipe`, an alias `|manage.py ingest_email`): without --tenant, the tenant is the one
-whose support address the mail was sent to (To, Cc, Delivered-To, X-Original-To). An unknown or ambiguous
-recipient is refused with a message and a non-zero exit, so the MTA bounces it instead of it going missing.
+whose support address the mail was sent to (To, Cc, Delivered-To, X-Original-To), found in the platform's
+claims table: a verified claim, or the tenant's own support@<slug>.<BASE_DOMAIN>. An unknown, unverified or
+ambiguous recipient is refused with a message and a non-zero exit, so the MTA bounces it instead of it going
+missing.
 A message that was received but could not become a ticket exits 0: it is kept and shown to the tenant.
 """
 
@@ -12,12 +14,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenancy.context import tenant_context, unscoped
+from tenancy.context import tenant_context
 from tenancy.models import Tenant
 from tickets.mail.intake import MAX_MESSAGE_BYTES as MAX_INBOUND_BYTES
 from tickets.mail.intake import ingest
 from tickets.mail.parsing import parse_email
-from tickets.models import InboundEmail, SupportAddress
+from tickets.models import InboundEmail
+from tickets.services import address_claims
 
 ENVELOPE_HEADERS = ("delivered-to", "x-original-to")
 
@@ -57,12 +60,13 @@ class Command(BaseCommand):
         addresses |= {f"{a.partition('@')[0].split('+', 1)[0]}@{a.partition('@')[2]}" for a in addresses}
         if not addresses:
             raise CommandError("The message names no recipient; say which tenant with --tenant.")
-        # Platform code: a support address may belong to any tenant.
-        with unscoped():
-            tenant_ids = set(
-                SupportAddress.objects.filter(email__in=addresses, tenant__is_active=True).values_list(
-                    "tenant_id", flat=True
-                )
+        # Platform code: the claims table is the platform's, so any tenant's address is found without unscoped().
+        found = address_claims.tenants_receiving(addresses)
+        tenant_ids = found.tenant_ids
+        if not tenant_ids and found.waiting:
+            raise CommandError(
+                f"{', '.join(sorted(found.waiting))}: a support address not verified yet by its help desk, "
+                "so it receives no mail."
             )
         if not tenant_ids:
             raise CommandError(f"No tenant has a support address among: {', '.join(sorted(addresses))}.")
