@@ -32,7 +32,7 @@ def test_admin_adds_an_imap_mailbox_and_the_agent_opens_the_original(page, phone
         page.locator("#imap").scroll_into_view_if_needed()
         screenshot(page, "email-settings-imap-section")
         page.get_by_role("link", name="Manage IMAP mailboxes").click()
-        page.get_by_label("Host").fill("127.0.0.1")
+        page.get_by_label("Host", exact=True).fill("127.0.0.1")
         page.get_by_label("Port").fill(str(server.port))
         page.get_by_label("Connect with TLS (recommended)").uncheck()
         page.get_by_label("User name").fill(box.username)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Tenant
+from tenancy.models import AddressClaim, Membership, Tenant
 from tenancy.roles import Role
 from tests.tenancy.factories import MembershipFactory, TenantFactory
 from tests.tickets.factories import (
@@ -39,6 +39,7 @@ from tests.tickets.factories import (
 )
 from tickets import services
 from tickets.models import OutboundEmail, Queue, Tag, Team
+from tickets.services import address_claims
 from tickets.services.api_keys import create_api_key
 
 # Which object a URL argument names: by argument name, or (for the generic `pk`) by the URL name's prefix.
@@ -52,6 +53,7 @@ OBJECT_FOR_ARGUMENT = {
     "delivery_id": "webhook_delivery",
     "view": "view",
     "kind": "email_template",
+    "token": "address_verification",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -129,6 +131,8 @@ def build_crawl_world() -> CrawlWorld:
         services.tag(ticket=ticket, names=["crawled"], actor=admin)
         message = ticket.messages.get()
         webhook_delivery = WebhookDeliveryFactory(tenant=tenant)
+        waiting = SupportAddressFactory(tenant=tenant, email="waiting@crawled.example", verified=False)
+        link = address_claims.new_verification_link(tenant=tenant, claim=AddressClaim.objects.get(email=waiting.email))
         world.arguments.update(
             ticket=ticket.number,
             tag=Tag.objects.get(name="crawled").pk,
@@ -148,6 +152,7 @@ def build_crawl_world() -> CrawlWorld:
             support_address=SupportAddressFactory(tenant=tenant, email="help@crawled.example").pk,
             webhook=webhook_delivery.webhook_id,
             webhook_delivery=webhook_delivery.pk,
+            address_verification=link.rstrip("/").rsplit("/", 1)[-1],
         )
     return world
 

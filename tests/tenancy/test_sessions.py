@@ -123,7 +123,7 @@ def _handover_path(platform_browser: Client, tenant) -> str:
     return location.removeprefix(prefix)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_picker_hands_over_with_a_token_spent_once_by_a_post(tenant, other_tenant, member_of_both):
     # given the person signed in on the platform host, whose picker links to the hand-over
     platform_browser = _signed_in("localhost", "both@example.com")
