@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tenancy.models import AddressClaim
 from tickets.digests import matches_digest
 from tickets.models import EmailTemplate, MailSettings, OutboundEmail, SupportAddress
-from tickets.services import address_claims
 
 RECENT_MAIL_LOG = 50
 TICKET_MAILS = 100
@@ -50,7 +50,7 @@ def list_recent_mail(limit: int = RECENT_MAIL_LOG) -> list[OutboundEmail]:
 def list_support_addresses(*, tenant_id: int) -> list[SupportAddress]:
     """The tenant's addresses, each with `claim_state`: "verified", "waiting" (for its verification link) or
     "unavailable" (another tenant holds it: it neither receives nor sends). Two queries."""
-    claims = address_claims.claims_of(tenant_id)
+    claims = {claim.email: claim for claim in AddressClaim.objects.filter(tenant_id=tenant_id)}
     addresses = list(SupportAddress.objects.select_related("queue").order_by("-is_default", "email"))
     for address in addresses:
         claim = claims.get(address.email)

@@ -118,11 +118,6 @@ def release_address(*, tenant: Tenant, email: str) -> None:
     AddressClaim.objects.filter(tenant=tenant, email=normalize_email(email)).delete()
 
 
-def claims_of(tenant_id: int) -> dict[str, AddressClaim]:
-    """The tenant's claims by address (the settings page shows each support address's state)."""
-    return {claim.email: claim for claim in AddressClaim.objects.filter(tenant_id=tenant_id)}
-
-
 def is_verified(*, tenant_id: int, email: str) -> bool:
     return AddressClaim.objects.filter(
         tenant_id=tenant_id, email=normalize_email(email), verified_at__isnull=False
