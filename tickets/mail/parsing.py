@@ -186,8 +186,8 @@ def content_digest(raw: bytes) -> str:
     fields = {}
     for match in _DIGESTED.finditer(head):
         fields.setdefault(match[1].lower(), b" ".join(match[2].split()))
-    # Line ends and trailing blanks change on the way (CRLF on the wire, LF in a Maildir); the text does not.
-    body = re.sub(rb"[ \t]+(?=\n)", b"", body.replace(b"\r\n", b"\n")).strip()
+    # Line ends change on the way (CRLF on the wire, LF in a Maildir), and so does the blank space at the end.
+    body = body.replace(b"\r\n", b"\n").strip()
     parts = [fields.get(name, b"") for name in (b"from", b"subject", b"date")]
     return hashlib.sha256(b"\0".join([*parts, body])).hexdigest()
 
@@ -246,6 +246,7 @@ _CHARSET_SUPERSETS = {
     "big5": "big5hkscs", "x-unknown": "", "unknown-8bit": "", "us-ascii": "", "ascii": "", "x-user-defined": "",
 }  # fmt: skip
 # Tried on 8-bit text that declares no charset, after UTF-8; the first is what wins a tie.
+PLAUSIBILITY_CHARS = 4000  # enough to tell the candidates apart; the scoring is a Python loop per character
 _UNDECLARED = ("cp1252", "cp1251", "koi8_r", "cp1250", "cp1253", "cp1254", "cp1257", "gb18030", "cp932",
                "cp949", "big5hkscs", "cp1255", "cp1256", "cp874")  # fmt: skip
 _QUIET_PUNCTUATION = frozenset(  # quotes, dashes, euro, copyright and the like
@@ -372,7 +373,7 @@ def _detect(data: bytes) -> str:
             text = sample.decode(codec)
         except UnicodeDecodeError:
             continue
-        score = _plausibility(text)
+        score = _plausibility(text[:PLAUSIBILITY_CHARS])
         if best_score is None or score > best_score:
             best, best_score = codec, score
     if not best:
@@ -821,7 +822,7 @@ def _much_poorer(plain: list[_Body], rich: list[_Body]) -> bool:
     text = " ".join(" ".join(body.content for body in plain).split())
     if not text:
         return True
-    html = " ".join(body.content for body in rich if body.kind == "html")
+    html = " ".join(body.content for body in rich if body.kind == "html")[:50_000]  # enough to judge by
     visible = " ".join(unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", html))).split())
     if len(visible) > 1.5 * len(text) and len(text) < 500 and _STUB_PLAIN.search(text):
         return True
