@@ -10,6 +10,7 @@ import pytest
 from tenancy.context import tenant_context
 from tests.tickets.factories import ContactFactory, MailSettingsFactory, SupportAddressFactory
 from tests.tickets.mail_samples import build, raw
+from tickets.mail import identity
 from tickets.mail.intake import ingest, what_happened
 from tickets.models import Attachment, Contact, InboundEmail, Message, OutboundEmail, Ticket, TicketParticipant
 
@@ -222,3 +223,48 @@ def test_ingest_history_import_sends_nothing_trips_no_cap_and_keeps_the_date(ten
     with tenant_context(tenant):
         ticket = Ticket.objects.get(pk=imported[1].ticket_id)
         assert ticket.created_at.isoformat() == "2025-03-03T10:01:00+00:00"
+
+
+# --- an agent answering from their own mail client -------------------------------------------------------------
+
+
+def test_ingest_agents_own_mail_to_the_reply_address_is_an_internal_note(tenant, mail_desk, new_ticket, agent):
+    # given
+    ticket = new_ticket()
+    address = identity.reply_address(tenant, ticket.number, "support@acme.example")
+    eml = build(sender="Agent <agent@acme.example>", to=address, subject="Re: Printer", body="Called them.")
+
+    # when
+    note = _ingest(tenant, build(**{**_AGENT, "to": address}, authenticated=True))
+    unauthenticated = _ingest(tenant, eml)
+    by_subject = _ingest(tenant, build(**_AGENT, subject=f"Re: [{ticket.reference}] x", authenticated=True))
+
+    # then: only the authenticated mail to the signed reply address is a note, by the agent
+    assert note.outcome == Outcome.APPENDED and "Internal note by agent@acme.example" in note.reason
+    with tenant_context(tenant):
+        message = Message.objects.get(pk=note.message_id)
+        assert (message.kind, message.channel, message.author_membership_id) == ("note", "email", agent.pk)
+        assert message.body_text == "Called them."
+        assert list(Message.objects.filter(ticket=ticket).values_list("kind", flat=True).order_by("id")) == [
+            "reply",
+            "note",
+        ]
+        assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()  # nothing to the customer
+    assert unauthenticated.ticket_id != ticket.pk and by_subject.ticket_id != ticket.pk
+
+
+def test_ingest_another_tenants_agent_is_no_member_here(tenant, other_tenant, mail_desk, new_ticket, other_agent):
+    # given: globex's agent writes, authenticated, to acme's signed reply address
+    ticket = new_ticket()
+    address = identity.reply_address(tenant, ticket.number, "support@acme.example")
+
+    # when
+    inbound = _ingest(tenant, build(sender="agent@globex.example", to=address, body="x", authenticated=True))
+
+    # then
+    assert inbound.ticket_id != ticket.pk and "Internal note" not in inbound.reason
+    with tenant_context(tenant):
+        assert not Message.objects.filter(ticket=ticket, kind="note").exists()
+
+
+_AGENT = {"sender": "Agent <agent@acme.example>", "body": "Called them."}

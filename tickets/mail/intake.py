@@ -15,6 +15,8 @@ the reference in the subject (they prove which ticket a mail is about, not who w
 existing conversation as the customer only when the receiving host authenticated its From domain
 (tickets.mail.authentication); otherwise it is HELD, with the reason, for an admin to release into the
 conversation or open as a new ticket (tickets.mail.held). A new ticket needs no authentication: it joins nothing.
+An agent answering from their own mail client (authenticated, to the ticket's signed reply address, from the
+address of a staff member who may see the ticket) adds an internal note by that member, never a public reply.
 A mail without a usable From whose address was taken from its Sender or Reply-To may open a new ticket, never
 join one, and is never acknowledged (an unproven Reply-To would make us a backscatter source).
 
@@ -34,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy.context import require_tenant_id
-from tenancy.models import Tenant
+from tenancy.models import Membership, Tenant
 from tickets import clock, services
 from tickets.content import render_plain_text
 from tickets.mail import identity
@@ -51,6 +53,7 @@ from tickets.models import (
     SupportAddress,
     Ticket,
 )
+from tickets.selectors import visible_tickets
 from tickets.selectors.mail import new_tickets_per_sender_per_hour
 from tickets.services import address_claims, customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
@@ -251,12 +254,13 @@ class _Addresses:
 class _Route:
     """What a mail becomes, decided without writing anything (shared by the intake and `preview`)."""
 
-    action: str  # ignore, bounce, fail, automatic, hold, append, open
+    action: str  # ignore, bounce, fail, automatic, hold, append, note, open
     reason: str = ""
     ticket: Ticket | None = None
     how: str = ""
     contact: Contact | None = None
     allowed: bool = False
+    member: Membership | None = None
 
 
 def _route(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, addresses: _Addresses) -> _Route:
@@ -282,7 +286,20 @@ def _route(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, addresses
         return _Route("hold", ticket=ticket, how=how)
     if allowed:
         return _Route("append", ticket=ticket, how=how, contact=contact)
-    return _Route("open", ticket=ticket, how=how)  # the claimed ticket is refused: a new one instead
+    if how == "reply address" and inbound.authenticated and (member := _staff_member(parsed, ticket)) is not None:
+        return _Route("note", ticket=ticket, how=how, member=member)
+    return _Route("open", ticket=ticket, how=how)
+
+
+def _staff_member(parsed: ParsedEmail, ticket: Ticket) -> Membership | None:
+    """The active staff member of this tenant whose sign-in address wrote the mail, if they may see the ticket."""
+    members = Membership.objects.filter(
+        tenant_id=require_tenant_id(), user__email__iexact=parsed.from_address, is_active=True
+    ).select_related("user")
+    for member in members:
+        if member.is_staff_member and visible_tickets(member).filter(pk=ticket.pk).exists():
+            return member
+    return None  # the claimed ticket is refused: a new one instead
 
 
 def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
@@ -301,6 +318,8 @@ def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
         return _hold(inbound, route.ticket, route.how)
     if route.action == "append":
         return _append(inbound, parsed, route.ticket, route.contact, route.how)
+    if route.action == "note":
+        return _add_agent_note(inbound, parsed, route.ticket, route.member)
     limit = inbound.source != InboundEmail.Source.IMPORT  # history trips no cap
     _open_ticket(inbound, parsed, addresses, refused_on=route.ticket, how=route.how, limit=limit)
     return None
@@ -339,6 +358,7 @@ def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> P
         "automatic": ("ignored", f"Automatic mail claiming {ticket}: noted at most, not added."),
         "hold": ("held", f"Claims {ticket} (by {route.how}) but the sender is not authenticated ({verdict.reason})."),
         "append": ("appended", f"Would be added to {ticket} (matched by {route.how})."),
+        "note": ("appended", f"Would be an internal note by {route.member and route.member.user.email} on {ticket}."),
     }.get(route.action, ("new", ""))
     if outcome == "new":
         limited = source != InboundEmail.Source.IMPORT and _over_sender_limit(parsed.from_address)
@@ -491,6 +511,26 @@ def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact:
         _acknowledge(new, parsed)
         return
     reason = f"Added to {message.ticket.reference} (matched by {how})."
+    _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
+
+
+def _add_agent_note(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, member: Membership) -> None:
+    """An agent's own mail to the ticket's reply address: an internal note by them, never sent to the customer
+    (no tenant setting makes it public yet), recorded as such."""
+    uploads, refused = _uploads(ticket.tenant, parsed)
+    message = services.add_note(
+        ticket=ticket,
+        actor=member,
+        body="",
+        body_html=_body(parsed),
+        uploads=uploads,
+        channel=Channel.EMAIL,
+        email_message_id=_kept_message_id(parsed),
+    )
+    reason = (
+        f"Internal note by {member.user.email} on {ticket.reference}: their own mail to its reply address, "
+        "not sent to the customer."
+    )
     _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
 
 
