@@ -414,47 +414,31 @@ def _plausibility(text: str) -> int:
 
 
 def _iso2022_jp(data: bytes) -> str:
-    """ISO-2022-JP as Japanese mailers write it: with the vendor rows (circled digits, Roman numerals, NEC and
-    IBM extensions) inside ESC $ B, which the strict codecs refuse; read through their Shift_JIS form (cp932)."""
+    """ISO-2022-JP as Japanese mailers write it: with the vendor rows (circled digits, Roman numerals, NEC's
+    row 13) inside ESC $ B, which the strict codecs refuse. Each two-byte run is read as JIS X 0213 (which took
+    NEC's row 13 over) through its EUC form; done per run with bytes.translate, so a large body stays fast."""
     for codec in ("iso2022_jp", "iso2022_jp_ext"):
         try:
             return data.decode(codec)
         except UnicodeDecodeError:
             continue
-    out = bytearray()
+    out = []
     mode = "ascii"
-    index = 0
-    while index < len(data):
-        byte = data[index]
-        if byte == 0x1B:
-            for sequence, new_mode in _ISO2022_JP_ESCAPES:
-                if data.startswith(sequence, index):
-                    mode = new_mode
-                    index += len(sequence)
-                    break
-            else:
-                index += 1  # an escape we do not know: dropped, the text around it is kept
+    for piece in _ISO2022_JP_ESCAPE.split(data):
+        if piece.startswith(b"\x1b"):
+            mode = "kana" if piece == b"\x1b(I" else "ascii" if piece[1:2] == b"(" else "jis"
             continue
-        if mode == "jis" and 0x21 <= byte <= 0x7E and index + 1 < len(data) and 0x21 <= data[index + 1] <= 0x7E:
-            first, second = byte, data[index + 1]
-            lead = ((first - 0x21) >> 1) + 0x81
-            lead += 0x40 if lead > 0x9F else 0
-            trail = second + (0x1F + (second >= 0x60) if first & 1 else 0x7E)
-            out += bytes((lead, trail))
-            index += 2
-            continue
-        if mode == "kana" and 0x21 <= byte <= 0x5F:
-            out.append(byte + 0x80)
-        elif byte != 0x0E and byte != 0x0F:  # shift out/in (a kana variant): no text of their own
-            out.append(byte)
-        index += 1
-    return bytes(out).decode("cp932", "replace")
+        if mode == "jis":
+            out.append(piece.translate(_HIGH_BIT).decode("euc_jis_2004", "replace"))
+        elif mode == "kana":
+            out.append(piece.translate(_HIGH_BIT).decode("cp932", "replace"))  # half-width katakana
+        else:
+            out.append(piece.decode("cp932", "replace"))
+    return "".join(out)
 
 
-_ISO2022_JP_ESCAPES = (
-    (b"\x1b$B", "jis"), (b"\x1b$@", "jis"), (b"\x1b$(Q", "jis"), (b"\x1b$(O", "jis"), (b"\x1b&@\x1b$B", "jis"),
-    (b"\x1b(B", "ascii"), (b"\x1b(J", "ascii"), (b"\x1b(I", "kana"),
-)  # fmt: skip
+_ISO2022_JP_ESCAPE = re.compile(rb"(\x1b\$[@B]|\x1b\$\([OQ]|\x1b\([BJI])")
+_HIGH_BIT = bytes(byte | 0x80 if 0x21 <= byte <= 0x7E else byte for byte in range(256))
 
 
 def _hint_charset(message: StdMessage) -> str:
