@@ -31,6 +31,7 @@ SENDERS = [
     ("sender/unusable-from-reply-to.eml", "jo@customer.example", "Jo Réply", "reply-to"),
     ("sender/trailing-dot-domain.eml", "user@yahoo.com", "Yahoo User", ""),
     ("sender/raw-8bit-latin1-name.eml", "joerg@customer.example", "Jörg Wächter", ""),
+    ("sender/comment-name.eml", "pat@customer.example", "Pat Requester", ""),
 ]
 
 

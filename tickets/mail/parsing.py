@@ -535,8 +535,19 @@ def _first_mailbox(value: str, parsed: ParsedEmail, hint: str) -> tuple[str, str
     for name, address in mailboxes:
         written = address.strip().lower()
         if _usable(written) and written in value.lower():  # the address as written, never decoded from a word
-            return _normal(written)[:254], _display_name(value, written, name, hint)
+            return _normal(written)[:254], _display_name(value, written, name, hint) or _comment_name(value, written)
     return None
+
+
+def _comment_name(value: str, address: str) -> str:
+    """The name of an old-style `pat@example.com (Pat Requester)`: the comment, when that is all there is."""
+    if "(" not in value or len(value) > MAX_FROM_CHARS:
+        return ""
+    try:
+        name, found = parseaddr(value)
+    except Exception:
+        return ""
+    return " ".join(decode_header_value(name).split())[:200] if found.strip().lower() == address else ""
 
 
 def _display_name(value: str, address: str, parsed_name: str, hint: str) -> str:
