@@ -50,7 +50,7 @@ def test_endpoint_takes_a_raw_message_and_answers_its_outcome(tenant, other_tena
     # then
     assert response.status_code == 200
     answer = response.json()
-    assert answer["outcome"] == "new_ticket"
+    assert answer["outcome"] == "new_ticket" and answer["duplicate"] is False
     with tenant_context(tenant):
         inbound = InboundEmail.objects.get(pk=answer["id"])
         assert inbound.source == InboundEmail.Source.HTTP
@@ -246,3 +246,15 @@ def test_admin_downloads_mail_that_opened_no_ticket_and_agents_cannot(tenant, in
     assert b"".join(response.streaming_content) == b"Subject: no sender\r\n\r\nhello"
     assert host_client(tenant, agent).get(url).status_code == 404
     assert host_client(tenant, agent).get(LOG).status_code == 403
+
+
+def test_endpoint_says_when_a_message_is_a_duplicate(tenant, inbound_desk):
+    # given
+    eml = build(msgid="<retried@customer.example>")
+    first = _post(tenant, eml).json()
+
+    # when: the provider retries the hook
+    again = _post(tenant, eml).json()
+
+    # then
+    assert (again["id"], again["duplicate"], first["duplicate"]) == (first["id"], True, False)

@@ -567,7 +567,7 @@ def test_ingest_two_deliveries_racing_keep_the_first_and_leave_no_orphan_file(te
     first = _ingest(tenant, eml)
     folder = Path(settings.MEDIA_ROOT) / "tenants" / str(tenant.pk) / "inboundemail"
     files_before = sorted(folder.iterdir())
-    monkeypatch.setattr(intake, "already_received", lambda message_id: None)
+    monkeypatch.setattr(intake, "already_received", lambda message_id, digest="": None)
 
     # when: its insert then hits the unique constraint
     second = _ingest(tenant, eml)

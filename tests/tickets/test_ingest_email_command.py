@@ -38,7 +38,7 @@ def test_command_finds_the_tenant_by_its_support_address(tenant, other_tenant, t
     output = _run(build(to="Globex Help <help@globex.example>", subject="Pipe to globex"))
 
     # then
-    assert output.startswith("globex: email #") and "new_ticket" in output
+    assert output.startswith("globex: email #") and " new. Opened GLX-1." in output
     [ticket] = _tickets(other_tenant)
     assert ticket.subject == "Pipe to globex"
     assert _tickets(tenant) == []

@@ -15,11 +15,20 @@ the reference in the subject (they prove which ticket a mail is about, not who w
 existing conversation as the customer only when the receiving host authenticated its From domain
 (tickets.mail.authentication); otherwise it is HELD, with the reason, for an admin to release into the
 conversation or open as a new ticket (tickets.mail.held). A new ticket needs no authentication: it joins nothing.
+An agent answering from their own mail client (authenticated, to the ticket's signed reply address, from the
+address of a staff member who may see the ticket) adds an internal note by that member, never a public reply.
+A mail without a usable From whose address was taken from its Sender or Reply-To may open a new ticket, never
+join one, and is never acknowledged (an unproven Reply-To would make us a backscatter source).
+
+History (an mbox or Maildir read by `ingest_email`) goes through the same intake while the ticket clock replays
+each mail's own date (tickets.clock): nothing is sent, no SLA or routing follow-up runs, and it counts towards
+no sender's hourly cap. `preview` says what a mail would become without writing anything (`--dry-run`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -27,8 +36,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy.context import require_tenant_id
-from tenancy.models import Tenant
-from tickets import services
+from tenancy.models import Membership, Tenant
+from tickets import clock, services
 from tickets.content import render_plain_text
 from tickets.mail import identity
 from tickets.mail.authentication import Verdict, judge, platform_authserv_ids, stored_authserv_ids
@@ -44,6 +53,7 @@ from tickets.models import (
     SupportAddress,
     Ticket,
 )
+from tickets.selectors import visible_tickets
 from tickets.selectors.mail import new_tickets_per_sender_per_hour
 from tickets.services import address_claims, customer_mail
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
@@ -62,17 +72,37 @@ MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # what the entry points accept (HTTP, inge
 def ingest(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> InboundEmail:
     """Take one raw RFC 822 message for the tenant in scope; return its InboundEmail with outcome and reason.
     `mailbox` is the IMAP mailbox it was fetched from (its trusted authserv-ids apply). Never raises for a bad
-    message: it is kept, flagged and marked failed."""
+    message: it is kept, flagged and marked failed. The returned row's `duplicate` is True when it is an earlier
+    delivery of this very message (same Message-ID and content digest): nothing new happened.
+    Source IMPORT is history: processed while the clock replays the mail's own date (see the module)."""
     require_tenant_id()
     parsed = parse_email(raw)
     inbound, created = _store(raw, parsed, source, mailbox)
+    inbound.duplicate = not created
     if not created and inbound.outcome != Outcome.RECEIVED:
         return inbound
-    return process(inbound_id=inbound.pk, parsed=parsed)
+    if source == InboundEmail.Source.IMPORT:
+        with clock.replaying(parsed.date or timezone.now()):
+            processed = process(inbound_id=inbound.pk, parsed=parsed)
+    else:
+        processed = process(inbound_id=inbound.pk, parsed=parsed)
+    processed.duplicate = not created
+    return processed
+
+
+def what_happened(inbound: InboundEmail) -> str:
+    """One word for what became of a mail: new, appended, held, duplicate, or the outcome (bounce, ignored,
+    rate_limited, failed)."""
+    if getattr(inbound, "duplicate", False):
+        return "duplicate"
+    return {Outcome.NEW_TICKET: "new", Outcome.APPENDED: "appended"}.get(inbound.outcome, str(inbound.outcome))
 
 
 def authenticate(parsed: ParsedEmail, *, source: str, mailbox: ImapMailbox | None = None) -> Verdict:
-    """The receiving host's verdict on the From, read with the authserv-ids trusted where the mail arrived."""
+    """The receiving host's verdict on the From, read with the authserv-ids trusted where the mail arrived.
+    An address taken from Sender or Reply-To is never authenticated: the receiver's verdict is on the From."""
+    if parsed.from_fallback:
+        return Verdict(False, f"no usable From; the address is taken from {parsed.from_fallback}")
     return judge(
         authentication_results=parsed.authentication_results,
         from_address=parsed.from_address,
@@ -113,13 +143,17 @@ def _base_address(address: str) -> str:
 
 def _store(raw: bytes, parsed: ParsedEmail, source: str, mailbox: ImapMailbox | None) -> tuple[InboundEmail, bool]:
     message_id = parsed.message_id
-    existing = already_received(message_id)
+    existing = already_received(message_id, parsed.content_digest)
     if existing is not None:
         return existing, False
+    if message_id and (other := InboundEmail.objects.filter(email_message_id=message_id).first()) is not None:
+        # A broken mailer gave another message this id: a message of its own, recorded as such.
+        parsed.defects.append(f"Message-ID already used by email #{other.pk}, with other content")
     verdict = authenticate(parsed, source=source, mailbox=mailbox)
     inbound = InboundEmail(
         source=source,
         email_message_id=message_id,
+        content_digest=parsed.content_digest,
         from_address=parsed.from_address,
         subject=parsed.subject,
         thread_index_root=parsed.thread_index_root,
@@ -135,15 +169,19 @@ def _store(raw: bytes, parsed: ParsedEmail, source: str, mailbox: ImapMailbox | 
         with transaction.atomic():
             inbound.save()
     except IntegrityError:
-        # The same Message-ID arrived at the same moment (two addresses, a retried hook): keep the first.
+        # The same message arrived at the same moment (two addresses, a retried hook): keep the first.
         inbound.raw.delete(save=False)
-        return InboundEmail.objects.get(email_message_id=message_id), False
+        return InboundEmail.objects.get(email_message_id=message_id, content_digest=parsed.content_digest), False
     return inbound, True
 
 
-def already_received(message_id: str) -> InboundEmail | None:
-    """The stored mail with this Message-ID in the tenant in scope (a cheap check before writing the file)."""
-    return InboundEmail.objects.filter(email_message_id=message_id).first() if message_id else None
+def already_received(message_id: str, digest: str = "") -> InboundEmail | None:
+    """The stored mail that is this message in the tenant in scope: the same Message-ID and the same content
+    digest (a row stored before digests existed matches on its id alone). A cheap check before writing."""
+    if not message_id:
+        return None
+    same = InboundEmail.objects.filter(email_message_id=message_id)
+    return same.filter(content_digest__in=[digest, ""] if digest else [""]).order_by("pk").first()
 
 
 def process(*, inbound_id: int, parsed: ParsedEmail | None = None) -> InboundEmail:
@@ -212,32 +250,125 @@ class _Addresses:
         return None
 
 
+@dataclass
+class _Route:
+    """What a mail becomes, decided without writing anything (shared by the intake and `preview`)."""
+
+    action: str  # ignore, bounce, fail, automatic, hold, append, note, open
+    reason: str = ""
+    ticket: Ticket | None = None
+    how: str = ""
+    contact: Contact | None = None
+    allowed: bool = False
+    member: Membership | None = None
+
+
+def _route(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, addresses: _Addresses) -> _Route:
+    if _is_our_own(parsed, addresses):
+        return _Route("ignore", "Our own outgoing mail (loop protection).")
+    if parsed.is_bounce:
+        return _Route("bounce")
+    if (waiting := addresses.waiting_only(parsed.recipients)) is not None:
+        return _Route("ignore", f"Sent to {waiting}, not verified yet: no ticket (Settings → Email).")
+    if not parsed.from_address:
+        return _Route("fail", "No valid From address: kept for review.")
+    if parsed.from_fallback:
+        # Whatever it claims, an address that is not the From never speaks in a conversation.
+        return _Route("open")
+    ticket, how = _find_ticket(tenant, inbound, parsed)
+    if ticket is None:
+        return _Route("open")
+    contact = Contact.objects.filter(email=parsed.from_address).first()
+    allowed = contact is not None and may_write(ticket, contact)
+    if parsed.is_automatic:
+        return _Route("automatic", ticket=ticket, allowed=allowed)
+    if allowed and not inbound.authenticated:
+        return _Route("hold", ticket=ticket, how=how)
+    if allowed:
+        return _Route("append", ticket=ticket, how=how, contact=contact)
+    if how == "reply address" and inbound.authenticated and (member := _staff_member(parsed, ticket)) is not None:
+        return _Route("note", ticket=ticket, how=how, member=member)
+    return _Route("open", ticket=ticket, how=how)
+
+
+def _staff_member(parsed: ParsedEmail, ticket: Ticket) -> Membership | None:
+    """The active staff member of this tenant whose sign-in address wrote the mail, if they may see the ticket."""
+    members = Membership.objects.filter(
+        tenant_id=require_tenant_id(), user__email__iexact=parsed.from_address, is_active=True
+    ).select_related("user")
+    for member in members:
+        if member.is_staff_member and visible_tickets(member).filter(pk=ticket.pk).exists():
+            return member
+    return None  # the claimed ticket is refused: a new one instead
+
+
 def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
     tenant = Tenant.objects.get(pk=inbound.tenant_id)
     addresses = _Addresses()
-    if _is_our_own(parsed, addresses):
-        return _set(inbound, Outcome.IGNORED, "Our own outgoing mail (loop protection).")
-    if parsed.is_bounce:
+    route = _route(tenant, inbound, parsed, addresses)
+    if route.action == "ignore":
+        return _set(inbound, Outcome.IGNORED, route.reason)
+    if route.action == "bounce":
         return _record_bounce(inbound, parsed)
-    if (waiting := addresses.waiting_only(parsed.recipients)) is not None:
-        return _set(inbound, Outcome.IGNORED, f"Sent to {waiting}, not verified yet: no ticket (Settings → Email).")
-    if not parsed.from_address:
-        return _set(inbound, Outcome.FAILED, "No valid From address: kept for review.")
-
-    ticket, how = _find_ticket(tenant, inbound, parsed)
-    refused_on = None
-    if ticket is not None:
-        contact = Contact.objects.filter(email=parsed.from_address).first()
-        allowed = contact is not None and may_write(ticket, contact)
-        if parsed.is_automatic:
-            return _record_automatic_reply(inbound, ticket, allowed=allowed)
-        if allowed and not inbound.authenticated:
-            return _hold(inbound, ticket, how)
-        if allowed:
-            return _append(inbound, parsed, ticket, contact, how)
-        refused_on = ticket
-    _open_ticket(inbound, parsed, addresses, refused_on=refused_on, how=how)
+    if route.action == "fail":
+        return _set(inbound, Outcome.FAILED, route.reason)
+    if route.action == "automatic":
+        return _record_automatic_reply(inbound, route.ticket, allowed=route.allowed)
+    if route.action == "hold":
+        return _hold(inbound, route.ticket, route.how)
+    if route.action == "append":
+        return _append(inbound, parsed, route.ticket, route.contact, route.how)
+    if route.action == "note":
+        return _add_agent_note(inbound, parsed, route.ticket, route.member)
+    limit = inbound.source != InboundEmail.Source.IMPORT  # history trips no cap
+    _open_ticket(inbound, parsed, addresses, refused_on=route.ticket, how=route.how, limit=limit)
     return None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `ingest` would make of a mail, with nothing written: the parsed mail, the one word (new, appended,
+    held, duplicate, ...) and the reason, and the attachments that would not be taken."""
+
+    parsed: ParsedEmail
+    outcome: str
+    reason: str
+    refused_attachments: tuple[str, ...] = ()
+
+
+def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> Preview:
+    """Decide what `ingest` would do with this mail in the tenant in scope, reading only (`--dry-run`). A reply
+    to a closed ticket shows as appended (the reply service would open a follow-up)."""
+    tenant = Tenant.objects.get(pk=require_tenant_id())
+    parsed = parse_email(raw)
+    _, refused = _uploads(tenant, parsed)
+    existing = already_received(parsed.message_id, parsed.content_digest)
+    if existing is not None:
+        return Preview(parsed, "duplicate", f"The same message as email #{existing.pk}: {existing.reason}")
+    verdict = authenticate(parsed, source=source, mailbox=mailbox)
+    inbound = InboundEmail(
+        source=source, thread_index_root=parsed.thread_index_root, authenticated=verdict.authenticated
+    )
+    route = _route(tenant, inbound, parsed, _Addresses())
+    ticket = route.ticket.reference if route.ticket is not None else ""
+    outcome, reason = {
+        "ignore": ("ignored", route.reason),
+        "bounce": ("bounce", "A delivery failure: recorded on the ticket whose mail bounced, no ticket."),
+        "fail": ("failed", route.reason),
+        "automatic": ("ignored", f"Automatic mail claiming {ticket}: noted at most, not added."),
+        "hold": ("held", f"Claims {ticket} (by {route.how}) but the sender is not authenticated ({verdict.reason})."),
+        "append": ("appended", f"Would be added to {ticket} (matched by {route.how})."),
+        "note": ("appended", f"Would be an internal note by {route.member and route.member.user.email} on {ticket}."),
+    }.get(route.action, ("new", ""))
+    if outcome == "new":
+        limited = source != InboundEmail.Source.IMPORT and _over_sender_limit(parsed.from_address)
+        if limited:
+            outcome, reason = "rate_limited", "Sender over the hourly limit of new tickets: kept, no ticket."
+        elif route.ticket is not None:
+            reason = f"Claims {ticket} (by {route.how}) but the sender is not on it: would open a new ticket."
+        else:
+            reason = "Would open a new ticket."
+    return Preview(parsed, outcome, reason, tuple(refused))
 
 
 def _record_automatic_reply(inbound: InboundEmail, ticket: Ticket, *, allowed: bool) -> None:
@@ -351,8 +482,17 @@ def _with_refused(reason: str, refused: list[str]) -> str:
     return f"{reason} Attachments not taken: {', '.join(refused)}"
 
 
+def _kept_message_id(parsed: ParsedEmail) -> str:
+    """The Message-ID the ticket message keeps: none when a message already has it (another message that
+    reused the id; threading finds the first one, the InboundEmail keeps the id of each)."""
+    if not parsed.message_id or Message.objects.filter(email_message_id=parsed.message_id).exists():
+        return ""
+    return parsed.message_id
+
+
 def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact: Contact, how: str) -> None:
     uploads, refused = _uploads(ticket.tenant, parsed)
+    services.fill_contact_name(contact=contact, name=parsed.from_name)
     message = services.reply(
         ticket=ticket,
         actor=contact,
@@ -360,7 +500,7 @@ def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact:
         body_html=_body(parsed),
         uploads=uploads,
         channel=Channel.EMAIL,
-        email_message_id=parsed.message_id,
+        email_message_id=_kept_message_id(parsed),
         email_in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
     )
     if message.ticket_id not in (ticket.pk, ticket.merged_into_id):
@@ -371,6 +511,26 @@ def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact:
         _acknowledge(new, parsed)
         return
     reason = f"Added to {message.ticket.reference} (matched by {how})."
+    _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
+
+
+def _add_agent_note(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, member: Membership) -> None:
+    """An agent's own mail to the ticket's reply address: an internal note by them, never sent to the customer
+    (no tenant setting makes it public yet), recorded as such."""
+    uploads, refused = _uploads(ticket.tenant, parsed)
+    message = services.add_note(
+        ticket=ticket,
+        actor=member,
+        body="",
+        body_html=_body(parsed),
+        uploads=uploads,
+        channel=Channel.EMAIL,
+        email_message_id=_kept_message_id(parsed),
+    )
+    reason = (
+        f"Internal note by {member.user.email} on {ticket.reference}: their own mail to its reply address, "
+        "not sent to the customer."
+    )
     _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
 
 
@@ -409,7 +569,7 @@ def _open_ticket(
         queue=addresses.queue_for(parsed.recipients),
         participants=participants,
         uploads=uploads,
-        email_message_id=parsed.message_id,
+        email_message_id=_kept_message_id(parsed),
     )
     message = ticket.messages.order_by("created_at", "id").first()
     if refused_on is not None:
@@ -418,6 +578,8 @@ def _open_ticket(
             f"Claimed {refused_on.reference} (by {how}) but the sender is not its requester or copied on it: "
             f"opened {ticket.reference} instead."
         )
+    elif parsed.from_fallback:
+        reason = f"No usable From: opened {ticket.reference} for the {parsed.from_fallback} address, unacknowledged."
     else:
         reason = f"Opened {ticket.reference}."
     _set(inbound, Outcome.NEW_TICKET, _with_refused(reason, refused), message)
@@ -459,15 +621,18 @@ def _record_refusal(claimed: Ticket, inbound: InboundEmail, opened: Ticket | Non
 def _over_sender_limit(address: str) -> bool:
     limit = new_tickets_per_sender_per_hour()
     since = timezone.now() - timedelta(hours=1)
-    opened = InboundEmail.objects.filter(
-        from_address=address, received_at__gte=since, outcome=Outcome.NEW_TICKET
-    ).count()
+    opened = (
+        InboundEmail.objects.filter(from_address=address, received_at__gte=since, outcome=Outcome.NEW_TICKET)
+        .exclude(source=InboundEmail.Source.IMPORT)  # history is not this hour's mail
+        .count()
+    )
     return opened >= limit
 
 
 def _acknowledge(ticket: Ticket, parsed: ParsedEmail) -> None:
-    """Acknowledge a new ticket to its requester (the address that wrote), never to a machine."""
-    if parsed.is_automatic:
+    """Acknowledge a new ticket to its requester (the address that wrote), never to a machine, and never to an
+    address taken from Sender or Reply-To (unproven: anyone could make us mail a stranger)."""
+    if parsed.is_automatic or parsed.from_fallback:
         return
     references = " ".join(f"<{ref}>" for ref in [*parsed.references, parsed.message_id] if ref)
     try:

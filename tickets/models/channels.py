@@ -85,6 +85,7 @@ class InboundEmail(TenantModel):
         HTTP = "http", "HTTP endpoint"
         COMMAND = "command", "ingest_email"
         IMAP = "imap", "IMAP"
+        IMPORT = "import", "Imported history"  # ingest_email on an mbox or Maildir: old mail, never answered
 
     class Outcome(models.TextChoices):
         RECEIVED = "received", "Received"  # stored, not yet processed
@@ -98,6 +99,9 @@ class InboundEmail(TenantModel):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     email_message_id = models.CharField(max_length=255, blank=True)  # without angle brackets; "" when missing
+    # SHA-256 of the message itself (tickets.mail.parsing.content_digest): a Message-ID seen again is the same
+    # message only when this matches too (broken mailers reuse ids). "" on mail stored before it existed.
+    content_digest = models.CharField(max_length=64, blank=True)
     from_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     # Outlook's conversation id (the first 22 bytes of Thread-Index, hex): threads a reply that lost its headers.
@@ -119,9 +123,12 @@ class InboundEmail(TenantModel):
 
     class Meta(TenantModel.Meta):
         constraints = [
-            # The same message delivered twice (two addresses, a retried hook) is taken once.
+            # The same message delivered twice (two addresses, a retried hook) is taken once; another message
+            # reusing its Message-ID has another digest, and is a message of its own.
             models.UniqueConstraint(
-                fields=["tenant", "email_message_id"], condition=~Q(email_message_id=""), name="inboundemail_once"
+                fields=["tenant", "email_message_id", "content_digest"],
+                condition=~Q(email_message_id=""),
+                name="inboundemail_once",
             ),
         ]
         indexes = [

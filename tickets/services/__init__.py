@@ -3,7 +3,7 @@ transaction, and leaves a `tickets.ticket_changed` outbox task for routing, SLA 
 
 from tickets.services.assignment import AlreadyClaimed, assign, claim, unassign
 from tickets.services.attachments import Upload
-from tickets.services.contacts import get_or_create_contact
+from tickets.services.contacts import fill_contact_name, get_or_create_contact
 from tickets.services.conversation import add_note, reply
 from tickets.services.creation import create_ticket
 from tickets.services.events import Automation, ServiceError
@@ -24,6 +24,7 @@ __all__ = [
     "claim",
     "create_ticket",
     "escalate",
+    "fill_contact_name",
     "get_or_create_contact",
     "link",
     "merge",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -48,6 +49,8 @@ def detect_content_type(content: bytes) -> str | None:
     if kind is not None:
         return kind.mime
     sample = content[:8192]
+    if looks_like_email(sample):
+        return "message/rfc822"  # 8-bit bodies in any charset included: a mail is not text in one charset
     if b"\x00" in sample:
         return None
     try:
@@ -57,6 +60,36 @@ def detect_content_type(content: bytes) -> str | None:
         if error.start < len(sample) - 4:
             return None
     return "text/plain"
+
+
+# Header fields an RFC 5322 message starts with; one of the first three must be there.
+_MAIL_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:")
+_MAIL_HEADERS = frozenset({b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
+                           b"mime-version", b"content-type", b"reply-to", b"sender", b"delivered-to", b"in-reply-to",
+                           b"references", b"dkim-signature", b"authentication-results", b"x-mailer"})  # fmt: skip
+
+
+def looks_like_email(sample: bytes) -> bool:
+    """Whether bytes are an RFC 5322 message: a header block of well-formed fields (at least three known ones,
+    with From, Date or Received among them) up to the first empty line, no NUL in it."""
+    end = min((i for i in (sample.find(b"\r\n\r\n"), sample.find(b"\n\n")) if i >= 0), default=-1)
+    lines = (sample[:end] if end >= 0 else sample).split(b"\n")
+    if end < 0:
+        lines = lines[:-1]  # the block goes on past the sample: its last line may be cut
+    if lines and lines[0].startswith(b"From "):
+        lines = lines[1:]  # an mbox separator
+    if not lines or b"\x00" in sample[: max(end, 0)]:
+        return False
+    names = set()
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            continue
+        field = _MAIL_FIELD.match(line)
+        if field is None:
+            return False
+        names.add(field[1].lower())
+    known = names & _MAIL_HEADERS
+    return len(known) >= 3 and bool(known & {b"from", b"date", b"received"})
 
 
 def clean_filename(name: str) -> str:

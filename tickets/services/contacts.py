@@ -19,9 +19,19 @@ def get_or_create_contact(
             raise ServiceError(f"“{email}” is not a valid email address.") from error
         contact = Contact.objects.filter(email=email).first()
         if contact is not None:
-            return contact
+            return fill_contact_name(contact=contact, name=name)
     elif not phone.strip():
         raise ServiceError("A contact needs an email address or a phone number.")
     return Contact.objects.create(
         email=email or None, name=name.strip()[:200], phone=phone.strip()[:40], organisation=organisation
     )
+
+
+def fill_contact_name(*, contact: Contact, name: str) -> Contact:
+    """Give a contact known only by its address (first seen in a mail's To or Cc) the name it later writes
+    under; a name it already has is never replaced (an agent may have corrected it)."""
+    name = " ".join(name.split())[:200]
+    if name and not contact.name:
+        contact.name = name
+        contact.save(update_fields=["name"])
+    return contact

@@ -65,15 +65,34 @@ def reply(
     return message
 
 
-def add_note(*, ticket: Ticket, actor: Actor, body: str, uploads: list[Upload] | tuple[Upload, ...] = ()) -> Message:
-    """Add an internal note: staff only, never shown to the customer."""
+def add_note(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    body: str,
+    uploads: list[Upload] | tuple[Upload, ...] = (),
+    body_html: str | None = None,
+    channel: str = Channel.INTERNAL,
+    email_message_id: str = "",
+) -> Message:
+    """Add an internal note: staff only, never shown to the customer. An agent's own mail to the ticket's reply
+    address comes in as one (channel EMAIL, already sanitised `body_html`, its Message-ID)."""
     require_staff(actor)
-    html, text = _render(body, None)
+    html, text = _render(body, body_html)
     checked = validate_uploads(tenant=ticket.tenant, uploads=list(uploads))
     with transaction.atomic():
         ticket = lock(ticket)
         now = clock.now()
-        message = _add_message(ticket, Message.Kind.NOTE, html, text, Channel.INTERNAL, now, author_membership=actor)
+        message = _add_message(
+            ticket,
+            Message.Kind.NOTE,
+            html,
+            text,
+            channel,
+            now,
+            author_membership=actor,
+            email_message_id=email_message_id,
+        )
         store_attachments(ticket=ticket, message=message, checked=checked)
         record_event(ticket, actor=actor, kind="note_added", new=message.pk, at=now)
         save(ticket, "search_text")

@@ -73,7 +73,10 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
     if len(raw) > MAX_INBOUND_BYTES:
         return _error(f"The message is larger than {MAX_INBOUND_BYTES // (1024 * 1024)} MB.", 413)
     inbound = ingest(raw, source=InboundEmail.Source.HTTP)
-    return JsonResponse({"id": inbound.pk, "outcome": inbound.outcome, "reason": inbound.reason})
+    # "duplicate": an earlier delivery of this very message, whose outcome and reason these are (nothing new).
+    duplicate = getattr(inbound, "duplicate", False)
+    answer = {"id": inbound.pk, "outcome": inbound.outcome, "reason": inbound.reason, "duplicate": duplicate}
+    return JsonResponse(answer)
 
 
 @role_required(Role.ADMIN)
