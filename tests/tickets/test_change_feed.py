@@ -131,8 +131,8 @@ def test_a_failing_subscriber_neither_blocks_nor_reruns_another(tenant, agent, n
             raise RuntimeError("the subscriber's dependency is down")
         seen["flaky"].append(change.kinds)
 
+    subscribe("test-flaky", flaky)  # registered first: handed each entry before the steady one
     subscribe("test-steady", steady)
-    subscribe("test-flaky", flaky)
     # when a ticket is created (the drain runs after commit) and the flaky subscriber fails
     ticket = new_ticket()
     with tenant_context(tenant):
