@@ -299,6 +299,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "tenancy.heartbeat", "schedule": 30.0},
     "poll-imap-mailboxes": {"task": "tickets.poll_imap_mailboxes", "schedule": 60.0},
     "resend-stalled-webhooks": {"task": "tickets.resend_stalled_webhooks", "schedule": 300.0},
+    "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

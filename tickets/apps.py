@@ -11,9 +11,15 @@ class TicketsConfig(AppConfig):
             picklists,
             tasks,  # noqa: F401 - register the tasks in every process, so eager mode finds them
         )
-        from tickets.signals import ticket_changed
-        from tickets.webhooks import receivers
+        from tickets.feed import tasks as feed_tasks  # noqa: F401 - the change feed's drain and sweep
+        from tickets.feed.registry import Subscriber, register_subscriber
+        from tickets.services import webhooks
         from tickets.webhooks import tasks as webhook_tasks  # noqa: F401 - the delivery task, registered likewise
 
-        ticket_changed.connect(receivers.queue_webhook_deliveries, dispatch_uid="tickets.webhooks")
+        # The change feed's subscribers that tickets owns; routing, SLA and reporting register theirs likewise.
+        register_subscriber(
+            Subscriber(
+                name=webhooks.FEED_SUBSCRIBER, handle=webhooks.queue_change_events, accepts=webhooks.accepts_change
+            )
+        )
         picklists.connect()

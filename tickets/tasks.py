@@ -6,13 +6,6 @@ from tickets.mail.imap import poll_mailbox
 from tickets.models import ImapMailbox
 from tickets.services import customer_mail
 from tickets.services.notifications import send_notification_email
-from tickets.signals import ticket_changed
-
-
-@shared_task(base=TenantTask, name="tickets.ticket_changed")
-def ticket_changed_task(*, tenant_id: int, ticket_id: int, kinds: list[str]) -> int:
-    """Tell the apps that react to ticket changes; returns how many receivers ran."""
-    return len(ticket_changed.send(sender="tickets", ticket_id=ticket_id, kinds=kinds))
 
 
 @shared_task(

@@ -9,14 +9,12 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tenancy.models import Membership
-from tickets.lifecycle import Status
+from tickets.event_kinds import KINDS
 from tickets.models import (
     Category,
     Channel,
     Contact,
-    EscalationLevel,
     Message,
-    Priority,
     Queue,
     Tag,
     Team,
@@ -38,13 +36,6 @@ LOOKUPS = {
     "follow_up": Ticket,
     "follow_up_of": Ticket,
 }
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(type(choices.values[0])(value)).label).lower()
-    except (ValueError, TypeError):
-        return value or "none"
 
 
 HIDDEN_TICKET = "a ticket you cannot open"
@@ -84,61 +75,14 @@ def _display(row) -> str:
 
 
 def describe(event: TicketEvent, names: dict) -> str:
+    """The event in words, as its kind declares (tickets.event_kinds); a kind no longer declared reads as its name."""
     model = LOOKUPS.get(event.field)
 
     def name(value: str) -> str:
         return names.get((model, value), "a deleted item") if value else "none"
 
-    kind = event.kind
-    if kind == "created":
-        return f"opened the ticket via {event.new_value or 'web'}"
-    if kind in ("status_changed", "reopened"):
-        verb = "reopened the ticket" if kind == "reopened" else "changed the status"
-        return f"{verb}: {_label(Status, event.old_value)} → {_label(Status, event.new_value)}"
-    if kind == "priority_changed":
-        return f"changed the priority: {_label(Priority, event.old_value)} → {_label(Priority, event.new_value)}"
-    if kind in ("escalated", "de_escalated"):
-        verb = "escalated the ticket" if kind == "escalated" else "lowered the escalation"
-        return f"{verb} to {_label(EscalationLevel, event.new_value)}"
-    if kind == "assigned":
-        if event.reason == "claimed":
-            return "claimed the ticket"
-        return f"assigned the ticket to {name(event.new_value)}"
-    if kind == "unassigned":
-        return f"unassigned {name(event.old_value)}"
-    if kind in ("queue_changed", "team_changed", "categorised"):
-        return f"changed the {event.field}: {name(event.old_value)} → {name(event.new_value)}"
-    if kind == "tagged":
-        return f"added the tag {name(event.new_value)}"
-    if kind == "untagged":
-        return f"removed the tag {name(event.old_value)}"
-    if kind == "participant_added":
-        return f"copied {name(event.new_value)} on the ticket"
-    if kind == "rated":
-        if event.old_value:
-            return f"changed their satisfaction rating: {event.old_value}/5 → {event.new_value}/5"
-        return f"rated the resolution {event.new_value}/5"
-    if kind == "merged_into":
-        return f"merged this ticket into {name(event.new_value)}"
-    if kind == "merged":
-        return f"merged {name(event.new_value)} into this ticket"
-    if kind == "linked":
-        wording = {"follow_up": "opened the follow-up", "follow_up_of": "followed up on"}.get(event.field, "linked")
-        return f"{wording} {name(event.new_value)}"
-    if kind == "email_refused":
-        opened = f"; it opened {name(event.new_value)}" if event.field == "related" else ""
-        return f"refused an email from someone who is not on this ticket{opened}"
-    if kind == "email_bounced":
-        return "recorded a bounce: an email we sent could not be delivered"
-    if kind == "auto_reply_received":
-        return "received an automatic reply (such as out of office); it was not added as a reply"
-    if kind == "email_held":
-        return "held an email that claims to be from someone on this ticket: its sender was not authenticated"
-    if kind == "email_released":
-        if "new ticket" in event.reason:
-            return "opened this ticket by hand from a held email (its sender was not authenticated)"
-        return "released a held email into the conversation by hand (its sender was not authenticated)"
-    return kind.replace("_", " ")
+    kind = KINDS.get(event.kind)
+    return kind.describe(event, name) if kind is not None else event.kind.replace("_", " ")
 
 
 # --- The agent's timeline, ready to show ----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from tickets.models import (
     Contact,
     Draft,
     EmailTemplate,
+    FeedEntry,
+    FeedReceipt,
     ImapMailbox,
     InboundEmail,
     MailSettings,
@@ -317,3 +319,20 @@ class WebhookDeliveryFactory(TenantOwnedFactory):
     event = "ticket.created"
     event_id = factory.LazyFunction(uuid.uuid4)
     payload = factory.LazyFunction(lambda: {"event": "ticket.created"})
+
+
+class FeedEntryFactory(TenantOwnedFactory):
+    class Meta:
+        model = FeedEntry
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    xact_id = factory.Sequence(lambda n: n + 1)
+    event_ids = factory.LazyFunction(list)
+
+
+class FeedReceiptFactory(TenantOwnedFactory):
+    class Meta:
+        model = FeedReceipt
+
+    entry = factory.SubFactory(FeedEntryFactory, tenant=factory.SelfAttribute("..tenant"))
+    subscriber = "webhooks"

@@ -18,6 +18,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from tenancy import outbound
@@ -27,9 +28,13 @@ from tenancy.outbound import OutboundRefused
 from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import WebhookDeliveryFactory, WebhookFactory
 from tickets import services
+from tickets.event_kinds import webhook_events
+from tickets.feed.dispatch import changes_of
+from tickets.feed.tasks import drain_feed_task
 from tickets.lifecycle import Status
-from tickets.models import Webhook, WebhookDelivery
+from tickets.models import FeedEntry, FeedReceipt, Priority, TicketEvent, Webhook, WebhookDelivery
 from tickets.services import webhooks
+from tickets.services.events import record_event
 from tickets.webhooks import events, transport
 from tickets.webhooks.targets import Target, TargetRefused
 from tickets.webhooks.tasks import deliver_webhook_task
@@ -407,20 +412,24 @@ def test_ticket_changes_become_the_subscribed_events(tenant, admin, agent, new_t
     assert events.TICKET_UPDATED in got
     assert got[-2:] == [events.TICKET_STATUS_CHANGED, events.TICKET_RESOLVED]
     assert [payload["event"] for payload in some.payloads()] == [events.TICKET_CREATED, events.TICKET_RESOLVED]
-    # and the payload carries ids and codes of the ticket, never what anyone wrote in it
+    # and the payload names the ticket and carries the change (old and new values, the actor), not the ticket's
+    # state when it was sent; ids and codes only
     resolved = some.payloads()[-1]
     assert resolved["tenant"] == "acme"
     assert resolved["ticket"] == {
         "number": ticket.number,
         "reference": f"ACME-{ticket.number}",
         "subject": "Printer on fire",
-        "status": "resolved",
-        "priority": ticket.priority,
-        "queue": ticket.queue_id,
-        "assignee": ticket.assignee_id,
         "url": f"http://acme.localhost/desk/tickets/{ticket.number}/",
-        "updated_at": resolved["ticket"]["updated_at"],
     }
+    [change] = resolved["changes"]
+    assert (change["kind"], change["field"], change["old"], change["new"]) == (
+        "status_changed",
+        "status",
+        "open",
+        "resolved",
+    )
+    assert change["actor"] == {"type": "member", "id": agent.pk}
     bodies = b"".join(request["body"] for request in everything.requests + some.requests)
     assert b"Secret details" not in bodies and b"We are on it" not in bodies
     # and every event went out once, delivered
@@ -428,6 +437,119 @@ def test_ticket_changes_become_the_subscribed_events(tenant, admin, agent, new_t
         statuses = set(WebhookDelivery.objects.values_list("status", flat=True))
         assert statuses == {WebhookDelivery.Status.SUCCEEDED}
         assert WebhookDelivery.objects.count() == len(everything.requests) + len(some.requests)
+
+
+def kinds_of(heard_events: list) -> list[tuple[str, list[str]]]:
+    return [(event, [change[0] for change in changes]) for event, changes in heard_events]
+
+
+def heard(server, since: int = 0) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """What a receiver got after its first `since` requests: each event with its changes (kind, old, new)."""
+    return [(p["event"], [(c["kind"], c["old"], c["new"]) for c in p["changes"]]) for p in server.payloads()[since:]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_service_sets_off_the_webhook_events_of_its_change(
+    tenant, admin, agent, desk, new_ticket, receiver, local_targets
+):
+    # given a webhook for every event
+    server = receiver()
+    with tenant_context(tenant):
+        webhooks.create_webhook(actor=admin, url=server.url, events=ALL_EVENTS)
+    contact, updated, status_changed = desk["contact"], events.TICKET_UPDATED, events.TICKET_STATUS_CHANGED
+
+    def after(change) -> list:
+        count = len(server.requests)
+        with tenant_context(tenant):
+            change()
+        return heard(server, count)
+
+    # when a ticket is created, then each service changes it: then each change sets off its events, carrying it
+    ticket = new_ticket()
+    assert heard(server) == [(events.TICKET_CREATED, [("created", "", "web")])]
+    replied = after(lambda: services.reply(ticket=ticket, actor=agent, body="Hi"))
+    assert kinds_of(replied) == [
+        (updated, ["replied", "status_changed"]),
+        (status_changed, ["replied", "status_changed"]),
+    ]
+    assert replied[-1][1][-1] == ("status_changed", "new", "open")
+    resolved = after(lambda: services.reply(ticket=ticket, actor=agent, body="Fixed", status=Status.RESOLVED))
+    assert [event for event, _ in resolved] == [updated, status_changed, events.TICKET_RESOLVED]
+    assert resolved[-1][1][-1] == ("status_changed", "open", "resolved")
+    reopened = after(lambda: services.reply(ticket=ticket, actor=contact, body="Broken again"))
+    assert kinds_of(reopened) == [
+        (updated, ["customer_replied", "reopened"]),
+        (status_changed, ["customer_replied", "reopened"]),
+    ]
+    assert reopened[-1][1][-1] == ("reopened", "resolved", "open")
+    assert after(lambda: services.change_status(ticket=ticket, status=Status.PENDING, actor=agent)) == [
+        (status_changed, [("status_changed", "open", "pending")])
+    ]
+    answered = after(lambda: services.reply(ticket=ticket, actor=contact, body="Here you go"))
+    assert [(e, cs[-1]) for e, cs in answered] == [
+        (updated, ("customer_replied_while_pending", "pending", "open")),
+        (status_changed, ("customer_replied_while_pending", "pending", "open")),
+    ]
+    assert after(lambda: services.assign(ticket=ticket, assignee=agent, actor=admin)) == [
+        (updated, [("assigned", "", str(agent.pk))])
+    ]
+    assert after(lambda: services.change_priority(ticket=ticket, priority=Priority.URGENT, actor=agent)) == [
+        (updated, [("priority_changed", str(Priority.NORMAL), str(Priority.URGENT))])
+    ]
+    # and a merge announces the source closing, and the target what it took in
+    source = new_ticket(subject="Duplicate")
+    merged = after(lambda: services.merge(source=source, target=ticket, actor=agent))
+    assert sorted(merged) == sorted(
+        [
+            (updated, [("merged_into", "", str(ticket.pk)), ("status_changed", "new", "closed")]),
+            (status_changed, [("merged_into", "", str(ticket.pk)), ("status_changed", "new", "closed")]),
+            (updated, [("merged", "", str(source.pk))]),
+        ]
+    )
+    # and every event id is different, and named by the change, not by when it was sent
+    ids = [p["event_id"] for p in server.payloads()]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_that_never_joined_the_conversation_sets_off_no_webhook(
+    tenant, admin, new_ticket, receiver, local_targets
+):
+    # given a webhook for every event, and a ticket
+    server = receiver()
+    with tenant_context(tenant):
+        webhooks.create_webhook(actor=admin, url=server.url, events=ALL_EVENTS)
+    ticket = new_ticket()
+    count = len(server.requests)
+    # when the mail intake records what happened to mail about the ticket
+    intake = services.Automation("email intake")
+    with tenant_context(tenant), transaction.atomic():
+        for kind in ("email_refused", "email_bounced", "auto_reply_received", "email_held", "email_released"):
+            record_event(ticket, actor=intake, kind=kind, field="inbound_email", new=1)
+    # then no webhook hears of it (not even ticket.updated), and the feed entry is done all the same
+    assert len(server.requests) == count
+    with tenant_context(tenant):
+        assert not FeedEntry.objects.filter(done_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_handed_out_again_sends_nothing_twice(tenant, admin, agent, new_ticket, receiver, local_targets):
+    # given a webhook and a reply that resolved the ticket, delivered
+    server = receiver()
+    with tenant_context(tenant):
+        webhooks.create_webhook(actor=admin, url=server.url, events=ALL_EVENTS)
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body="Fixed", status=Status.RESOLVED)
+        sent = len(server.requests)
+        # when the feed hands the entries out again (receipts lost too: the stable event ids still hold)
+        FeedEntry.objects.update(done_at=None)
+        FeedReceipt.objects.all().delete()
+    drain_feed_task.delay(tenant_id=tenant.pk).get()
+    # then nothing new was queued or sent
+    assert len(server.requests) == sent
+    with tenant_context(tenant):
+        assert WebhookDelivery.objects.count() == sent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -461,29 +583,34 @@ def test_a_tenants_webhooks_never_get_another_tenants_events(
 
 @pytest.mark.django_db
 def test_kinds_map_to_events():
-    # given the audit kinds announced by the services
+    # given audit events of the declared kinds
+    def set_off(kind, old="", new=""):
+        return webhook_events(TicketEvent(kind=kind, field="status", old_value=old, new_value=new))
+
     # when they are mapped, then:
-    assert events.events_for_change(["created"], status="new") == [events.TICKET_CREATED]
-    assert events.events_for_change(["status_changed"], status="pending") == [events.TICKET_STATUS_CHANGED]
-    assert events.events_for_change(["status_changed"], status="resolved") == [
-        events.TICKET_STATUS_CHANGED,
-        events.TICKET_RESOLVED,
-    ]
-    assert events.events_for_change(["priority_changed", "assigned", "note_added"], status="open") == [
-        events.TICKET_UPDATED
-    ]
+    assert set_off("created") == (events.TICKET_CREATED,)
+    assert set_off("status_changed", "open", "pending") == (events.TICKET_STATUS_CHANGED,)
+    assert set_off("status_changed", "open", "resolved") == (events.TICKET_STATUS_CHANGED, events.TICKET_RESOLVED)
+    assert set_off("reopened", "resolved", "open") == (events.TICKET_STATUS_CHANGED,)
+    assert set_off("customer_replied_while_pending", "pending", "open") == (events.TICKET_STATUS_CHANGED,)
+    for kind in ("replied", "note_added", "customer_replied", "priority_changed", "assigned", "merged_into", "merged"):
+        assert set_off(kind) == (events.TICKET_UPDATED,)
+    # and mail that never joined the conversation sets off nothing
+    for kind in ("email_refused", "email_bounced", "auto_reply_received", "email_held", "email_released"):
+        assert set_off(kind) == ()
 
 
 @pytest.mark.django_db
-def test_the_same_change_announced_twice_is_queued_once(tenant, admin, new_ticket, django_capture_on_commit_callbacks):
-    # given a webhook and a created ticket (no task runs: callbacks are not executed)
+def test_the_same_change_handed_out_twice_is_queued_once(tenant, admin, new_ticket, django_capture_on_commit_callbacks):
+    # given a webhook and a created ticket's feed entry (no task runs: callbacks are not executed)
     ticket = new_ticket()
     with tenant_context(tenant):
         WebhookFactory(tenant=tenant, events=ALL_EVENTS, url="https://hooks.example.com/a")
-        # when the outbox delivers the same ticket_changed twice
+        [change] = [c for c in changes_of(list(FeedEntry.objects.filter(ticket=ticket))) if c.ticket_id == ticket.pk]
+        # when the webhooks' subscriber is handed the same change twice (its receipt aside)
         with django_capture_on_commit_callbacks(execute=False):
-            first = webhooks.queue_ticket_events(ticket_id=ticket.pk, kinds=["created"])
-            second = webhooks.queue_ticket_events(ticket_id=ticket.pk, kinds=["created"])
+            first = webhooks.queue_change_events(change)
+            second = webhooks.queue_change_events(change)
         # then one delivery is queued, with its task recorded in the outbox
         assert len(first) == 1 and second == []
         assert WebhookDelivery.objects.count() == 1

@@ -31,6 +31,7 @@ from tickets.models.core import (
     TicketQuerySet,
     TicketTag,
 )
+from tickets.models.feed import FeedEntry, FeedReceipt
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "Draft",
     "EmailTemplate",
     "EscalationLevel",
+    "FeedEntry",
+    "FeedReceipt",
     "ImapMailbox",
     "InboundEmail",
     "MailSettings",

@@ -17,6 +17,7 @@ from django.http import QueryDict
 from tenancy.models import Membership, Tenant, mention_handle_of
 from tenancy.roles import Role
 from tenancy.selectors import list_staff
+from tickets.event_kinds import timeline_kinds_hidden
 from tickets.models import (
     Attachment,
     Category,
@@ -362,7 +363,9 @@ def get_timeline(
         messages = [_with_source_number(m, numbers) for m in messages]
     if not include_internal:
         return [TimelineEntry(at=m.created_at, message=m) for m in messages]
-    events = list(TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=QUIET_EVENTS).order_by("created_at", "id"))
+    # Replies and notes are in the timeline as messages already (their kinds say so: tickets.event_kinds).
+    events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=timeline_kinds_hidden())
+    events = list(events.order_by("created_at", "id"))
     names = name_lookup(events, visible=visible_tickets(viewer) if viewer is not None else None)
     # One query for the ticket's mail: each reply shows its own mail's fate, the other mails are entries.
     mails = list_ticket_mails(ticket_ids)
@@ -405,10 +408,6 @@ def _timeline_order(entry: TimelineEntry) -> tuple:
     if entry.mail is not None:
         return (entry.at, 3, entry.mail.pk)
     return (entry.at, 1, entry.message.pk)
-
-
-# Events that duplicate a message already in the timeline.
-QUIET_EVENTS = ("replied", "note_added", "customer_replied")
 
 
 MERGED_FROM = "Merged from"

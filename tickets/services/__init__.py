@@ -1,5 +1,5 @@
 """The only way to change a ticket. Every function validates, writes the change and its audit events in one
-transaction, and leaves a `tickets.ticket_changed` outbox task for routing, SLA and webhooks."""
+transaction; the events are the change feed (tickets.feed) that routing, SLA and webhooks read."""
 
 from tickets.services.assignment import AlreadyClaimed, assign, claim, unassign
 from tickets.services.attachments import Upload

@@ -8,7 +8,7 @@ from tenancy.models import Membership, ensure_same_tenant
 from tickets import clock
 from tickets.models import Ticket
 from tickets.services.common import lock, save
-from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor, require_staff
+from tickets.services.events import Actor, ServiceError, record_event, require_desk_actor, require_staff
 from tickets.services.notifications import notify_assigned
 
 
@@ -32,7 +32,6 @@ def claim(*, ticket: Ticket, actor: Membership) -> Ticket:
                 raise ServiceError("This ticket is no longer open.")
             raise AlreadyClaimed(owner=ticket.assignee)
         record_event(ticket, actor=actor, kind="assigned", field="assignee", new=actor.pk, reason="claimed")
-        announce(ticket, "assigned")
     return ticket
 
 
@@ -52,7 +51,6 @@ def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = 
         save(ticket, "assignee")
         record_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)
         notify_assigned(ticket=ticket, assignee=assignee, actor=actor)
-        announce(ticket, "assigned")
     return ticket
 
 
@@ -66,5 +64,4 @@ def unassign(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
         ticket.assignee = None
         save(ticket, "assignee")
         record_event(ticket, actor=actor, kind="unassigned", field="assignee", old=old, reason=reason)
-        announce(ticket, "unassigned")
     return ticket

@@ -14,7 +14,7 @@ from tickets.services import customer_mail
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.common import lock, save, set_status
 from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
-from tickets.services.events import Actor, ServiceError, announce, record_event, require_staff
+from tickets.services.events import Actor, ServiceError, record_event, require_staff
 from tickets.services.notifications import notify_customer_reply, notify_mentions
 
 
@@ -58,7 +58,6 @@ def reply(
             fields += set_status(ticket, target, now)
             record_event(ticket, actor=actor, kind="status_changed", field="status", old=old, new=target, at=now)
         save(ticket, *fields)
-        announce(ticket, "replied")
         customer_mail.send_reply_mail(message=message)
         if status == Status.RESOLVED:  # the reply is the answer; this mail asks for the rating
             customer_mail.send_status_mail(ticket=ticket, status=status)
@@ -97,7 +96,6 @@ def add_note(
         record_event(ticket, actor=actor, kind="note_added", new=message.pk, at=now)
         save(ticket, "search_text")
         notify_mentions(ticket=ticket, message=message, actor=actor)
-        announce(ticket, "note_added")
     return message
 
 
@@ -123,10 +121,11 @@ def _customer_reply(ticket, contact, html, text, uploads, channel, email_message
         old = ticket.status
         if old in (Status.PENDING, Status.RESOLVED):
             fields += set_status(ticket, Status.OPEN, now)
-            record_event(ticket, actor=contact, kind="reopened", field="status", old=old, new=Status.OPEN, at=now)
+            # An answer to a ticket waiting for the customer is not a reopen (reports count reopens).
+            kind = "reopened" if old == Status.RESOLVED else "customer_replied_while_pending"
+            record_event(ticket, actor=contact, kind=kind, field="status", old=old, new=Status.OPEN, at=now)
         save(ticket, *fields)
         notify_customer_reply(ticket=ticket, actor=contact, reopened=old == Status.RESOLVED)
-        announce(ticket, "customer_replied")
     return message
 
 

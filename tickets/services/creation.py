@@ -10,7 +10,7 @@ from tickets import clock
 from tickets.content import html_to_text, render_plain_text
 from tickets.models import Category, Channel, Contact, Message, Priority, Queue, Ticket, TicketParticipant
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
-from tickets.services.events import Actor, ServiceError, announce, record_event
+from tickets.services.events import Actor, ServiceError, record_event
 from tickets.services.tags import apply_tags
 
 MAX_SEARCH_TEXT = 100_000
@@ -110,5 +110,4 @@ def create_ticket(
                 )
         if tags:
             apply_tags(ticket, names=tags, actor=actor, at=now)
-        announce(ticket, "created")
     return ticket

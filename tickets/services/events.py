@@ -1,13 +1,14 @@
-"""Who acted, the audit trail, and the follow-up notice every ticket change leaves for routing and SLA."""
+"""Who acted, and the audit trail, whose events are the change feed that routing, SLA and webhooks read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from tenancy.models import Membership
-from tenancy.outbox import on_commit_task
 from tickets import clock
 from tickets.errors import TicketError
+from tickets.event_kinds import get_kind
+from tickets.feed.recording import event_recorded
 from tickets.models import Contact, Ticket, TicketEvent
 
 
@@ -78,8 +79,12 @@ def record_event(
     reason: str = "",
     at=None,
 ) -> TicketEvent:
-    """Append one audit event. Values are ids and codes (never names or text), so erasure never touches them."""
-    return TicketEvent.objects.create(
+    """Append one audit event. Values are ids and codes (never names or text), so erasure never touches them.
+
+    The event joins its transaction's change-feed entry for the ticket (tickets.feed.recording): that is how
+    routing, SLA and webhooks hear of every change, with no call of their own in the services."""
+    get_kind(kind)  # an undeclared kind is a programming error: refuse it before anything is written
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         field=field,
@@ -89,11 +94,5 @@ def record_event(
         created_at=at or clock.now(),
         **actor_fields(actor),
     )
-
-
-def announce(ticket: Ticket, *kinds: str) -> None:
-    """Record, in the current transaction, that the ticket changed; routing, SLA and webhooks react on commit.
-    Replayed history (an import, the demo's 90 days) sets nothing off."""
-    if clock.is_replaying():
-        return
-    on_commit_task("tickets.ticket_changed", ticket_id=ticket.pk, kinds=list(kinds))
+    event_recorded(event)
+    return event

@@ -9,7 +9,7 @@ from tickets import clock
 from tickets.lifecycle import Status
 from tickets.models import Contact, Tag, Ticket, TicketLink, TicketParticipant
 from tickets.services.common import lock, save, set_status
-from tickets.services.events import Actor, ServiceError, announce, record_event, require_desk_actor
+from tickets.services.events import Actor, ServiceError, record_event, require_desk_actor
 from tickets.services.tags import apply_tags, remove_tag
 
 
@@ -45,8 +45,6 @@ def merge(*, source: Ticket, target: Ticket, actor: Actor, reason: str = "") -> 
             _add_participant(target, source.contact, actor)
         target.search_text = f"{target.search_text}\n{source.subject}\n{source.search_text}"[:100_000]
         save(target, "search_text")
-        announce(source, "merged_into")
-        announce(target, "merged")
     return target
 
 
@@ -73,7 +71,6 @@ def tag(*, ticket: Ticket, names: list[str], actor: Actor) -> list[Tag]:
         added = apply_tags(ticket, names=names, actor=actor)
         if added:
             save(ticket)
-            announce(ticket, "tagged")
     return added
 
 
@@ -85,7 +82,6 @@ def untag(*, ticket: Ticket, tag: Tag, actor: Actor) -> bool:
         removed = remove_tag(ticket, tag=tag, actor=actor)
         if removed:
             save(ticket)
-            announce(ticket, "untagged")
     return removed
 
 
@@ -100,7 +96,6 @@ def add_participant(*, ticket: Ticket, contact: Contact, actor: Actor) -> bool:
         added = _add_participant(ticket, contact, actor)
         if added:
             save(ticket)
-            announce(ticket, "participant_added")
     return added
 
 

@@ -16,7 +16,7 @@ from tickets import clock
 from tickets.lifecycle import Status
 from tickets.models import Contact, SatisfactionRating, Ticket
 from tickets.services.common import lock
-from tickets.services.events import ServiceError, announce, record_event
+from tickets.services.events import ServiceError, record_event
 
 RATING_SALT = "tickets.satisfaction.rating-link"
 RATING_LINK_DAYS = 30
@@ -92,5 +92,4 @@ def rate_ticket(*, ticket: Ticket, contact: Contact, score: int, comment: str = 
             rating.contact, rating.score, rating.comment, rating.updated_at = contact, score, comment, now
             rating.save(update_fields=["contact", "score", "comment", "updated_at"])
         record_event(ticket, actor=contact, kind="rated", field="score", old=old, new=score, at=now)
-        announce(ticket, "rated")
     return rating

@@ -26,16 +26,11 @@ from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
 from tenancy.outbound import OutboundRefused
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
-from tickets.models import Ticket, Webhook, WebhookDelivery
+from tickets.event_kinds import webhook_events
+from tickets.feed.registry import Change
+from tickets.models import Ticket, TicketEvent, Webhook, WebhookDelivery
 from tickets.services.events import ServiceError, require_role
-from tickets.webhooks.events import (
-    EVENTS,
-    PING,
-    events_for_change,
-    ping_payload,
-    ticket_event_id,
-    ticket_payload,
-)
+from tickets.webhooks.events import EVENTS, PING, change_event_id, change_payload, keyed_event_id, ping_payload
 from tickets.webhooks.targets import parse_target
 from tickets.webhooks.transport import encode_body, post, signed_headers
 
@@ -136,41 +131,62 @@ def redeliver(*, delivery: WebhookDelivery, actor: Membership) -> WebhookDeliver
 # --- Fan-out: events to deliveries -------------------------------------------------------------------------------
 
 
-def queue_ticket_events(*, ticket_id: int, kinds: Sequence[str]) -> list[WebhookDelivery]:
-    """React to one announced ticket change (tickets.signals.ticket_changed): one delivery per subscribed
-    webhook and event. Announcing the same change again queues nothing new (deterministic event ids)."""
+FEED_SUBSCRIBER = "webhooks"
+
+
+def accepts_change(change: Change) -> bool:
+    """The change feed's filter: only changes whose kinds set off a webhook event (no receipt for the rest)."""
+    return any(webhook_events(event) for event in change.events)
+
+
+def queue_change_events(change: Change) -> list[WebhookDelivery]:
+    """The webhooks' feed subscriber: one delivery per subscribed webhook and webhook event the change sets off.
+
+    Runs in the subscriber's transaction (tickets.feed.dispatch), whose receipt makes a redelivered entry queue
+    nothing; the deliveries' stable event ids (from the entry and its event ids) make that doubly sure. Replayed
+    history never gets here (the subscriber takes no replay)."""
     webhooks = list(Webhook.objects.filter(is_active=True))
     if not webhooks:  # most tenants: one query and done
         return []
-    ticket = Ticket.objects.select_related("tenant").filter(pk=ticket_id).first()
-    if ticket is None:
+    set_off: dict[str, list[TicketEvent]] = {}
+    for event in change.events:
+        for name in webhook_events(event):
+            set_off.setdefault(name, []).append(event)
+    wanted = {name: events for name, events in set_off.items() if any(name in hook.events for hook in webhooks)}
+    if not wanted:
         return []
+    ticket = Ticket.objects.select_related("tenant").get(pk=change.ticket_id)
     queued: list[WebhookDelivery] = []
-    with transaction.atomic():
-        for event in events_for_change(kinds, status=ticket.status):
-            queued += _queue(ticket, event, kinds, webhooks)
+    for name, events in wanted.items():
+        event_id = change_event_id(
+            tenant_id=change.tenant_id, entry_id=change.entry_id, event=name, event_ids=[e.pk for e in events]
+        )
+        payload = change_payload(
+            ticket, event=name, event_id=event_id, occurred_at=events[0].created_at, changes=change.events
+        )
+        queued += _queue(name, event_id, payload, webhooks)
     return queued
 
 
-def queue_ticket_event(*, ticket: Ticket, event: str, kinds: Sequence[str] = ()) -> list[WebhookDelivery]:
-    """Tell the subscribed webhooks about one event on a ticket (for apps with their own events, e.g. SLA)."""
+def queue_ticket_event(*, ticket: Ticket, event: str, key: str, changes: Sequence[TicketEvent] = ()) -> list:
+    """Tell the subscribed webhooks about one event on a ticket that no audit kind sets off (for apps with their
+    own events, e.g. SLA); `key` names the occurrence (e.g. the breach's id), so sending it twice sends once."""
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}: register it with tickets.webhooks.events.register_event")
     if ticket.tenant_id != require_tenant_id():
         raise CrossTenantError("This ticket belongs to another organisation.")
     webhooks = list(Webhook.objects.filter(is_active=True))
+    event_id = keyed_event_id(tenant_id=ticket.tenant_id, ticket_id=ticket.pk, event=event, key=key)
+    payload = change_payload(ticket, event=event, event_id=event_id, occurred_at=timezone.now(), changes=changes)
     with transaction.atomic():
-        return _queue(ticket, event, kinds, webhooks)
+        return _queue(event, event_id, payload, webhooks)
 
 
-def _queue(ticket: Ticket, event: str, kinds: Sequence[str], webhooks: list[Webhook]) -> list[WebhookDelivery]:
-    subscribed = [webhook for webhook in webhooks if event in webhook.events]
-    if not subscribed:
-        return []
-    event_id = ticket_event_id(ticket, event)
-    payload = ticket_payload(ticket, event=event, event_id=event_id, kinds=kinds)
+def _queue(event: str, event_id: uuid.UUID, payload: dict, webhooks: list[Webhook]) -> list[WebhookDelivery]:
     queued = []
-    for webhook in subscribed:
+    for webhook in webhooks:
+        if event not in webhook.events:
+            continue
         delivery, created = WebhookDelivery.objects.get_or_create(
             webhook=webhook, event_id=event_id, defaults={"event": event, "payload": payload}
         )

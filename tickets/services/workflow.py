@@ -14,7 +14,6 @@ from tickets.services.events import (
     Actor,
     ServiceError,
     acting_member,
-    announce,
     record_event,
     require_desk_actor,
 )
@@ -37,7 +36,6 @@ def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = ""
             notify_reopened(ticket=ticket, actor=actor)
         if not isinstance(actor, Contact):  # customers are not told of their own change
             customer_mail.send_status_mail(ticket=ticket, status=status)
-        announce(ticket, "status_changed")
     return ticket
 
 
@@ -55,7 +53,6 @@ def change_priority(*, ticket: Ticket, priority: int, actor: Actor, reason: str 
         record_event(
             ticket, actor=actor, kind="priority_changed", field="priority", old=old, new=priority, reason=reason
         )
-        announce(ticket, "priority_changed")
     return ticket
 
 
@@ -84,7 +81,6 @@ def categorise(
             record_event(
                 ticket, actor=actor, kind="categorised", field="subcategory", old=old[1], new=new[1], reason=reason
             )
-        announce(ticket, "categorised")
     return ticket
 
 
@@ -109,7 +105,6 @@ def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "
         )
         if old_team != queue.team_id:
             record_event(ticket, actor=actor, kind="team_changed", field="team", old=old_team, new=queue.team_id)
-        announce(ticket, "queue_changed")
     return ticket
 
 
@@ -129,5 +124,4 @@ def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> T
         save(ticket, "escalation_level")
         kind = "escalated" if level > old else "de_escalated"
         record_event(ticket, actor=actor, kind=kind, field="escalation_level", old=old, new=level, reason=reason)
-        announce(ticket, kind)
     return ticket

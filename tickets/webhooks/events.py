@@ -1,4 +1,5 @@
-"""The webhook events, declared in one place, and what a ticket change means in those events.
+"""The webhook events, declared in one place, their ids and their payloads. Which audit event kinds set off
+which webhook events is declared with the kinds (tickets.event_kinds).
 
 Other apps add theirs with `register_event()` in their AppConfig.ready() (the SLA work: "sla.breached", ...);
 admins choose from everything registered. Payloads carry ids and codes, never message bodies.
@@ -12,8 +13,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from tickets.lifecycle import Status
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 
 TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
@@ -42,57 +42,61 @@ def event_choices() -> list[tuple[str, str]]:
     return list(EVENTS.items())
 
 
-def events_for_change(kinds: Iterable[str], *, status: str) -> list[str]:
-    """Map the audit kinds of one announced change to webhook events, in a stable order.
-
-    created -> ticket.created; status_changed -> ticket.status_changed, plus ticket.resolved when the ticket is
-    resolved now; every other change -> ticket.updated.
-    """
-    events: list[str] = []
-    for kind in kinds:
-        if kind == "created":
-            found = [TICKET_CREATED]
-        elif kind == "status_changed":
-            found = [TICKET_STATUS_CHANGED] + ([TICKET_RESOLVED] if status == Status.RESOLVED else [])
-        else:
-            found = [TICKET_UPDATED]
-        events.extend(event for event in found if event not in events)
-    return events
-
-
 _EVENT_NAMESPACE = uuid.UUID("6f1c3c0e-8f0e-4d0b-9a53-7e0e2d6b1a11")
 
 
-def ticket_event_id(ticket: Ticket, event: str) -> uuid.UUID:
-    """The same change announced twice (the outbox may redeliver) gets the same id, so it is delivered once.
-
-    A ticket is created once; any other event is one state of the ticket, named by its updated_at.
-    """
-    moment = "" if event == TICKET_CREATED else ticket.updated_at.isoformat()
-    return uuid.uuid5(_EVENT_NAMESPACE, f"{ticket.tenant_id}:{ticket.pk}:{event}:{moment}")
+def change_event_id(*, tenant_id: int, entry_id: int, event: str, event_ids: Iterable[int]) -> uuid.UUID:
+    """The id of one webhook event set off by one change-feed entry: named by the entry and the audit events
+    that set it off, so an entry handed out again (or a delivery sent again) carries the same id."""
+    ids = ",".join(str(event_id) for event_id in event_ids)
+    return uuid.uuid5(_EVENT_NAMESPACE, f"{tenant_id}:feed:{entry_id}:{event}:{ids}")
 
 
-def ticket_payload(ticket: Ticket, *, event: str, event_id: uuid.UUID, kinds: Iterable[str] = ()) -> dict:
-    """What receivers get: ids and codes of the ticket's current state (no names, no message text)."""
+def keyed_event_id(*, tenant_id: int, ticket_id: int, event: str, key: str) -> uuid.UUID:
+    """The id of an event another app sends on its own (e.g. an SLA breach): named by the caller's stable key."""
+    return uuid.uuid5(_EVENT_NAMESPACE, f"{tenant_id}:{ticket_id}:{event}:{key}")
+
+
+def change_payload(
+    ticket: Ticket, *, event: str, event_id: uuid.UUID, occurred_at: datetime, changes: Iterable[TicketEvent]
+) -> dict:
+    """What receivers get: the ticket's identity and the change itself, each audit event with its kind, field,
+    old and new values (ids and codes), actor and time: not the ticket's state when the delivery is sent.
+    No names and no message text."""
     path = reverse("desk:ticket", urlconf="config.urls", kwargs={"number": ticket.number})
     return {
         "event": event,
         "event_id": str(event_id),
-        "occurred_at": _iso(ticket.updated_at),
+        "occurred_at": _iso(occurred_at),
         "tenant": ticket.tenant.slug,
-        "changes": list(kinds),
+        "changes": [_change(change) for change in changes],
         "ticket": {
             "number": ticket.number,
             "reference": ticket.reference,
             "subject": ticket.subject,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "queue": ticket.queue_id,
-            "assignee": ticket.assignee_id,
             "url": ticket.tenant.url(path),
-            "updated_at": _iso(ticket.updated_at),
         },
     }
+
+
+def _change(event: TicketEvent) -> dict:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "field": event.field,
+        "old": event.old_value,
+        "new": event.new_value,
+        "actor": _actor(event),
+        "at": _iso(event.created_at),
+    }
+
+
+def _actor(event: TicketEvent) -> dict:
+    if event.actor_membership_id:
+        return {"type": "member", "id": event.actor_membership_id}
+    if event.actor_contact_id:
+        return {"type": "contact", "id": event.actor_contact_id}
+    return {"type": "automation", "name": event.actor_automation}
 
 
 def ping_payload(*, tenant_slug: str, event_id: uuid.UUID, at: datetime) -> dict:

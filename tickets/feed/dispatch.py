@@ -1,0 +1,137 @@
+"""The worker's side of the change feed: hand new entries to every subscriber, each in its own transaction.
+
+`drain()` runs in one tenant (the drain task, published once per transaction that recorded events, and the
+periodic `sweep()` for whatever a lost task or a failing subscriber left). It reads the undone entries in
+batches, oldest first, with their events and receipts (three queries a batch), and gives each subscriber the
+entries it has no receipt for. The receipt is inserted first in the subscriber's transaction: a copy of the drain
+running at the same time waits on it and then skips the entry, and an entry handed out again does nothing
+twice. A subscriber that raises has its transaction (receipt included) rolled back and gets the entry again on
+a later run; the other subscribers are neither blocked nor re-run. An entry is done once every subscriber has
+taken it or did not want it.
+
+Order: entries are handed out in id order. Every service locks the ticket row before recording, so one
+ticket's entries get ids in commit order, and after a subscriber fails on an entry its later entries of that
+ticket wait for the next run. A subscriber therefore normally sees one ticket's changes in order, but it is not
+guaranteed (changes that do not lock the ticket, such as links and mail-intake notes, two drains at once):
+subscribers must not depend on it (SLA recomputes from the ticket and the events' own times).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.db import connections, transaction
+from django.utils import timezone
+
+from tenancy.context import tenant_context, unscoped
+from tenancy.db.router import scope_alias
+from tickets.feed.recording import DRAIN_TASK
+from tickets.feed.registry import Change, Subscriber, subscribers
+from tickets.models import FeedEntry, FeedReceipt, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+MAX_BATCHES = 50  # a run hands out at most 10,000 entries; the next run (or the sweep) goes on
+SWEEP_GRACE_SECONDS = 30  # newer entries are the drain task's; the sweep takes what it left
+
+
+def drain(*, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES) -> int:
+    """Hand the current tenant's undone entries to the subscribers; return how many entries are now done."""
+    after, finished_count = 0, 0
+    waiting: set[tuple[str, int]] = set()  # (subscriber, ticket): an earlier entry failed, keep the order
+    registered = subscribers()
+    for _batch in range(max_batches):
+        entries = list(FeedEntry.objects.filter(done_at__isnull=True, pk__gt=after).order_by("pk")[:batch_size])
+        if not entries:
+            break
+        after = entries[-1].pk
+        changes = changes_of(entries)
+        taken = set(
+            FeedReceipt.objects.filter(entry_id__in=[entry.pk for entry in entries]).values_list(
+                "subscriber", "entry_id"
+            )
+        )
+        finished = []
+        for change in changes:
+            complete = True
+            for subscriber in registered:
+                if (subscriber.name, change.entry_id) in taken or not subscriber.wants(change):
+                    continue
+                key = (subscriber.name, change.ticket_id)
+                if key in waiting or not _deliver(subscriber, change):
+                    waiting.add(key)
+                    complete = False
+            if complete:
+                finished.append(change.entry_id)
+        if finished:
+            FeedEntry.objects.filter(pk__in=finished, done_at__isnull=True).update(done_at=timezone.now())
+        finished_count += len(finished)
+        if len(entries) < batch_size:
+            break
+    return finished_count
+
+
+def changes_of(entries: list[FeedEntry]) -> list[Change]:
+    """The entries as subscribers see them, with their events (one query)."""
+    wanted = {event_id for entry in entries for event_id in entry.event_ids}
+    events = TicketEvent.objects.in_bulk(wanted)
+    return [
+        Change(
+            entry_id=entry.pk,
+            tenant_id=entry.tenant_id,
+            ticket_id=entry.ticket_id,
+            events=tuple(events[event_id] for event_id in entry.event_ids if event_id in events),
+            replay=entry.replay,
+            recorded_at=entry.created_at,
+        )
+        for entry in entries
+    ]
+
+
+def _deliver(subscriber: Subscriber, change: Change) -> bool:
+    """Run one subscriber on one change in its own transaction; False when it failed (it gets it again)."""
+    try:
+        with transaction.atomic():
+            if not _take(subscriber.name, change):
+                return True  # another run took it and committed: done for this subscriber
+            subscriber.handle(change)
+    except Exception:
+        logger.exception("Feed subscriber %s failed on entry #%s; it gets it again later", subscriber.name,
+                         change.entry_id)  # fmt: skip
+        return False
+    return True
+
+
+def _take(subscriber: str, change: Change) -> bool:
+    """Insert the receipt; False when one exists (a concurrent insert waits here until that one commits)."""
+    connection = connections[scope_alias()]
+    table = FeedReceipt._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" (tenant_id, subscriber, entry_id, created_at) VALUES (%s, %s, %s, %s) '  # noqa: S608 - the table name is ours
+            "ON CONFLICT (tenant_id, entry_id, subscriber) DO NOTHING",
+            [change.tenant_id, subscriber, change.entry_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.rowcount == 1
+
+
+def sweep(*, grace_seconds: int = SWEEP_GRACE_SECONDS) -> int:
+    """Periodic, across tenants: send the drain task to every tenant with entries left undone (a lost task, a
+    subscriber that failed, replayed history); return how many tenants."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    with unscoped():
+        undone = FeedEntry.objects.filter(done_at__isnull=True, created_at__lt=cutoff)
+        tenant_ids = sorted(set(undone.values_list("tenant_id", flat=True)))
+    sent = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            try:
+                current_app.signature(DRAIN_TASK, kwargs={"tenant_id": tenant_id}).apply_async(retry=False)
+            except Exception:
+                logger.exception("Could not send the feed drain for tenant #%s; the next sweep tries again", tenant_id)
+                continue
+        sent += 1
+    return sent

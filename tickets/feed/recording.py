@@ -1,0 +1,99 @@
+"""Leave the feed entry of the current transaction (called by record_event for every audit event).
+
+PostgreSQL: the trigger on tickets_ticketevent (migration tickets 0012) upserts the entry keyed by tenant, ticket
+and pg_current_xact_id(), so recording costs no statement here. SQLite (the demo) has no transaction id; there
+the entry is written from here, keyed by a random id held for the transaction: one UPDATE (append) or INSERT
+per event, in the same transaction, so it rolls back with it.
+
+Once per transaction the drain task is recorded in the outbox (one INSERT), so the worker takes the new entries
+promptly after commit and a broker outage loses nothing; history replayed by an import publishes nothing (the
+periodic sweep hands its entries over, marked replay). That INSERT is the only statement the feed adds to a
+write on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import connections, transaction
+
+from tenancy.context import current_tenant_id
+from tenancy.db.router import scope_alias
+from tenancy.outbox import on_commit_task
+from tickets import clock
+from tickets.models import FeedEntry, TicketEvent
+
+DRAIN_TASK = "tickets.drain_feed"
+
+
+class _FeedTransaction:
+    """The commit callback that marks a transaction as one that recorded events (and published the drain).
+
+    Django drops commit callbacks registered inside a savepoint that rolls back, together with that savepoint's
+    rows: finding this callback among the connection's pending ones means this transaction has published
+    already, and (on SQLite) that its entries carry this key."""
+
+    def __init__(self) -> None:
+        self.key = secrets.randbits(62)
+
+    def __call__(self) -> None:
+        """Nothing to do on commit: the outbox's own callback sends the drain task."""
+
+
+def _current(connection) -> _FeedTransaction | None:
+    if not connection.in_atomic_block:
+        return None
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _FeedTransaction):
+            return callback
+    return None
+
+
+def event_recorded(event: TicketEvent) -> None:
+    """Called once for each audit event, in the transaction that recorded it."""
+    alias = scope_alias()
+    connection = connections[alias]
+    marker = _current(connection)
+    fresh = marker is None
+    if fresh:
+        marker = _FeedTransaction()
+        # Inside unscoped() (platform code) there is no tenant to publish for: the periodic sweep takes it.
+        if not clock.is_replaying() and current_tenant_id() is not None:
+            on_commit_task(DRAIN_TASK)
+        transaction.on_commit(marker, using=alias)
+    if connection.vendor == "postgresql":
+        if clock.is_replaying():
+            _mark_replay(connection, event)
+        return
+    _collect(connection, marker, event, fresh=fresh)
+
+
+def _mark_replay(connection, event: TicketEvent) -> None:
+    """Imports only: the trigger cannot see Python's replay flag, so the entry is marked here."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_feedentry SET replay = true "
+            "WHERE tenant_id = %s AND ticket_id = %s AND xact_id = pg_current_xact_id()::text::bigint",
+            [event.tenant_id, event.ticket_id],
+        )
+
+
+def _collect(connection, marker: _FeedTransaction, event: TicketEvent, *, fresh: bool) -> None:
+    """SQLite: append the event to this transaction's entry for its ticket, or start that entry (a transaction's
+    first event starts one at once: no entry carries a key made just now)."""
+    if not fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE tickets_feedentry SET event_ids = json_insert(event_ids, '$[#]', %s) "
+                "WHERE tenant_id = %s AND ticket_id = %s AND xact_id = %s",
+                [event.pk, event.tenant_id, event.ticket_id, marker.key],
+            )
+            if cursor.rowcount:
+                return
+    FeedEntry.objects.using(connection.alias).create(
+        tenant_id=event.tenant_id,
+        ticket_id=event.ticket_id,
+        xact_id=marker.key,
+        event_ids=[event.pk],
+        replay=clock.is_replaying(),
+    )
