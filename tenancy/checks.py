@@ -141,7 +141,7 @@ def _leading_name(constraint: models.UniqueConstraint) -> str | None:
 
 
 # Platform directory rows that name a tenant but are looked up before one is known, like Tenant itself.
-PLATFORM_MODELS = {"tenancy.TenantDomain", "tenancy.AddressClaim"}
+PLATFORM_MODELS = {"tenancy.TenantDomain", "tenancy.AddressClaim", "tenancy.JobLease"}
 _OWN_APPS = {"tenancy", "tickets", "routing", "sla", "kb", "reporting"}
 
 

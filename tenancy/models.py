@@ -296,6 +296,23 @@ class AddressClaim(models.Model):
         return self.verified_at is not None
 
 
+class JobLease(models.Model):
+    """Who runs a periodic job now: one platform row per job name, claimed by one conditional UPDATE.
+
+    Not tenant-owned (see PLATFORM_MODELS in tenancy.checks): a job spans tenants and runs with none in scope.
+    Free when `expires_at` is empty or past; tenancy.leases claims and releases it (and says why an UPDATE, not
+    an advisory or row lock: it works behind a transaction pooler and on SQLite).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(TenantModel):
     """A user's place in one tenant. Everything that points at a person inside a tenant points here."""
 
