@@ -196,7 +196,7 @@ SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_HTTPS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/scheduler)?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE_HTTPS)
@@ -300,9 +300,16 @@ CELERY_BEAT_SCHEDULE = {
     "poll-imap-mailboxes": {"task": "tickets.poll_imap_mailboxes", "schedule": 60.0},
     "resend-stalled-webhooks": {"task": "tickets.resend_stalled_webhooks", "schedule": 300.0},
     "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
+    "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
+    "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
+# Housekeeping: done outbox rows and done change-feed entries (with their receipts) are deleted after this many days.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+FEED_RETENTION_DAYS = env.int("FEED_RETENTION_DAYS", default=14)
+# /healthz/scheduler answers 503 when a change-feed subscriber's oldest unconsumed entry is older than this.
+FEED_LAG_ALERT_SECONDS = env.int("FEED_LAG_ALERT_SECONDS", default=600)
 
 # --- Webhooks ---------------------------------------------------------------------------------------------------
 # Outbound webhooks go to HTTPS URLs on public addresses only (no SSRF into the internal network). The demo and

@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("admin/", platform_admin.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/scheduler", views.healthz_scheduler, name="healthz_scheduler"),
 ]

@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from tenancy.context import no_tenant, tenant_context
 from tenancy.selectors import NO_MEMBERSHIP, get_membership, get_tenant_for_host
 
-HEALTH_PATH = "/healthz"
+HEALTH_PATHS = frozenset({"/healthz", "/healthz/scheduler"})
 
 
 def request_hostname(request: HttpRequest) -> str:
@@ -30,7 +30,7 @@ class TenantMiddleware:
         request.tenant = None
         request.membership = NO_MEMBERSHIP
         hostname = request_hostname(request)
-        if hostname in settings.PLATFORM_HOSTS or request.path == HEALTH_PATH:
+        if hostname in settings.PLATFORM_HOSTS or request.path in HEALTH_PATHS:
             request.urlconf = settings.PLATFORM_URLCONF
             with no_tenant():
                 return self.get_response(request)

@@ -64,3 +64,23 @@ def redeliver_pending(*, limit: int = 500) -> int:
             .order_by("last_sent_at", "id")[:limit]
         )
         return sum(send_pending(pending) for pending in due)
+
+
+PRUNE_BATCH_SIZE = 5000
+
+
+def prune_done(*, older_than_days: int, batch_size: int = PRUNE_BATCH_SIZE) -> int:
+    """Delete done rows finished more than `older_than_days` ago, across tenants; return how many.
+
+    One short transaction per batch of ids, so no DELETE holds its locks long or blocks the outbox's writers.
+    Undone rows are never touched, however old: they are work still owed."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted = 0
+    while True:
+        with unscoped():
+            ids = list(PendingTask.objects.filter(done_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+            if ids:
+                PendingTask.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < batch_size:
+            return deleted

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from tenancy.context import no_tenant, tenant_context
-from tenancy.outbox import mark_done, redeliver_pending
+from tenancy.leases import leased
+from tenancy.outbox import mark_done, prune_done, redeliver_pending
 
 HEARTBEAT_KEY = "scheduler-heartbeat"
 
@@ -53,13 +55,23 @@ class PlatformTask(Task):
 
 
 @shared_task(base=PlatformTask, name="tenancy.redeliver_pending_tasks")
-def redeliver_pending_tasks_task() -> int:
+@leased("tenancy.redeliver_pending_tasks", ttl_seconds=300)
+def redeliver_pending_tasks_task() -> int | None:
     return redeliver_pending()
+
+
+@shared_task(base=PlatformTask, name="tenancy.prune_outbox")
+@leased("tenancy.prune_outbox", ttl_seconds=1800)
+def prune_outbox_task() -> int | None:
+    """Periodic: delete done outbox rows older than OUTBOX_RETENTION_DAYS."""
+    return prune_done(older_than_days=settings.OUTBOX_RETENTION_DAYS)
 
 
 @shared_task(base=PlatformTask, name="tenancy.heartbeat")
 def heartbeat_task() -> float:
-    """Record that the scheduler and a worker are alive (shown by /healthz)."""
+    """Record that the scheduler and a worker are alive (shown by /healthz; /healthz/scheduler watches it).
+
+    Not leased: two beats at once do no harm, and a lease could only hide a live scheduler."""
     now = time.time()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now

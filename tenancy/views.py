@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import mimetypes
 import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -23,12 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from tenancy import handover, services
+from tenancy import handover, health, services
 from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
 from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
 from tenancy.selectors import list_members, list_user_memberships
-from tenancy.tasks import HEARTBEAT_KEY
 
 # --- Accounts (both hosts) --------------------------------------------------------------------------------------
 
@@ -263,17 +262,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as error:
         checks["database"] = f"error: {type(error).__name__}"
     checks["broker"] = _broker_status()
-    try:
-        beat = cache.get(HEARTBEAT_KEY)
-    except Exception:
-        beat = None
+    beat = health.last_beat()
     healthy = all(value == "ok" for value in checks.values())
     body = {
         "status": "ok" if healthy else "unavailable",
         **checks,
+        "scheduler_last_beat_at": datetime.fromtimestamp(beat, tz=UTC).isoformat() if beat else None,
         "scheduler_last_beat_seconds_ago": round(time.time() - beat, 1) if beat else None,
     }
+    # Reported, not judged: the scheduler and the feed have their own endpoint (healthz_scheduler below).
+    try:
+        body["feed_subscribers"] = health.feed_report()
+    except Exception as error:
+        body["feed_subscribers"] = f"error: {type(error).__name__}"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@require_GET
+@never_cache
+def healthz_scheduler(request: HttpRequest) -> JsonResponse:
+    """503 after 3 missed heartbeats or when a feed subscriber lags past FEED_LAG_ALERT_SECONDS; the body says why.
+
+    For the beat or worker container's check and for monitoring; the web container's stays on /healthz."""
+    report = health.scheduler_report()
+    healthy = not report["problems"]
+    return JsonResponse({"status": "ok" if healthy else "unhealthy", **report}, status=200 if healthy else 503)
 
 
 def _broker_status() -> str:

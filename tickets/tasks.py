@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from tenancy.context import unscoped
+from tenancy.leases import leased
 from tenancy.tasks import PlatformTask, TenantTask
 from tickets.mail.imap import poll_mailbox
 from tickets.models import ImapMailbox
@@ -37,7 +38,8 @@ def send_outbound_email_task(self, *, tenant_id: int, outbound_id: int) -> bool:
 
 
 @shared_task(base=PlatformTask, name="tickets.poll_imap_mailboxes")
-def poll_imap_mailboxes_task() -> int:
+@leased("tickets.poll_imap_mailboxes", ttl_seconds=300)
+def poll_imap_mailboxes_task() -> int | None:
     """The periodic job: one polling task per active IMAP mailbox of an active tenant; returns how many."""
     with unscoped():
         mailboxes = list(

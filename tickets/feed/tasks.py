@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
+from tenancy.leases import leased
 from tenancy.tasks import PlatformTask, TenantTask
 from tickets.feed.dispatch import drain, sweep
+from tickets.feed.housekeeping import prune_done_entries
 from tickets.feed.recording import DRAIN_TASK
 
 
@@ -16,6 +19,14 @@ def drain_feed_task(*, tenant_id: int) -> int:
 
 
 @shared_task(base=PlatformTask, name="tickets.sweep_feed")
-def sweep_feed_task() -> int:
+@leased("tickets.sweep_feed", ttl_seconds=300)
+def sweep_feed_task() -> int | None:
     """Periodic: drain the tenants whose entries are still undone after the grace period."""
     return sweep()
+
+
+@shared_task(base=PlatformTask, name="tickets.prune_feed")
+@leased("tickets.prune_feed", ttl_seconds=1800)
+def prune_feed_task() -> int | None:
+    """Periodic: delete done feed entries (and their receipts) older than FEED_RETENTION_DAYS."""
+    return prune_done_entries(older_than_days=settings.FEED_RETENTION_DAYS)

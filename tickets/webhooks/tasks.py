@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tenancy.leases import leased
 from tenancy.tasks import PlatformTask, TenantTask
 from tickets.services.webhooks import DELIVER_TASK, attempt_delivery, resend_stalled_deliveries
 
@@ -24,6 +25,7 @@ def deliver_webhook_task(self, *, tenant_id: int, delivery_id: int) -> float | N
 
 
 @shared_task(base=PlatformTask, name="tickets.resend_stalled_webhooks")
-def resend_stalled_webhooks_task() -> int:
+@leased("tickets.resend_stalled_webhooks", ttl_seconds=600)
+def resend_stalled_webhooks_task() -> int | None:
     """Periodic: hand retries the broker lost back to a worker (see resend_stalled_deliveries)."""
     return resend_stalled_deliveries()
