@@ -47,8 +47,9 @@ def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = 
     untouched (no event, no feed entry) and a person a NothingToChange naming what is already so; a person who
     changes something else in the same call is not told about the unchanged fields (a form sends them all).
 
-    Order: a reopening status goes first (assigning and escalating need an open ticket), any other status last
-    (so "move to Billing and resolve" resolves the moved ticket); the rest in FIELDS order."""
+    Order: a status that reopens a ticket (resolved or closed to an open status) goes first, since assigning and
+    escalating need an open ticket; any other status last, so "move to Billing and resolve" resolves the moved
+    ticket; the rest in FIELDS order."""
     unknown = [name for name in changes if name not in FIELDS]
     if unknown:
         names = ", ".join(f"“{name}”" for name in unknown)
@@ -104,7 +105,7 @@ def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
     """The service calls that would change something, in order, and what is already as asked (in words)."""
     steps, already = [], []
     status = changes.get("status")
-    reopening = status is not None and status != ticket.status and is_open(status)
+    reopening = status is not None and not ticket.is_open and is_open(status)
     if status is not None and status == ticket.status:
         already.append(f"already {Status(status).label.lower()}")
     if reopening:
