@@ -189,19 +189,19 @@ def _plan_tags(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
         return [], [said]
     steps = []
     if to_add:
-        steps.append(lambda t, a, r: _tagged(t, a, names=sorted(to_add)))
+        steps.append(lambda t, a, r: _tagged(t, a, r, names=sorted(to_add)))
     for name in sorted(to_remove):
-        steps.append(lambda t, a, r, removed=carried[name]: _untagged(t, a, removed))
+        steps.append(lambda t, a, r, removed=carried[name]: _untagged(t, a, r, removed))
     return steps, []
 
 
-def _tagged(ticket: Ticket, actor: Actor, *, names: list[str]) -> Ticket:
-    tag(ticket=ticket, names=names, actor=actor)
+def _tagged(ticket: Ticket, actor: Actor, reason: str, *, names: list[str]) -> Ticket:
+    tag(ticket=ticket, names=names, actor=actor, reason=reason)
     return ticket
 
 
-def _untagged(ticket: Ticket, actor: Actor, removed: Tag) -> Ticket:
-    untag(ticket=ticket, tag=removed, actor=actor)
+def _untagged(ticket: Ticket, actor: Actor, reason: str, removed: Tag) -> Ticket:
+    untag(ticket=ticket, tag=removed, actor=actor, reason=reason)
     return ticket
 
 
