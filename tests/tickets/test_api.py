@@ -20,7 +20,18 @@ from tenancy.roles import Role
 from tests.conftest import host_client, make_member
 from tests.tickets.factories import CategoryFactory, ContactFactory, OrganisationFactory, QueueFactory
 from tickets import services
-from tickets.models import ApiKey, Channel, Contact, Message, Queue, Team, TeamMembership, Ticket, TicketEvent
+from tickets.models import (
+    ApiKey,
+    Channel,
+    Contact,
+    FeedEntry,
+    Message,
+    Queue,
+    Team,
+    TeamMembership,
+    Ticket,
+    TicketEvent,
+)
 from tickets.services.api_keys import create_api_key, revoke_api_key
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +328,26 @@ def test_patch_maps_each_field_to_its_service_and_audits_it(tenant, admin, agent
         ["queue_changed", "team_changed", "priority_changed", "assigned", "tagged", "tagged", "untagged",
          "escalated", "status_changed"]
     )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patch_is_one_update_with_one_feed_entry_and_skips_values_already_set(tenant, admin, desk, new_ticket):
+    # given a ticket and an agent key
+    ticket = new_ticket()
+    client = api(tenant, make_key(tenant, admin)[1])
+    # when a PATCH changes two fields, and another asks only for what the ticket has now
+    changed = patch(client, f"/api/v1/tickets/{ticket.number}/", {"priority": 3, "escalation_level": 1})
+    same = patch(client, f"/api/v1/tickets/{ticket.number}/", {"priority": 3, "status": "new"})
+    # then the first left one feed entry with both events; the second (the key acts as an automation) is a
+    # quiet no-op: 200, no event, no entry
+    assert (changed.status_code, same.status_code) == (200, 200)
+    with tenant_context(tenant):
+        entries = list(FeedEntry.objects.filter(ticket=ticket).order_by("id"))
+        kinds = dict(TicketEvent.objects.filter(ticket=ticket).values_list("id", "kind"))
+        assert [[kinds[i] for i in entry.event_ids] for entry in entries] == [
+            ["created"],
+            ["priority_changed", "escalated"],
+        ]
 
 
 def test_refused_change_is_a_409_and_changes_nothing(tenant, admin, desk, new_ticket):

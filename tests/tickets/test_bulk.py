@@ -8,7 +8,7 @@ from tenancy.roles import Role
 from tests.conftest import host_client, make_member
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.models import Queue, Team, Ticket, TicketEvent
+from tickets.models import FeedEntry, Queue, Team, Ticket, TicketEvent
 from tickets.services.bulk import BulkError, apply_bulk
 
 BULK = "/desk/bulk/"
@@ -253,3 +253,23 @@ def test_queue_page_offers_selection_and_the_action_bar(tenant, agent, desk, new
     assert f'name="ids" value="{ticket.pk}"' in page
     assert 'name="do" value="claim"' in page and 'src="/static/js/bulk.js"' in page
     assert '<input type="hidden" name="base" value="all">' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_field_change_is_one_update_per_ticket_and_a_status_already_set_is_unchanged(
+    tenant, agent, desk, new_ticket
+):
+    # given a new ticket and one already pending
+    first, pending = new_ticket(subject="One"), new_ticket(subject="Two")
+    with tenant_context(tenant):
+        services.change_status(ticket=pending, status=Status.PENDING, actor=agent)
+        # when the agent sets both to pending through the bulk dispatcher (update_ticket, one call per ticket)
+        result = apply_bulk(tickets=[first, pending], action="status", actor=agent, status=Status.PENDING)
+        # then the first changed, in one feed entry of its own; the pending one is reported as already so (it
+        # used to be refused by the lifecycle), with no event and no entry
+        assert [(o.result, o.message) for o in result.outcomes] == [
+            ("changed", "Status New → Pending."),
+            ("unchanged", "The ticket is already pending."),
+        ]
+        assert FeedEntry.objects.filter(ticket=first).count() == 2  # created, this change
+        assert FeedEntry.objects.filter(ticket=pending).count() == 2  # created, the earlier change

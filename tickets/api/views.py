@@ -4,7 +4,6 @@ service to change, serializer to answer. Reads of tickets start from tickets.sel
 from __future__ import annotations
 
 import django_filters
-from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -30,7 +29,6 @@ from tickets.filters import TicketFilter
 from tickets.models import Attachment, Category, Channel, Contact, Message, Organisation, Queue, Tag, Ticket
 from tickets.selectors import visible_tickets
 from tickets.services import directory
-from tickets.services.tags import normalise_tag
 
 
 class KeyGated:
@@ -155,41 +153,10 @@ class TicketDetail(KeyGated, generics.GenericAPIView):
 
 
 def apply_ticket_changes(*, ticket: Ticket, client: ApiClient, changes: dict) -> Ticket:
-    """Map a PATCH onto the services, one call (and its audit events) per changed field, all or nothing.
-    Status goes last, so "move to queue X and resolve" resolves the moved ticket."""
-    actor = client.automation
+    """Hand a PATCH to tickets.services.update_ticket: every field through its service, all or nothing, one
+    feed entry. The key acts as an automation, so fields already at the asked value are skipped quietly."""
     reason = changes.pop("reason", "")
-    with transaction.atomic():
-        if "queue" in changes:
-            ticket = services.move_to_queue(ticket=ticket, queue=changes["queue"], actor=actor, reason=reason)
-        if "category" in changes or "subcategory" in changes:
-            category = changes.get("category", ticket.category)
-            ticket = services.categorise(
-                ticket=ticket, category=category, subcategory=changes.get("subcategory"), actor=actor, reason=reason
-            )
-        if "priority" in changes:
-            ticket = services.change_priority(ticket=ticket, priority=changes["priority"], actor=actor, reason=reason)
-        if "assignee" in changes:
-            if changes["assignee"] is None:
-                ticket = services.unassign(ticket=ticket, actor=actor, reason=reason)
-            else:
-                ticket = services.assign(ticket=ticket, assignee=changes["assignee"], actor=actor, reason=reason)
-        if "tags" in changes:
-            _set_tags(ticket, changes["tags"], actor)
-        if "escalation_level" in changes and changes["escalation_level"] != ticket.escalation_level:
-            ticket = services.escalate(ticket=ticket, level=changes["escalation_level"], actor=actor, reason=reason)
-        if "status" in changes and changes["status"] != ticket.status:
-            ticket = services.change_status(ticket=ticket, status=changes["status"], actor=actor, reason=reason)
-    return ticket
-
-
-def _set_tags(ticket: Ticket, names: list[str], actor) -> None:
-    wanted = {normalise_tag(name) for name in names} - {""}
-    current = {tag.name.lower(): tag for tag in Tag.objects.filter(tickettag__ticket=ticket)}
-    if wanted - set(current):
-        services.tag(ticket=ticket, names=sorted(wanted - set(current)), actor=actor)
-    for name in sorted(set(current) - wanted):
-        services.untag(ticket=ticket, tag=current[name], actor=actor)
+    return services.update_ticket(ticket=ticket, changes=changes, actor=client.automation, reason=reason)
 
 
 # --- Messages and notes ----------------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ from tickets.services.conversation import add_note, reply
 from tickets.services.creation import create_ticket
 from tickets.services.events import Automation, ServiceError
 from tickets.services.relations import add_participant, link, merge, tag, untag
+from tickets.services.updates import NothingToChange, update_ticket
 from tickets.services.workflow import categorise, change_priority, change_status, escalate, move_to_queue
 
 __all__ = [
     "AlreadyClaimed",
     "Automation",
+    "NothingToChange",
     "ServiceError",
     "Upload",
     "add_note",
@@ -33,4 +35,5 @@ __all__ = [
     "tag",
     "unassign",
     "untag",
+    "update_ticket",
 ]

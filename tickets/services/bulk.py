@@ -1,6 +1,7 @@
 """Bulk actions on many tickets: each ticket goes through its own service call in its own transaction, so every
-ticket gets its audit events and one refusal never undoes the others; the result says, per ticket, what changed
-and what was refused and why."""
+ticket gets its audit events and one feed entry, and one refusal never undoes the others; the result says, per
+ticket, what changed, what was already as asked, and what was refused and why. Field changes go through
+update_ticket (one call per ticket); claim and merge through their own services."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from tenancy.models import CrossTenantError, Membership
 from tickets import selectors
 from tickets.errors import TicketError
 from tickets.lifecycle import Status
-from tickets.models import Priority, Queue, Ticket
-from tickets.services.assignment import assign, claim, unassign
+from tickets.models import Priority, Queue, Tag, Ticket
+from tickets.services.assignment import claim
 from tickets.services.events import ServiceError, require_staff
-from tickets.services.relations import merge, tag
-from tickets.services.workflow import change_priority, change_status, move_to_queue
+from tickets.services.relations import merge
+from tickets.services.tags import normalise_tag
+from tickets.services.updates import NothingToChange, update_ticket
 
 MAX_BULK = 1000
 ACTIONS = ("assign", "claim", "status", "priority", "queue", "tag", "merge")
@@ -100,6 +102,8 @@ def apply_bulk(*, tickets: list[Ticket], action: str, actor: Membership, **param
         try:
             with transaction.atomic():
                 outcome, message = run(ticket, actor, **params)
+        except NothingToChange as already:
+            result.outcomes.append(Outcome(ticket.pk, reference, "unchanged", str(already)))
         except (TicketError, CrossTenantError) as refused:
             result.outcomes.append(Outcome(ticket.pk, reference, "refused", str(refused)))
         else:
@@ -124,19 +128,13 @@ def _check_params(action: str, params: dict, tickets: list[Ticket]) -> None:
             raise BulkError("Select at least two tickets to merge.")
 
 
-# Each runner makes one service call and returns ("changed" | "unchanged", what it did in words).
+# Each runner makes one service call and returns ("changed" | "unchanged", what it did in words); a field change
+# to what the ticket already has comes back from update_ticket as NothingToChange, reported as "unchanged".
 
 
 def _assign(ticket: Ticket, actor: Membership, *, assignee: Membership | None) -> tuple[str, str]:
-    if assignee is None:
-        if ticket.assignee_id is None:
-            return "unchanged", "Already unassigned."
-        unassign(ticket=ticket, actor=actor, reason="bulk")
-        return "changed", "Unassigned."
-    if ticket.assignee_id == assignee.pk:
-        return "unchanged", f"Already assigned to {assignee.display_name}."
-    assign(ticket=ticket, assignee=assignee, actor=actor, reason="bulk")
-    return "changed", f"Assigned to {assignee.display_name}."
+    update_ticket(ticket=ticket, changes={"assignee": assignee}, actor=actor, reason="bulk")
+    return "changed", f"Assigned to {assignee.display_name}." if assignee else "Unassigned."
 
 
 def _claim(ticket: Ticket, actor: Membership) -> tuple[str, str]:
@@ -148,31 +146,26 @@ def _claim(ticket: Ticket, actor: Membership) -> tuple[str, str]:
 
 def _status(ticket: Ticket, actor: Membership, *, status: str, reason: str = "") -> tuple[str, str]:
     old = ticket.get_status_display()
-    changed = change_status(ticket=ticket, status=status, actor=actor, reason=reason or "bulk")
+    changed = update_ticket(ticket=ticket, changes={"status": status}, actor=actor, reason=reason or "bulk")
     return "changed", f"Status {old} → {changed.get_status_display()}."
 
 
 def _priority(ticket: Ticket, actor: Membership, *, priority: int) -> tuple[str, str]:
-    label = Priority(priority).label
-    if ticket.priority == priority:
-        return "unchanged", f"Priority already {label}."
     old = ticket.get_priority_display()
-    change_priority(ticket=ticket, priority=priority, actor=actor, reason="bulk")
-    return "changed", f"Priority {old} → {label}."
+    update_ticket(ticket=ticket, changes={"priority": priority}, actor=actor, reason="bulk")
+    return "changed", f"Priority {old} → {Priority(priority).label}."
 
 
 def _queue(ticket: Ticket, actor: Membership, *, queue: Queue) -> tuple[str, str]:
-    if ticket.queue_id == queue.pk:
-        return "unchanged", f"Already in {queue.name}."
-    move_to_queue(ticket=ticket, queue=queue, actor=actor, reason="bulk")
+    update_ticket(ticket=ticket, changes={"queue": queue}, actor=actor, reason="bulk")
     return "changed", f"Moved to {queue.name}."
 
 
 def _tag(ticket: Ticket, actor: Membership, *, names: list[str]) -> tuple[str, str]:
-    added = tag(ticket=ticket, names=names, actor=actor)
-    if not added:
-        return "unchanged", "Already had these tags."
-    return "changed", "Tagged " + ", ".join(t.name for t in added) + "."
+    carried = {name.lower() for name in Tag.objects.filter(tickettag__ticket=ticket).values_list("name", flat=True)}
+    update_ticket(ticket=ticket, changes={"add_tags": names}, actor=actor, reason="bulk")
+    added = sorted({normalise_tag(name) for name in names} - {""} - carried)
+    return "changed", "Tagged " + ", ".join(added) + "."
 
 
 def _merge(ticket: Ticket, actor: Membership, *, target: Ticket) -> tuple[str, str]:

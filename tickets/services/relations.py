@@ -64,22 +64,22 @@ def link(*, ticket: Ticket, other: Ticket, actor: Actor) -> TicketLink:
     return created
 
 
-def tag(*, ticket: Ticket, names: list[str], actor: Actor) -> list[Tag]:
+def tag(*, ticket: Ticket, names: list[str], actor: Actor, reason: str = "") -> list[Tag]:
     require_desk_actor(actor)
     with transaction.atomic():
         ticket = lock(ticket)
-        added = apply_tags(ticket, names=names, actor=actor)
+        added = apply_tags(ticket, names=names, actor=actor, reason=reason)
         if added:
             save(ticket)
     return added
 
 
-def untag(*, ticket: Ticket, tag: Tag, actor: Actor) -> bool:
+def untag(*, ticket: Ticket, tag: Tag, actor: Actor, reason: str = "") -> bool:
     require_desk_actor(actor)
     ensure_same_tenant(ticket, tag)
     with transaction.atomic():
         ticket = lock(ticket)
-        removed = remove_tag(ticket, tag=tag, actor=actor)
+        removed = remove_tag(ticket, tag=tag, actor=actor, reason=reason)
         if removed:
             save(ticket)
     return removed

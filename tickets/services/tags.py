@@ -12,7 +12,7 @@ def normalise_tag(name: str) -> str:
     return " ".join(name.split()).lower()[:MAX_TAG_LENGTH]
 
 
-def apply_tags(ticket: Ticket, *, names, actor: Actor, at=None) -> list[Tag]:
+def apply_tags(ticket: Ticket, *, names, actor: Actor, at=None, reason: str = "") -> list[Tag]:
     """Add tags (created on first use) that the ticket does not carry yet; one event per added tag."""
     wanted = {normalise_tag(name) for name in names} - {""}
     if not wanted:
@@ -25,13 +25,13 @@ def apply_tags(ticket: Ticket, *, names, actor: Actor, at=None) -> list[Tag]:
         if tag.pk in carried:
             continue
         TicketTag.objects.create(ticket=ticket, tag=tag)
-        record_event(ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, at=at)
+        record_event(ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, at=at, reason=reason)
         added.append(tag)
     return added
 
 
-def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor) -> bool:
+def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor, reason: str = "") -> bool:
     deleted, _ = TicketTag.objects.filter(ticket=ticket, tag=tag).delete()
     if deleted:
-        record_event(ticket, actor=actor, kind="untagged", field="tags", old=tag.pk)
+        record_event(ticket, actor=actor, kind="untagged", field="tags", old=tag.pk, reason=reason)
     return bool(deleted)

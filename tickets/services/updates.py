@@ -1,0 +1,209 @@
+"""Several field changes to one ticket in one call: `update_ticket`, for the API, bulk actions, routing and SLA.
+
+Each change goes through its own per-field service (which validates it, guards the tenant and the member's limits,
+and records its events), all inside one transaction: one refused change rolls back the others, and the change
+feed gets exactly one entry for the call. Claim and merge are not field changes and keep their own services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from tenancy.models import Membership
+from tickets.lifecycle import Status, is_open
+from tickets.models import Category, EscalationLevel, Priority, Queue, Tag, Ticket
+from tickets.services.assignment import assign, unassign
+from tickets.services.common import lock
+from tickets.services.events import Actor, Automation, ServiceError, require_desk_actor
+from tickets.services.relations import tag, untag
+from tickets.services.tags import normalise_tag
+from tickets.services.workflow import categorise, change_priority, change_status, escalate, move_to_queue
+
+# The fields a call may change. Tags come two ways: `tags` is the full list (missing ones are removed, new ones
+# added, as the API's PATCH means it); `add_tags` / `remove_tags` change only the names given (a bulk "add tags").
+FIELDS = (
+    "status",
+    "priority",
+    "queue",
+    "category",
+    "subcategory",
+    "assignee",
+    "tags",
+    "add_tags",
+    "remove_tags",
+    "escalation_level",
+)
+
+
+class NothingToChange(ServiceError):
+    """A person asked only for values the ticket already has. Automations get no error: for them it is a no-op."""
+
+
+def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = "") -> Ticket:
+    """Apply `changes` ({field: new value}, fields from FIELDS) through the per-field services, all or nothing.
+
+    Fields already at the asked value are skipped. If nothing would change, an automation gets the ticket back
+    untouched (no event, no feed entry) and a person a NothingToChange naming what is already so; a person who
+    changes something else in the same call is not told about the unchanged fields (a form sends them all).
+
+    Order: a status that reopens a ticket (resolved or closed to an open status) goes first, since assigning and
+    escalating need an open ticket; any other status last, so "move to Billing and resolve" resolves the moved
+    ticket; the rest in FIELDS order."""
+    unknown = [name for name in changes if name not in FIELDS]
+    if unknown:
+        names = ", ".join(f"“{name}”" for name in unknown)
+        raise ServiceError(f"A ticket has no field {names} to change; the fields are: {', '.join(FIELDS)}.")
+    if not changes:
+        raise ServiceError("Give at least one field to change.")
+    require_desk_actor(actor)
+    _check_values(changes)
+    with transaction.atomic():
+        ticket = lock(ticket)
+        steps, already = _plan(ticket, changes)
+        if not steps:
+            if isinstance(actor, Automation):
+                return ticket
+            raise NothingToChange(f"The ticket is {_join(already)}.")
+        for step in steps:
+            ticket = step(ticket, actor, reason)
+    return ticket
+
+
+def _check_values(changes: dict) -> None:
+    """Refuse values of the wrong kind with a message; the services check the rest (a status's transition, a
+    queue's team, the tenant of every object)."""
+    if "queue" in changes and not isinstance(changes["queue"], Queue):
+        raise ServiceError("Choose a queue.")
+    for name in ("category", "subcategory"):
+        if changes.get(name) is not None and not isinstance(changes[name], Category):
+            raise ServiceError(f"Choose a {name}, or none.")
+    if changes.get("assignee") is not None and not isinstance(changes["assignee"], Membership):
+        raise ServiceError("Choose an agent to assign to, or none.")
+    if "status" in changes and changes["status"] not in Status.values:
+        raise ServiceError(f"“{changes['status']}” is not a ticket status.")
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise ServiceError(f"Unknown priority “{changes['priority']}”.")
+    if "escalation_level" in changes and changes["escalation_level"] not in EscalationLevel.values:
+        raise ServiceError("Escalation level is 0 (frontline), 1 (second line) or 2 (management).")
+    tag_fields = [name for name in ("tags", "add_tags", "remove_tags") if name in changes]
+    if "tags" in tag_fields and len(tag_fields) > 1:
+        raise ServiceError("Give either the full list of tags or the tags to add and remove, not both.")
+    for name in tag_fields:
+        value = changes[name]
+        if isinstance(value, str) or not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+            raise ServiceError(f"“{name}” is a list of tag names.")
+        if name != "tags" and not _names(value):
+            raise ServiceError("Give at least one tag.")
+
+
+def _names(values: Iterable[str]) -> set[str]:
+    return {normalise_tag(value) for value in values} - {""}
+
+
+def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
+    """The service calls that would change something, in order, and what is already as asked (in words)."""
+    steps, already = [], []
+    status = changes.get("status")
+    reopening = status is not None and not ticket.is_open and is_open(status)
+    if status is not None and status == ticket.status:
+        already.append(f"already {Status(status).label.lower()}")
+    if reopening:
+        steps.append(lambda t, actor, reason: change_status(ticket=t, status=status, actor=actor, reason=reason))
+
+    if "priority" in changes:
+        priority = changes["priority"]
+        if priority == ticket.priority:
+            already.append(f"already {Priority(priority).label} priority")
+        else:
+            steps.append(lambda t, a, r: change_priority(ticket=t, priority=priority, actor=a, reason=r))
+
+    if "queue" in changes:
+        queue = changes["queue"]
+        if queue.pk == ticket.queue_id:
+            already.append(f"already in {queue.name}")
+        else:
+            steps.append(lambda t, a, r: move_to_queue(ticket=t, queue=queue, actor=a, reason=r))
+
+    if "category" in changes or "subcategory" in changes:
+        category = changes.get("category", ticket.category)
+        category_id = getattr(category, "pk", None)
+        # A subcategory not given stays while the category does; a new category starts without one.
+        kept = ticket.subcategory if category_id == ticket.category_id else None
+        subcategory = changes.get("subcategory", kept)
+        if (category_id, getattr(subcategory, "pk", None)) == (ticket.category_id, ticket.subcategory_id):
+            path = " / ".join(c.name for c in (category, subcategory) if c is not None)
+            already.append(f"already in {path}" if path else "already uncategorised")
+        else:
+            steps.append(
+                lambda t, a, r: categorise(ticket=t, category=category, subcategory=subcategory, actor=a, reason=r)
+            )
+
+    if "assignee" in changes:
+        assignee = changes["assignee"]
+        if assignee is None and ticket.assignee_id is None:
+            already.append("already unassigned")
+        elif assignee is None:
+            steps.append(lambda t, a, r: unassign(ticket=t, actor=a, reason=r))
+        elif assignee.pk == ticket.assignee_id:
+            already.append(f"already assigned to {assignee.display_name}")
+        else:
+            steps.append(lambda t, a, r: assign(ticket=t, assignee=assignee, actor=a, reason=r))
+
+    tag_steps, tag_already = _plan_tags(ticket, changes)
+    steps += tag_steps
+    already += tag_already
+
+    if "escalation_level" in changes:
+        level = changes["escalation_level"]
+        if level == ticket.escalation_level:
+            already.append(f"already at {EscalationLevel(level).label.lower()}")
+        else:
+            steps.append(lambda t, a, r: escalate(ticket=t, level=level, actor=a, reason=r))
+
+    if status is not None and status != ticket.status and not reopening:
+        steps.append(lambda t, a, r: change_status(ticket=t, status=status, actor=a, reason=r))
+    return steps, already
+
+
+def _plan_tags(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
+    if not {"tags", "add_tags", "remove_tags"} & set(changes):
+        return [], []
+    carried = {t.name.lower(): t for t in Tag.objects.filter(tickettag__ticket=ticket)}
+    if "tags" in changes:
+        wanted = _names(changes["tags"])
+        to_add, to_remove = wanted - set(carried), set(carried) - wanted
+        said = f"already tagged exactly {', '.join(sorted(wanted))}" if wanted else "already without tags"
+    else:
+        adding, removing = _names(changes.get("add_tags", ())), _names(changes.get("remove_tags", ()))
+        to_add, to_remove = adding - set(carried), (removing & set(carried)) - adding
+        said = " and ".join(
+            part
+            for part in (
+                adding and f"already tagged {', '.join(sorted(adding))}",
+                removing and f"already without {', '.join(sorted(removing))}",
+            )
+            if part
+        )
+    if not to_add and not to_remove:
+        return [], [said]
+    steps = []
+    if to_add:
+        steps.append(lambda t, a, r: _tagged(t, a, r, names=sorted(to_add)))
+    for name in sorted(to_remove):
+        steps.append(lambda t, a, r, removed=carried[name]: _untagged(t, a, r, removed))
+    return steps, []
+
+
+def _tagged(ticket: Ticket, actor: Actor, reason: str, *, names: list[str]) -> Ticket:
+    tag(ticket=ticket, names=names, actor=actor, reason=reason)
+    return ticket
+
+
+def _untagged(ticket: Ticket, actor: Actor, reason: str, removed: Tag) -> Ticket:
+    untag(ticket=ticket, tag=removed, actor=actor, reason=reason)
+    return ticket
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
