@@ -75,6 +75,9 @@ def main(workdir: str) -> int:
     call_command("createcachetable", verbosity=0)
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)  # running it twice must work
+    from tenancy.tasks import heartbeat_task
+
+    heartbeat_task()  # the demo's scheduler beats: /healthz/scheduler answers 200, as in `make demo`
 
     from tenancy.context import tenant_context
     from tenancy.models import Tenant
