@@ -1,14 +1,17 @@
 """Notifications: who is told about what, in the change's transaction; the mail through the outbox; the pages."""
 
+import re
+
 import pytest
 from django.core import mail
+from django.core.management import call_command
 
 from tenancy.context import tenant_context
 from tenancy.models import Membership, PendingTask
 from tenancy.roles import Role
 from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import ContactFactory
-from tickets import services
+from tickets import notification_kinds, services
 from tickets.models import Notification, NotificationSetting, Queue
 from tickets.services import notifications as notification_service
 from tickets.services.events import Automation
@@ -174,7 +177,7 @@ def test_email_task_twice_sends_once(tenant, agent, agent2, new_ticket, django_c
 def test_email_preferences_are_respected(tenant, agent, agent2, desk, new_ticket, django_capture_on_commit_callbacks):
     # given agent2 wants no assignment mail (mentions left on)
     with tenant_context(tenant):
-        notification_service.update_preferences(membership=agent2, email_assigned=False)
+        notification_service.update_preferences(membership=agent2, email={"assigned": False})
     ticket = new_ticket()
     mail.outbox.clear()
     # when agent2 is assigned a ticket and mentioned on it
@@ -197,14 +200,107 @@ def test_preferences_page_saves_and_unchecks(tenant, agent):
     assert response.status_code == 302
     with tenant_context(tenant):
         setting = NotificationSetting.objects.get(membership=agent)
-    assert (setting.email_assigned, setting.email_mention, setting.email_customer_reply, setting.email_reopened) == (
-        False, True, False, False,
-    )  # fmt: skip
+    assert setting.email == {"assigned": False, "mention": True, "customer_reply": False, "reopened": False}
     # and when they untick everything the form still saves (an empty POST is still a POST)
     client.post("/desk/notifications/settings/", {})
     with tenant_context(tenant):
         setting.refresh_from_db()
-    assert setting.email_mention is False
+    assert setting.wants_email("mention") is False
+
+
+def test_preferences_page_lists_every_registered_kind_and_saves_each(tenant, agent):
+    # given every registered kind, ticked on a member without a saved setting (the defaults)
+    kinds = notification_kinds.all_kinds()
+    client = host_client(tenant, agent)
+    page = client.get("/desk/notifications/settings/").text
+    for kind in kinds:
+        assert f'name="email_{kind.key}"' in page and kind.label in page
+    for kind in kinds:
+        # when the member turns just this kind off
+        client.post("/desk/notifications/settings/", {f"email_{k.key}": "on" for k in kinds if k != kind})
+        # then it alone is off, and the page shows it unticked
+        with tenant_context(tenant):
+            setting = NotificationSetting.objects.get(membership=agent)
+        assert {k.key: setting.wants_email(k.key) for k in kinds} == {k.key: k != kind for k in kinds}
+        page = client.get("/desk/notifications/settings/").text
+        assert _ticked(page) == {f"email_{k.key}": k != kind for k in kinds}
+
+
+def _ticked(page):
+    """The preference checkboxes of a page: field name -> whether it is ticked."""
+    inputs = re.findall(r'<input type="checkbox" name="(email_\w+)"[^>]*>', page)
+    tags = re.findall(r'<input type="checkbox" name="email_\w+"[^>]*>', page)
+    return {name: " checked" in tag for name, tag in zip(inputs, tags, strict=True)}
+
+
+@pytest.fixture
+def escalation_kind():
+    kind = notification_kinds.register(
+        notification_kinds.NotificationKind(
+            key="test_escalated",
+            label="A ticket of mine is escalated",
+            help_text="Registered by a test.",
+            badge="Escalated",
+            subject="{actor} escalated {ref}",
+            subject_without_actor="{ref} was escalated",
+            email_default=False,
+        )
+    )
+    yield kind
+    notification_kinds.unregister(kind.key)
+
+
+def test_a_registered_kind_needs_no_migration_and_follows_its_default(
+    tenant, agent, agent2, new_ticket, escalation_kind, django_capture_on_commit_callbacks
+):
+    # given a kind registered at run time (mailed only to those who ask), and no model change for it
+    call_command("makemigrations", "tickets", "--check", "--dry-run", verbosity=0)
+    ticket = new_ticket()
+    mail.outbox.clear()
+    # when agent2, who never chose, is notified of it
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        notification_service.notify(kind="test_escalated", ticket=ticket, recipients=[agent2], actor=agent)
+    # then it shows under the bell with its badge, and no mail goes out (its default is off)
+    assert [kind for _, kind, _, _ in _notifications(tenant, agent2)] == ["test_escalated"]
+    assert "Escalated" in host_client(tenant, agent2).get("/desk/notifications/").text
+    assert mail.outbox == []
+    # when agent2 ticks it on the preferences page, which lists it, and is notified again
+    client = host_client(tenant, agent2)
+    assert "A ticket of mine is escalated" in client.get("/desk/notifications/settings/").text
+    client.post("/desk/notifications/settings/", {"email_test_escalated": "on"})
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        notification_service.notify(kind="test_escalated", ticket=ticket, recipients=[agent2], actor=agent)
+    # then the mail goes out, in the kind's words
+    sent = [m for m in mail.outbox if m.to == ["agent2@acme.example"]]
+    assert len(sent) == 1
+    assert f"escalated {tenant.format_ticket_number(ticket.number)}: {ticket.subject}" in sent[0].subject
+
+
+def test_notifying_an_unregistered_kind_fails_and_writes_nothing(tenant, agent, agent2, new_ticket):
+    ticket = new_ticket()
+    with tenant_context(tenant), pytest.raises(notification_kinds.UnknownNotificationKind):
+        notification_service.notify(kind="sla_warnign", ticket=ticket, recipients=[agent2], actor=agent)
+    with tenant_context(tenant), pytest.raises(notification_kinds.UnknownNotificationKind):
+        notification_service.update_preferences(membership=agent2, email={"sla_warnign": False})
+    assert _notifications(tenant) == []
+    with tenant_context(tenant):
+        assert not NotificationSetting.objects.exists()
+
+
+def test_preferences_are_per_tenant(tenant, other_tenant, agent):
+    # given the same person is an agent of globex too, with a saved setting there
+    globex = make_member(other_tenant, Role.AGENT, "agent@acme.example")
+    with tenant_context(other_tenant):
+        notification_service.update_preferences(membership=globex, email={"mention": False})
+    # when they turn everything off in acme
+    host_client(tenant, agent).post("/desk/notifications/settings/", {})
+    # then acme's setting says so and globex's is untouched
+    with tenant_context(tenant):
+        assert NotificationSetting.objects.get().email == {k.key: False for k in notification_kinds.all_kinds()}
+    with tenant_context(other_tenant):
+        setting = NotificationSetting.objects.get()
+    assert setting.membership_id == globex.pk and setting.email == {"mention": False}
+    assert setting.wants_email("assigned") is True
 
 
 # --- Pages --------------------------------------------------------------------------------------------------------

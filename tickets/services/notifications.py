@@ -3,21 +3,22 @@
 Four events notify: a ticket assigned to someone (not a claim, which is one's own doing), an @mention in an
 internal note, a customer's reply on the assignee's ticket, and a reopened ticket. Nobody is ever notified of
 their own action. The in-app notification always shows; the email follows the recipient's NotificationSetting
-(every kind on when they have no row).
+(each kind's declared default where they saved no choice). The kinds are declared in tickets.notification_kinds.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
-from tickets import clock
+from tickets import clock, notification_kinds
 from tickets.mentions import find_mentions
 from tickets.models import Message, Notification, NotificationSetting, Ticket
 from tickets.selectors import visible_tickets
@@ -26,12 +27,6 @@ from tickets.services.events import Actor
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
-EMAIL_FIELDS = {
-    Kind.ASSIGNED: "email_assigned",
-    Kind.MENTION: "email_mention",
-    Kind.CUSTOMER_REPLY: "email_customer_reply",
-    Kind.REOPENED: "email_reopened",
-}
 # How long the "already mailed" marker lives; far beyond any retry or redelivery of the outbox.
 EMAIL_SENT_TTL = 60 * 60 * 24 * 30
 
@@ -40,8 +35,9 @@ def notify(*, kind: str, ticket: Ticket, recipients: Iterable[Membership | None]
     """Write one notification per recipient (never the actor; only active staff) and record the mails to send.
 
     Call it inside the transaction of the change, so the notification exists exactly when the change does.
-    Replayed history (an import) notifies nobody.
+    Replayed history (an import) notifies nobody. An unregistered kind raises UnknownNotificationKind, even then.
     """
+    notification_kinds.get(kind)
     if clock.is_replaying():
         return []
     actor_membership = actor if isinstance(actor, Membership) else None
@@ -67,9 +63,15 @@ def notify(*, kind: str, ticket: Ticket, recipients: Iterable[Membership | None]
 
 
 def _email_muted(kind: str, member_ids: list[int]) -> set[int]:
-    field = EMAIL_FIELDS[Kind(kind)]
-    rows = NotificationSetting.objects.filter(membership_id__in=member_ids, **{field: False})
-    return set(rows.values_list("membership_id", flat=True))
+    # Decided in Python, not by a JSON lookup: a member without a row follows the kind's default, which may be off.
+    settings_by_member = {
+        row.membership_id: row for row in NotificationSetting.objects.filter(membership_id__in=member_ids)
+    }
+    return {
+        member_id
+        for member_id in member_ids
+        if not settings_by_member.get(member_id, NotificationSetting()).wants_email(kind)
+    }
 
 
 # --- The events (one call from each service that causes one) ----------------------------------------------------
@@ -112,12 +114,21 @@ def mark_all_read(*, recipient: Membership) -> int:
     return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=clock.now())
 
 
-def update_preferences(*, membership: Membership, **emails: bool) -> NotificationSetting:
-    """Store which kinds the member also gets by email (keys are the NotificationSetting email_* fields)."""
-    unknown = set(emails) - set(EMAIL_FIELDS.values())
-    if unknown:
-        raise TypeError(f"Unknown notification preferences: {sorted(unknown)}")
-    setting, _ = NotificationSetting.objects.update_or_create(membership=membership, defaults=emails)
+def update_preferences(*, membership: Membership, email: Mapping[str, bool]) -> NotificationSetting:
+    """Store which kinds the member also gets by email, keyed by kind (kinds not named keep their choice).
+
+    Every key must be a registered kind (UnknownNotificationKind otherwise), so nothing unreadable is stored.
+    """
+    for key, value in email.items():
+        notification_kinds.get(key)
+        if not isinstance(value, bool):
+            raise TypeError(f"The email preference for {key!r} must be True or False, not {value!r}.")
+    with transaction.atomic():
+        NotificationSetting.objects.get_or_create(membership=membership)
+        # Locked, so two saves at once merge instead of one dropping the other's kinds.
+        setting = NotificationSetting.objects.select_for_update().get(membership=membership)
+        setting.email = {**(setting.email or {}), **email}
+        setting.save(update_fields=["email"])
     return setting
 
 
@@ -128,20 +139,6 @@ def get_preferences(*, membership: Membership) -> NotificationSetting:
 
 
 # --- Email -------------------------------------------------------------------------------------------------------
-
-SUBJECTS = {
-    Kind.ASSIGNED: "{actor} assigned {ref} to you",
-    Kind.MENTION: "{actor} mentioned you on {ref}",
-    Kind.CUSTOMER_REPLY: "The customer replied on {ref}",
-    Kind.REOPENED: "{actor} reopened {ref}",
-}
-# When a customer or an automation caused it there is no one to name.
-SUBJECTS_WITHOUT_ACTOR = {
-    Kind.ASSIGNED: "{ref} was assigned to you",
-    Kind.MENTION: "You were mentioned on {ref}",
-    Kind.CUSTOMER_REPLY: "The customer replied on {ref}",
-    Kind.REOPENED: "{ref} was reopened",
-}
 
 
 def send_notification_email(*, notification_id: int) -> bool:
@@ -164,8 +161,13 @@ def send_notification_email(*, notification_id: int) -> bool:
         # A mail that may not name the ticket or link to it has nothing to act on; the desk's list shows the
         # notification without them.
         return False
-    field = EMAIL_FIELDS[Kind(notification.kind)]
-    if not getattr(get_preferences(membership=recipient), field):
+    try:
+        wanted = get_preferences(membership=recipient).wants_email(notification.kind)
+    except notification_kinds.UnknownNotificationKind:
+        # Queued before its app was removed: the bell still shows it, there is no mail to compose.
+        logger.warning("Not mailing notification %s of unregistered kind %r", notification.pk, notification.kind)
+        return False
+    if not wanted:
         return False
     key = f"notification-emailed:{notification.pk}"
     if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
@@ -182,10 +184,11 @@ def send_notification_email(*, notification_id: int) -> bool:
 def _compose(notification: Notification) -> tuple[str, str]:
     ticket, tenant = notification.ticket, notification.tenant
     ref = tenant.format_ticket_number(ticket.number)
+    kind = notification_kinds.get(notification.kind)
     if notification.actor is not None:
-        headline = SUBJECTS[Kind(notification.kind)].format(actor=notification.actor.display_name, ref=ref)
+        headline = kind.subject.format(actor=notification.actor.display_name, ref=ref)
     else:
-        headline = SUBJECTS_WITHOUT_ACTOR[Kind(notification.kind)].format(ref=ref)
+        headline = kind.subject_without_actor.format(ref=ref)
     # Subjects are one line: a subject typed by a customer must not smuggle a header break into the mail.
     subject = " ".join(f"[{tenant.brand_name}] {headline}: {ticket.subject}".split())[:200]
     link = tenant.url_for("desk:ticket", number=ticket.number)

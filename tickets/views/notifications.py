@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
+from tickets import notification_kinds
 from tickets.models import Notification, NotificationSetting
 from tickets.selectors import visible_tickets, workspace
 from tickets.services import notifications as service
@@ -80,27 +81,28 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 mark_all_read.allowed_methods = {"POST"}  # the role-gating test must not expect a GET to show it
 
 
-class PreferencesForm(forms.ModelForm):
-    class Meta:
-        model = NotificationSetting
-        fields = list(service.EMAIL_FIELDS.values())
-        labels = {
-            "email_assigned": "A ticket is assigned to me",
-            "email_mention": "Someone mentions me in an internal note",
-            "email_customer_reply": "The customer replies on my ticket",
-            "email_reopened": "My ticket is reopened",
-        }
+class PreferencesForm(forms.Form):
+    """One checkbox per registered notification kind, named `email_<key>`, built when the page is asked for so a
+    kind registered by an app shows without touching this form."""
+
+    def __init__(self, *args, setting: NotificationSetting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in notification_kinds.all_kinds():
+            self.fields[f"email_{kind.key}"] = forms.BooleanField(
+                required=False, label=kind.label, help_text=kind.help_text, initial=setting.wants_email(kind.key)
+            )
+
+    def email_preferences(self) -> dict[str, bool]:
+        return {kind.key: self.cleaned_data[f"email_{kind.key}"] for kind in notification_kinds.all_kinds()}
 
 
 @role_required(Role.AGENT)
 @require_http_methods(["GET", "POST"])
 def notification_settings(request: HttpRequest) -> HttpResponse:
     current = service.get_preferences(membership=request.membership)
-    form = PreferencesForm(request.POST if request.method == "POST" else None, instance=current)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, setting=current)
     if request.method == "POST" and form.is_valid():
-        service.update_preferences(
-            membership=request.membership, **{field: form.cleaned_data[field] for field in PreferencesForm.Meta.fields}
-        )
+        service.update_preferences(membership=request.membership, email=form.email_preferences())
         messages.success(request, "Notification settings saved.")
         return redirect(reverse("desk:notification_settings"))
     return render(request, "tickets/notifications_settings.html", {"form": form})
