@@ -4,7 +4,8 @@
     python -m tests.harness --shell            # keep them up and print the environment, for manual work
 
 PostgreSQL gets a fresh cluster in a temporary directory on a free loopback port, run as the `postgres`
-system user when we are root (initdb refuses root), with fsync off. The cluster gets the three roles the
+system user when we are root (initdb refuses root), with fsync off (on with HARNESS_DURABLE=1, for benchmarks).
+The cluster gets the three roles the
 application expects: tessera_owner (owns the tables, runs migrations, creates the test databases),
 tessera_app (what the application connects as: not superuser, not owner, not BYPASSRLS, member of no role) and
 tessera_platform (LOGIN BYPASSRLS: the platform connection that unscoped() uses). As superuser it marks
@@ -70,7 +71,12 @@ def _as_postgres_user() -> list[str]:
         pwd.getpwnam("postgres")
     except KeyError:
         sys.exit("Running as root needs a 'postgres' system user to run the server (apt-get install postgresql).")
-    return ["runuser", "-u", "postgres", "--"]
+    # /usr/sbin is not on every PATH (a login without sbin, a minimal CI environment).
+    candidates = (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser")
+    runuser = next((path for path in candidates if path and Path(path).exists()), None)
+    if runuser is None:
+        sys.exit("Running as root needs runuser (util-linux) to start PostgreSQL as the postgres user.")
+    return [runuser, "-u", "postgres", "--"]
 
 
 def _wait_for(port: int, what: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -82,6 +88,13 @@ def _wait_for(port: int, what: str, process: subprocess.Popen, seconds: float = 
             return
         time.sleep(0.1)
     sys.exit(f"{what} did not start listening on port {port} within {seconds}s")
+
+
+def durability_settings() -> list[str]:
+    """fsync and synchronous commit off for the test suite; on (production's durability) with HARNESS_DURABLE=1,
+    which benchmarks use so that writes are not flattered."""
+    value = "on" if os.environ.get("HARNESS_DURABLE") == "1" else "off"
+    return [arg for name in ("fsync", "synchronous_commit", "full_page_writes") for arg in ("-c", f"{name}={value}")]
 
 
 @contextlib.contextmanager
@@ -126,12 +139,7 @@ def postgres(workdir: Path) -> Iterator[dict[str, str]]:
             str(sockets),
             "-c",
             "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
+            *durability_settings(),
             "-c",
             "max_connections=300",
             "-c",
