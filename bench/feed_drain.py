@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
     from tickets.feed.dispatch import drain
     from tickets.feed.registry import subscribers
     from tickets.models import Contact, FeedEntry, Queue, Team
+    from tickets.models.core import Priority
     from tickets.services.events import Automation
 
     slug = f"feedbench{int(time.time())}"
@@ -59,7 +60,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         for n in range(args.entries):
             ticket = tickets[n % len(tickets)]
-            priority = "high" if (n // len(tickets)) % 2 == 0 else "normal"
+            priority = Priority.HIGH if (n // len(tickets)) % 2 == 0 else Priority.NORMAL
             services.update_ticket(ticket=ticket, changes={"priority": priority}, actor=actor)
         recorded = time.perf_counter() - started
         # The tickets' own "created" entries are part of the burst too.

@@ -69,8 +69,11 @@ def is_public_address(address: Address) -> bool:
             return False
         if any(address in network for network in _CARRIES_IPV4):
             return is_public_address(ipaddress.IPv4Address(address.packed[-4:]))
-        embedded = [address.sixtofour, *(address.teredo or ())]
-        if any(inner is not None and not is_public_address(inner) for inner in embedded):
+        if address.sixtofour is not None:
+            # 6to4 reaches the IPv4 address it carries; Python's own tables for 2002::/16 differ between 3.11
+            # patch releases (3.11.2 calls all of it non-global), so the embedded address decides here.
+            return is_public_address(address.sixtofour)
+        if any(not is_public_address(inner) for inner in address.teredo or ()):
             return False
         if address.is_site_local:
             return False
