@@ -154,6 +154,36 @@ def test_a_failing_subscriber_neither_blocks_nor_reruns_another(tenant, agent, n
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_entry_that_fails_rolls_back_alone_in_its_batch(tenant, agent, new_ticket, subscribe):
+    # given two tickets changed during an import (no drain published: both entries wait for one batch)
+    first, second = new_ticket(subject="First"), new_ticket(subject="Second")
+    with tenant_context(tenant), clock.replaying(clock.now() - timedelta(days=1)):
+        services.change_priority(ticket=first, priority=Priority.LOW, actor=agent)
+        services.change_priority(ticket=second, priority=Priority.LOW, actor=agent)
+    handled = []
+
+    def picky(change):
+        Tag.objects.create(name=f"picky-{change.ticket_id}")
+        if change.ticket_id == first.pk:
+            raise Boom("the first ticket's change cannot be handled yet")
+        handled.append(change.ticket_id)
+
+    subscribe("test-picky", picky, replay=True)
+    # when one drain hands both to the subscriber and it fails on the first
+    drain_now(tenant)
+    # then the second one's work and receipt are kept, the first one's rolled back and left for later
+    with tenant_context(tenant):
+        replayed = {entry.ticket_id: entry for entry in FeedEntry.objects.filter(replay=True)}
+        assert handled == [second.pk]
+        assert list(Tag.objects.filter(name__startswith="picky-").values_list("name", flat=True)) == [
+            f"picky-{second.pk}"
+        ]
+        assert FeedReceipt.objects.filter(subscriber="test-picky", entry=replayed[second.pk]).exists()
+        assert not FeedReceipt.objects.filter(subscriber="test-picky", entry=replayed[first.pk]).exists()
+        assert FeedEntry.objects.get(pk=replayed[first.pk].pk).done_at is None
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_redelivered_entry_changes_nothing(tenant, agent, new_ticket, subscribe):
     # given a subscriber that counts, and a ticket whose entry it has taken
     calls = []

@@ -3,10 +3,11 @@
 `drain()` runs in one tenant (the drain task, published once per transaction that recorded events, and the
 periodic `sweep()` for whatever a lost task or a failing subscriber left). It reads the undone entries in
 batches, oldest first, with their events and receipts (three queries a batch), and gives each subscriber the
-entries it has no receipt for. The receipt is inserted first in the subscriber's transaction: a copy of the drain
-running at the same time waits on it and then skips the entry, and an entry handed out again does nothing
-twice. A subscriber that raises has its transaction (receipt included) rolled back and gets the entry again on
-a later run; the other subscribers are neither blocked nor re-run. An entry is done once every subscriber has
+entries it has no receipt for, in one transaction per subscriber and batch with a savepoint per entry. The
+receipt is inserted first in the entry's savepoint: a copy of the drain running at the same time waits on it
+and then skips the entry, and an entry handed out again does nothing twice. A subscriber that raises has that
+savepoint (receipt included) rolled back and gets the entry again on a later run; the other subscribers, and
+its other entries, are neither blocked nor re-run. An entry is done once every subscriber has
 taken it or did not want it.
 
 Order: entries are handed out in id order. Every service locks the ticket row before recording, so one
@@ -54,18 +55,19 @@ def drain(*, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES) -> in
                 "subscriber", "entry_id"
             )
         )
-        finished = []
-        for change in changes:
-            complete = True
-            for subscriber in registered:
-                if (subscriber.name, change.entry_id) in taken or not subscriber.wants(change):
-                    continue
-                key = (subscriber.name, change.ticket_id)
-                if key in waiting or not _deliver(subscriber, change):
-                    waiting.add(key)
-                    complete = False
-            if complete:
-                finished.append(change.entry_id)
+        incomplete: set[int] = set()
+        for subscriber in registered:
+            # One transaction per subscriber and batch, a savepoint per entry: a failing entry rolls back alone
+            # (its receipt with it), and a durable database pays one commit per batch, not one per entry.
+            with transaction.atomic():
+                for change in changes:
+                    if (subscriber.name, change.entry_id) in taken or not subscriber.wants(change):
+                        continue
+                    key = (subscriber.name, change.ticket_id)
+                    if key in waiting or not _deliver(subscriber, change):
+                        waiting.add(key)
+                        incomplete.add(change.entry_id)
+        finished = [change.entry_id for change in changes if change.entry_id not in incomplete]
         if finished:
             FeedEntry.objects.filter(pk__in=finished, done_at__isnull=True).update(done_at=timezone.now())
         finished_count += len(finished)
@@ -92,7 +94,7 @@ def changes_of(entries: list[FeedEntry]) -> list[Change]:
 
 
 def _deliver(subscriber: Subscriber, change: Change) -> bool:
-    """Run one subscriber on one change in its own transaction; False when it failed (it gets it again)."""
+    """Run one subscriber on one change in a savepoint of its own; False when it failed (it gets it again)."""
     try:
         with transaction.atomic():
             if not _take(subscriber.name, change):
