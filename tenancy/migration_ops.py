@@ -103,3 +103,21 @@ class PostgresSQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+def each_tenant(schema_editor):
+    """Yield every tenant's id with `app.tenant_id` set to it, for data migrations in raw SQL: row-level security
+    is forced on tenant tables even for their owner, so each tenant's rows are visible only with its setting (SQLite
+    has no such wall). The setting is cleared at the end."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM tenancy_tenant ORDER BY id")
+        tenant_ids = [row[0] for row in cursor.fetchall()]
+    for tenant_id in tenant_ids:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
+        yield tenant_id
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('app.tenant_id', '', true)")

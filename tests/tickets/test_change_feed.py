@@ -15,7 +15,6 @@ from tests.tickets.factories import ContactFactory
 from tickets import clock, services
 from tickets.event_kinds import UnknownEventKind
 from tickets.feed.dispatch import sweep
-from tickets.feed.registry import SUBSCRIBERS, Subscriber, register_subscriber
 from tickets.feed.tasks import drain_feed_task
 from tickets.lifecycle import Status
 from tickets.models import FeedEntry, FeedReceipt, Priority, Queue, Tag, TicketEvent
@@ -94,20 +93,6 @@ def test_a_reply_gains_one_statement_from_the_feed(tenant, agent, new_ticket):
 
 
 # --- Fan-out: each subscriber once, in its own transaction -----------------------------------------------------------
-
-
-@pytest.fixture
-def subscribe():
-    """Register feed subscribers for one test (the registry is process-wide)."""
-    added = []
-
-    def add(name, handle, **options):
-        register_subscriber(Subscriber(name=name, handle=handle, **options))
-        added.append(name)
-
-    yield add
-    for name in added:
-        SUBSCRIBERS.pop(name, None)
 
 
 def drain_now(tenant) -> int:

@@ -16,23 +16,8 @@ from tenancy.tasks import HEARTBEAT_KEY
 from tests.tickets.factories import ContactFactory
 from tickets import services
 from tickets.feed.housekeeping import prune_done_entries
-from tickets.feed.registry import SUBSCRIBERS, Subscriber, register_subscriber
 from tickets.feed.tasks import prune_feed_task
 from tickets.models import FeedEntry, FeedReceipt, Queue
-
-
-@pytest.fixture
-def subscribe():
-    """Register feed subscribers for one test (the registry is process-wide)."""
-    added = []
-
-    def add(name, handle, **options):
-        register_subscriber(Subscriber(name=name, handle=handle, **options))
-        added.append(name)
-
-    yield add
-    for name in added:
-        SUBSCRIBERS.pop(name, None)
 
 
 def _three_entries(owner, contact) -> list[FeedEntry]:

@@ -12,29 +12,17 @@ tenant's rows are visible only with `app.tenant_id` set to it (SQLite has no suc
 
 from django.db import migrations
 
+from tenancy.migration_ops import each_tenant
+
 import tenancy.encryption
 
 COLUMNS = [("tickets_imapmailbox", "password"), ("tickets_webhook", "secret")]
 
 
-def _each_tenant(schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM tenancy_tenant ORDER BY id")
-        tenant_ids = [row[0] for row in cursor.fetchall()]
-    for tenant_id in tenant_ids:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-        yield tenant_id
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.tenant_id', '', true)")
-
 
 def _convert(schema_editor, change) -> None:
     connection = schema_editor.connection
-    for tenant_id in _each_tenant(schema_editor):
+    for tenant_id in each_tenant(schema_editor):
         for table, column in COLUMNS:
             with connection.cursor() as cursor:
                 cursor.execute(

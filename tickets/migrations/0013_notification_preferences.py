@@ -13,6 +13,8 @@ import json
 
 from django.db import migrations, models
 
+from tenancy.migration_ops import each_tenant
+
 # The columns as they were in 0002, and the kind each one was for (frozen here: the registry may change).
 COLUMNS = {
     "email_assigned": "assigned",
@@ -23,26 +25,12 @@ COLUMNS = {
 TABLE = "tickets_notificationsetting"
 
 
-def _each_tenant(schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM tenancy_tenant ORDER BY id")
-        tenant_ids = [row[0] for row in cursor.fetchall()]
-    for tenant_id in tenant_ids:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-        yield tenant_id
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.tenant_id', '', true)")
-
 
 def columns_to_json(apps, schema_editor) -> None:
     connection = schema_editor.connection
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     names = ", ".join(f'"{column}"' for column in COLUMNS)
-    for tenant_id in _each_tenant(schema_editor):
+    for tenant_id in each_tenant(schema_editor):
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT id, {names} FROM "{TABLE}" WHERE tenant_id = %s', [tenant_id])  # noqa: S608
             for pk, *values in cursor.fetchall():
@@ -55,7 +43,7 @@ def columns_to_json(apps, schema_editor) -> None:
 
 def json_to_columns(apps, schema_editor) -> None:
     connection = schema_editor.connection
-    for tenant_id in _each_tenant(schema_editor):
+    for tenant_id in each_tenant(schema_editor):
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT id, "email" FROM "{TABLE}" WHERE tenant_id = %s', [tenant_id])  # noqa: S608
             for pk, email in cursor.fetchall():
