@@ -22,7 +22,7 @@ STAFF_NAV = (
     NavItem("Dashboard", "desk:dashboard", Role.SUPERVISOR, "chart"),
     NavItem("Knowledge base", "desk:kb", Role.AGENT, "book"),
     NavItem("Canned responses", "desk:canned", Role.AGENT, "mail"),
-    NavItem("Settings", "desk:settings", Role.ADMIN, "cog"),
+    NavItem("Settings", "desk:settings", Role.SUPERVISOR, "cog"),
 )
 
 

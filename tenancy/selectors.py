@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from tenancy.context import unscoped
-from tenancy.models import Membership, Tenant
+from tenancy.models import ConfigChange, Membership, Tenant
 from tenancy.roles import STAFF_ROLES
 
 
@@ -83,3 +83,8 @@ def list_members(*, roles: list[str] | None = None) -> QuerySet[Membership]:
 
 def list_staff() -> QuerySet[Membership]:
     return list_members(roles=list(STAFF_ROLES)).filter(is_active=True)
+
+
+def list_config_changes() -> QuerySet[ConfigChange]:
+    """The tenant's configuration audit, newest first, with who made each change."""
+    return ConfigChange.objects.select_related("actor_membership__user").order_by("-created_at", "-id")

@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenancy.actors import Automation, require_admin_or_automation
+from tenancy.audit import record_config_change, settings_service, snapshot
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Tenant, User, normalize_email
+from tenancy.models import ConfigChange, Membership, Tenant, User, normalize_email
 from tenancy.roles import Role
+from tenancy.setup import set_up_tenant
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class NewTenant:
 def create_tenant(
     *, slug: str, name: str, admin_email: str, ticket_prefix: str = "", timezone: str = "UTC"
 ) -> NewTenant:
-    """Create a tenant with its first admin and return a link on the tenant's host to set that admin's password."""
+    """Create a tenant with its first admin, set it up as a working help desk (each app's setup hook: a default
+    queue and team, starter categories, ...), and return a link on the tenant's host to set the admin's password."""
     tenant = Tenant(
         slug=slug.strip().lower(),
         name=name.strip(),
@@ -39,6 +43,7 @@ def create_tenant(
         user = get_or_create_user(email=admin_email)
         with tenant_context(tenant):
             admin = add_member(user=user, role=Role.ADMIN)
+        set_up_tenant(tenant, admin=admin)
     return NewTenant(tenant=tenant, admin=admin, set_password_url=password_setup_url(tenant=tenant, user=user))
 
 
@@ -70,7 +75,17 @@ def password_setup_url(*, tenant: Tenant, user: User) -> str:
     return tenant.url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
 
 
-def update_branding(*, tenant: Tenant, display_name: str, accent_colour: str, logo=None) -> Tenant:
+BRANDING_FIELDS = ("display_name", "accent_colour", "logo")
+
+
+@settings_service("tenancy.branding")
+def update_branding(
+    *, tenant: Tenant, actor: Membership | Automation, display_name: str, accent_colour: str, logo=None
+) -> Tenant:
+    """Change how the portal, the desk and mail show the tenant: its name, accent colour and logo."""
+    require_admin_or_automation(actor, "Only admins can change the branding.")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(tenant, BRANDING_FIELDS)
     tenant.display_name = display_name
     tenant.accent_colour = accent_colour.lower()
     fields = ["display_name", "accent_colour"]
@@ -79,6 +94,14 @@ def update_branding(*, tenant: Tenant, display_name: str, accent_colour: str, lo
         fields.append("logo")
     tenant.full_clean(exclude=["slug"])
     tenant.save(update_fields=fields)
+    record_config_change(
+        actor=actor,
+        area="tenancy.branding",
+        action=ConfigChange.Action.UPDATED,
+        target=tenant,
+        before=before,
+        after=snapshot(tenant, BRANDING_FIELDS),
+    )
     return tenant
 
 

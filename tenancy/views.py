@@ -1,4 +1,4 @@
-"""Platform pages, accounts, the tenant settings page and the health endpoint."""
+"""Platform pages, accounts, availability and the health endpoint (settings pages: tenancy/settings_views.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,10 +23,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from tenancy import handover, health, services
-from tenancy.forms import BrandingForm, EmailAuthenticationForm, TenantPasswordResetForm
+from tenancy.forms import EmailAuthenticationForm, TenantPasswordResetForm
 from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
-from tenancy.selectors import list_members, list_user_memberships
+from tenancy.selectors import list_user_memberships
 
 # --- Accounts (both hosts) --------------------------------------------------------------------------------------
 
@@ -171,30 +170,6 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 def _platform_url() -> str:
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{settings.BASE_DOMAIN}{port}/"
-
-
-# --- Tenant settings --------------------------------------------------------------------------------------------
-
-
-@role_required(Role.ADMIN)
-@require_http_methods(["GET", "POST"])
-def tenant_settings(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant
-    form = BrandingForm(request.POST or None, request.FILES or None, instance=tenant)
-    if request.method == "POST" and form.is_valid():
-        services.update_branding(
-            tenant=Tenant.objects.get(pk=tenant.pk),
-            display_name=form.cleaned_data["display_name"],
-            accent_colour=form.cleaned_data["accent_colour"],
-            logo=request.FILES.get("logo"),
-        )
-        messages.success(request, "Branding saved.")
-        return redirect("desk:settings")
-    members = Paginator(list_members(), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/settings.html", {"form": form, "members": members})
-
-
-MEMBERS_PER_PAGE = 50
 
 
 # --- Availability (every staff member, from the top bar) ----------------------------------------------------------

@@ -2,7 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from tenancy.context import tenant_context
-from tenancy.models import Membership, PendingTask, Tenant, TenantDomain, User
+from tenancy.models import ConfigChange, Membership, PendingTask, Tenant, TenantDomain, User
 from tenancy.roles import Role
 
 
@@ -67,6 +67,18 @@ class PendingTaskFactory(TenantOwnedFactory):
 
     task_name = "tenancy.heartbeat"
     kwargs = factory.Dict({})
+
+
+class ConfigChangeFactory(TenantOwnedFactory):
+    class Meta:
+        model = ConfigChange
+
+    actor_membership = None
+    actor_automation = factory.LazyAttribute(lambda change: "" if change.actor_membership else "tenant setup")
+    area = "tenancy.branding"
+    action = ConfigChange.Action.UPDATED
+    before = factory.Dict({"display_name": ""})
+    after = factory.Dict({"display_name": "Help"})
 
 
 def make_platform_staff(email: str, password: str = "a-long-operator-passphrase") -> User:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import filetype
 from django.core.files.base import ContentFile
 
-from tenancy.models import Membership, Tenant
+from tenancy.audit import record_config_change, settings_service, snapshot
+from tenancy.models import ConfigChange, Membership, Tenant
 from tenancy.roles import Role
 from tickets.models import Attachment, Message, Ticket
 from tickets.services.events import ServiceError, require_role
@@ -118,9 +119,15 @@ def describe_accepted(tenant: Tenant) -> str:
     )
 
 
+POLICY_FIELDS = ("max_attachment_mb", "allowed_attachment_kinds")
+
+
+@settings_service("tickets.attachments")
 def set_attachment_policy(*, tenant: Tenant, actor: Membership, max_mb: int, kinds: list[str]) -> Tenant:
     """Change what a tenant accepts: a size limit per file (1 to 100 MB) and at least one kind of file."""
     require_role(actor, Role.ADMIN, "Only tenant admins can change the attachment rules.")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(tenant, POLICY_FIELDS)
     unknown = set(kinds) - set(ATTACHMENT_KINDS)
     if unknown:
         raise ServiceError(f"Unknown kinds of file: {', '.join(sorted(unknown))}.")
@@ -134,6 +141,15 @@ def set_attachment_policy(*, tenant: Tenant, actor: Membership, max_mb: int, kin
         [] if set(kinds) == set(ATTACHMENT_KINDS) else [code for code in ATTACHMENT_KINDS if code in kinds]
     )
     tenant.save(update_fields=["max_attachment_mb", "allowed_attachment_kinds"])
+    after = snapshot(tenant, POLICY_FIELDS)
+    record_config_change(
+        actor=actor,
+        area="tickets.attachments",
+        action=ConfigChange.Action.UPDATED,
+        target=tenant,
+        before=before,
+        after=after,
+    )
     return tenant
 
 

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from tenancy.actors import Automation, acting_member, require_role, require_staff
+from tenancy.errors import ServiceError
 from tenancy.models import Membership
 from tickets import clock
-from tickets.errors import TicketError
 from tickets.event_kinds import get_kind
 from tickets.feed.recording import event_recorded
 from tickets.models import Contact, Ticket, TicketEvent
 
-
-@dataclass(frozen=True)
-class Automation:
-    """A named automated actor, recorded by name: "routing rule #12", "SLA sweep", "email intake".
-
-    `acting_for` is the member an automation acts on behalf of (an API key's creator, capped at the key's role):
-    the services hold it to that member's limits, such as the queues they may see. Routing and SLA have none."""
-
-    name: str
-    acting_for: Membership | None = field(default=None, compare=False, repr=False)
-
-
-def acting_member(actor: Actor) -> Membership | None:
-    """The member whose limits apply to a change: the acting member, or the member an automation acts for."""
-    if isinstance(actor, Membership):
-        return actor
-    if isinstance(actor, Automation):
-        return actor.acting_for
-    return None
-
+# The actor types and role checks live in tenancy (its services check them too); tickets adds the customer.
+__all__ = ["Actor", "Automation", "ServiceError", "acting_member", "record_event", "require_role", "require_staff"]
 
 Actor = Membership | Contact | Automation
-
-
-class ServiceError(TicketError):
-    """A refused change; the message is meant for the person who tried it."""
 
 
 def actor_fields(actor: Actor, prefix: str = "actor") -> dict:
@@ -47,19 +24,6 @@ def actor_fields(actor: Actor, prefix: str = "actor") -> dict:
     if isinstance(actor, Automation) and actor.name:
         return {f"{prefix}_automation": actor.name}
     raise TypeError(f"An actor is a Membership, a Contact or an Automation, not {actor!r}")
-
-
-def require_role(actor: Actor, minimum: str, refusal: str) -> Membership:
-    """The acting member, if they hold at least `minimum`; else a ServiceError saying `refusal`."""
-    if not isinstance(actor, Membership) or not actor.has_role(minimum):
-        raise ServiceError(refusal)
-    return actor
-
-
-def require_staff(actor: Actor) -> Membership:
-    if not isinstance(actor, Membership) or not actor.is_staff_member:
-        raise ServiceError("Only agents can do this.")
-    return actor
 
 
 def require_desk_actor(actor: Actor) -> None:

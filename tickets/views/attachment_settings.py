@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tenancy.models import Tenant
 from tenancy.roles import Role, role_required
+from tenancy.settings_pages import settings_form_page
 from tickets.services.attachments import ATTACHMENT_KINDS, set_attachment_policy, tenant_kinds
-from tickets.views.common import REFUSED
 
 
 class AttachmentPolicyForm(forms.Form):
@@ -32,19 +30,19 @@ class AttachmentPolicyForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def attachment_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    initial = {"max_mb": tenant.max_attachment_mb, "kinds": tenant_kinds(tenant)}
-    form = AttachmentPolicyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            set_attachment_policy(
-                tenant=Tenant.objects.get(pk=tenant.pk),
-                actor=request.membership,
-                max_mb=form.cleaned_data["max_mb"],
-                kinds=form.cleaned_data["kinds"],
-            )
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Attachment rules saved.")
-            return redirect("desk:attachment_settings")
-    return render(request, "tickets/attachment_settings.html", {"form": form}, status=400 if form.errors else 200)
+    form = AttachmentPolicyForm(
+        request.POST or None, initial={"max_mb": tenant.max_attachment_mb, "kinds": tenant_kinds(tenant)}
+    )
+    return settings_form_page(
+        request,
+        form=form,
+        template="tickets/attachment_settings.html",
+        success="Attachment rules saved.",
+        save=lambda data: set_attachment_policy(
+            tenant=Tenant.objects.get(pk=tenant.pk),
+            actor=request.membership,
+            max_mb=data["max_mb"],
+            kinds=data["kinds"],
+        ),
+        redirect_to="desk:attachment_settings",
+    )
