@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -18,14 +20,14 @@ NOTHING = mark_safe("")
 @register.filter(is_safe=True)
 def when(moment) -> SafeString:
     """A filter rather than a tag: a tag binds its arguments through inspect on every call."""
-    if moment is None or moment == "":
+    if not isinstance(moment, datetime):  # None (not set yet), or a template variable that does not exist
         return NOTHING
     return times.time_html(moment, times.relative_label(moment, timezone.now()))
 
 
 @register.filter(is_safe=True)
 def due(moment) -> SafeString:
-    if moment is None or moment == "":
+    if not isinstance(moment, datetime):  # None (not set yet), or a template variable that does not exist
         return NOTHING
     label, overdue = times.due_label(moment, timezone.now())
     return times.time_html(moment, label, css_class="is-overdue" if overdue else "")
@@ -33,6 +35,6 @@ def due(moment) -> SafeString:
 
 @register.filter
 def exact(moment) -> str:
-    if moment is None or moment == "":
+    if not isinstance(moment, datetime):
         return ""
     return times.exact_label(moment)
