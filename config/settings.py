@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the viewer's zone (theirs, else the tenant's): after the user is known.
+    "tenancy.middleware.TimeZoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -91,7 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenancy",
             ],
-            "builtins": ["tenancy.templatetags.icons"],
+            # moments: |when, |due and |exact, the one way a page writes a moment (tenancy.times).
+            "builtins": ["tenancy.templatetags.icons", "tenancy.templatetags.moments"],
         },
     },
 ]

@@ -13,4 +13,5 @@ account_patterns = [
     path("password/reset/complete/", views.password_reset_complete, name="password_reset_complete"),
     path("password/change/", views.password_change, name="password_change"),
     path("password/change/done/", views.password_change_done, name="password_change_done"),
+    path("time-zone/", views.time_zone, name="account_time_zone"),
 ]

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from tenancy import times
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Tenant, User, normalize_email
 
@@ -70,3 +71,23 @@ def contrast_with_white(hex_colour: str) -> float:
     red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
     return 1.05 / (luminance + 0.05)
+
+
+class TimeZoneForm(forms.Form):
+    """A person's own time zone: one of the tz database's Area/Location names, or blank for the help desk's."""
+
+    timezone = forms.CharField(required=False, label="Time zone", max_length=64)
+
+    def __init__(self, *args, desk_zone: str | None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        default = f"Same as this help desk ({desk_zone})" if desk_zone else "Each help desk's own (UTC here)"
+        choices = [("", default), *((name, name) for name in times.zone_names())]
+        self.fields["timezone"].widget = forms.Select(choices=choices)
+        self.fields["timezone"].help_text = "Every time on these pages and in the mail we send you is shown in it."
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data["timezone"].strip()
+        # zoneinfo decides what exists; the list leaves out the legacy aliases ("EST5EDT", "Factory", "localtime").
+        if name and not times.is_choosable_zone(name):
+            raise forms.ValidationError(times.unknown_zone_message(name))
+        return name

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from tenancy import times
 from tenancy.context import no_tenant, tenant_context
 from tenancy.selectors import NO_MEMBERSHIP, get_membership, get_tenant_for_host
 
@@ -43,6 +45,31 @@ class TenantMiddleware:
         request.membership = SimpleLazyObject(lambda: get_membership(user=request.user, tenant=tenant))
         with tenant_context(tenant.pk):
             return self.get_response(request)
+
+
+MACHINE_PATHS = ("/api/", "/inbound/")
+
+
+class TimeZoneMiddleware:
+    """Show the request's times in its viewer's zone: the signed-in user's own, else the tenant's (tenancy.times).
+
+    Runs after AuthenticationMiddleware. An anonymous session is not asked for its user (a view that never reads
+    it would pay the query); a signed-in one has its user loaded by the view's role check anyway. The API and the
+    mail endpoint answer machines, in UTC, whoever holds the key."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.path.startswith(MACHINE_PATHS):
+            return self.get_response(request)
+        session = getattr(request, "session", None)
+        user = request.user if session is not None and SESSION_KEY in session else None
+        timezone.activate(times.zone_for(user=user, tenant=getattr(request, "tenant", None)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 # The session key that says which host a session was created on: "t<tenant id>" on a tenant host (custom

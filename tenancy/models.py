@@ -46,6 +46,11 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Berlin).")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     # Stored lower-cased (the check constraint holds the database to it), so "unique" is case-insensitive.
     email = models.EmailField(max_length=254, unique=True)
@@ -54,6 +59,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Platform staff only: the Django admin on the platform host. Tenant roles live on Membership.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=dj_timezone.now)
+    # The zone this person reads times in on every help desk (an IANA name); blank: each help desk's own.
+    timezone = models.CharField(max_length=64, blank=True, default="", validators=[validate_timezone])
 
     objects = UserManager()
 
@@ -95,11 +102,6 @@ prefix_validator = RegexValidator(
 )
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #2563eb.")
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "static", "media", "mail", "platform", "app"})
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Berlin).")
 
 
 def validate_slug_not_reserved(value: str) -> None:

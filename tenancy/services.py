@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenancy import times
 from tenancy.actors import Automation, require_admin_or_automation
 from tenancy.audit import record_config_change, settings_service, snapshot
 from tenancy.context import tenant_context
@@ -127,3 +128,15 @@ def set_availability(*, membership: Membership, availability: str) -> Membership
         membership.availability = availability
         membership.save(update_fields=["availability"])
     return membership
+
+
+def set_time_zone(*, user: User, time_zone: str) -> User:
+    """Set the zone `user` reads times in on every help desk; blank goes back to each help desk's own.
+    A person's display preference: no audit row (nothing about a ticket or a tenant changes)."""
+    time_zone = time_zone.strip()
+    if time_zone and not times.is_choosable_zone(time_zone):
+        raise ValidationError(times.unknown_zone_message(time_zone))
+    if user.timezone != time_zone:
+        user.timezone = time_zone
+        user.save(update_fields=["timezone"])
+    return user

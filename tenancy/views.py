@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from tenancy import handover, health, services
-from tenancy.forms import EmailAuthenticationForm, TenantPasswordResetForm
+from tenancy import handover, health, services, times
+from tenancy.forms import EmailAuthenticationForm, TenantPasswordResetForm, TimeZoneForm
 from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
 from tenancy.selectors import list_user_memberships
@@ -104,6 +104,29 @@ password_change = public(
     login_required(auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")))
 )
 password_change_done = public(login_required(auth_views.PasswordChangeDoneView.as_view()))
+
+
+@public
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own time zone (staff and customers alike; users are global, so it holds on every
+    help desk they belong to)."""
+    tenant = getattr(request, "tenant", None)
+    desk_zone = times.zone_name_for(tenant=tenant) if tenant is not None else None
+    initial = {"timezone": request.user.timezone}
+    form = TimeZoneForm(request.POST if request.method == "POST" else None, initial=initial, desk_zone=desk_zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_time_zone(user=request.user, time_zone=form.cleaned_data["timezone"])
+        except ValidationError as refused:
+            form.add_error("timezone", refused)
+        else:
+            chosen = request.user.timezone or f"the help desk's own zone ({desk_zone or 'UTC'})"
+            messages.success(request, f"Times are now shown in {chosen}.")
+            return redirect("account_time_zone")
+    status = 400 if form.errors else 200
+    return render(request, "tenancy/time_zone.html", {"form": form, "desk_zone": desk_zone}, status=status)
 
 
 @public

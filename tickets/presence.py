@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tenancy.models import Membership
-from tickets import clock
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import visible_tickets
 from tickets.timeline import describe, name_lookup
@@ -121,15 +120,6 @@ class Change:
     text: str
     at: datetime
     excerpt: str = ""
-
-    @property
-    def ago(self) -> str:
-        seconds = max(0, int((clock.now() - self.at).total_seconds()))
-        if seconds < 60:
-            return f"{seconds} s ago"
-        if seconds < 3600:
-            return f"{seconds // 60} min ago"
-        return f"{seconds // 3600} h ago"
 
 
 def _others_since(ticket: Ticket, seen_event_id: int, viewer: Membership):

@@ -7,8 +7,9 @@ dicts costs a fraction of it. Markup stays in the template; this module only dec
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from tenancy import times
 from tickets.lifecycle import Status
 from tickets.models import Channel, Priority, Ticket
 
@@ -16,36 +17,10 @@ STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
-_UNITS = (
-    (timedelta(days=365), "y"),
-    (timedelta(days=30), "mo"),
-    (timedelta(days=7), "wk"),
-    (timedelta(days=1), "d"),
-    (timedelta(hours=1), "h"),
-    (timedelta(minutes=1), "min"),
-)
-
-
-def short_duration(delta: timedelta) -> str:
-    """3 min, 5 h, 2 d, 3 wk, 4 mo, 1 y: the largest whole unit (under a minute: "now")."""
-    delta = abs(delta)
-    for unit, label in _UNITS:
-        if delta >= unit:
-            return f"{delta // unit} {label}"
-    return "now"
-
-
-def age_label(moment: datetime, now: datetime) -> str:
-    label = short_duration(now - moment)
-    return "just now" if label == "now" else f"{label} ago"
-
-
-def due_label(moment: datetime, now: datetime) -> tuple[str, bool]:
-    """("in 3 h", False) or ("2 d overdue", True)."""
-    label = short_duration(moment - now)
-    if moment < now:
-        return ("overdue" if label == "now" else f"{label} overdue"), True
-    return ("due now" if label == "now" else f"in {label}"), False
+# One relative format everywhere (tenancy.times); the names stay importable from here.
+short_duration = times.short_duration
+age_label = times.relative_label
+due_label = times.due_label
 
 
 def truncate(text: str, length: int) -> str:
@@ -78,9 +53,11 @@ def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: date
                 "priority_label": PRIORITY_LABELS.get(ticket.priority, ""),
                 "assignee": (assignee.user.full_name or assignee.user.email) if assignee else "",
                 "due_iso": ticket.next_due_at.isoformat() if ticket.next_due_at else "",
+                "due_exact": times.exact_label(ticket.next_due_at) if ticket.next_due_at else "",
                 "due": due,
                 "overdue": overdue,
                 "updated_iso": ticket.updated_at.isoformat(),
+                "updated_exact": times.exact_label(ticket.updated_at),
                 "updated": age_label(ticket.updated_at, now),
             }
         )

@@ -150,7 +150,7 @@ def test_reply_is_held_when_someone_else_replied_since_the_page_loaded(tenant, a
     # then nothing is sent: the page says who did what, keeps the text and offers to send anyway
     text = _text(held.text)
     assert held.status_code == 409
-    assert re.search(rf"{blake.display_name} replied \d+ s ago: We are restarting the printer now\.", text)
+    assert re.search(rf"{blake.display_name} replied just now: We are restarting the printer now\.", text)
     assert f"{blake.display_name} changed the status: new → pending" in text
     assert "Please restart the printer.</textarea>" in unescape(held.text) and "Send anyway" in text
     with tenant_context(tenant):

@@ -33,6 +33,7 @@ TICKET = (
     "ticket.number",
     "ticket.subject",
     "ticket.url",
+    "ticket.created",  # when it was opened, in the recipient's zone: "15 Jan 2026, 18:00 CET"
     "status",
     "next_step",
 )
@@ -71,7 +72,7 @@ DEFAULTS: dict[str, Wording] = {
         body_text=(
             "Hello {{ contact.first_name }},\n\n"
             "Thank you for contacting {{ brand.name }}. We have received your request "
-            "“{{ ticket.subject }}” and given it the reference {{ ticket.reference }}.\n\n"
+            "“{{ ticket.subject }}” on {{ ticket.created }} and given it the reference {{ ticket.reference }}.\n\n"
             "{{ next_step }}\n\n"
             "To add anything, reply to this email. You can also follow your request here:\n"
             "{{ ticket.url }}\n\n"

@@ -24,6 +24,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from tenancy import times
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Tenant, User, normalize_email
 from tenancy.outbox import on_commit_task
@@ -163,7 +164,7 @@ def send_password_reset(*, tenant: Tenant, user: User, link: str) -> OutboundEma
         "user.name": user.full_name or email,
         "brand.name": tenant.brand_name,
     }
-    return _queue(kind=Kind.PASSWORD_RESET, to=email, values=values, html_values=values, tenant=tenant)
+    return _queue(kind=Kind.PASSWORD_RESET, to=email, values=values, html_values=values, tenant=tenant, recipient=user)
 
 
 def send_address_verification(*, tenant: Tenant, email: str, link: str) -> OutboundEmail | None:
@@ -277,12 +278,17 @@ def _queue(
     ticket: Ticket | None = None,
     message: Message | None = None,
     tenant: Tenant | None = None,
+    recipient: User | None = None,
     in_reply_to: str = "",
     references: str = "",
 ) -> OutboundEmail:
     tenant = tenant or ticket.tenant
     wording = composing.wording_for(kind, EmailTemplate.objects.filter(kind=kind).first())
-    composed = composing.compose(tenant=tenant, kind=kind, wording=wording, text_values=values, html_values=html_values)
+    # Anything the frame or a value writes as a time is in the recipient's zone, not the sender's.
+    with timezone.override(times.zone_for(user=recipient, tenant=tenant)):
+        composed = composing.compose(
+            tenant=tenant, kind=kind, wording=wording, text_values=values, html_values=html_values
+        )
     subject = composed.subject
     if ticket is not None and f"[{ticket.reference}]" not in subject:
         subject = f"[{ticket.reference}] {subject}"  # the intake's weakest, but most visible, threading key
@@ -369,6 +375,7 @@ def _clean_id(message_id: str) -> str:
 
 def _ticket_values(ticket: Ticket, status: str | None = None) -> dict[str, str]:
     contact, tenant = ticket.contact, ticket.tenant
+    # A contact is a customer by email only, with no zone of its own: the tenant's.
     label, next_step = CUSTOMER_WORDING[Status(status or ticket.status)]
     names = contact.name.split()
     return {
@@ -378,6 +385,7 @@ def _ticket_values(ticket: Ticket, status: str | None = None) -> dict[str, str]:
         "ticket.number": ticket.reference,  # as in canned responses
         "ticket.subject": ticket.subject,
         "ticket.url": portal_link(ticket),
+        "ticket.created": times.exact_label(ticket.created_at, times.zone_for(tenant=tenant)),
         "status": label,
         "next_step": next_step,
         "brand.name": tenant.brand_name,

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tenancy import times
 from tenancy.models import AddressClaim, Membership, ensure_same_tenant, normalize_email
 from tenancy.roles import Role
 from tickets.digests import secret_digest
@@ -189,6 +190,8 @@ def preview_email(*, tenant, kind: str, wording: composing.Wording) -> composing
         "ticket.number": reference,
         "ticket.subject": "The printer on the third floor is on fire",
         "ticket.url": f"{base}requests/1042/",
+        # The customer's zone is the tenant's (tickets.services.customer_mail._ticket_values).
+        "ticket.created": times.exact_label(timezone.now(), times.zone_for(tenant=tenant)),
         "status": label,
         "next_step": next_step,
         "brand.name": tenant.brand_name,

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 
+from tenancy import times
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
 from tickets import clock, notification_kinds
@@ -193,8 +194,10 @@ def _compose(notification: Notification) -> tuple[str, str]:
     subject = " ".join(f"[{tenant.brand_name}] {headline}: {ticket.subject}".split())[:200]
     link = tenant.url_for("desk:ticket", number=ticket.number)
     preferences = tenant.url_for("desk:notification_settings")
+    # The recipient's zone (their own, else the help desk's), with its abbreviation: the mail may be read anywhere.
+    when = times.exact_label(notification.created_at, times.zone_for(user=notification.recipient.user, tenant=tenant))
     body = (
-        f"{headline}.\n\n"
+        f"{headline} on {when}.\n\n"
         f"{ref}: {ticket.subject}\n"
         f"{link}\n\n"
         f"-- \n"

@@ -1,4 +1,5 @@
-"""Tags of the desk's busiest pages: choice lists, timestamps and mention lists written in one pass.
+"""Tags of the desk's busiest pages: choice lists and mention lists written in one pass (timestamps: the
+`when` and `due` filters of tenancy.templatetags.moments, a builtin).
 
 Django's widgets render a template per <option> and per checkbox, and a timestamp through three filters took
 three trips through the localisation machinery; on the queue and ticket pages that was a third of the render.
@@ -8,11 +9,8 @@ These write the same markup with format_html / format_html_join, escaping every 
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-
-from tickets.rows import age_label
 
 register = template.Library()
 
@@ -119,20 +117,6 @@ def options(choices, selected=None) -> SafeString:
         "",
         '<option value="{}"{}>{}</option>',
         ((str(v), SELECTED if str(v) == current else NOTHING, label) for v, label in choices),
-    )
-
-
-@register.filter(is_safe=True)
-def when(moment) -> SafeString:
-    """<time> with the machine-readable instant, the local date and time on hover, and "3 d ago" shown.
-    A filter rather than a tag: a tag binds its arguments through inspect on every call."""
-    if moment is None:
-        return NOTHING
-    local = timezone.localtime(moment)
-    # Digits, month names and unit words only: nothing here needs escaping.
-    return mark_safe(  # noqa: S308
-        f'<time datetime="{moment.isoformat()}" title="{local.day} {local:%b %Y, %H:%M}">'
-        f"{age_label(moment, timezone.now())}</time>"
     )
 
 
