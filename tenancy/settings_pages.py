@@ -69,11 +69,12 @@ def settings_form_page(
     form: forms.BaseForm,
     save: Callable[[dict], object],
     template: str,
-    success: str,
+    success: str | Callable[[object], str],
     redirect_to: str | Callable[[object], str],
     context: dict | None = None,
 ) -> HttpResponse:
-    """Render `form`; on a valid POST call `save(cleaned_data)` (the service), then redirect with `success`.
+    """Render `form`; on a valid POST call `save(cleaned_data)` (the service), then redirect with `success`
+    (a text, or a function of what the service returned).
 
     A refusal by the service (ServiceError, ValidationError, CrossTenantError) goes back onto the form, under
     its field when the service named one, with status 400; nothing is saved."""
@@ -83,22 +84,27 @@ def settings_form_page(
         except REFUSALS as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             target = redirect_to(result) if callable(redirect_to) else redirect_to
             return redirect(target)
     return render(request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200)
 
 
 def settings_action(
-    request: HttpRequest, *, perform: Callable[[], object], success: str, redirect_to: str
+    request: HttpRequest,
+    *,
+    perform: Callable[[], object],
+    success: str | Callable[[object], str],
+    redirect_to: str,
 ) -> HttpResponse:
-    """A one-button change (delete, rotate, deactivate): do it, say how it went, go back to `redirect_to`."""
+    """A one-button change (delete, rotate, deactivate): do it, say how it went (`success` may be a function of
+    what `perform` returned), go back to `redirect_to`."""
     try:
-        perform()
+        result = perform()
     except REFUSALS as refused:
         messages.error(request, refusal_text(refused))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
     return redirect(redirect_to)
 
 

@@ -42,6 +42,13 @@ SETTINGS_SECTIONS = (
         "Tickets",
         min_role=Role.SUPERVISOR,
     ),
+    SettingsSection(
+        "Shared views",
+        "desk:saved_views",
+        "Share a saved view with a team, or stop sharing it",
+        "Tickets",
+        min_role=Role.SUPERVISOR,
+    ),
 )
 
 

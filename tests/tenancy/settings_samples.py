@@ -6,10 +6,34 @@ without a sample here fails that test, so every new settings page is proved to b
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.urls import resolve
 
 from tenancy import services as tenancy_services
-from tenancy.models import Membership, Tenant
-from tickets.services import attachments
+from tenancy.models import AddressClaim, Membership, Tenant
+from tests.tickets.factories import (
+    ApiKeyFactory,
+    CannedResponseFactory,
+    EmailTemplateFactory,
+    ImapMailboxFactory,
+    SavedViewFactory,
+    SupportAddressFactory,
+    TeamFactory,
+    WebhookFactory,
+)
+from tickets.models import OutboundEmail
+from tickets.services import (
+    address_claims,
+    api_keys,
+    attachments,
+    canned,
+    imap_mailboxes,
+    mail_authentication,
+    mail_settings,
+    saved_views,
+    webhooks,
+)
 
 
 def _branding(tenant: Tenant, admin: Membership) -> str:
@@ -22,8 +46,180 @@ def _attachments(tenant: Tenant, admin: Membership) -> str:
     return "max_attachment_mb"
 
 
+# --- Email, IMAP, API keys, webhooks, canned responses, shared views (tickets) ------------------------------------
+
+
+def _add_address(tenant: Tenant, admin: Membership) -> str:
+    mail_settings.add_support_address(actor=admin, email="billing@example.com", name="Billing")
+    return "email"
+
+
+def _update_address(tenant: Tenant, admin: Membership) -> str:
+    address = SupportAddressFactory(tenant=tenant, name="Support")
+    mail_settings.update_support_address(actor=admin, address=address, name="Billing desk", queue=None, is_default=True)
+    return "name"
+
+
+def _remove_address(tenant: Tenant, admin: Membership) -> str:
+    mail_settings.remove_support_address(actor=admin, address=SupportAddressFactory(tenant=tenant))
+    return "email"
+
+
+def _verify_address(tenant: Tenant, admin: Membership) -> str:
+    address = SupportAddressFactory(tenant=tenant, email="billing@example.com", verified=False)
+    claim = AddressClaim.objects.get(email=address.email)
+    link = address_claims.new_verification_link(tenant=tenant, claim=claim)
+    mail_settings.verify_support_address(actor=admin, token=resolve(urlsplit(link).path).kwargs["token"])
+    return "verified"
+
+
+def _save_template(tenant: Tenant, admin: Membership) -> str:
+    mail_settings.save_email_template(
+        actor=admin, kind=OutboundEmail.Kind.ACKNOWLEDGEMENT, subject="We have it", body_text="Thanks, we have it."
+    )
+    return "subject"
+
+
+def _reset_template(tenant: Tenant, admin: Membership) -> str:
+    EmailTemplateFactory(tenant=tenant, kind=OutboundEmail.Kind.REPLY, subject="Our answer")
+    mail_settings.reset_email_template(actor=admin, kind=OutboundEmail.Kind.REPLY)
+    return "subject"
+
+
+def _rotate_inbound_secret(tenant: Tenant, admin: Membership) -> str:
+    mail_settings.rotate_inbound_secret(actor=admin)
+    return "inbound_secret"
+
+
+def _address_trust(tenant: Tenant, admin: Membership) -> str:
+    address = SupportAddressFactory(tenant=tenant)
+    mail_authentication.set_trusted_authserv_ids(actor=admin, target=address, value="mx.example.com")
+    return "trusted_authserv_ids"
+
+
+def _endpoint_trust(tenant: Tenant, admin: Membership) -> str:
+    mail_authentication.set_endpoint_trusted_authserv_ids(actor=admin, value="mx.example.com")
+    return "trusted_authserv_ids"
+
+
+IMAP = {"host": "imap.example.com", "port": 993, "use_ssl": True, "username": "help@acme.example"}
+
+
+def _add_imap(tenant: Tenant, admin: Membership) -> str:
+    imap_mailboxes.add_imap_mailbox(actor=admin, password="app-password", **IMAP)
+    return "host"
+
+
+def _update_imap(tenant: Tenant, admin: Membership) -> str:
+    mailbox = ImapMailboxFactory(tenant=tenant, **IMAP)
+    imap_mailboxes.update_imap_mailbox(actor=admin, mailbox=mailbox, folder="Support", is_active=True, **IMAP)
+    return "folder"
+
+
+def _remove_imap(tenant: Tenant, admin: Membership) -> str:
+    imap_mailboxes.remove_imap_mailbox(actor=admin, mailbox=ImapMailboxFactory(tenant=tenant))
+    return "host"
+
+
+def _create_api_key(tenant: Tenant, admin: Membership) -> str:
+    api_keys.create_api_key(actor=admin, name="CRM sync", role="agent")
+    return "name"
+
+
+def _revoke_api_key(tenant: Tenant, admin: Membership) -> str:
+    api_keys.revoke_api_key(actor=admin, key=ApiKeyFactory(tenant=tenant, created_by=admin))
+    return "revoked_at"
+
+
+def _create_webhook(tenant: Tenant, admin: Membership) -> str:
+    webhooks.create_webhook(actor=admin, url="https://hooks.example.com/crm", events=["ticket.created"])
+    return "url"
+
+
+def _update_webhook(tenant: Tenant, admin: Membership) -> str:
+    webhook = WebhookFactory(tenant=tenant, url="https://hooks.example.com/crm")
+    webhooks.update_webhook(
+        webhook=webhook, actor=admin, url=webhook.url, events=webhook.events, description="Sync to CRM"
+    )
+    return "description"
+
+
+def _pause_webhook(tenant: Tenant, admin: Membership) -> str:
+    webhooks.set_webhook_active(webhook=WebhookFactory(tenant=tenant), actor=admin, active=False)
+    return "is_active"
+
+
+def _delete_webhook(tenant: Tenant, admin: Membership) -> str:
+    webhooks.delete_webhook(webhook=WebhookFactory(tenant=tenant), actor=admin)
+    return "url"
+
+
+def _rotate_webhook_secret(tenant: Tenant, admin: Membership) -> str:
+    webhooks.rotate_webhook_secret(webhook=WebhookFactory(tenant=tenant), actor=admin)
+    return "secret"
+
+
+def _create_shared_canned(tenant: Tenant, admin: Membership) -> str:
+    canned.create_canned_response(actor=admin, title="Printer", body="Turn it off and on.", shared=True)
+    return "title"
+
+
+def _update_shared_canned(tenant: Tenant, admin: Membership) -> str:
+    response = CannedResponseFactory(tenant=tenant, owner=None, title="Printer")
+    canned.update_canned_response(response=response, actor=admin, title="Printers", body=response.body)
+    return "title"
+
+
+def _delete_shared_canned(tenant: Tenant, admin: Membership) -> str:
+    canned.delete_canned_response(response=CannedResponseFactory(tenant=tenant, owner=None), actor=admin)
+    return "title"
+
+
+def _share_new_view(tenant: Tenant, admin: Membership) -> str:
+    team = TeamFactory(tenant=tenant)
+    saved_views.save_view(actor=admin, name="Urgent", base="all", query="priority=urgent", team=team)
+    return "team"
+
+
+def _share_view(tenant: Tenant, admin: Membership) -> str:
+    view = SavedViewFactory(tenant=tenant, owner=admin, team=None)
+    saved_views.update_view(view=view, actor=admin, name=view.name, team=TeamFactory(tenant=tenant))
+    return "team"
+
+
+def _delete_shared_view(tenant: Tenant, admin: Membership) -> str:
+    view = SavedViewFactory(tenant=tenant, owner=admin, team=TeamFactory(tenant=tenant))
+    saved_views.delete_view(view=view, actor=admin)
+    return "name"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
+    "tickets.services.mail_settings.add_support_address": _add_address,
+    "tickets.services.mail_settings.update_support_address": _update_address,
+    "tickets.services.mail_settings.remove_support_address": _remove_address,
+    "tickets.services.mail_settings.verify_support_address": _verify_address,
+    "tickets.services.mail_settings.save_email_template": _save_template,
+    "tickets.services.mail_settings.reset_email_template": _reset_template,
+    "tickets.services.mail_settings.rotate_inbound_secret": _rotate_inbound_secret,
+    "tickets.services.mail_authentication.set_trusted_authserv_ids": _address_trust,
+    "tickets.services.mail_authentication.set_endpoint_trusted_authserv_ids": _endpoint_trust,
+    "tickets.services.imap_mailboxes.add_imap_mailbox": _add_imap,
+    "tickets.services.imap_mailboxes.update_imap_mailbox": _update_imap,
+    "tickets.services.imap_mailboxes.remove_imap_mailbox": _remove_imap,
+    "tickets.services.api_keys.create_api_key": _create_api_key,
+    "tickets.services.api_keys.revoke_api_key": _revoke_api_key,
+    "tickets.services.webhooks.create_webhook": _create_webhook,
+    "tickets.services.webhooks.update_webhook": _update_webhook,
+    "tickets.services.webhooks.set_webhook_active": _pause_webhook,
+    "tickets.services.webhooks.delete_webhook": _delete_webhook,
+    "tickets.services.webhooks.rotate_webhook_secret": _rotate_webhook_secret,
+    "tickets.services.canned.create_canned_response": _create_shared_canned,
+    "tickets.services.canned.update_canned_response": _update_shared_canned,
+    "tickets.services.canned.delete_canned_response": _delete_shared_canned,
+    "tickets.services.saved_views.save_view": _share_new_view,
+    "tickets.services.saved_views.update_view": _share_view,
+    "tickets.services.saved_views.delete_view": _delete_shared_view,
 }

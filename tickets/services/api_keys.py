@@ -2,7 +2,8 @@
 
 A key reads "tsk_<prefix>_<secret>": the prefix (hex, public) finds the row inside the tenant of the request
 host, the secret (secrets.token_urlsafe(32), 256 bits) is checked against the stored hash in constant time.
-A key acts with its own role, never above the role of the admin who created it.
+A key acts with its own role, never above the role of the admin who created it. Creating and revoking one are
+settings services of "tickets.api_keys": the audit names the key by its public prefix, never its secret.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tenancy.models import Membership
+from tenancy.audit import HIDDEN, record_config_change, settings_service, snapshot
+from tenancy.models import ConfigChange, Membership
 from tenancy.roles import Role
 from tickets.digests import secret_digest
 from tickets.models import ApiKey
@@ -23,6 +25,8 @@ KEY_PREFIX = "tsk_"
 PREFIX_BYTES = 6  # 12 hex characters: enough to find the row, never enough to guess the key
 LAST_USED_EVERY = timedelta(minutes=1)
 MAX_NAME = 100
+AREA = "tickets.api_keys"
+KEY_FIELDS = ("name", "prefix", "role")
 
 
 def split_key(plaintext: str) -> tuple[str, str] | None:
@@ -35,6 +39,7 @@ def split_key(plaintext: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
+@settings_service(AREA)
 def create_api_key(*, actor: Membership, name: str, role: str) -> tuple[ApiKey, str]:
     """Create a key for the tenant in scope and return it with its plaintext, which is never stored or shown
     again. Only admins create keys, and a key's role never exceeds its creator's."""
@@ -56,16 +61,36 @@ def create_api_key(*, actor: Membership, name: str, role: str) -> tuple[ApiKey, 
                 )
         except IntegrityError:  # the same prefix twice in one tenant: draw again
             continue
+        record_config_change(
+            actor=actor,
+            area=AREA,
+            action=ConfigChange.Action.CREATED,
+            target=key,
+            after={**snapshot(key, KEY_FIELDS), "key": HIDDEN},
+        )
         return key, plaintext
     raise ServiceError("Could not create a key; try again.")
 
 
+@settings_service(AREA)
 def revoke_api_key(*, actor: Membership, key: ApiKey) -> ApiKey:
-    """Revoke a key for good (revoking twice changes nothing). Requests with it are refused from now on."""
+    """Revoke a key for good (revoking twice changes nothing, and records nothing). Requests with it are refused
+    from now on."""
     require_role(actor, Role.ADMIN, "Only admins can revoke API keys.")
     if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=key.revoked_at)
+        revoked_at = timezone.now()
+        if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=revoked_at):
+            key.revoked_at = revoked_at
+            record_config_change(
+                actor=actor,
+                area=AREA,
+                action=ConfigChange.Action.ARCHIVED,
+                target=key,
+                before={"revoked_at": None},
+                after={"revoked_at": revoked_at},
+            )
+        else:  # a colleague revoked it a moment ago
+            key.refresh_from_db(fields=["revoked_at"])
     return key
 
 

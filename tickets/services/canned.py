@@ -3,6 +3,10 @@
 Placeholders are a fixed whitelist filled in by plain string replacement in one pass, never by the template
 language: whatever a contact typed as their name (markup, `{{ settings.SECRET_KEY }}`) comes out as inert text,
 and the services sanitise the reply when it is written.
+
+Shared responses are the tenant's configuration, which supervisors manage too: creating, changing, sharing,
+unsharing or deleting one writes an audit row ("tickets.canned"). A personal response is the agent's own
+notebook, not configuration, and writes none.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from tenancy.models import CrossTenantError, Membership
+from tenancy.audit import record_config_change, settings_service, snapshot
+from tenancy.models import ConfigChange, CrossTenantError, Membership
 from tenancy.roles import Role
 from tickets import clock
 from tickets.lifecycle import Status, allowed_targets
@@ -37,6 +42,8 @@ PLACEHOLDERS: dict[str, Callable[[Ticket, Membership], str]] = {
 # What a response may do to the ticket when it is sent (through the status select of the composer).
 SETTABLE_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED)
 MAX_BODY = 20_000
+AREA = "tickets.canned"
+AUDITED_FIELDS = ("title", "folder", "body", "set_status")
 
 
 def unknown_placeholders(body: str) -> list[str]:
@@ -77,6 +84,7 @@ def may_manage(response: CannedResponse, member: Membership) -> bool:
     return response.owner_id == member.pk
 
 
+@settings_service(AREA)
 def create_canned_response(
     *,
     actor: Membership,
@@ -93,7 +101,7 @@ def create_canned_response(
     title, folder, body = _validate(title=title, folder=folder, body=body, set_status=set_status)
     now = clock.now()
     with transaction.atomic():
-        return CannedResponse.objects.create(
+        response = CannedResponse.objects.create(
             title=title,
             folder=folder,
             body=body,
@@ -102,8 +110,11 @@ def create_canned_response(
             created_at=now,
             updated_at=now,
         )
+        _audit(actor, ConfigChange.Action.CREATED, response, before=None)
+    return response
 
 
+@settings_service(AREA)
 def update_canned_response(
     *,
     response: CannedResponse,
@@ -117,6 +128,7 @@ def update_canned_response(
     """Change a response its actor may manage; `shared` moves it between personal and shared (supervisors+)."""
     _check_manage(response, actor)
     title, folder, body = _validate(title=title, folder=folder, body=body, set_status=set_status)
+    before = _snapshot(response)
     if shared is not None and shared != (response.owner_id is None):
         if not actor.has_role(Role.SUPERVISOR):
             raise ServiceError("Only supervisors and admins can share canned responses.")
@@ -125,13 +137,34 @@ def update_canned_response(
     response.updated_at = clock.now()
     with transaction.atomic():
         response.save(update_fields=["title", "folder", "body", "set_status", "owner", "updated_at"])
+        _audit(actor, ConfigChange.Action.UPDATED, response, before=before)
     return response
 
 
+@settings_service(AREA)
 def delete_canned_response(*, response: CannedResponse, actor: Membership) -> None:
     _check_manage(response, actor)
     with transaction.atomic():
+        response_id, before = response.pk, _snapshot(response)
         response.delete()
+        if before["shared"]:
+            record_config_change(
+                actor=actor, area=AREA, action=ConfigChange.Action.DELETED, target=response, target_id=response_id,
+                before=before,
+            )  # fmt: skip
+
+
+def _snapshot(response: CannedResponse) -> dict:
+    return {**snapshot(response, AUDITED_FIELDS), "shared": response.owner_id is None}
+
+
+def _audit(actor: Membership, action: str, response: CannedResponse, *, before: dict | None) -> None:
+    """Record a change to a response that is shared before or after it (moving one between personal and
+    shared is a change to the shared set); a personal response's changes are not configuration."""
+    after = _snapshot(response)
+    if not after["shared"] and not (before or {}).get("shared"):
+        return
+    record_config_change(actor=actor, area=AREA, action=action, target=response, before=before, after=after)
 
 
 def _check_tenant(*objects) -> None:

@@ -1,4 +1,7 @@
-"""IMAP mailboxes a tenant admin adds for the intake to poll (settings → email → IMAP mailboxes)."""
+"""IMAP mailboxes a tenant admin adds for the intake to poll (settings → email → IMAP mailboxes).
+
+Adding, changing and removing one are settings services of "tickets.imap" (one audit row each; the password
+only as a marker). Asking for a poll now is an operation, not configuration: it writes no audit row."""
 
 from __future__ import annotations
 
@@ -7,13 +10,17 @@ import re
 from django.db import transaction
 
 from tenancy import outbound
-from tenancy.models import Membership
+from tenancy.audit import HIDDEN, REPLACED, record_config_change, settings_service, snapshot
+from tenancy.models import ConfigChange, Membership
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
 from tickets.models import ImapMailbox
 from tickets.services.events import ServiceError, require_role
+from tickets.services.mail_authentication import clean_authserv_ids
 
 MAX_MAILBOXES = 10
+AREA = "tickets.imap"
+MAILBOX_FIELDS = ("host", "port", "use_ssl", "username", "folder", "is_active", "trusted_authserv_ids")
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 
@@ -47,24 +54,49 @@ def _clean(host: str, port: int, username: str, folder: str, password: str) -> t
     return host, int(port), username, folder[:100]
 
 
+@settings_service(AREA)
 def add_imap_mailbox(
-    *, actor: Membership, host: str, port: int, use_ssl: bool, username: str, password: str, folder: str = "INBOX"
+    *,
+    actor: Membership,
+    host: str,
+    port: int,
+    use_ssl: bool,
+    username: str,
+    password: str,
+    folder: str = "INBOX",
+    trusted_authserv_ids: str = "",
 ) -> ImapMailbox:
     """Add a mailbox for the periodic job to poll; it is read from its next run (within a minute)."""
     _require_admin(actor)
     host, port, username, folder = _clean(host, port, username, folder, password or "")
     if not password:
         raise ServiceError("Give the mailbox's password (or app password).")
+    trusted = clean_authserv_ids(trusted_authserv_ids)
     with transaction.atomic():
         if ImapMailbox.objects.count() >= MAX_MAILBOXES:
             raise ServiceError(f"A help desk reads at most {MAX_MAILBOXES} mailboxes.")
         if ImapMailbox.objects.filter(host=host, username=username, folder=folder).exists():
             raise ServiceError(f"{username} on {host} ({folder}) is already read.")
-        return ImapMailbox.objects.create(
-            host=host, port=port, use_ssl=use_ssl, username=username, password=password, folder=folder
+        mailbox = ImapMailbox.objects.create(
+            host=host,
+            port=port,
+            use_ssl=use_ssl,
+            username=username,
+            password=password,
+            folder=folder,
+            trusted_authserv_ids=trusted,
         )
+        record_config_change(
+            actor=actor,
+            area=AREA,
+            action=ConfigChange.Action.CREATED,
+            target=mailbox,
+            after={**snapshot(mailbox, MAILBOX_FIELDS), "password": HIDDEN},
+        )
+    return mailbox
 
 
+@settings_service(AREA)
 def update_imap_mailbox(
     *,
     actor: Membership,
@@ -76,25 +108,46 @@ def update_imap_mailbox(
     folder: str,
     is_active: bool,
     password: str = "",
+    trusted_authserv_ids: str | None = None,
 ) -> ImapMailbox:
-    """Change a mailbox; an empty password keeps the stored one. Changing where it points clears its last error."""
+    """Change a mailbox; an empty password keeps the stored one, None keeps the trusted hosts. Changing where it
+    points clears its last error."""
     _require_admin(actor)
     host, port, username, folder = _clean(host, port, username, folder, password or "")
+    trusted = None if trusted_authserv_ids is None else clean_authserv_ids(trusted_authserv_ids)
+    before = {**snapshot(mailbox, MAILBOX_FIELDS), "password": HIDDEN}
     mailbox.host, mailbox.port, mailbox.use_ssl = host, port, use_ssl
     mailbox.username, mailbox.folder, mailbox.is_active = username, folder, is_active
     fields = ["host", "port", "use_ssl", "username", "folder", "is_active", "last_error"]
     mailbox.last_error = ""
+    if trusted is not None:
+        mailbox.trusted_authserv_ids = trusted
+        fields.append("trusted_authserv_ids")
     if password:
         mailbox.password = password
         fields.append("password")
     mailbox.save(update_fields=fields)
+    record_config_change(
+        actor=actor,
+        area=AREA,
+        action=ConfigChange.Action.UPDATED,
+        target=mailbox,
+        before=before,
+        # A typed password counts as replaced even when it is the same: the audit never compares secrets.
+        after={**snapshot(mailbox, MAILBOX_FIELDS), "password": REPLACED if password else HIDDEN},
+    )
     return mailbox
 
 
+@settings_service(AREA)
 def remove_imap_mailbox(*, actor: Membership, mailbox: ImapMailbox) -> None:
     """Stop reading a mailbox (mail already taken in stays on its tickets)."""
     _require_admin(actor)
+    mailbox_id, before = mailbox.pk, {**snapshot(mailbox, MAILBOX_FIELDS), "password": HIDDEN}
     mailbox.delete()
+    record_config_change(
+        actor=actor, area=AREA, action=ConfigChange.Action.DELETED, target=mailbox, target_id=mailbox_id, before=before
+    )
 
 
 def poll_imap_mailbox_now(*, actor: Membership, mailbox: ImapMailbox) -> None:

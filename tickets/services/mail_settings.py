@@ -1,5 +1,6 @@
 """A tenant admin's mail settings: support addresses, the wording of customer mail, the inbound endpoint's
-secret. Admins only; every refusal is a ServiceError with a message for the admin."""
+secret. Admins only; every refusal is a ServiceError with a message for the admin. Each change is a settings
+service of "tickets.email" and writes one audit row (the inbound secret only as a marker)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy import times
-from tenancy.models import AddressClaim, Membership, ensure_same_tenant, normalize_email
+from tenancy.audit import HIDDEN, REPLACED, record_config_change, settings_service, snapshot
+from tenancy.models import AddressClaim, ConfigChange, Membership, ensure_same_tenant, normalize_email
 from tenancy.roles import Role
 from tickets.digests import secret_digest
 from tickets.lifecycle import CUSTOMER_WORDING, Status
@@ -22,6 +24,9 @@ from tickets.services.events import Actor, ServiceError, require_role
 
 MAX_ADDRESSES = 50
 INBOUND_SECRET_BYTES = 32  # 256 bits
+AREA = "tickets.email"
+ADDRESS_FIELDS = ("email", "name", "queue", "is_default")
+TEMPLATE_FIELDS = ("subject", "body_text", "body_html")
 
 
 def require_admin(actor: Actor) -> Membership:
@@ -31,6 +36,7 @@ def require_admin(actor: Actor) -> Membership:
 # --- Support addresses --------------------------------------------------------------------------------------------
 
 
+@settings_service(AREA)
 def add_support_address(
     *, actor: Actor, email: str, name: str = "", queue: Queue | None = None, is_default: bool = False
 ) -> SupportAddress:
@@ -58,11 +64,19 @@ def add_support_address(
                 )
         except IntegrityError as clash:  # a colleague added it at the same moment
             raise ServiceError(f"{email} is already one of your support addresses.") from clash
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.CREATED,
+            target=address,
+            after={**snapshot(address, ADDRESS_FIELDS), "verified": claim.is_verified},
+        )
         if not claim.is_verified:
             _mail_verification_link(member, claim)
     return address
 
 
+@settings_service(AREA)
 def update_support_address(
     *, actor: Actor, address: SupportAddress, name: str, queue: Queue | None, is_default: bool
 ) -> SupportAddress:
@@ -74,22 +88,40 @@ def update_support_address(
         ensure_same_tenant(actor, address, queue)
         # An address that lost its claim (to another tenant, in the claims migration) is not edited back to life.
         address_claims.claim_address(tenant=member.tenant, email=address.email)
+        before = snapshot(address, ADDRESS_FIELDS)
         if is_default and not address.is_default:
             SupportAddress.objects.filter(is_default=True).update(is_default=False)
         address.name, address.queue = name, queue
         address.is_default = address.is_default or is_default
         address.save(update_fields=["name", "queue", "is_default"])
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.UPDATED,
+            target=address,
+            before=before,
+            after=snapshot(address, ADDRESS_FIELDS),
+        )
     return address
 
 
+@settings_service(AREA)
 def remove_support_address(*, actor: Actor, address: SupportAddress) -> None:
     """Remove an address and release its claim; when it was the default, the next one (alphabetically) takes
     over."""
     member = require_admin(actor)
     with transaction.atomic():
         ensure_same_tenant(actor, address)
-        was_default = address.is_default
+        was_default, address_id, before = address.is_default, address.pk, snapshot(address, ADDRESS_FIELDS)
         address.delete()
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.DELETED,
+            target=address,
+            target_id=address_id,
+            before=before,
+        )
         address_claims.release_address(tenant=member.tenant, email=address.email)
         if was_default:
             successor = SupportAddress.objects.order_by("email").first()
@@ -111,13 +143,28 @@ def send_address_verification(*, actor: Actor, address: SupportAddress) -> Outbo
         return _mail_verification_link(member, claim)
 
 
+@settings_service(AREA)
 def verify_support_address(*, actor: Actor, token: str) -> AddressClaim:
     """Verify an address by the link mailed to it: an admin of the tenant it was sent for opens it on that
     tenant's host. The link works once, expires, and a newer one replaces it."""
     member = require_admin(actor)
     with transaction.atomic():
         claim = address_claims.read_verification_token(tenant=member.tenant, token=token, for_update=True)
-        return address_claims.mark_verified(claim=claim)
+        was_verified = claim.is_verified
+        claim = address_claims.mark_verified(claim=claim)
+        # The audit names the support address (the tenant's row); the claim is a platform directory row.
+        address = SupportAddress.objects.filter(email=claim.email).first()
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.UPDATED,
+            target=address,
+            target_type="" if address else "tickets.supportaddress",
+            label=claim.email,
+            before={"verified": was_verified},
+            after={"verified": True},
+        )
+        return claim
 
 
 def _mail_verification_link(member: Membership, claim: AddressClaim) -> OutboundEmail:
@@ -146,6 +193,7 @@ def _clean_address(email: str, name: str) -> tuple[str, str]:
 # --- Templates ----------------------------------------------------------------------------------------------------
 
 
+@settings_service(AREA)
 def save_email_template(*, actor: Actor, kind: str, subject: str, body_text: str, body_html: str = "") -> EmailTemplate:
     """Store the tenant's wording of one kind of mail; placeholders outside the kind's whitelist are refused."""
     member = require_admin(actor)
@@ -154,7 +202,9 @@ def save_email_template(*, actor: Actor, kind: str, subject: str, body_text: str
     except composing.TemplateError as refused:
         raise ServiceError(str(refused)) from refused
     with transaction.atomic():
-        template, _ = EmailTemplate.objects.update_or_create(
+        current = EmailTemplate.objects.select_for_update().filter(kind=kind).first()
+        before = snapshot(current, TEMPLATE_FIELDS)
+        template, created = EmailTemplate.objects.update_or_create(
             kind=kind,
             defaults={
                 "subject": wording.subject,
@@ -164,14 +214,37 @@ def save_email_template(*, actor: Actor, kind: str, subject: str, body_text: str
                 "updated_by": member,
             },
         )
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.CREATED if created else ConfigChange.Action.UPDATED,
+            target=template,
+            label=f"{template.get_kind_display()} mail",
+            before=before,
+            after=snapshot(template, TEMPLATE_FIELDS),
+        )
     return template
 
 
+@settings_service(AREA)
 def reset_email_template(*, actor: Actor, kind: str) -> None:
-    """Go back to the built-in wording of one kind of mail."""
-    require_admin(actor)
+    """Go back to the built-in wording of one kind of mail (already there: nothing changes, nothing recorded)."""
+    member = require_admin(actor)
     with transaction.atomic():
-        EmailTemplate.objects.filter(kind=kind).delete()
+        template = EmailTemplate.objects.select_for_update().filter(kind=kind).first()
+        if template is None:
+            return
+        template_id, before = template.pk, snapshot(template, TEMPLATE_FIELDS)
+        template.delete()
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.DELETED,
+            target=template,
+            target_id=template_id,
+            label=f"{template.get_kind_display()} mail",
+            before=before,
+        )
 
 
 # The status the sample request of a preview is in, so "what happens next" reads right for the kind.
@@ -214,17 +287,28 @@ def preview_email(*, tenant, kind: str, wording: composing.Wording) -> composing
 # --- The inbound endpoint's secret ----------------------------------------------------------------------------------
 
 
+@settings_service(AREA)
 def rotate_inbound_secret(*, actor: Actor) -> str:
     """Make a new secret for the inbound mail endpoint and return it, to be shown once: only its SHA-256 is
-    kept, and the old secret stops working at once."""
-    require_admin(actor)
+    kept, and the old secret stops working at once. The audit says it was replaced, never what it is."""
+    member = require_admin(actor)
     secret = secrets.token_urlsafe(INBOUND_SECRET_BYTES)
     with transaction.atomic():
-        MailSettings.objects.update_or_create(
+        had_secret = MailSettings.objects.exclude(inbound_secret_hash="").exists()
+        mail_settings, _ = MailSettings.objects.update_or_create(
             defaults={
                 "inbound_secret_hash": secret_digest(secret),
                 "inbound_secret_hint": secret[-4:],
                 "updated_at": timezone.now(),
             },
+        )
+        record_config_change(
+            actor=member,
+            area=AREA,
+            action=ConfigChange.Action.UPDATED,
+            target=mail_settings,
+            label="Inbound mail endpoint",
+            before={"inbound_secret": HIDDEN if had_secret else ""},
+            after={"inbound_secret": REPLACED},
         )
     return secret

@@ -4,6 +4,10 @@ subscribed webhook, written in a transaction and sent by the `tickets.deliver_we
 A delivery is tried up to MAX_ATTEMPTS times with growing delays between tries (Celery retry countdowns, so a
 receiver that is down holds no worker). Each try is claimed first, so two copies of the task (an outbox
 redelivery, a broker redelivery) never send it twice at once, and a delivered one is never sent again.
+
+Creating, changing, pausing, resuming, deleting a webhook and rotating its secret are settings services of
+"tickets.webhooks" (one audit row each, the secret only as a marker); a test event and a redelivery are
+operations and write no audit row.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenancy.audit import HIDDEN, REPLACED, record_config_change, settings_service, snapshot
 from tenancy.context import require_tenant_id, tenant_context, unscoped
-from tenancy.models import CrossTenantError, Membership, ensure_same_tenant
+from tenancy.models import ConfigChange, CrossTenantError, Membership, ensure_same_tenant
 from tenancy.outbound import OutboundRefused
 from tenancy.outbox import on_commit_task
 from tenancy.roles import Role
@@ -42,6 +47,8 @@ RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 60 * 60  # below Redis's visibility timeout, so a waiting retry is not handed out twice
 CLAIM_SECONDS = 60  # longer than one try can take (connect 5 s + read 10 s, per address)
 MAX_DESCRIPTION = 200
+AREA = "tickets.webhooks"
+WEBHOOK_FIELDS = ("url", "description", "events", "is_active")
 
 Status = WebhookDelivery.Status
 
@@ -54,52 +61,71 @@ def retry_delay(attempts: int) -> int:
 # --- Managing webhooks (tenant admins) ---------------------------------------------------------------------------
 
 
+@settings_service(AREA)
 def create_webhook(*, actor: Membership, url: str, events: Sequence[str], description: str = "") -> Webhook:
     """Register a URL for some events, with a fresh signing secret."""
     _require_admin(actor)
     cleaned = _clean(url=url, events=events, description=description)
     with transaction.atomic():
         webhook = Webhook.objects.create(**cleaned, secret=_new_secret(), created_by=actor)
+        _audit(
+            actor, ConfigChange.Action.CREATED, webhook, after={**snapshot(webhook, WEBHOOK_FIELDS), "secret": HIDDEN}
+        )
     logger.info("Webhook #%s created by membership #%s", webhook.pk, actor.pk)
     return webhook
 
 
+@settings_service(AREA)
 def update_webhook(
     *, webhook: Webhook, actor: Membership, url: str, events: Sequence[str], description: str = ""
 ) -> Webhook:
     _require_admin(actor, webhook)
     cleaned = _clean(url=url, events=events, description=description)
     with transaction.atomic():
+        before = snapshot(webhook, WEBHOOK_FIELDS)
         for field, value in cleaned.items():
             setattr(webhook, field, value)
         webhook.save(update_fields=list(cleaned))
+        _audit(actor, ConfigChange.Action.UPDATED, webhook, before=before, after=snapshot(webhook, WEBHOOK_FIELDS))
     return webhook
 
 
+@settings_service(AREA)
 def set_webhook_active(*, webhook: Webhook, actor: Membership, active: bool) -> Webhook:
     """Pause or resume a webhook; deliveries still waiting for a paused one fail instead of being sent."""
     _require_admin(actor, webhook)
     with transaction.atomic():
+        before = snapshot(webhook, ["is_active"])
         webhook.is_active = active
         webhook.save(update_fields=["is_active"])
+        _audit(actor, ConfigChange.Action.UPDATED, webhook, before=before, after=snapshot(webhook, ["is_active"]))
     return webhook
 
 
+@settings_service(AREA)
 def delete_webhook(*, webhook: Webhook, actor: Membership) -> None:
     """Remove a webhook and its delivery log."""
     _require_admin(actor, webhook)
     with transaction.atomic():
+        webhook_id, before = webhook.pk, {**snapshot(webhook, WEBHOOK_FIELDS), "secret": HIDDEN}
         webhook.delete()
-    logger.info("Webhook #%s deleted by membership #%s", webhook.pk, actor.pk)
+        _audit(actor, ConfigChange.Action.DELETED, webhook, target_id=webhook_id, before=before)
+    logger.info("Webhook #%s deleted by membership #%s", webhook_id, actor.pk)
 
 
+@settings_service(AREA)
 def rotate_webhook_secret(*, webhook: Webhook, actor: Membership) -> Webhook:
     """A new signing secret; from now on every delivery, retries included, is signed with it."""
     _require_admin(actor, webhook)
     with transaction.atomic():
         webhook.secret = _new_secret()
         webhook.save(update_fields=["secret"])
+        _audit(actor, ConfigChange.Action.UPDATED, webhook, before={"secret": HIDDEN}, after={"secret": REPLACED})
     return webhook
+
+
+def _audit(actor: Membership, action: str, webhook: Webhook, **change) -> None:
+    record_config_change(actor=actor, area=AREA, action=action, target=webhook, **change)
 
 
 def send_test_event(*, webhook: Webhook, actor: Membership) -> WebhookDelivery:

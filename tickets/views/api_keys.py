@@ -5,14 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tenancy.roles import Role, role_required
+from tenancy.settings_pages import REFUSALS, add_refusal, settings_action
 from tickets.models import ApiKey
 from tickets.services import api_keys
-from tickets.views.common import REFUSED
 
 
 class ApiKeyForm(forms.Form):
@@ -42,7 +42,7 @@ def _page(request: HttpRequest, form: ApiKeyForm, *, new_key: str = "", status: 
 @never_cache
 def api_key_list(request: HttpRequest) -> HttpResponse:
     """GET: the keys and the form; POST: create a key and show it once (rendered, never redirected to, so the
-    plaintext is in no URL, session or log)."""
+    plaintext is in no URL, session or log: the one settings page that cannot end in the helper's redirect)."""
     member = request.membership
     form = ApiKeyForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
@@ -50,8 +50,8 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
             key, plaintext = api_keys.create_api_key(
                 actor=member, name=form.cleaned_data["name"], role=form.cleaned_data["role"]
             )
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
+        except REFUSALS as refused:
+            add_refusal(form, refused)
         else:
             messages.success(request, f"Created the key “{key.name}”. Copy it now: it will not be shown again.")
             return _page(request, ApiKeyForm(member=member), new_key=plaintext)
@@ -72,10 +72,9 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     key = _key_or_404(pk)
     if request.method == "GET":
         return render(request, "tickets/api_key_revoke.html", {"key": key})
-    try:
-        api_keys.revoke_api_key(actor=request.membership, key=key)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Revoked “{key.name}”: requests with it are refused from now on.")
-    return redirect("desk:api_keys")
+    return settings_action(
+        request,
+        perform=lambda: api_keys.revoke_api_key(actor=request.membership, key=key),
+        success=f"Revoked “{key.name}”: requests with it are refused from now on.",
+        redirect_to="desk:api_keys",
+    )

@@ -4,14 +4,14 @@ last error, so a wrong password shows here instead of mail going quietly missing
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenancy import outbound
 from tenancy.roles import Role, role_required
+from tenancy.settings_pages import settings_action, settings_form_page
 from tickets.models import ImapMailbox
 from tickets.services import imap_mailboxes, mail_authentication
 from tickets.views.common import REFUSED
@@ -64,30 +64,20 @@ class ImapMailboxForm(forms.Form):
             del self.fields["is_active"]
 
 
-def _list_page(request: HttpRequest, form: ImapMailboxForm, status: int = 200) -> HttpResponse:
-    mailboxes = ImapMailbox.objects.defer("password").order_by("host", "username", "id")
-    return render(request, "tickets/settings_imap.html", {"form": form, "mailboxes": mailboxes}, status=status)
-
-
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 @never_cache
 def imap_mailbox_list(request: HttpRequest) -> HttpResponse:
     """GET: the mailboxes and the form to add one; POST: add one."""
-    form = ImapMailboxForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        trusted = data.pop("trusted_authserv_ids", "")
-        try:
-            mailbox = imap_mailboxes.add_imap_mailbox(actor=request.membership, **data)
-            if trusted:
-                mail_authentication.set_trusted_authserv_ids(actor=request.membership, target=mailbox, value=trusted)
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, f"Added {mailbox}: its unread mail is read within a minute.")
-            return redirect("desk:imap_mailboxes")
-    return _list_page(request, form, status=400 if form.errors else 200)
+    return settings_form_page(
+        request,
+        form=ImapMailboxForm(request.POST or None),
+        save=lambda data: imap_mailboxes.add_imap_mailbox(actor=request.membership, **data),
+        template="tickets/settings_imap.html",
+        success=lambda mailbox: f"Added {mailbox}: its unread mail is read within a minute.",
+        redirect_to="desk:imap_mailboxes",
+        context={"mailboxes": ImapMailbox.objects.defer("password").order_by("host", "username", "id")},
+    )
 
 
 @role_required(Role.ADMIN)
@@ -97,44 +87,37 @@ def imap_mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = get_object_or_404(ImapMailbox, pk=pk)
     fields = ("host", "port", "use_ssl", "username", "folder", "is_active", "trusted_authserv_ids")
     initial = {f: getattr(mailbox, f) for f in fields}
-    form = ImapMailboxForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        trusted = data.pop("trusted_authserv_ids", "")
-        try:
-            imap_mailboxes.update_imap_mailbox(actor=request.membership, mailbox=mailbox, **data)
-            mail_authentication.set_trusted_authserv_ids(actor=request.membership, target=mailbox, value=trusted)
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, f"Saved {mailbox}.")
-            return redirect("desk:imap_mailboxes")
-    context = {"form": form, "mailbox": mailbox}
-    return render(request, "tickets/settings_imap_edit.html", context, status=400 if form.errors else 200)
+    return settings_form_page(
+        request,
+        form=ImapMailboxForm(request.POST or None, initial=initial, editing=True),
+        save=lambda data: imap_mailboxes.update_imap_mailbox(actor=request.membership, mailbox=mailbox, **data),
+        template="tickets/settings_imap_edit.html",
+        success=f"Saved {mailbox}.",
+        redirect_to="desk:imap_mailboxes",
+        context={"mailbox": mailbox},
+    )
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def imap_mailbox_remove(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = get_object_or_404(ImapMailbox, pk=pk)
-    label = str(mailbox)
-    try:
-        imap_mailboxes.remove_imap_mailbox(actor=request.membership, mailbox=mailbox)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Stopped reading {label}.")
-    return redirect("desk:imap_mailboxes")
+    return settings_action(
+        request,
+        perform=lambda: imap_mailboxes.remove_imap_mailbox(actor=request.membership, mailbox=mailbox),
+        success=f"Stopped reading {mailbox}.",
+        redirect_to="desk:imap_mailboxes",
+    )
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def imap_mailbox_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read now: an operation, not a setting (no audit row), refused as a message like one."""
     mailbox = get_object_or_404(ImapMailbox, pk=pk)
-    try:
-        imap_mailboxes.poll_imap_mailbox_now(actor=request.membership, mailbox=mailbox)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Reading {mailbox} now; reload in a moment to see the result.")
-    return redirect("desk:imap_mailboxes")
+    return settings_action(
+        request,
+        perform=lambda: imap_mailboxes.poll_imap_mailbox_now(actor=request.membership, mailbox=mailbox),
+        success=f"Reading {mailbox} now; reload in a moment to see the result.",
+        redirect_to="desk:imap_mailboxes",
+    )

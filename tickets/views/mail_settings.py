@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenancy.roles import Role, role_required
+from tenancy.settings_pages import REFUSALS, add_refusal, settings_action, settings_form_page
 from tickets.mail import composing
 from tickets.models import OutboundEmail, Queue, SupportAddress
 from tickets.selectors import mail as mail_selectors
 from tickets.services import address_claims, customer_mail, mail_settings
-from tickets.views.common import REFUSED, form_error_text
+from tickets.views.common import form_error_text
 
 Kind = OutboundEmail.Kind
 # What each kind of mail is for, on the settings page.
@@ -66,7 +67,13 @@ class EmailTemplateForm(forms.Form):
     )
 
 
-def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, new_secret: str = "", status=200):
+def _page(request: HttpRequest, *, new_secret: str = "") -> HttpResponse:
+    context = {**_context(request, new_secret=new_secret), "form": SupportAddressForm()}
+    return render(request, "tickets/settings_email.html", context)
+
+
+def _context(request: HttpRequest, *, new_secret: str = "") -> dict:
+    """What the email page shows besides the form to add an address (`form`)."""
     templates = mail_selectors.templates_by_kind()
     addresses = mail_selectors.list_support_addresses(tenant_id=request.tenant.pk)
     queues = list(Queue.objects.order_by("name"))
@@ -77,7 +84,6 @@ def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, n
     context = {
         "addresses": addresses,
         "queues": queues,
-        "add_form": add_form or SupportAddressForm(),
         "own_address": address_claims.own_address(request.tenant),
         "kinds": [
             {"value": kind.value, "label": kind.label, "help": KIND_HELP[kind], "template": templates.get(kind)}
@@ -90,7 +96,7 @@ def _page(request: HttpRequest, *, add_form: SupportAddressForm | None = None, n
         "secret_kinds": customer_mail.SECRET_KINDS,
         "platform_authserv_ids": ", ".join(settings.MAIL_TRUSTED_AUTHSERV_IDS),
     }
-    return render(request, "tickets/settings_email.html", context, status=status)
+    return context
 
 
 @role_required(Role.ADMIN)
@@ -99,26 +105,30 @@ def email_settings(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+def _added(request: HttpRequest):
+    def text(address: SupportAddress) -> str:
+        if address_claims.is_verified(tenant_id=request.tenant.pk, email=address.email):
+            return f"Added {address.email}."
+        return (
+            f"Added {address.email}. We mailed it a verification link: once an admin of this help desk "
+            "opens it, the address receives mail and sends it."
+        )
+
+    return text
+
+
 @role_required(Role.ADMIN)
 @require_POST
 def support_address_add(request: HttpRequest) -> HttpResponse:
-    form = SupportAddressForm(request.POST)
-    if form.is_valid():
-        try:
-            address = mail_settings.add_support_address(actor=request.membership, **form.cleaned_data)
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            if address_claims.is_verified(tenant_id=request.tenant.pk, email=address.email):
-                messages.success(request, f"Added {address.email}.")
-            else:
-                messages.success(
-                    request,
-                    f"Added {address.email}. We mailed it a verification link: once an admin of this help desk "
-                    "opens it, the address receives mail and sends it.",
-                )
-            return redirect("desk:email_settings")
-    return _page(request, add_form=form, status=400)
+    return settings_form_page(
+        request,
+        form=SupportAddressForm(request.POST),
+        save=lambda data: mail_settings.add_support_address(actor=request.membership, **data),
+        template="tickets/settings_email.html",
+        success=_added(request),
+        redirect_to="desk:email_settings",
+        context=_context(request),
+    )
 
 
 support_address_add.allowed_methods = {"POST"}
@@ -131,27 +141,27 @@ def support_address_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = SupportAddressEditForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
-    else:
-        try:
-            mail_settings.update_support_address(actor=request.membership, address=address, **form.cleaned_data)
-        except REFUSED as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, f"Saved {address.email}.")
-    return redirect("desk:email_settings")
+        return redirect("desk:email_settings")
+    return settings_action(
+        request,
+        perform=lambda: mail_settings.update_support_address(
+            actor=request.membership, address=address, **form.cleaned_data
+        ),
+        success=f"Saved {address.email}.",
+        redirect_to=reverse("desk:email_settings"),
+    )
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
     address = get_object_or_404(SupportAddress, pk=pk)
-    try:
-        mail_settings.remove_support_address(actor=request.membership, address=address)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Removed {address.email}. Mail sent to it no longer opens tickets.")
-    return redirect("desk:email_settings")
+    return settings_action(
+        request,
+        perform=lambda: mail_settings.remove_support_address(actor=request.membership, address=address),
+        success=f"Removed {address.email}. Mail sent to it no longer opens tickets.",
+        redirect_to=reverse("desk:email_settings"),
+    )
 
 
 # The HTML preview is a sandboxed srcdoc frame, which inherits this page's Content-Security-Policy; the mail's
@@ -161,13 +171,12 @@ def support_address_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def support_address_resend(request: HttpRequest, pk: int) -> HttpResponse:
     address = get_object_or_404(SupportAddress, pk=pk)
-    try:
-        mail_settings.send_address_verification(actor=request.membership, address=address)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Sent a new verification link to {address.email}; older links no longer work.")
-    return redirect(f"{reverse('desk:email_settings')}#addresses")
+    return settings_action(
+        request,
+        perform=lambda: mail_settings.send_address_verification(actor=request.membership, address=address),
+        success=f"Sent a new verification link to {address.email}; older links no longer work.",
+        redirect_to=f"{reverse('desk:email_settings')}#addresses",
+    )
 
 
 @role_required(Role.ADMIN)
@@ -182,7 +191,7 @@ def support_address_verify(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"{claim.email} is verified: it receives mail and sends it from now on.")
             return redirect(f"{reverse('desk:email_settings')}#addresses")
         claim = address_claims.read_verification_token(tenant=request.tenant, token=token)
-    except REFUSED as refused:
+    except REFUSALS as refused:
         return render(request, "tickets/settings_email_verify.html", {"refusal": str(refused)}, status=400)
     return render(request, "tickets/settings_email_verify.html", {"claim": claim})
 
@@ -198,9 +207,12 @@ def email_template(request: HttpRequest, kind: str) -> HttpResponse:
     wording = composing.wording_for(kind, current)
     action = request.POST.get("action", "preview") if request.method == "POST" else "show"
     if action == "reset":
-        mail_settings.reset_email_template(actor=request.membership, kind=kind)
-        messages.success(request, f"The {Kind(kind).label.lower()} mail uses the built-in wording again.")
-        return redirect("desk:email_template", kind=kind)
+        return settings_action(
+            request,
+            perform=lambda: mail_settings.reset_email_template(actor=request.membership, kind=kind),
+            success=f"The {Kind(kind).label.lower()} mail uses the built-in wording again.",
+            redirect_to=reverse("desk:email_template", args=[kind]),
+        )
     initial = {"subject": wording.subject, "body_text": wording.body_text, "body_html": wording.body_html}
     form = EmailTemplateForm(request.POST if request.method == "POST" else None, initial=initial)
     preview, status = None, 200
@@ -212,8 +224,11 @@ def email_template(request: HttpRequest, kind: str) -> HttpResponse:
                 messages.success(request, f"Saved the {Kind(kind).label.lower()} mail.")
                 return redirect("desk:email_template", kind=kind)
             typed = composing.clean_wording(kind, **data)
-        except (composing.TemplateError, *REFUSED) as refused:
+        except composing.TemplateError as refused:
             form.add_error(None, str(refused))
+            status = 400
+        except REFUSALS as refused:
+            add_refusal(form, refused)
             status = 400
         else:
             preview = mail_settings.preview_email(tenant=request.tenant, kind=kind, wording=typed)
@@ -249,11 +264,11 @@ inbound_secret_rotate.allowed_methods = {"POST"}
 @role_required(Role.ADMIN)
 @require_POST
 def outbound_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sending a failed mail again is an operation, not a setting: no audit row, refusals said as messages."""
     outbound = get_object_or_404(OutboundEmail, pk=pk)
-    try:
-        customer_mail.retry_outbound_email(outbound=outbound)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Sending the mail to {outbound.to_address} again.")
-    return redirect(f"{reverse('desk:email_settings')}#mail-log")
+    return settings_action(
+        request,
+        perform=lambda: customer_mail.retry_outbound_email(outbound=outbound),
+        success=f"Sending the mail to {outbound.to_address} again.",
+        redirect_to=f"{reverse('desk:email_settings')}#mail-log",
+    )

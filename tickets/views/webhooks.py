@@ -4,17 +4,18 @@ actions. Each view: role check, selector, form, one service call, redirect or re
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenancy.roles import Role, role_required
+from tenancy.settings_pages import settings_action, settings_form_page
 from tickets.models import Webhook
 from tickets.selectors import webhooks as selectors
 from tickets.services import webhooks as services
-from tickets.views.common import REFUSED
 from tickets.webhooks.events import event_choices
 from tickets.webhooks.targets import MAX_URL_LENGTH, TargetRefused
 
@@ -46,19 +47,19 @@ def _webhook_or_404(pk: int) -> Webhook:
         raise Http404("No such webhook.") from missing
 
 
-def _save(request: HttpRequest, form: WebhookForm, webhook: Webhook | None) -> Webhook | None:
-    """Call the service with the form's data; refusals land on the form."""
-    data = form.cleaned_data
+def _save(request: HttpRequest, data: dict, webhook: Webhook | None) -> Webhook:
+    """Call the service with the form's data; a refused URL is said under the URL field."""
     fields = {"url": data["url"], "events": data["events"], "description": data["description"]}
     try:
         if webhook is None:
             return services.create_webhook(actor=request.membership, **fields)
         return services.update_webhook(webhook=webhook, actor=request.membership, **fields)
     except TargetRefused as refused:
-        form.add_error("url", str(refused))
-    except REFUSED as refused:
-        form.add_error(None, str(refused))
-    return None
+        raise ValidationError({"url": str(refused)}) from refused
+
+
+def _page(webhook: Webhook) -> str:
+    return reverse("desk:webhook", args=[webhook.pk])
 
 
 @role_required(Role.ADMIN)
@@ -70,14 +71,15 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def webhook_new(request: HttpRequest) -> HttpResponse:
-    form = WebhookForm(request.POST or None, initial={"events": [value for value, _ in event_choices()]})
-    if request.method == "POST" and form.is_valid():
-        webhook = _save(request, form, None)
-        if webhook is not None:
-            messages.success(request, "Webhook added. Copy its secret below to check the signatures.")
-            return redirect("desk:webhook", pk=webhook.pk)
-    status = 400 if form.errors else 200
-    return render(request, "tickets/webhook_form.html", {"form": form, "webhook": None}, status=status)
+    return settings_form_page(
+        request,
+        form=WebhookForm(request.POST or None, initial={"events": [value for value, _ in event_choices()]}),
+        save=lambda data: _save(request, data, None),
+        template="tickets/webhook_form.html",
+        success="Webhook added. Copy its secret below to check the signatures.",
+        redirect_to=_page,
+        context={"webhook": None},
+    )
 
 
 @role_required(Role.ADMIN)
@@ -85,12 +87,15 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
 def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = _webhook_or_404(pk)
     initial = {"url": webhook.url, "description": webhook.description, "events": webhook.events}
-    form = WebhookForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save(request, form, webhook) is not None:
-        messages.success(request, "Webhook saved.")
-        return redirect("desk:webhook", pk=webhook.pk)
-    status = 400 if form.errors else 200
-    return render(request, "tickets/webhook_form.html", {"form": form, "webhook": webhook}, status=status)
+    return settings_form_page(
+        request,
+        form=WebhookForm(request.POST or None, initial=initial),
+        save=lambda data: _save(request, data, webhook),
+        template="tickets/webhook_form.html",
+        success="Webhook saved.",
+        redirect_to=_page,
+        context={"webhook": webhook},
+    )
 
 
 @role_required(Role.ADMIN)
@@ -110,18 +115,13 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
     webhook = _webhook_or_404(pk)
-    try:
-        action(webhook)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, done)
-    return redirect("desk:webhook", pk=webhook.pk)
+    return settings_action(request, perform=lambda: action(webhook), success=done, redirect_to=_page(webhook))
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """A test event is an operation, not a setting: no audit row, refusals said as messages all the same."""
     return _act(
         request,
         pk,
@@ -157,26 +157,25 @@ def webhook_active(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = _webhook_or_404(pk)
-    try:
-        services.delete_webhook(webhook=webhook, actor=request.membership)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-        return redirect("desk:webhook", pk=pk)
-    messages.success(request, f"Webhook {webhook.url} deleted.")
-    return redirect("desk:webhooks")
+    return settings_action(
+        request,
+        perform=lambda: services.delete_webhook(webhook=webhook, actor=request.membership),
+        success=f"Webhook {webhook.url} deleted.",
+        redirect_to=reverse("desk:webhooks"),
+    )
 
 
 @role_required(Role.ADMIN)
 @require_POST
 def delivery_redeliver(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
+    """Sending a delivery again is an operation (no audit row); its refusals are messages."""
     webhook = _webhook_or_404(pk)
     delivery = selectors.list_deliveries(webhook).filter(pk=delivery_id).first()
     if delivery is None:
         raise Http404("No such delivery.")
-    try:
-        services.redeliver(delivery=delivery, actor=request.membership)
-    except REFUSED as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Sending the {delivery.event} event again.")
-    return redirect("desk:webhook", pk=webhook.pk)
+    return settings_action(
+        request,
+        perform=lambda: services.redeliver(delivery=delivery, actor=request.membership),
+        success=f"Sending the {delivery.event} event again.",
+        redirect_to=_page(webhook),
+    )
