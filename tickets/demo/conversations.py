@@ -196,7 +196,7 @@ PRAISE = [
     "",
 ]
 MIXED = ["Solved in the end, but it took a while.", "OK, though I had to explain it twice.", ""]
-COMPLAINTS = ["Took far too long.", "Nobody told me what was happening for days."]
+COMPLAINTS = ["Took far too long.", "Solved, but I had to answer the same questions twice."]
 SPAM = [
     ("Boost your website's SEO ranking in 30 days", "Dear Sir/Madam, we guarantee first page on Google for "
      "your website. Reply for our price list."),
@@ -405,10 +405,11 @@ def _resolution(rng, topic: Topic, long: bool, agent, customer, fill, escalated)
         else:
             steps.append(("status", {"status": Status.RESOLVED}))
     if rng.random() < 0.55:
-        unhappy = rng.random() < (0.45 if long or escalated else 0.12)
+        # Unhappy mostly where it took long: escalated, or many rounds of questions.
+        unhappy = rng.random() < (0.35 if escalated else 0.2 if long else 0.1)
         if unhappy:
             score = rng.choice([1, 2, 2])
-            comment = rng.choice([*topic.complaints, *COMPLAINTS]) if rng.random() < 0.8 else ""
+            comment = rng.choice(topic.complaints or COMPLAINTS) if rng.random() < 0.8 else ""
         else:
             score = rng.choices([3, 4, 5], weights=[1, 3, 6])[0]
             comment = rng.choice(MIXED if score == 3 else PRAISE)

@@ -65,24 +65,28 @@ class Command(BaseCommand):
                         self.stderr.write(f"The task worker stopped {MAX_RESTARTS + 1} times in ten minutes; stopping.")
                         break
                     self.stderr.write(f"The task worker stopped (exit code {worker.returncode}); starting it again.")
+                    _signal_group(worker, signal.SIGKILL)  # its embedded beat, which outlives a killed worker
                     restarts.append(time.monotonic())
                     worker = self._start_worker()
         except KeyboardInterrupt:
             pass
         finally:
-            for child in (web, worker):
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+            if web.poll() is None:
+                web.send_signal(signal.SIGTERM)
+            _signal_group(worker, signal.SIGTERM)
             for child in (web, worker):
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+            _signal_group(worker, signal.SIGKILL)
             self.stdout.write("Demo stopped.")
 
     def _start_worker(self) -> subprocess.Popen:
+        # In a process group of its own, with its embedded beat: stopped (or cleaned up) as one.
         return subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-            [sys.executable, "-m", "config.demo_worker", settings.CELERY_BEAT_SCHEDULE_FILENAME]
+            [sys.executable, "-m", "config.demo_worker", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+            process_group=0,
         )
 
     def _wait_until_serving(self, host: str, port: int, children, seconds: float = 60) -> None:
@@ -154,6 +158,12 @@ def _in_use(host: str, port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    """Signal the child's process group (the worker and its beat); nothing when it has already gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
 
 
 def _address(host: str, port: int) -> str:
