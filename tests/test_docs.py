@@ -33,3 +33,10 @@ def test_every_path_named_in_docs_exists():
     }
     assert missing == set()
     assert len(named_paths((ROOT / "docs" / "architecture.md").read_text())) > 40
+
+
+def test_the_readme_points_to_pages_that_exist():
+    # the README's layout pointer and every other path it names
+    readme = (ROOT / "README.md").read_text()
+    assert "docs/architecture.md" in named_paths(readme)
+    assert {path for path in named_paths(readme) - IGNORED if not (ROOT / path).exists()} == set()
