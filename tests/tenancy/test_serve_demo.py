@@ -155,9 +155,12 @@ def migrated_demo(tmp_path_factory) -> Path:
     """A migrated demo database with its cache table, made once: each cold start copies it into a fresh folder."""
     template = tmp_path_factory.mktemp("demo-template")
     for command in (["migrate", "--verbosity", "0"], ["createcachetable"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=_demo_env(template), check=True, timeout=300
-        )
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=_demo_env(template), check=True, timeout=300,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        # SQLite has no covering indexes: the models declare them only where the database has them (no W040)
+        assert "W040" not in done.stdout + done.stderr and "System check identified" not in done.stdout + done.stderr
     return template
 
 
