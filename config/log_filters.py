@@ -2,9 +2,9 @@
 
 - `RefusalsWithoutTraceback`: Django logs every 403 and 404 with the exception that produced it, so each refusal
   printed a traceback. A refusal is an answer, not a fault: the one line (status and path) stays, the traceback goes.
-- `QuietPolls`: the ticket page asks for presence every 5 seconds and the desk for unread notifications every 30,
-  for as long as a page is open; their successes were about half of the development server's log and say nothing.
-  Their failures are still logged.
+- `QuietPolls`: the ticket page asks for presence every 5 seconds (and posts it while typing) and the desk for
+  unread notifications every 30, for as long as a page is open; their successes were about half of the development
+  server's log and say nothing. Their failures are still logged.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class QuietPolls(logging.Filter):
     def _is_poll(self, request_line: str) -> bool:
         """`request_line` is what the development server logs: "GET /desk/tickets/12/presence/?since=3 HTTP/1.1"."""
         parts = request_line.split(" ")
-        if len(parts) < 2 or parts[0] != "GET":
+        if len(parts) < 2:
             return False
         try:
             return resolve(parts[1].split("?", 1)[0], urlconf=self.urlconf).url_name in self.url_names

@@ -51,6 +51,7 @@ def test_successful_polls_are_not_logged_but_their_failures_and_pages_are():
     with _console() as console:
         request("GET /desk/tickets/12/presence/?since=40 HTTP/1.1", 200)
         request("GET /desk/notifications/unread/ HTTP/1.1", 200)
+        request("POST /desk/tickets/12/presence/ HTTP/1.1", 204)
         request("GET /desk/tickets/12/presence/?since=40 HTTP/1.1", 500)
         request("GET /desk/tickets/12/ HTTP/1.1", 200)
     logged = console.getvalue()
