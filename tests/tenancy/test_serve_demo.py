@@ -79,20 +79,26 @@ def test_a_taken_port_is_refused_with_a_way_out(tmp_path):
     assert "is running" not in result.stdout
 
 
-def test_stopping_the_demo_stops_its_web_server_and_worker(tmp_path):
-    # given the demo serving
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell's `&` starts it: SIGINT ignored, inherited
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_demo_stops_its_web_server_and_worker(tmp_path, signum):
+    # given the demo serving (for SIGINT, started the way a shell starts it in the background)
     port = _free_port()
     demo = subprocess.Popen(
         [sys.executable, "manage.py", "serve_demo", "--port", str(port)],
         cwd=ROOT, env=_demo_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_ignore_interrupt if signum == signal.SIGINT else None,
     )  # fmt: skip
     children: list[int] = []
     try:
         assert _serving(port, within=60)
         children = _children(demo.pid)
         assert len(children) == 2
-        # when it is sent SIGTERM (`kill`, a service manager), not Ctrl-C
-        demo.send_signal(signal.SIGTERM)
+        # when it is sent SIGTERM (`kill`, a service manager) or SIGINT (Ctrl-C)
+        demo.send_signal(signum)
         output, _ = demo.communicate(timeout=30)
         left = [child for child in children if _alive(child)]
     finally:

@@ -38,7 +38,9 @@ class Command(BaseCommand):
                 f"Port {port} is already in use (an earlier demo still running?). Stop what listens there, or run "
                 f"`make demo PORT={port + 1}`."
             )
-        # `kill` or a closed terminal stops the web server and the worker too, as Ctrl-C does.
+        # `kill` or a closed terminal stops the web server and the worker too, as Ctrl-C does. SIGINT is set too:
+        # started in the background by a shell, a process inherits it ignored and Ctrl-C would not reach Python.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGHUP, _interrupt)
         if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
