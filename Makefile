@@ -7,7 +7,8 @@ PORT   ?= 8000
 # The demo listens on this machine only; `make demo HOST=0.0.0.0` opens it to the network (published password).
 HOST   ?= 127.0.0.1
 
-# The embedded demo: SQLite, the file-system Celery broker, console mail. Nothing to install but Python.
+# The embedded demo: SQLite, the file-system Celery broker (config/broker.py), console mail. Nothing to install but
+# Python.
 DEMO_DIR := $(CURDIR)/var/demo
 DEMO_ENV := SECRET_KEY=demo-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
 	DJANGO_DEBUG=false \
@@ -44,19 +45,22 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
+# The recipes are silent (@): echoing them printed the whole environment, secret key included, on every step.
 demo: $(VENV)/.runtime
 	@mkdir -p $(DEMO_DIR)
-	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
-	$(DEMO_ENV) $(PY) manage.py createcachetable
-	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(DEMO_ENV) $(PY) manage.py seed_demo
-	$(DEMO_ENV) $(PY) manage.py serve_demo --host $(HOST) --port $(PORT)
+	@echo "Preparing the demo in var/demo: database, static files, demo data (a minute the first time)..."
+	@$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
+	@$(DEMO_ENV) $(PY) manage.py createcachetable
+	@$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Starting the web server and the task worker..."
+	@$(DEMO_ENV) $(PY) manage.py serve_demo --host $(HOST) --port $(PORT)
 
 # Feed one .eml into the running (or seeded) demo's email intake: make demo-email [FILE=my.eml] [TENANT=globex]
 FILE   ?= docs/sample-email.eml
 TENANT ?= acme
 demo-email: $(VENV)/.runtime
-	$(DEMO_ENV) $(PY) manage.py ingest_email --tenant $(TENANT) < $(FILE)
+	@$(DEMO_ENV) $(PY) manage.py ingest_email --tenant $(TENANT) < $(FILE)
 
 # The whole suite against throw-away PostgreSQL and Redis started from the installed server binaries.
 test: $(VENV)/.dev

@@ -275,6 +275,8 @@ MAIL_TRUSTED_AUTHSERV_IDS = [i.strip().lower() for i in env.list("MAIL_TRUSTED_A
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://localhost:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's file-system transport with atomic writes: its own can hand the worker a half-written message file.
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     _queue_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker")))
     # The broker is a folder: it must exist before anything is sent (seeding sends before the worker starts).
     for _folder in ("queue", "processed", "control"):
@@ -383,9 +385,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # config/log_filters.py: a 403 or 404 is logged in one line, without its traceback; the desk's polls
+    # (presence every 5 s, the notification bell every 30 s) are logged only when they fail.
+    "filters": {
+        "refusals_without_traceback": {"()": "config.log_filters.RefusalsWithoutTraceback"},
+        "quiet_polls": {
+            "()": "config.log_filters.QuietPolls",
+            "url_names": ["ticket_presence", "notifications_unread"],
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals_without_traceback"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # The development server's request log (the demo's); production logs requests in gunicorn.
+        "django.server": {"handlers": ["console"], "filters": ["quiet_polls"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Demo -------------------------------------------------------------------------------------------------------

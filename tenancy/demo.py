@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenancy.context import tenant_context
+from django.contrib.auth.hashers import make_password
+
+from tenancy.context import tenant_context, unscoped
 from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import add_member, get_or_create_user
 
 DEMO_PASSWORD = "tessera-demo"  # noqa: S105 - printed at demo start; only seed_demo uses it
+# Platform staff: the Django admin at /admin/ on the platform host (tenants, domains, memberships, pending tasks).
+PLATFORM_LOGIN = "platform@tessera.example"
 
 DEMO_TENANTS = [
     {
@@ -50,6 +54,10 @@ class DemoTenant:
 def seed_tenants() -> list[DemoTenant]:
     """Create (or refresh) the demo tenants and their people; safe to run again."""
     seeded = []
+    # One hash for every demo login: hashing is deliberately slow (about a second each on a busy laptop), and
+    # the password is published anyway.
+    password = make_password(DEMO_PASSWORD)
+    _seed_platform_staff(password)
     for spec in DEMO_TENANTS:
         tenant, _ = Tenant.objects.update_or_create(
             slug=spec["slug"],
@@ -59,17 +67,33 @@ def seed_tenants() -> list[DemoTenant]:
         with tenant_context(tenant):
             for local, full_name, role in DEMO_PEOPLE:
                 user = get_or_create_user(email=f"{local}@{spec['domain']}", full_name=full_name)
-                _set_demo_password(user, full_name)
+                _set_demo_password(user, full_name, password)
                 people[local] = add_member(user=user, role=role)
         seeded.append(DemoTenant(tenant=tenant, people=people))
     return seeded
 
 
-def _set_demo_password(user: User, full_name: str) -> None:
+def _set_demo_password(user: User, full_name: str, password: str) -> None:
     user.full_name = full_name
-    user.set_password(DEMO_PASSWORD)
+    user.password = password
     user.save(update_fields=["full_name", "password"])
+
+
+def _seed_platform_staff(password: str) -> User:
+    """The demo's platform operator. Only the platform role may set the staff flags (tenancy migration 0004),
+    so this runs unscoped (on PostgreSQL: the BYPASSRLS platform connection, committed on its own)."""
+    with unscoped():
+        user, _ = User.objects.update_or_create(
+            email=PLATFORM_LOGIN,
+            defaults={"full_name": "Pat Platform", "password": password, "is_staff": True, "is_superuser": True},
+        )
+    return user
 
 
 def logins() -> list[str]:
     return [f"{local}@{spec['domain']}" for spec in DEMO_TENANTS for local, _, _ in DEMO_PEOPLE]
+
+
+def tenant_logins() -> dict[str, list[str]]:
+    """Each demo tenant's slug with the local parts of its logins (the domain is the tenant's)."""
+    return {spec["slug"]: [local for local, _, _ in DEMO_PEOPLE] for spec in DEMO_TENANTS}

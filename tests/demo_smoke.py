@@ -112,6 +112,22 @@ def main(workdir: str) -> int:
                 ok = status < 500
                 print(f"{'ok  ' if ok else 'FAIL'} {host}{url} as {login or 'anonymous'}: {status}")
                 failures += not ok
+    # Every login serve_demo prints signs in with the printed password, on its own help desk; platform staff
+    # reach the admin on the platform host.
+    from tenancy.demo import PLATFORM_LOGIN, logins
+
+    for login in logins():
+        host = f"{login.split('@')[1].split('.')[0]}.localhost"
+        response = Client(HTTP_HOST=host).post("/accounts/login/", {"username": login, "password": DEMO_PASSWORD})
+        ok = response.status_code == 302
+        print(f"{'ok  ' if ok else 'FAIL'} sign-in {login} on {host}: {response.status_code}")
+        failures += not ok
+    staff = Client(HTTP_HOST="localhost")
+    signed_in = staff.post("/admin/login/?next=/admin/", {"username": PLATFORM_LOGIN, "password": DEMO_PASSWORD})
+    admin_index = staff.get("/admin/tenancy/tenant/")
+    ok = signed_in.status_code == 302 and admin_index.status_code == 200 and "Globex" in admin_index.text
+    print(f"{'ok  ' if ok else 'FAIL'} platform staff {PLATFORM_LOGIN} on /admin/: {admin_index.status_code}")
+    failures += not ok
     for login in (None, "admin@acme.example"):
         client = Client(HTTP_HOST="localhost")
         if login:

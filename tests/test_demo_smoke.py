@@ -25,3 +25,4 @@ def test_demo_on_sqlite_serves_every_page_to_every_role(tmp_path):
     assert " 0 failed" in result.stdout
     assert "acme.localhost/desk/settings/ as admin: 200" in result.stdout
     assert "acme.localhost/desk/ as customer: 404" in result.stdout
+    assert "ok   platform staff platform@tessera.example on /admin/: 200" in result.stdout

@@ -1,12 +1,19 @@
 """`make demo`'s server process: a clear refusal when its port is taken, and nothing left running when stopped."""
 
+import contextlib
 import os
+import queue
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -72,20 +79,26 @@ def test_a_taken_port_is_refused_with_a_way_out(tmp_path):
     assert "is running" not in result.stdout
 
 
-def test_stopping_the_demo_stops_its_web_server_and_worker(tmp_path):
-    # given the demo serving
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell's `&` starts it: SIGINT ignored, inherited
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_demo_stops_its_web_server_and_worker(tmp_path, signum):
+    # given the demo serving (for SIGINT, started the way a shell starts it in the background)
     port = _free_port()
     demo = subprocess.Popen(
         [sys.executable, "manage.py", "serve_demo", "--port", str(port)],
         cwd=ROOT, env=_demo_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_ignore_interrupt if signum == signal.SIGINT else None,
     )  # fmt: skip
     children: list[int] = []
     try:
         assert _serving(port, within=60)
         children = _children(demo.pid)
         assert len(children) == 2
-        # when it is sent SIGTERM (`kill`, a service manager), not Ctrl-C
-        demo.send_signal(signal.SIGTERM)
+        # when it is sent SIGTERM (`kill`, a service manager) or SIGINT (Ctrl-C)
+        demo.send_signal(signum)
         output, _ = demo.communicate(timeout=30)
         left = [child for child in children if _alive(child)]
     finally:
@@ -141,3 +154,109 @@ def test_the_makefile_passes_the_host_and_defaults_to_loopback():
     makefile = (ROOT / "Makefile").read_text()
     assert "HOST   ?= 127.0.0.1" in makefile
     assert "serve_demo --host $(HOST) --port $(PORT)" in makefile
+
+
+@pytest.fixture(scope="module")
+def migrated_demo(tmp_path_factory) -> Path:
+    """A migrated demo database with its cache table, made once: each cold start copies it into a fresh folder."""
+    template = tmp_path_factory.mktemp("demo-template")
+    for command in (["migrate", "--verbosity", "0"], ["createcachetable"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=_demo_env(template), check=True, timeout=300,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        # SQLite has no covering indexes: the models declare them only where the database has them (no W040)
+        assert "W040" not in done.stdout + done.stderr and "System check identified" not in done.stdout + done.stderr
+    return template
+
+
+def _lines(stream) -> queue.Queue:
+    """The child's output, line by line, readable with a timeout."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    return lines
+
+
+def _read_until(lines: queue.Queue, marker: str, within: float) -> list[str]:
+    seen, deadline = [], time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            seen.append(lines.get(timeout=0.5))
+        except queue.Empty:
+            continue
+        if marker in seen[-1]:
+            return seen
+    raise AssertionError(f"{marker!r} not printed within {within} s:\n{''.join(seen)[-3000:]}")
+
+
+def _drain(lines: queue.Queue) -> list[str]:
+    drained = []
+    with contextlib.suppress(queue.Empty):
+        while True:
+            drained.append(lines.get_nowait())
+    return drained
+
+
+def test_serve_demo_survives_cold_starts_and_prints_the_newcomer_block_last(tmp_path, migrated_demo):
+    from tenancy.demo import DEMO_PASSWORD, PLATFORM_LOGIN, logins
+
+    for attempt in range(3):
+        # given a fresh demo folder (new broker folder, no beat schedule) with a migrated database
+        workdir = tmp_path / f"start-{attempt}"
+        workdir.mkdir()
+        shutil.copy(migrated_demo / "db.sqlite3", workdir / "db.sqlite3")
+        env = _demo_env(workdir)
+        port = _free_port()
+        # when the demo starts
+        demo = subprocess.Popen(
+            [sys.executable, "manage.py", "serve_demo", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        children: list[int] = []
+        try:
+            lines = _lines(demo.stdout)
+            # then the block comes once the worker has run a task sent through the broker, and nothing after it
+            before = _read_until(lines, "Tessera demo is ready.", within=90)
+            block = _read_until(lines, "Stop: press Ctrl-C", within=10)
+            children = _children(demo.pid)
+            time.sleep(3)
+            after = [line for line in _drain(lines) if line.strip()]
+            # and it stays up, its worker answering, for a while
+            for _ in range(10):
+                time.sleep(1)
+                assert demo.poll() is None, "".join(before + block + after + _drain(lines))
+            health = subprocess.run(
+                ["curl", "-s", "-H", "Host: localhost", f"http://127.0.0.1:{port}/healthz"],
+                capture_output=True, text=True, timeout=10,
+            ).stdout  # fmt: skip
+        finally:
+            demo.send_signal(signal.SIGTERM)
+            rest, _ = demo.communicate(timeout=30)
+            for pid in [*children, demo.pid]:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+        output = "".join(before + block + after) + rest
+        printed = "".join(block)
+        assert after == [], f"printed after the block on start {attempt}: {''.join(after)}"
+        assert '"scheduler_last_beat_at": "20' in health
+        assert "has not answered" not in output and "Traceback" not in output and "JSONDecodeError" not in output
+        # the block: addresses, every login with the password, where mail goes, how to stop; no secret anywhere
+        assert f"http://acme.localhost:{port}/" in printed and f"http://localhost:{port}/admin/" in printed
+        assert DEMO_PASSWORD in printed and PLATFORM_LOGIN in printed and "Mail:" in printed
+        shown = set(re.findall(r"[\w.]+@[\w.]+", printed))
+        shorthand = {f"{local}{domain}" for local, domain in _also(printed)}
+        assert shown | shorthand == {*logins(), PLATFORM_LOGIN}
+        assert env["SECRET_KEY"] not in output
+        assert not any(key and key in output for key in env.get("FIELD_ENCRYPTION_KEYS", "").split(","))
+        assert "celery@" not in output and "SecurityWarning" not in output and "No hostname" not in output
+
+
+def _also(printed: str) -> list[tuple[str, str]]:
+    """("agent2@", "acme.example") for each "(also agent2@, …)" line, with the domain of the line above."""
+    found, domain = [], ""
+    for line in printed.splitlines():
+        full = re.findall(r"[\w.]+@([\w.]+)", line)
+        if full:
+            domain = full[-1]
+        found += [(local, domain) for local in re.findall(r"(\w+@)(?=[,)])", line)] if "(also" in line else []
+    return found

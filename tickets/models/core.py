@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tenancy.db.indexes import CoveringIndex
 from tenancy.db.lookups import GreaterThanConstant
 from tenancy.models import Membership, TenantManager, TenantModel, TenantQuerySet
 from tenancy.storage import tenant_upload_path
@@ -241,12 +242,12 @@ class Ticket(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "queue", "is_open", "next_due_at", "id"], name="ticket_queue_due"),
             # INCLUDE the column the lists also filter on, so a deep page is an index-only scan.
-            models.Index(
+            CoveringIndex(
                 fields=["tenant", "queue", "status", "next_due_at", "id"],
                 name="ticket_queue_status_due",
                 include=["is_open"],
             ),
-            models.Index(fields=["tenant", "next_due_at", "id"], name="ticket_due", include=["status"]),
+            CoveringIndex(fields=["tenant", "next_due_at", "id"], name="ticket_due", include=["status"]),
             models.Index(fields=["tenant", "assignee", "is_open", "next_due_at", "id"], name="ticket_assignee_due"),
             models.Index(fields=["tenant", "is_open", "next_due_at", "id"], name="ticket_open_due"),
             models.Index(

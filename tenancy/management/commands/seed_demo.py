@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from tenancy.context import tenant_context
-from tenancy.demo import DEMO_PASSWORD, logins, seed_tenants
+from tenancy.demo import seed_tenants
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
                 for demo in seeded:
                     with tenant_context(demo.tenant):
                         module.seed(demo)
-        self.stdout.write(self.style.SUCCESS(f"Seeded {', '.join(d.tenant.slug for d in seeded)}."))
-        self.stdout.write(f"Logins (password {DEMO_PASSWORD}): {', '.join(logins())}")
+        # The logins are printed by serve_demo, last, once the demo answers.
+        self.stdout.write(f"Demo data ready: {', '.join(d.tenant.slug for d in seeded)}.")
 
 
 def _has_module(package: str, name: str) -> bool:
