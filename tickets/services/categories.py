@@ -107,7 +107,6 @@ def archive_category(*, actor: Membership, category: Category, archived: bool = 
     category hides its subcategories with it."""
     require_admin_or_automation(actor, REFUSAL)
     category = Category.objects.select_for_update().get(pk=category.pk)
-    before = snapshot(category, FIELDS)
     if category.is_active == (not archived):
         return category
     category.is_active = not archived
@@ -117,8 +116,8 @@ def archive_category(*, actor: Membership, category: Category, archived: bool = 
         area=AREA,
         action=ConfigChange.Action.ARCHIVED if archived else ConfigChange.Action.UPDATED,
         target=category,
-        before=before,
-        after=snapshot(category, FIELDS),
+        before={"is_active": archived},
+        after={"is_active": not archived},
     )
     return category
 
