@@ -7,6 +7,7 @@ from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import urls as tenancy_urls
 from tenancy import views as tenancy_views
+from tickets import urls as tickets_settings_urls
 from tickets.views import accounts as account_views
 from tickets.views import (
     api_keys,
@@ -63,6 +64,7 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", include(tenancy_urls.settings_patterns)),
+        path("settings/", include(tickets_settings_urls.settings_patterns)),
         path("settings/email/", mail_settings.email_settings, name="email_settings"),
         path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
         path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),

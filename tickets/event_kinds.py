@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tickets.lifecycle import Status
-from tickets.models import EscalationLevel, Priority, TicketEvent
+from tickets.models import Priority, TicketEvent
 from tickets.webhooks.events import TICKET_CREATED, TICKET_RESOLVED, TICKET_STATUS_CHANGED, TICKET_UPDATED
 
 Describe = Callable[[TicketEvent, Callable[[str], str]], str]
@@ -148,12 +148,13 @@ register_kind(
 )
 register_kind(
     "escalated",
-    describe=lambda e, name: f"escalated the ticket to {label(EscalationLevel, e.new_value)}",
+    # The tier's name as it is now (tickets.timeline looks it up by level), so a renamed tier reads renamed.
+    describe=lambda e, name: f"escalated the ticket to {name(e.new_value)}",
     webhooks=UPDATED,
 )
 register_kind(
     "de_escalated",
-    describe=lambda e, name: f"lowered the escalation to {label(EscalationLevel, e.new_value)}",
+    describe=lambda e, name: f"lowered the escalation to {name(e.new_value)}",
     webhooks=UPDATED,
 )
 

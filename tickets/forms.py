@@ -5,7 +5,7 @@ from django import forms
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
 from tickets.lifecycle import Status
-from tickets.models import Category, Channel, EscalationLevel, Priority, Queue
+from tickets.models import MAX_ESCALATION_LEVEL, Category, Channel, Priority, Queue
 from tickets.services import Upload, customer_mail
 
 
@@ -113,7 +113,8 @@ class AssignForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    level = forms.TypedChoiceField(choices=EscalationLevel.choices, coerce=int)
+    # Any level the column holds; the service checks it against the tenant's tiers and names them if not.
+    level = forms.IntegerField(min_value=0, max_value=MAX_ESCALATION_LEVEL)
     reason = forms.CharField(required=False, max_length=255)
 
 

@@ -22,8 +22,9 @@ from django.db.models.signals import post_delete, post_save
 from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
 from tenancy.models import Membership, User
 from tenancy.selectors import list_user_tenant_ids
-from tickets.models import Category, Queue, Team, TeamMembership
+from tickets.models import Category, EscalationTier, Queue, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
+from tickets.selectors.structure import Tier, list_tiers
 
 SECONDS = 300
 # What the lists show of a membership and of a user: a save that changes none of these leaves them alone (an
@@ -39,6 +40,7 @@ class Picklists:
     teams: list[Team]  # by name
     categories: list[Category]  # as selectors.list_categories: parents first, each with its parent
     member_teams: dict[int, frozenset[int]]  # membership id -> its teams
+    tiers: list[Tier]  # the escalation ladder, level 1 first
 
     def visible_queues(self, membership: Membership) -> list[Queue]:
         """selectors.visible_queues(membership), from the lists."""
@@ -75,6 +77,7 @@ def _load() -> Picklists:
         teams=list(Team.objects.order_by("name")),
         categories=list_categories(),
         member_teams={member: frozenset(teams) for member, teams in member_teams.items()},
+        tiers=list_tiers(),
     )
 
 
@@ -117,7 +120,7 @@ def _user_changed(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (Membership, Queue, Team, Category, TeamMembership):
+    for model in (Membership, Queue, Team, Category, TeamMembership, EscalationTier):
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.save")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.delete")
     post_save.connect(_user_changed, sender=User, dispatch_uid="picklists.user.save")

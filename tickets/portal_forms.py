@@ -7,7 +7,7 @@ from django import forms
 from tenancy.middleware import max_request_bytes
 from tenancy.models import Tenant
 from tickets.forms import MultipleFileField
-from tickets.models import Category
+from tickets.models import Category, PortalSettings
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, describe_accepted
 from tickets.services.portal import MAX_DESCRIPTION
 from tickets.services.satisfaction import MAX_COMMENT, SCORES
@@ -33,8 +33,9 @@ def category_choices(categories: list[Category]) -> list:
 
 
 def public_categories() -> list[Category]:
-    """Public top-level categories and the public subcategories of public parents, in display order."""
-    rows = list(Category.objects.filter(is_public=True).order_by("position", "name"))
+    """Public top-level categories and the public subcategories of public parents, in display order; archived
+    ones are offered no more."""
+    rows = list(Category.objects.filter(is_public=True, is_active=True).order_by("position", "name"))
     public_top = {c.pk for c in rows if c.parent_id is None}
     return [c for c in rows if c.parent_id is None or c.parent_id in public_top]
 
@@ -43,6 +44,8 @@ class SubmitRequestForm(forms.Form):
     name = forms.CharField(max_length=200, label="Your name")
     email = forms.EmailField(max_length=254, label="Your email", help_text="We send our answers here.")
     category = forms.ChoiceField(required=False, label="Topic")
+    # Asked only when the tenant requires it (Settings → Portal and tickets).
+    phone = forms.CharField(max_length=40, label="Your phone number", help_text="So we can call you back.")
     subject = forms.CharField(max_length=200, help_text="A few words, e.g. “Invoice 1042 charged twice”.")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 7}),
@@ -53,13 +56,30 @@ class SubmitRequestForm(forms.Form):
     # The honeypot: hidden from people (see the template), filled in by bots that fill in every field.
     website = forms.CharField(required=False, label="Leave this field empty")
 
-    def __init__(self, *args, tenant: Tenant, categories: list[Category], signed_in_as=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        tenant: Tenant,
+        categories: list[Category],
+        signed_in_as=None,
+        portal: PortalSettings | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+        portal = portal or PortalSettings()
         self.categories = {str(c.pk): c for c in categories}
         self.fields["category"].choices = category_choices(categories)
         if not categories:
             del self.fields["category"]
+        elif portal.require_category:
+            self.fields["category"].required = True
+            self.fields["category"].error_messages["required"] = "Choose the topic of your request."
+            self.fields["category"].choices = self.fields["category"].choices[1:]  # no "Not sure"
+        if portal.require_phone:
+            self.fields["phone"].error_messages["required"] = "Give a phone number we can call you on."
+        else:
+            del self.fields["phone"]
         self.fields["files"].help_text = (
             f"Optional. Up to {MAX_FILES_PER_MESSAGE} files, {tenant.max_attachment_mb} MB each "
             f"({max_request_bytes(tenant) // (1024 * 1024) - 1} MB in all): "

@@ -13,7 +13,18 @@ from tenancy.models import ConfigChange, Membership, Tenant
 from tenancy.roles import Role
 from tenancy.settings_pages import SettingsSection
 from tenancy.setup import ChecklistItem
-from tickets.models import Category, Queue, SavedView, SupportAddress, Tag, Team, TeamMembership
+from tickets.models import (
+    Category,
+    EscalationTier,
+    PortalSettings,
+    Queue,
+    SavedView,
+    SupportAddress,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from tickets.selectors.structure import DEFAULT_TIER_NAMES
 
 STARTER_TEAM = "Support"
 STARTER_QUEUE = "General"
@@ -36,6 +47,29 @@ SETTINGS_SECTIONS = (
     SettingsSection("API keys", "desk:api_keys", "Keys for other systems to use the JSON API", "Integrations"),
     SettingsSection("Webhooks", "desk:webhooks", "Tell other systems when tickets change", "Integrations"),
     SettingsSection(
+        "Categories", "desk:categories", "Topics tickets are filed under, and which the portal offers", "Tickets"
+    ),
+    SettingsSection(
+        "Queues", "desk:queues", "Where tickets wait, their team, assignment and the default queue", "Tickets"
+    ),
+    SettingsSection(
+        "Teams",
+        "desk:teams",
+        "Groups of agents; supervisors manage the membership of their own teams",
+        "People",
+        min_role=Role.SUPERVISOR,
+    ),
+    SettingsSection("Tags", "desk:tag_settings", "Rename, merge and delete the tags on tickets", "Tickets"),
+    SettingsSection(
+        "Escalation tiers", "desk:escalation_tiers", "How many escalation tiers, and their names", "Tickets"
+    ),
+    SettingsSection(
+        "Portal and tickets",
+        "desk:portal_settings",
+        "Welcome text, required fields of the request form, the reopen window",
+        "Customers and portal",
+    ),
+    SettingsSection(
         "Canned responses",
         "desk:canned",
         "Shared replies the whole team can insert",
@@ -54,7 +88,8 @@ SETTINGS_SECTIONS = (
 
 def setup_tenant(tenant: Tenant, *, admin: Membership) -> None:
     """A team with the first admin in it, a default queue for that team and starter categories, so the portal
-    accepts a request the minute the tenant exists. Creates only what is missing."""
+    accepts a request the minute the tenant exists; the default escalation ladder and the portal's settings.
+    Creates only what is missing."""
     team, _ = Team.objects.get_or_create(name=STARTER_TEAM)
     TeamMembership.objects.get_or_create(team=team, membership=admin)
     if not Queue.objects.filter(is_default=True).exists():
@@ -64,6 +99,10 @@ def setup_tenant(tenant: Tenant, *, admin: Membership) -> None:
             parent = Category.objects.create(name=parent_name, position=position)
             for child_position, child_name in enumerate(children):
                 Category.objects.create(name=child_name, parent=parent, position=child_position)
+    if not EscalationTier.objects.exists():
+        for level, name in enumerate(DEFAULT_TIER_NAMES, start=1):
+            EscalationTier.objects.create(level=level, name=name)
+    PortalSettings.objects.get_or_create()
 
 
 def checklist(tenant: Tenant) -> list[ChecklistItem]:
@@ -79,17 +118,20 @@ def checklist(tenant: Tenant) -> list[ChecklistItem]:
             key="categories",
             label="Review the categories",
             description="What customers choose from in the portal, and what reports group by.",
-            url=reverse("desk:settings"),
+            url=reverse("desk:categories"),
             done=ConfigChange.objects.filter(area="tickets.categories").exists(),
         ),
     ]
 
 
 def find_uses(obj: models.Model) -> Iterator[str]:
-    """Saved views and support addresses that name a queue, team, category or tag."""
+    """Saved views and support addresses that name a queue, team, category or tag; queues that a team works."""
     if isinstance(obj, Queue):
         for address in SupportAddress.objects.filter(queue=obj).only("email"):
             yield f"support address {address.email}"
+    if isinstance(obj, Team):
+        for queue in Queue.objects.filter(team=obj).only("name"):
+            yield f'queue "{queue.name}"'
     yield from _saved_views_using(obj)
 
 

@@ -14,6 +14,7 @@ from tickets.models import (
     Category,
     Channel,
     Contact,
+    EscalationTier,
     Message,
     Queue,
     Tag,
@@ -21,6 +22,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.selectors.structure import escalation_label, list_tiers
 
 LOOKUPS = {
     "queue": Queue,
@@ -35,6 +37,7 @@ LOOKUPS = {
     "related": Ticket,
     "follow_up": Ticket,
     "follow_up_of": Ticket,
+    "escalation_level": EscalationTier,  # by level, not by id: see name_lookup
 }
 
 
@@ -53,6 +56,11 @@ def name_lookup(events: list[TicketEvent], *, visible: QuerySet[Ticket] | None =
             if model is not None and value.isdigit():
                 wanted[model].add(int(value))
     names: dict[tuple[type, str], str] = {}
+    if EscalationTier in wanted:
+        # Events store the level; every level, 0 included, reads as the tier's name now (one query).
+        tiers = list_tiers()
+        for level in wanted.pop(EscalationTier):
+            names[(EscalationTier, str(level))] = escalation_label(level, tiers)
     for model, ids in wanted.items():
         rows = model.objects.filter(pk__in=ids)
         if model is Membership:

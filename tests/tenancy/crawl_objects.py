@@ -38,7 +38,7 @@ from tests.tickets.factories import (
     WebhookDeliveryFactory,
 )
 from tickets import services
-from tickets.models import OutboundEmail, Queue, Tag, Team
+from tickets.models import Category, OutboundEmail, Queue, Tag, Team
 from tickets.services import address_claims
 from tickets.services.api_keys import create_api_key
 
@@ -54,6 +54,7 @@ OBJECT_FOR_ARGUMENT = {
     "view": "view",
     "kind": "email_template",
     "token": "address_verification",
+    "member_id": "team_member",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -63,6 +64,10 @@ OBJECT_FOR_PK = {
     "desk:saved_view": "saved_view",
     "desk:support_address_": "support_address",
     "desk:webhook": "webhook",
+    "desk:category": "category",
+    "desk:queue_": "queue",
+    "desk:team": "team",
+    "desk:tag_": "tag",
 }
 
 
@@ -153,6 +158,9 @@ def build_crawl_world() -> CrawlWorld:
             webhook=webhook_delivery.webhook_id,
             webhook_delivery=webhook_delivery.pk,
             address_verification=link.rstrip("/").rsplit("/", 1)[-1],
+            category=Category.objects.create(name="Crawled topic").pk,
+            team=team.pk,
+            team_member=members["agent"].pk,
         )
     return world
 

@@ -74,7 +74,7 @@ def test_settings_index_shows_each_role_its_sections(tenant, admin, supervisor):
     admin_labels = {s["label"] for _, sections in as_admin.context["groups"] for s in sections}
     supervisor_labels = {s["label"] for _, sections in as_supervisor.context["groups"] for s in sections}
     assert {"Members", "Branding", "Email", "Webhooks", "Configuration audit", "Canned responses"} <= admin_labels
-    assert supervisor_labels == {"Canned responses", "Shared views"}
+    assert supervisor_labels == {"Canned responses", "Shared views", "Teams"}
     assert b"Finish setting up" in as_admin.content and b"Finish setting up" not in as_supervisor.content
 
 

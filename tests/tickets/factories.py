@@ -14,6 +14,7 @@ from tickets.models import (
     Contact,
     Draft,
     EmailTemplate,
+    EscalationTier,
     FeedEntry,
     FeedReceipt,
     ImapMailbox,
@@ -24,6 +25,7 @@ from tickets.models import (
     NotificationSetting,
     Organisation,
     OutboundEmail,
+    PortalSettings,
     PortalSignInToken,
     Queue,
     SatisfactionRating,
@@ -336,3 +338,20 @@ class FeedReceiptFactory(TenantOwnedFactory):
 
     entry = factory.SubFactory(FeedEntryFactory, tenant=factory.SelfAttribute("..tenant"))
     subscriber = "webhooks"
+
+
+class EscalationTierFactory(TenantOwnedFactory):
+    class Meta:
+        model = EscalationTier
+        django_get_or_create = ["tenant", "level"]
+
+    level = 1
+    name = factory.LazyAttribute(lambda o: f"Tier {o.level} support")
+
+
+class PortalSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = PortalSettings
+        django_get_or_create = ["tenant"]
+
+    welcome_text = "Welcome to our help desk."

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from tenancy.models import Membership
 from tickets.lifecycle import Status
-from tickets.models import Category, Contact, EscalationLevel, Message, Organisation, Priority, Queue, Ticket
+from tickets.models import MAX_ESCALATION_LEVEL, Category, Contact, Message, Organisation, Priority, Queue, Ticket
 from tickets.services.tags import MAX_TAG_LENGTH
 
 MAX_BODY = 100_000
@@ -201,7 +201,12 @@ class TicketUpdateSerializer(serializers.Serializer):
     subcategory = ScopedPrimaryKeyField(Category, required=False, allow_null=True)
     assignee = ScopedPrimaryKeyField(Membership, required=False, allow_null=True, help_text="A staff member's id.")
     tags = tag_list(help_text="The full list of tags: missing ones are removed, new ones added.")
-    escalation_level = serializers.ChoiceField(choices=EscalationLevel.choices, required=False)
+    escalation_level = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_ESCALATION_LEVEL,
+        required=False,
+        help_text="0 is not escalated; 1 and up are the tenant's escalation tiers (Settings → Escalation tiers).",
+    )
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Kept in the audit.")
 
     def validate(self, attrs: dict) -> dict:

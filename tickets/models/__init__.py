@@ -12,11 +12,12 @@ from tickets.models.channels import (
     WebhookDelivery,
 )
 from tickets.models.core import (
+    MAX_ESCALATION_LEVEL,
+    NOT_ESCALATED,
     Attachment,
     Category,
     Channel,
     Contact,
-    EscalationLevel,
     Message,
     Organisation,
     Priority,
@@ -32,9 +33,12 @@ from tickets.models.core import (
     TicketTag,
 )
 from tickets.models.feed import FeedEntry, FeedReceipt
+from tickets.models.structure import EscalationTier, PortalSettings
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
 
 __all__ = [
+    "MAX_ESCALATION_LEVEL",
+    "NOT_ESCALATED",
     "ApiKey",
     "Attachment",
     "CannedResponse",
@@ -43,7 +47,7 @@ __all__ = [
     "Contact",
     "Draft",
     "EmailTemplate",
-    "EscalationLevel",
+    "EscalationTier",
     "FeedEntry",
     "FeedReceipt",
     "ImapMailbox",
@@ -54,6 +58,7 @@ __all__ = [
     "NotificationSetting",
     "Organisation",
     "OutboundEmail",
+    "PortalSettings",
     "PortalSignInToken",
     "Priority",
     "Queue",

@@ -93,6 +93,13 @@ class TeamMembership(TenantModel):
         indexes = [models.Index(fields=["tenant", "membership"], name="teammembership_member")]
 
 
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
 class Queue(TenantModel):
     class Strategy(models.TextChoices):
         MANUAL = "manual", "Manual (agents claim)"
@@ -105,6 +112,8 @@ class Queue(TenantModel):
     # New tickets land here until routing moves them; exactly one per tenant.
     is_default = models.BooleanField(default=False)
     assignment_strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.MANUAL)
+    # The priority a ticket filed into this queue starts with when its channel names none.
+    default_priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -124,6 +133,8 @@ class Category(TenantModel):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_public = models.BooleanField(default=True, help_text="Offered to customers in the portal.")
     position = models.PositiveSmallIntegerField(default=0)
+    # Archived: kept for the tickets filed under it, no longer offered anywhere.
+    is_active = models.BooleanField(default=True)
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -147,13 +158,6 @@ class Tag(TenantModel):
         return self.name
 
 
-class Priority(models.IntegerChoices):
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
-
-
 class Channel(models.TextChoices):
     WEB = "web", "Web"
     EMAIL = "email", "Email"
@@ -163,10 +167,10 @@ class Channel(models.TextChoices):
     INTERNAL = "internal", "Internal"
 
 
-class EscalationLevel(models.IntegerChoices):
-    FRONTLINE = 0, "Frontline"
-    SECOND_LINE = 1, "Second line"
-    MANAGEMENT = 2, "Management"
+# Escalation levels: 0 is not escalated; 1..N are the tenant's escalation tiers (tickets.models.EscalationTier,
+# named and counted per tenant), at most MAX_ESCALATION_LEVEL.
+NOT_ESCALATED = 0
+MAX_ESCALATION_LEVEL = 9
 
 
 class TicketQuerySet(TenantQuerySet):
@@ -210,7 +214,7 @@ class Ticket(TenantModel):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assignee = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     tags = models.ManyToManyField(Tag, through="TicketTag", related_name="tickets")
-    escalation_level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices, default=0)
+    escalation_level = models.PositiveSmallIntegerField(default=NOT_ESCALATED)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     # Timestamps that SLA and reports need.
@@ -237,7 +241,9 @@ class Ticket(TenantModel):
     class Meta(TenantModel.Meta):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_tenant_number"),
-            models.CheckConstraint(condition=Q(escalation_level__lte=2), name="ticket_escalation_level"),
+            models.CheckConstraint(
+                condition=Q(escalation_level__lte=MAX_ESCALATION_LEVEL), name="ticket_escalation_level"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "queue", "is_open", "next_due_at", "id"], name="ticket_queue_due"),

@@ -45,7 +45,7 @@ def create_ticket(
     queue: Queue | None = None,
     category: Category | None = None,
     subcategory: Category | None = None,
-    priority: int = Priority.NORMAL,
+    priority: int | None = None,
     tags: list[str] | tuple[str, ...] = (),
     participants: list[Contact] | tuple[Contact, ...] = (),
     uploads: list[Upload] | tuple[Upload, ...] = (),
@@ -53,7 +53,8 @@ def create_ticket(
     email_message_id: str = "",
 ) -> Ticket:
     """Open a ticket for `contact`, with `body` (plain text, or `body_html` already sanitised) as its first
-    message. A new ticket always has a queue (the tenant's default until routing moves it)."""
+    message. A new ticket always has a queue (the tenant's default until routing moves it); without a
+    `priority` it takes the queue's default priority."""
     tenant_id = require_tenant_id()
     subject = " ".join(subject.split())[:250]
     if not subject:
@@ -62,11 +63,12 @@ def create_ticket(
         raise ServiceError("Describe the request: the message is empty.")
     if channel not in Channel.values:
         raise ServiceError(f"Unknown channel “{channel}”.")
-    if priority not in Priority.values:
+    if priority is not None and priority not in Priority.values:
         raise ServiceError(f"Unknown priority “{priority}”.")
     if subcategory is not None and subcategory.parent_id != getattr(category, "pk", None):
         raise ServiceError("The subcategory does not belong to the chosen category.")
     queue = queue or default_queue()
+    priority = queue.default_priority if priority is None else priority
     ensure_same_tenant(contact, queue, category, subcategory, *participants)
     html = body_html if body_html is not None else render_plain_text(body)
     text = html_to_text(html)

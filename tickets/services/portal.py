@@ -11,6 +11,7 @@ from tickets import clock
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Contact, Ticket
 from tickets.selectors import customer_contact
+from tickets.selectors.structure import get_portal_settings
 from tickets.services.attachments import Upload
 from tickets.services.common import lock
 from tickets.services.contacts import get_or_create_contact
@@ -31,14 +32,23 @@ def submit_request(
     category: Category | None = None,
     uploads: list[Upload] | tuple[Upload, ...] = (),
     membership: Membership | None = None,
+    phone: str = "",
 ) -> Ticket:
     """Open a web ticket for the submitter, found or created by email (a signed-in customer is their own
     contact, whatever was typed), and acknowledge it to that address only. `category` may be a public
-    top-level category or one of its subcategories."""
+    top-level category or one of its subcategories. The fields the tenant requires (Settings → Portal and
+    tickets) are required here too, whatever form sent them."""
+    from tickets.portal_forms import public_categories  # the form module imports this one
     from tickets.services.customer_mail import send_acknowledgement
 
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(f"Keep the description under {MAX_DESCRIPTION:,} characters.")
+    phone = " ".join((phone or "").split())[:40]
+    portal = get_portal_settings()
+    if portal.require_category and category is None and public_categories():
+        raise ServiceError("Choose the topic of your request.")
+    if portal.require_phone and not phone:
+        raise ServiceError("Give a phone number we can call you on.")
     top, sub = _public_category(category)
     with transaction.atomic():
         contact = customer_contact(membership)
@@ -47,6 +57,9 @@ def submit_request(
             if membership is not None and contact.membership_id is None:
                 contact.membership = membership
                 contact.save(update_fields=["membership"])
+        if phone and not contact.phone:
+            contact.phone = phone
+            contact.save(update_fields=["phone"])
         ticket = create_ticket(
             actor=contact,
             contact=contact,
@@ -64,7 +77,9 @@ def submit_request(
 def _public_category(category: Category | None) -> tuple[Category | None, Category | None]:
     if category is None:
         return None, None
-    if not category.is_public or (category.parent_id and not category.parent.is_public):
+    if not (category.is_public and category.is_active) or (
+        category.parent_id and not (category.parent.is_public and category.parent.is_active)
+    ):
         raise ServiceError("Choose one of the categories offered.")
     if category.parent_id:
         if category.parent.parent_id:

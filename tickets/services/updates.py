@@ -12,7 +12,8 @@ from django.db import transaction
 
 from tenancy.models import Membership
 from tickets.lifecycle import Status, is_open
-from tickets.models import Category, EscalationLevel, Priority, Queue, Tag, Ticket
+from tickets.models import Category, Priority, Queue, Tag, Ticket
+from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services.assignment import assign, unassign
 from tickets.services.common import lock
 from tickets.services.events import Actor, Automation, ServiceError, require_desk_actor
@@ -84,8 +85,8 @@ def _check_values(changes: dict) -> None:
         raise ServiceError(f"“{changes['status']}” is not a ticket status.")
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise ServiceError(f"Unknown priority “{changes['priority']}”.")
-    if "escalation_level" in changes and changes["escalation_level"] not in EscalationLevel.values:
-        raise ServiceError("Escalation level is 0 (frontline), 1 (second line) or 2 (management).")
+    if "escalation_level" in changes:
+        check_escalation_level(changes["escalation_level"], list_tiers())
     tag_fields = [name for name in ("tags", "add_tags", "remove_tags") if name in changes]
     if "tags" in tag_fields and len(tag_fields) > 1:
         raise ServiceError("Give either the full list of tags or the tags to add and remove, not both.")
@@ -157,7 +158,7 @@ def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
     if "escalation_level" in changes:
         level = changes["escalation_level"]
         if level == ticket.escalation_level:
-            already.append(f"already at {EscalationLevel(level).label.lower()}")
+            already.append(f"already at “{escalation_label(level, list_tiers())}”")
         else:
             steps.append(lambda t, a, r: escalate(ticket=t, level=level, actor=a, reason=r))
 

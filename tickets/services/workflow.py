@@ -7,7 +7,8 @@ from django.db import transaction
 from tenancy.models import ensure_same_tenant
 from tickets import clock, selectors
 from tickets.lifecycle import Status, TransitionError, check_transition
-from tickets.models import Category, Contact, EscalationLevel, Priority, Queue, Ticket
+from tickets.models import Category, Contact, Priority, Queue, Ticket
+from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services import customer_mail
 from tickets.services.common import lock, save, set_status
 from tickets.services.events import (
@@ -109,17 +110,17 @@ def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "
 
 
 def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> Ticket:
-    """Set the escalation level (0 frontline, 1 second line, 2 management); a level, not a status."""
+    """Set the escalation level: 0 is not escalated, 1..N the tenant's escalation tiers; a level, not a status."""
     require_desk_actor(actor)
-    if level not in EscalationLevel.values:
-        raise ServiceError("Escalation level is 0 (frontline), 1 (second line) or 2 (management).")
+    tiers = list_tiers()
+    check_escalation_level(level, tiers)
     with transaction.atomic():
         ticket = lock(ticket)
         if not ticket.is_open:
             raise ServiceError("Only open tickets can be escalated.")
         old = ticket.escalation_level
         if old == level:
-            raise ServiceError(f"The ticket is already at {EscalationLevel(level).label.lower()}.")
+            raise ServiceError(f"The ticket is already at “{escalation_label(level, tiers)}”.")
         ticket.escalation_level = level
         save(ticket, "escalation_level")
         kind = "escalated" if level > old else "de_escalated"

@@ -16,6 +16,7 @@ from tickets.forms import CustomerReplyForm, uploads_from
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.models import Ticket
 from tickets.portal_forms import RatingForm, SubmitRequestForm, public_categories
+from tickets.selectors.structure import get_portal_settings
 from tickets.services import portal as portal_services
 from tickets.services.satisfaction import rate_ticket
 
@@ -45,7 +46,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for ticket in tickets:
             theirs = contact is not None and ticket.contact_id != contact.pk
             rows.append((ticket, CUSTOMER_WORDING[ticket.status][0], ticket.contact if theirs else None))
-    return render(request, "portal/home.html", {"requests": rows, "limit": HOME_LIMIT})
+    context = {"requests": rows, "limit": HOME_LIMIT, "portal_settings": get_portal_settings()}
+    return render(request, "portal/home.html", context)
 
 
 def _email_key(group: str, request: HttpRequest) -> str:
@@ -67,6 +69,7 @@ def submit_request(request: HttpRequest) -> HttpResponse:
         tenant=request.tenant,
         categories=public_categories(),
         signed_in_as=signed_in_as,
+        portal=get_portal_settings(),
     )
     if request.method != "POST":
         return render(request, "portal/new.html", {"form": form})
@@ -94,6 +97,7 @@ def submit_request(request: HttpRequest) -> HttpResponse:
             category=form.cleaned_data.get("category"),
             uploads=uploads_from(form.cleaned_data["files"]),
             membership=membership,
+            phone=form.cleaned_data.get("phone", ""),
         )
     except TicketError as refused:
         form.add_error(None, str(refused))

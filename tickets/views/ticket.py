@@ -30,8 +30,9 @@ from tickets.forms import (
     uploads_from,
 )
 from tickets.lifecycle import allowed_targets
-from tickets.models import EscalationLevel, Priority, Tag, Ticket
+from tickets.models import Priority, Tag, Ticket
 from tickets.picklists import picklists
+from tickets.selectors.structure import escalation_choices, escalation_label
 from tickets.services import directory, drafts
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
@@ -62,11 +63,19 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
         "staff_choices": [(m.pk, m.display_name) for m in staff],
         "queue_choices": [(q.pk, q.name) for q in lists.visible_queues(membership)],
-        "category_choices": [(c.pk, c.name) for c in categories if not c.parent_id],
-        "subcategory_choices": [(c.pk, f"{c.parent.name} / {c.name}") for c in categories if c.parent_id],
+        # Archived categories are offered only to the tickets already filed under them.
+        "category_choices": [
+            (c.pk, c.name) for c in categories if not c.parent_id and (c.is_active or c.pk == ticket.category_id)
+        ],
+        "subcategory_choices": [
+            (c.pk, f"{c.parent.name} / {c.name}")
+            for c in categories
+            if c.parent_id and (c.is_active or c.pk == ticket.subcategory_id)
+        ],
         "statuses": allowed_targets(ticket.status),
         "priorities": Priority.choices,
-        "escalation_levels": EscalationLevel.choices,
+        "escalation_levels": escalation_choices(lists.tiers),
+        "escalation_name": escalation_label(ticket.escalation_level, lists.tiers),
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "is_mine": ticket.assignee_id == membership.pk,
         "can_manage_contacts": membership.has_role(Role.SUPERVISOR),
