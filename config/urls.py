@@ -20,6 +20,7 @@ from tickets.views import (
     portal_access,
     queues,
     saved_views,
+    search,
     ticket,
 )
 from tickets.views import inbound as inbound_views
@@ -53,6 +54,7 @@ desk_patterns = (
         path("views/<slug:view>/", queues.ticket_view, name="view"),
         path("queues/<int:queue_id>/", queues.queue_view, name="queue"),
         path("bulk/", bulk.bulk_action, name="bulk"),
+        path("search/", search.desk_search, name="search"),
         path("saved/", saved_views.saved_view_list, name="saved_views"),
         path("saved/<int:pk>/", saved_views.open_saved_view, name="saved_view"),
         path("saved/<int:pk>/edit/", saved_views.update_saved_view, name="saved_view_edit"),

@@ -23,7 +23,7 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     # when the agent signs in, filters the queue and opens the ticket
     sign_in(page, live_server, tenant, "agent@acme.example")
     page.goto(tenant_url(live_server, tenant, f"/desk/queues/{desk['queue'].pk}/"))
-    page.get_by_placeholder("Search subject and messages, or ACME-1042").fill("VPN")
+    page.get_by_placeholder("Filter this list: words, ACME-1042, requester, file name").fill("VPN")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**q=VPN**")
     assert page.get_by_role("link", name="Keyboard missing keys").count() == 0

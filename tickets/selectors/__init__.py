@@ -227,12 +227,13 @@ def _stored_filter_class():
     return StoredTicketFilter
 
 
-def filter_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
-    """Apply a stored query string of the queue filters without a query of its own (invalid: unfiltered)."""
+def filter_tickets(tickets: QuerySet[Ticket], query: str, *, prefix: str | None = None) -> QuerySet[Ticket]:
+    """Apply a stored query string of the queue filters without a query of its own (invalid: unfiltered).
+    `prefix`: the tenant's ticket prefix, for a search by reference."""
     data = QueryDict(query)
     if not data:
         return tickets
-    filters = _stored_filter_class()(data, queryset=tickets)
+    filters = _stored_filter_class()(data, queryset=tickets, prefix=prefix)
     return filters.qs if filters.form.is_valid() else tickets
 
 
@@ -243,7 +244,7 @@ def saved_view_tickets(
         tickets = base_tickets(membership, saved.base, bases=bases)
     except ValueError:
         return Ticket.objects.none()
-    return filter_tickets(tickets, saved.query)
+    return filter_tickets(tickets, saved.query, prefix=membership.tenant.ticket_prefix)
 
 
 def list_saved_views(membership: Membership) -> list[SavedView]:
