@@ -43,8 +43,8 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     composer.get_by_role("button", name="Send").click()
     page.get_by_text("Internal note added.").wait_for()
     page.get_by_label("Status", exact=True).select_option("resolved")
-    page.locator("form", has=page.get_by_label("Status", exact=True)).get_by_role("button", name="Set").click()
-    page.get_by_text("Status changed.").wait_for()
+    page.get_by_role("button", name="Update").click()
+    page.get_by_text("Updated status.").wait_for()
     screenshot(page, "ticket-worked-by-agent")
 
     # then the ticket is the agent's, resolved, with the reply and the note in the trail
