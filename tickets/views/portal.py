@@ -18,6 +18,7 @@ from tickets.models import Ticket
 from tickets.portal_forms import RatingForm, SubmitRequestForm, public_categories
 from tickets.services import portal as portal_services
 from tickets.services.satisfaction import rate_ticket
+from tickets.views.portal_access import FIRST_SIGN_IN_SESSION_KEY
 
 # Requests per hour through the public form: every POST counts per IP, each accepted one per address.
 SUBMIT_RATE_PER_IP = "10/h"
@@ -45,7 +46,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for ticket in tickets:
             theirs = contact is not None and ticket.contact_id != contact.pk
             rows.append((ticket, CUSTOMER_WORDING[ticket.status][0], ticket.contact if theirs else None))
-    return render(request, "portal/home.html", {"requests": rows, "limit": HOME_LIMIT})
+    # Right after a first sign-in the greeting is a welcome, not a "welcome back".
+    first_visit = bool(request.session.pop(FIRST_SIGN_IN_SESSION_KEY, False))
+    return render(request, "portal/home.html", {"requests": rows, "limit": HOME_LIMIT, "first_visit": first_visit})
 
 
 def _email_key(group: str, request: HttpRequest) -> str:
