@@ -17,7 +17,7 @@ from django.http import QueryDict
 from tenancy.models import Membership, Tenant, mention_handle_of
 from tenancy.roles import Role
 from tenancy.selectors import list_staff
-from tickets.event_kinds import timeline_kinds_hidden
+from tickets.event_kinds import portal_kinds, portal_text, timeline_kinds_hidden
 from tickets.models import (
     Attachment,
     Category,
@@ -363,7 +363,19 @@ def get_timeline(
         numbers = dict(sources.filter(pk__in=ticket_ids).values_list("pk", "number"))
         messages = [_with_source_number(m, numbers) for m in messages]
     if not include_internal:
-        return [TimelineEntry(at=m.created_at, message=m) for m in messages]
+        # Between the public messages, the few events worded for customers (tickets.event_kinds.portal_kinds).
+        events = (
+            TicketEvent.objects.filter(ticket=ticket, kind__in=portal_kinds())
+            .select_related("actor_membership__user", "actor_contact")
+            .order_by("created_at", "id")
+        )
+        return sorted(
+            chain(
+                (TimelineEntry(at=m.created_at, message=m) for m in messages),
+                (TimelineEntry(at=e.created_at, event=e, text=portal_text(e)) for e in events),
+            ),
+            key=_timeline_order,
+        )
     # Replies and notes are in the timeline as messages already (their kinds say so: tickets.event_kinds).
     events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=timeline_kinds_hidden())
     events = list(events.order_by("created_at", "id"))

@@ -173,6 +173,7 @@ def _request_context(ticket: Ticket, contact, *, form=None, rating_form=None) ->
         rating_form = RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None)
     return {
         "ticket": ticket,
+        "contact": contact,
         "status_words": status,
         "next_step": next_step,
         "timeline": selectors.get_timeline(ticket, include_internal=False),
