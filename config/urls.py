@@ -157,4 +157,5 @@ urlpatterns = [
     path("start/", tenancy_views.start, name="start"),
     path("brand/logo", tenancy_views.tenant_logo, name="tenant_logo"),
     path("healthz", tenancy_views.healthz, name="healthz"),
+    path("favicon.ico", tenancy_views.favicon, name="favicon"),
 ]

@@ -151,7 +151,7 @@ class NewTicketForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Description", max_length=100_000)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
     queue = forms.ModelChoiceField(queryset=None, required=False, empty_label="Default queue")
-    category = forms.ModelChoiceField(queryset=None, required=False)
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="Choose a category")
     files = MultipleFileField(required=False, label="Attachments")
 
     def __init__(self, *args, **kwargs):

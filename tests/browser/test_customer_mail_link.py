@@ -41,7 +41,7 @@ def test_mail_link_to_a_request_signs_in_by_email_and_lands_on_it(
     # then the sign-in page offers the emailed link
     page.get_by_role("button", name="Email me a sign-in link").wait_for()
     screenshot(page, f"portal-mail-link-sign-in-{name}")
-    page.get_by_label("Email for a sign-in link").fill("pat@customer.example")
+    page.get_by_label("Your address, for a sign-in link").fill("pat@customer.example")
     page.get_by_role("button", name="Email me a sign-in link").click()
     page.get_by_text("Check your email").wait_for()
 
