@@ -22,6 +22,7 @@ from tickets.views import (
     portal_access,
     queues,
     saved_views,
+    search,
     ticket,
 )
 from tickets.views import inbound as inbound_views
@@ -32,12 +33,7 @@ ticket_actions = [
     path("", ticket.ticket_page, name="ticket"),
     path("reply/", ticket.reply, name="ticket_reply"),
     path("claim/", ticket.claim, name="ticket_claim"),
-    path("status/", ticket.change_status, name="ticket_status"),
-    path("priority/", ticket.change_priority, name="ticket_priority"),
-    path("category/", ticket.categorise, name="ticket_category"),
-    path("queue/", ticket.move_to_queue, name="ticket_queue"),
-    path("assignee/", ticket.assign, name="ticket_assign"),
-    path("escalation/", ticket.escalate, name="ticket_escalate"),
+    path("update/", ticket.update, name="ticket_update"),
     path("tags/", ticket.add_tags, name="ticket_tags"),
     path("tags/<int:tag_id>/remove/", ticket.remove_tag, name="ticket_untag"),
     path("merge/", ticket.merge, name="ticket_merge"),
@@ -55,6 +51,7 @@ desk_patterns = (
         path("views/<slug:view>/", queues.ticket_view, name="view"),
         path("queues/<int:queue_id>/", queues.queue_view, name="queue"),
         path("bulk/", bulk.bulk_action, name="bulk"),
+        path("search/", search.desk_search, name="search"),
         path("saved/", saved_views.saved_view_list, name="saved_views"),
         path("saved/<int:pk>/", saved_views.open_saved_view, name="saved_view"),
         path("saved/<int:pk>/edit/", saved_views.update_saved_view, name="saved_view_edit"),
@@ -163,4 +160,5 @@ urlpatterns = [
     path("start/", tenancy_views.start, name="start"),
     path("brand/logo", tenancy_views.tenant_logo, name="tenant_logo"),
     path("healthz", tenancy_views.healthz, name="healthz"),
+    path("favicon.ico", tenancy_views.favicon, name="favicon"),
 ]

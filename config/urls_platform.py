@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("admin/", platform_admin.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz/scheduler", views.healthz_scheduler, name="healthz_scheduler"),
 ]

@@ -26,12 +26,23 @@ STAFF_NAV = (
 )
 
 
+# The pages under /desk/ that belong to "Queues" (the lists and the tickets they lead to).
+QUEUE_PAGES = ("views/", "queues/", "tickets/", "saved/", "bulk/", "search/")
+
+
+def _in_section(path: str, item: NavItem, url: str) -> bool:
+    if item.url_name == "desk:home":
+        return path == url or any(path.startswith(url + page) for page in QUEUE_PAGES)
+    return path.startswith(url)
+
+
 def staff_navigation(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if not membership or not membership.is_staff_member:
         return []
     allowed = [(item, reverse(item.url_name)) for item in STAFF_NAV if membership.has_role(item.min_role)]
-    # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches.
-    matching = [url for _, url in allowed if request.path.startswith(url)]
+    # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches; a
+    # desk page of no section (notifications) lights none, rather than "Queues".
+    matching = [url for item, url in allowed if _in_section(request.path, item, url)]
     current = max(matching, key=len, default=None)
     return [{"label": item.label, "url": url, "icon": item.icon, "active": url == current} for item, url in allowed]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -296,3 +297,12 @@ def _broker_status() -> str:
         return "ok"
     except Exception as error:
         return f"error: {type(error).__name__}"
+
+
+@public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and bots ask for whatever the page says: the one static icon (SVG)."""
+    response = redirect(static("img/favicon.svg"), permanent=True)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -30,6 +30,8 @@ class EventKind:
     webhooks: tuple[str, ...] | Callable[[TicketEvent], tuple[str, ...]] = ()
     in_timeline: bool = True
     customer_visible: bool = False
+    # How the customer portal's conversation reads it ("replied; back to open"); "": the portal does not show it.
+    portal_text: str = ""
 
     def webhook_events(self, event: TicketEvent) -> tuple[str, ...]:
         return self.webhooks(event) if callable(self.webhooks) else self.webhooks
@@ -63,6 +65,16 @@ def webhook_events(event: TicketEvent) -> tuple[str, ...]:
 
 def timeline_kinds_hidden() -> list[str]:
     return sorted(name for name, kind in KINDS.items() if not kind.in_timeline)
+
+
+def portal_kinds() -> list[str]:
+    """The kinds the customer portal's conversation shows between the messages."""
+    return sorted(name for name, kind in KINDS.items() if kind.customer_visible and kind.portal_text)
+
+
+def portal_text(event: TicketEvent) -> str:
+    kind = KINDS.get(event.kind)
+    return kind.portal_text if kind is not None else ""
 
 
 def label(choices, value: str) -> str:
@@ -133,13 +145,15 @@ register_kind(
     describe=_status_move("reopened the ticket"),
     webhooks=(TICKET_STATUS_CHANGED,),
     customer_visible=True,
+    portal_text="reopened the request",
 )
-# A customer's answer to a ticket waiting for them: not a reopen (reports count reopens).
+# A customer's answer to a ticket waiting for them: not a reopen (reports count reopens), and not worded as one.
 register_kind(
     "customer_replied_while_pending",
-    describe=_status_move("replied; back to open"),
+    describe=lambda e, name: "replied; back to open",
     webhooks=(TICKET_STATUS_CHANGED,),
     customer_visible=True,
+    portal_text="replied; back to open",
 )
 register_kind(
     "priority_changed",

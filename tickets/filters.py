@@ -51,8 +51,14 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    def __init__(self, *args, prefix: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A search is a reference only with the tenant's own prefix (tickets.search).
+        tenant = getattr(self.request, "tenant", None)
+        self.prefix = prefix or (tenant.ticket_prefix if tenant is not None else None)
+
     def filter_search(self, queryset, name, value):
-        return search_tickets(queryset, value)
+        return search_tickets(queryset, value, prefix=self.prefix)
 
     def filter_tag(self, queryset, name, value):
         tags = Tag.objects.filter(name__iexact=value.strip())

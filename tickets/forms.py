@@ -5,7 +5,8 @@ from django import forms
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
 from tickets.lifecycle import Status
-from tickets.models import MAX_ESCALATION_LEVEL, Category, Channel, Priority, Queue
+from tickets.models import Category, Channel, Priority, Queue
+from tickets.selectors.structure import escalation_choices
 from tickets.services import Upload, customer_mail
 
 
@@ -77,45 +78,44 @@ class ReplyForm(forms.Form):
         return int(posted) if posted.isdigit() else self.initial.get("seen_event_id", 0)
 
 
-class StatusForm(forms.Form):
+class TicketUpdateForm(forms.Form):
+    """The ticket page's properties, applied together by one "Update" (services.update_ticket).
+
+    Each field carries the value the page showed (a hidden "initial-" input), so only what the person changed is
+    sent to the service: a colleague's change made since the page was shown is not undone by the fields this
+    person left alone."""
+
     status = forms.ChoiceField(choices=Status.choices)
-    reason = forms.CharField(required=False, max_length=255)
-
-
-class PriorityForm(forms.Form):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-
-
-class CategoryForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, required=False)
+    queue = forms.ModelChoiceField(queryset=None)
     category = forms.ModelChoiceField(queryset=None, required=False)
     subcategory = forms.ModelChoiceField(queryset=None, required=False)
+    # Choices are the tenant's tiers (set in __init__); the service checks the level against them too.
+    escalation_level = forms.TypedChoiceField(choices=(), coerce=int, label="Escalation")
 
-    def __init__(self, *args, **kwargs):
+    LABELS = {
+        "status": "status", "priority": "priority", "assignee": "assignee", "queue": "queue",
+        "category": "category", "subcategory": "subcategory", "escalation_level": "escalation",
+    }  # fmt: skip
+
+    def __init__(self, *args, queues=None, tiers=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["escalation_level"].choices = escalation_choices(tiers)
+        self.fields["assignee"].queryset = list_staff()
+        self.fields["queue"].queryset = queues if queues is not None else Queue.objects.all()
         self.fields["category"].queryset = Category.objects.filter(parent=None)
         self.fields["subcategory"].queryset = Category.objects.exclude(parent=None)
+        for field in self.fields.values():
+            field.show_hidden_initial = True
 
+    def changes(self) -> dict:
+        """{field: new value} for the fields the person changed (after is_valid())."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
 
-class QueueForm(forms.Form):
-    queue = forms.ModelChoiceField(queryset=None)
-
-    def __init__(self, *args, queues=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["queue"].queryset = queues if queues is not None else Queue.objects.all()
-
-
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=None, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = list_staff()
-
-
-class EscalateForm(forms.Form):
-    # Any level the column holds; the service checks it against the tenant's tiers and names them if not.
-    level = forms.IntegerField(min_value=0, max_value=MAX_ESCALATION_LEVEL)
-    reason = forms.CharField(required=False, max_length=255)
+    def changed_labels(self) -> str:
+        names = [self.LABELS[name] for name in self.changed_data]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class TagForm(forms.Form):
@@ -154,7 +154,7 @@ class NewTicketForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Description", max_length=100_000)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
     queue = forms.ModelChoiceField(queryset=None, required=False, empty_label="Default queue")
-    category = forms.ModelChoiceField(queryset=None, required=False)
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="Choose a category")
     files = MultipleFileField(required=False, label="Attachments")
 
     def __init__(self, *args, **kwargs):

@@ -134,7 +134,11 @@ SCORE_WORDS = {1: "Very poor", 2: "Poor", 3: "Okay", 4: "Good", 5: "Excellent"}
 
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
-        choices=[(s, SCORE_WORDS[s]) for s in SCORES], coerce=int, widget=forms.RadioSelect, label="Your rating"
+        choices=[(s, SCORE_WORDS[s]) for s in SCORES],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Your rating",
+        error_messages={"required": "Choose a score from 1 (very poor) to 5 (excellent), then send your rating."},
     )
     comment = forms.CharField(
         required=False,

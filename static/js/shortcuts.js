@@ -91,9 +91,9 @@
   }
 
   function resolve() {
-    var form = document.querySelector("form[action$='/status/']");
+    var form = document.querySelector("form[action$='/update/']");
     var select = form && form.querySelector("select[name=status]");
-    if (!select) return false;
+    if (!select || select.value === "resolved") return false;
     var option = select.querySelector("option[value=resolved]:not([disabled])");
     if (!option) return false;
     select.value = "resolved";

@@ -48,21 +48,6 @@
     closeMenus(event.target.closest("details.menu"));
   });
 
-  // On a phone the queue page's views list is one row that scrolls sideways: bring the current view into sight.
-  function revealCurrentView() {
-    document.querySelectorAll(".queue-nav__list").forEach(function (list) {
-      var current = list.querySelector(".is-active");
-      if (current && list.scrollWidth > list.clientWidth) {
-        list.scrollLeft = current.offsetLeft - list.offsetLeft - 12;
-      }
-    });
-  }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", revealCurrentView);
-  } else {
-    revealCurrentView();
-  }
-
   // Forms that ask before they act (data-confirm="question"), and read-only fields selected on focus (a secret
   // to copy): handlers live here, never in the markup, which the Content-Security-Policy forbids.
   document.addEventListener("submit", function (event) {

@@ -38,6 +38,7 @@ ICONS = {
         '<circle cx="6" cy="18" r="2.5"/><circle cx="18" cy="6" r="2.5"/><path d="M8.5 18H15a3 3 0 0 0 0-6H9a3 3 0 0 1 0-6h6.5"/>'
     ),
     "user": ('<circle cx="12" cy="8.5" r="3.75"/><path d="M4.5 20c.7-3.7 3.8-6 7.5-6s6.8 2.3 7.5 6"/>'),
+    "search": ('<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5"/>'),
     "arrow": ('<path d="M5 12h14M13 6l6 6-6 6"/>'),
     "tiles": (
         '<rect x="3" y="3" width="8" height="8" rx="2" fill="currentColor" stroke="none"/><rect x="13" y="3" width="8" height="8" rx="2" fill="currentColor" stroke="none" opacity=".55"/><rect x="3" y="13" width="8" height="8" rx="2" fill="currentColor" stroke="none" opacity=".55"/><rect x="13" y="13" width="8" height="8" rx="2" fill="currentColor" stroke="none" opacity=".3"/>'

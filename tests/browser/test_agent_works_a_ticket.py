@@ -23,7 +23,7 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     # when the agent signs in, filters the queue and opens the ticket
     sign_in(page, live_server, tenant, "agent@acme.example")
     page.goto(tenant_url(live_server, tenant, f"/desk/queues/{desk['queue'].pk}/"))
-    page.get_by_placeholder("Search subject and messages, or ACME-1042").fill("VPN")
+    page.get_by_placeholder("Filter this list: words, ACME-1042, requester, file name").fill("VPN")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**q=VPN**")
     assert page.get_by_role("link", name="Keyboard missing keys").count() == 0
@@ -43,8 +43,8 @@ def test_agent_claims_replies_notes_and_resolves(browser, live_server, tenant, a
     composer.get_by_role("button", name="Send").click()
     page.get_by_text("Internal note added.").wait_for()
     page.get_by_label("Status", exact=True).select_option("resolved")
-    page.locator("form", has=page.get_by_label("Status", exact=True)).get_by_role("button", name="Set").click()
-    page.get_by_text("Status changed.").wait_for()
+    page.get_by_role("button", name="Update").click()
+    page.get_by_text("Updated status.").wait_for()
     screenshot(page, "ticket-worked-by-agent")
 
     # then the ticket is the agent's, resolved, with the reply and the note in the trail

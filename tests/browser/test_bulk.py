@@ -41,6 +41,6 @@ def test_agent_resolves_selected_tickets_and_saves_a_view(page, live_server, ten
     page.get_by_label("Name this list and its filters").fill("Resolved today")
     page.locator(".saved-view-save__panel").get_by_role("button", name="Save view").click()
     # then it opens, current in the views list, with its count
-    current = page.locator('.queue-nav__item[aria-current="page"]')
+    current = page.locator('.navlink--view[aria-current="page"]')
     current.wait_for()
     assert "Resolved today" in current.inner_text() and "2" in current.inner_text()

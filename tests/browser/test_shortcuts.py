@@ -92,7 +92,7 @@ def test_agent_works_the_queue_and_a_ticket_from_the_keyboard(page, live_server,
 
     # and e resolves it through the status form
     page.keyboard.press("e")
-    page.get_by_text("Status changed.").wait_for()
+    page.get_by_text("Updated status.").wait_for()
     with tenant_context(tenant):
         opened.refresh_from_db()
         assert opened.status == "resolved"

@@ -52,7 +52,7 @@ def test_bulk_status_change_changes_the_open_and_refuses_the_closed(tenant, agen
     )
     assert [_events(tenant, t, "status_changed") for t in (first, second, closed)] == [1, 1, 1]
     # and the views list is refreshed out of band with the new counts
-    assert 'id="queue-nav" hx-swap-oob="true"' in response.text
+    assert 'id="queue-nav" aria-label="Ticket views" hx-swap-oob="true"' in response.text
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import host_client, make_member
 from tests.tickets.factories import ContactFactory, TicketLinkFactory
+from tests.tickets.ticket_forms import update_form
 from tickets import services
 from tickets.models import Notification, Queue, Team, TeamMembership, Ticket, TicketEvent, TicketLink
 from tickets.services import notifications as notification_service
@@ -222,7 +223,7 @@ def test_desk_forms_do_not_move_into_a_queue_of_another_team(tenant, agent, limi
     client = host_client(tenant, agent)
     mine, billing = limited["mine"], limited["billing"]
     # when they post the Billing queue to the ticket's queue form and to the bulk bar
-    client.post(f"/desk/tickets/{mine.number}/queue/", {"queue": billing.pk})
+    client.post(f"/desk/tickets/{mine.number}/update/", update_form(mine, queue=billing.pk))
     client.post("/desk/bulk/", {"base": "all", "do": f"queue:{billing.pk}", "ids": [mine.pk]})
     # then the ticket has not moved
     with tenant_context(tenant):

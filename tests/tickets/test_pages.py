@@ -9,6 +9,7 @@ from tenancy.context import tenant_context
 from tests.conftest import count_queries, host_client, make_member
 from tests.tenancy.factories import MembershipFactory
 from tests.tickets.factories import ContactFactory
+from tests.tickets.ticket_forms import update_form
 from tickets import services
 from tickets.lifecycle import Status
 from tickets.models import OutboundEmail, Queue, Team, Ticket
@@ -76,9 +77,12 @@ def test_refused_actions_show_a_clear_message_and_change_nothing(tenant, agent, 
     with tenant_context(tenant):
         services.change_status(ticket=ticket, status=Status.CLOSED, actor=agent)
     client = host_client(tenant, agent)
-    response = client.post(f"/desk/tickets/{ticket.number}/status/", {"status": "open"}, follow=True)
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    url = f"/desk/tickets/{ticket.number}/update/"
+    response = client.post(url, update_form(ticket, status="open"), follow=True)
     assert "Closed tickets are final" in response.text
-    bad = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "99"}, follow=True)
+    bad = client.post(url, update_form(ticket, priority="99"), follow=True)
     assert bad.status_code == 200 and "Select a valid choice" in bad.text
     empty = client.post(f"/desk/tickets/{ticket.number}/reply/", {"kind": "reply", "body": "  "})
     assert empty.status_code == 400
@@ -405,10 +409,11 @@ def test_filters_show_what_was_chosen(tenant, agent, desk, new_ticket):
 def test_a_notice_shows_once_on_the_page_and_once_in_an_htmx_answer(tenant, agent, desk, new_ticket):
     ticket = new_ticket()
     client = host_client(tenant, agent)
-    page = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "3"}, follow=True).text
-    fragment = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "4"}, HTTP_HX_REQUEST="true").text
-    assert page.count("Priority changed.") == 1
-    assert fragment.count("Priority changed.") == 1
+    url = f"/desk/tickets/{ticket.number}/update/"
+    page = client.post(url, update_form(ticket, priority="3"), follow=True).text
+    fragment = client.post(url, update_form(ticket, priority="4"), HTTP_HX_REQUEST="true").text
+    assert page.count("Updated priority.") == 1
+    assert fragment.count("Updated priority.") == 1
 
 
 @pytest.mark.django_db

@@ -222,7 +222,7 @@ def test_queue_page_queries_do_not_grow_with_saved_views(tenant, agent, other_te
     eight = [count_queries(client, url) for url in urls]
     # then the page issues the same number of queries: the counts come from the one capped-count query
     assert one == eight
-    assert page.count('class="queue-nav__item') == 4 + 1 + 8
+    assert page.count('class="navlink navlink--view') == 4 + 1 + 8
 
 
 @pytest.mark.django_db

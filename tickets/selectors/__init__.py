@@ -17,7 +17,7 @@ from django.http import QueryDict
 from tenancy.models import Membership, Tenant, mention_handle_of
 from tenancy.roles import Role
 from tenancy.selectors import list_staff
-from tickets.event_kinds import timeline_kinds_hidden
+from tickets.event_kinds import portal_kinds, portal_text, timeline_kinds_hidden
 from tickets.models import (
     Attachment,
     Category,
@@ -227,12 +227,13 @@ def _stored_filter_class():
     return StoredTicketFilter
 
 
-def filter_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
-    """Apply a stored query string of the queue filters without a query of its own (invalid: unfiltered)."""
+def filter_tickets(tickets: QuerySet[Ticket], query: str, *, prefix: str | None = None) -> QuerySet[Ticket]:
+    """Apply a stored query string of the queue filters without a query of its own (invalid: unfiltered).
+    `prefix`: the tenant's ticket prefix, for a search by reference."""
     data = QueryDict(query)
     if not data:
         return tickets
-    filters = _stored_filter_class()(data, queryset=tickets)
+    filters = _stored_filter_class()(data, queryset=tickets, prefix=prefix)
     return filters.qs if filters.form.is_valid() else tickets
 
 
@@ -243,7 +244,7 @@ def saved_view_tickets(
         tickets = base_tickets(membership, saved.base, bases=bases)
     except ValueError:
         return Ticket.objects.none()
-    return filter_tickets(tickets, saved.query)
+    return filter_tickets(tickets, saved.query, prefix=membership.tenant.ticket_prefix)
 
 
 def list_saved_views(membership: Membership) -> list[SavedView]:
@@ -362,7 +363,19 @@ def get_timeline(
         numbers = dict(sources.filter(pk__in=ticket_ids).values_list("pk", "number"))
         messages = [_with_source_number(m, numbers) for m in messages]
     if not include_internal:
-        return [TimelineEntry(at=m.created_at, message=m) for m in messages]
+        # Between the public messages, the few events worded for customers (tickets.event_kinds.portal_kinds).
+        events = (
+            TicketEvent.objects.filter(ticket=ticket, kind__in=portal_kinds())
+            .select_related("actor_membership__user", "actor_contact")
+            .order_by("created_at", "id")
+        )
+        return sorted(
+            chain(
+                (TimelineEntry(at=m.created_at, message=m) for m in messages),
+                (TimelineEntry(at=e.created_at, event=e, text=portal_text(e)) for e in events),
+            ),
+            key=_timeline_order,
+        )
     # Replies and notes are in the timeline as messages already (their kinds say so: tickets.event_kinds).
     events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=timeline_kinds_hidden())
     events = list(events.order_by("created_at", "id"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,10 +41,11 @@ class InvalidSignInLink(ServiceError):
     """A sign-in link that is unknown here (mistyped, or another help desk's), used, or expired."""
 
 
-def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalSignInToken | None:
+def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "", next_path: str = "") -> PortalSignInToken | None:
     """Mail a sign-in link to `email` if it is a contact of `tenant` (the tenant in scope) and it has not had
     too many links this hour; return the token row, or None when nothing was sent. Callers must answer the
-    same in both cases."""
+    same in both cases. `next_path`: a page of this host to land on after signing in (a path, checked again
+    when the link is used)."""
     from tickets.services.customer_mail import send_sign_in_link
 
     email = normalize_email(email)
@@ -69,12 +71,26 @@ def request_sign_in_link(*, tenant: Tenant, email: str, ip: str = "") -> PortalS
             created_at=now,
             expires_at=now + timedelta(minutes=LINK_MINUTES),
         )
-        send_sign_in_link(tenant=tenant, email=email, link=sign_in_url(tenant=tenant, token=token))
+        link = sign_in_url(tenant=tenant, token=token, next_path=next_path)
+        send_sign_in_link(tenant=tenant, email=email, link=link)
     return row
 
 
-def sign_in_url(*, tenant: Tenant, token: str) -> str:
-    return tenant.url_for("portal:sign_in_link", token)
+def is_local_path(path: str) -> bool:
+    """A path on this host ("/requests/301/"): not a scheme, another host ("//evil.example") or a backslash
+    trick that browsers read as one."""
+    return (
+        path.startswith("/")
+        and not path.startswith(("//", "/\\"))
+        and "\\" not in path
+        and not any(ord(c) < 32 for c in path)
+        and len(path) <= 500
+    )
+
+
+def sign_in_url(*, tenant: Tenant, token: str, next_path: str = "") -> str:
+    query = urlencode({"next": next_path}) if next_path and is_local_path(next_path) else ""
+    return tenant.url_for("portal:sign_in_link", token, query=query)
 
 
 def check_sign_in_token(*, token: str) -> PortalSignInToken:

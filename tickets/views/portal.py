@@ -19,6 +19,7 @@ from tickets.portal_forms import RatingForm, SubmitRequestForm, public_categorie
 from tickets.selectors.structure import get_portal_settings
 from tickets.services import portal as portal_services
 from tickets.services.satisfaction import rate_ticket
+from tickets.views.portal_access import FIRST_SIGN_IN_SESSION_KEY
 
 # Requests per hour through the public form: every POST counts per IP, each accepted one per address.
 SUBMIT_RATE_PER_IP = "10/h"
@@ -46,7 +47,14 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for ticket in tickets:
             theirs = contact is not None and ticket.contact_id != contact.pk
             rows.append((ticket, CUSTOMER_WORDING[ticket.status][0], ticket.contact if theirs else None))
-    context = {"requests": rows, "limit": HOME_LIMIT, "portal_settings": get_portal_settings()}
+    # Right after a first sign-in the greeting is a welcome, not a "welcome back".
+    first_visit = bool(request.session.pop(FIRST_SIGN_IN_SESSION_KEY, False))
+    context = {
+        "requests": rows,
+        "limit": HOME_LIMIT,
+        "portal_settings": get_portal_settings(),
+        "first_visit": first_visit,
+    }
     return render(request, "portal/home.html", context)
 
 
@@ -174,6 +182,7 @@ def _request_context(ticket: Ticket, contact, *, form=None, rating_form=None) ->
         rating_form = RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None)
     return {
         "ticket": ticket,
+        "contact": contact,
         "status_words": status,
         "next_step": next_step,
         "timeline": selectors.get_timeline(ticket, include_internal=False),

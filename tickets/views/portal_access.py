@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
@@ -24,6 +25,7 @@ from tickets.services.satisfaction import RATEABLE, SCORES, InvalidRatingLink, r
 SIGN_IN_RATE_PER_IP = "10/h"
 SIGN_IN_RATE_PER_EMAIL = "5/h"
 SIGN_IN_SESSION_KEY = "portal_sign_in_email"
+FIRST_SIGN_IN_SESSION_KEY = "portal_first_sign_in"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -34,14 +36,27 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def safe_next(request: HttpRequest, value: str | None) -> str:
+    """`value` if it is a page of this host to go back to after signing in, else "" (never another site)."""
+    value = (value or "").strip()
+    if not value or not portal_access.is_local_path(value):
+        return ""
+    hosts = {request.get_host()}
+    same_host = url_has_allowed_host_and_scheme(value, allowed_hosts=hosts, require_https=request.is_secure())
+    return value if same_host else ""
+
+
 @public
 def request_link(request: HttpRequest) -> HttpResponse:
-    """Ask for a sign-in link. The answer is the same whether or not the address is a customer's."""
+    """Ask for a sign-in link. The answer is the same whether or not the address is a customer's. A `next`
+    page of this host (the request a notification mail linked to) travels in the link."""
     form = SignInLinkForm(request.POST or None)
+    next_path = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    context = {"form": form, "next": next_path}
     if request.method == "POST":
         if is_ratelimited(request, group="portal-sign-in-ip", key="ip", rate=SIGN_IN_RATE_PER_IP, increment=True):
             form.add_error(None, "Too many sign-in links were asked for from your network. Try again in an hour.")
-            return render(request, "portal/sign_in.html", {"form": form}, status=429)
+            return render(request, "portal/sign_in.html", context, status=429)
         if form.is_valid():
             email = form.cleaned_data["email"].strip().lower()
             limited = is_ratelimited(
@@ -50,16 +65,16 @@ def request_link(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
             if limited:
                 form.add_error(None, "Several links were sent to this address in the last hour. Use the newest one.")
-                return render(request, "portal/sign_in.html", {"form": form}, status=429)
+                return render(request, "portal/sign_in.html", context, status=429)
             try:
                 ip = request.META.get("REMOTE_ADDR", "")
-                portal_access.request_sign_in_link(tenant=request.tenant, email=email, ip=ip)
+                portal_access.request_sign_in_link(tenant=request.tenant, email=email, ip=ip, next_path=next_path)
             except TicketError as refused:
                 form.add_error("email", str(refused))
             else:
                 request.session[SIGN_IN_SESSION_KEY] = email
                 return redirect("portal:sign_in_sent")
-    return render(request, "portal/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "portal/sign_in.html", context, status=400 if form.errors else 200)
 
 
 @public
@@ -82,11 +97,18 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     except portal_access.InvalidSignInLink as refused:
         context = {"problem": str(refused), "form": SignInLinkForm()}
         return _no_referrer(render(request, "portal/sign_in_failed.html", context, status=400))
+    next_path = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method != "POST":
-        return _no_referrer(render(request, "portal/sign_in_confirm.html", {"email": row.email}))
+        return _no_referrer(render(request, "portal/sign_in_confirm.html", {"email": row.email, "next": next_path}))
+    first = membership.user.last_login is None
     login(request, membership.user, backend=MODEL_BACKEND)
-    messages.success(request, "You're signed in.")
-    return redirect("portal:home")
+    if first:
+        # The portal's home greets a returning customer with "Welcome back": not on their first visit.
+        request.session[FIRST_SIGN_IN_SESSION_KEY] = True
+        messages.success(request, f"Welcome to {request.tenant.brand_name} support: you're signed in.")
+    else:
+        messages.success(request, "You're signed in.")
+    return redirect(next_path or "portal:home")
 
 
 def _rating_target(request: HttpRequest, token: str) -> tuple[Ticket, Contact]:

@@ -16,17 +16,12 @@ from django.views.decorators.vary import vary_on_headers
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services
 from tickets.forms import (
-    AssignForm,
-    CategoryForm,
-    EscalateForm,
     NewTicketForm,
     ParticipantForm,
-    PriorityForm,
-    QueueForm,
     ReplyForm,
-    StatusForm,
     TagForm,
     TicketNumberForm,
+    TicketUpdateForm,
     uploads_from,
 )
 from tickets.lifecycle import allowed_targets
@@ -39,8 +34,7 @@ from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
 # The ticket page's forms post to these; each form names its URL twice (action, hx-post).
 PAGE_ACTIONS = (
-    "reply", "claim", "status", "priority", "assign", "queue", "category", "escalate", "tags", "link", "merge",
-    "participant", "org_manager", "presence", "draft", "canned",
+    "reply", "claim", "update", "tags", "link", "merge", "participant", "org_manager", "presence", "draft", "canned",
 )  # fmt: skip
 
 
@@ -182,66 +176,24 @@ def claim(request: HttpRequest, number: int) -> HttpResponse:
 
 @role_required(Role.AGENT)
 @require_POST
-def change_status(request: HttpRequest, number: int) -> HttpResponse:
-    return _act(
-        request, number, StatusForm,
-        lambda t, d: services.change_status(ticket=t, status=d["status"], actor=request.membership, reason=d["reason"]),
-        "Status changed.",
-    )  # fmt: skip
-
-
-@role_required(Role.AGENT)
-@require_POST
-def change_priority(request: HttpRequest, number: int) -> HttpResponse:
-    return _act(
-        request, number, PriorityForm,
-        lambda t, d: services.change_priority(ticket=t, priority=d["priority"], actor=request.membership),
-        "Priority changed.",
-    )  # fmt: skip
-
-
-@role_required(Role.AGENT)
-@require_POST
-def categorise(request: HttpRequest, number: int) -> HttpResponse:
-    return _act(
-        request, number, CategoryForm,
-        lambda t, d: services.categorise(
-            ticket=t, category=d["category"], subcategory=d["subcategory"], actor=request.membership
-        ),
-        "Category saved.",
-    )  # fmt: skip
-
-
-@role_required(Role.AGENT)
-@require_POST
-def move_to_queue(request: HttpRequest, number: int) -> HttpResponse:
-    return _act(
-        request, number, QueueForm,
-        lambda t, d: services.move_to_queue(ticket=t, queue=d["queue"], actor=request.membership),
-        "Moved to another queue.",
-        queues=selectors.visible_queues(request.membership),
-    )  # fmt: skip
-
-
-@role_required(Role.AGENT)
-@require_POST
-def assign(request: HttpRequest, number: int) -> HttpResponse:
-    def action(ticket, data):
-        if data["assignee"] is None:
-            return services.unassign(ticket=ticket, actor=request.membership)
-        return services.assign(ticket=ticket, assignee=data["assignee"], actor=request.membership)
-
-    return _act(request, number, AssignForm, action, "Assignment saved.")
-
-
-@role_required(Role.AGENT)
-@require_POST
-def escalate(request: HttpRequest, number: int) -> HttpResponse:
-    return _act(
-        request, number, EscalateForm,
-        lambda t, d: services.escalate(ticket=t, level=d["level"], actor=request.membership, reason=d["reason"]),
-        "Escalation level changed.",
-    )  # fmt: skip
+def update(request: HttpRequest, number: int) -> HttpResponse:
+    """The properties panel's one "Update": every field the person changed, through update_ticket at once."""
+    ticket = ticket_or_404(request, number)
+    form = TicketUpdateForm(request.POST, queues=selectors.visible_queues(request.membership), tiers=picklists().tiers)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+    elif not form.changed_data:
+        messages.info(request, "Nothing to update: change a field first, then choose Update.")
+    else:
+        try:
+            services.update_ticket(ticket=ticket, changes=form.changes(), actor=request.membership)
+        except services.NothingToChange as unchanged:
+            messages.info(request, str(unchanged))  # "The ticket is already high priority."
+        except REFUSED as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"Updated {form.changed_labels()}.")
+    return _respond(request, number)
 
 
 @role_required(Role.AGENT)
