@@ -43,11 +43,16 @@ def test_escalation_page_escalates_through_the_desk_form_to_a_new_tier(tenant, a
     with tenant_context(tenant):
         save_escalation_tiers(actor=admin, names=FIVE)
     ticket = new_ticket()
-    # when an agent picks tier 5 in the ticket's escalation menu
+    # when an agent picks tier 5 in the ticket's escalation menu and chooses Update
     client = host_client(tenant, agent)
     page = client.get(f"/desk/tickets/{ticket.number}/").text
     assert '<option value="5">Executive</option>' in page
-    client.post(f"/desk/tickets/{ticket.number}/escalation/", {"level": 5, "reason": ""})
+    client.post(
+        f"/desk/tickets/{ticket.number}/update/",
+        {"escalation_level": 5, "initial-escalation_level": 0, "status": ticket.status,
+         "initial-status": ticket.status, "priority": ticket.priority, "initial-priority": ticket.priority,
+         "queue": ticket.queue_id, "initial-queue": ticket.queue_id},
+    )  # fmt: skip
     # then the ticket is at tier 5
     with tenant_context(tenant):
         assert Ticket.objects.get(pk=ticket.pk).escalation_level == 5
