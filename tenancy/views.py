@@ -182,7 +182,9 @@ def set_availability(request: HttpRequest) -> HttpResponse:
     """Switch between online, away and offline; htmx gets the switcher back, a plain form a redirect."""
     membership = request.membership
     try:
-        services.set_availability(membership=membership, availability=request.POST.get("availability", ""))
+        services.set_availability(
+            membership=membership, availability=request.POST.get("availability", ""), actor=membership
+        )
     except ValidationError as refused:
         if request.htmx:
             return render(request, "layouts/staff.html#availability", {"membership": membership}, status=400)
