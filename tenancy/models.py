@@ -430,9 +430,7 @@ class Invitation(TenantModel):
                 condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_pending_per_email",
             ),
-            models.CheckConstraint(
-                condition=models.Q(email=Lower("email")), name="invitation_email_lowercase"
-            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitation_email_lowercase"),
         ]
         indexes = [models.Index(fields=["tenant", "-sent_at"], name="invitation_recent")]
 
