@@ -112,15 +112,14 @@ class MemberSkillsForm(forms.Form):
 class DeactivateMemberForm(forms.Form):
     hand_over_to = forms.ModelChoiceField(
         label="Give their open tickets to",
-        queryset=Membership.objects.none(),
+        queryset=None,  # the tenant's other active staff, given per request (no tenant is in scope at import)
         required=False,
         empty_label="Nobody: back to their queues, unassigned",
     )
 
-    def __init__(self, *args, staff=None, **kwargs):
+    def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
-        if staff is not None:
-            self.fields["hand_over_to"].queryset = staff
+        self.fields["hand_over_to"].queryset = staff
 
 
 class AcceptInvitationForm(forms.Form):
