@@ -5,6 +5,7 @@ sent again; a tampered link or another tenant's is refused with a clear page, ne
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -260,3 +261,15 @@ def test_checklist_counts_a_pending_invitation(tenant, admin):
     with tenant_context(tenant):
         after = {item.key: item.done for item in checklist(tenant)}["invite_agents"]
     assert (before, after) == (False, True)
+
+
+@pytest.mark.django_db
+def test_invitation_token_is_the_same_whenever_it_is_made(tenant, admin, monkeypatch):
+    # given an invitation whose link's digest was stored when it was sent
+    invitation, token = _invite(tenant, admin)
+    # when the mail task rebuilds the token a minute later (the signer must not stamp the current time into it)
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    # then it is the very token the stored digest was made from, and it opens the invitation
+    assert invitation_token(invitation) == token
+    assert host_client(tenant).get(_accept_url(invitation_token(invitation))).status_code == 200
