@@ -5,7 +5,17 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tenancy.context import tenant_context
-from tenancy.models import ConfigChange, Invitation, Membership, PendingTask, Tenant, TenantDomain, User
+from tenancy.models import (
+    ConfigChange,
+    Invitation,
+    Membership,
+    MembershipSkill,
+    PendingTask,
+    Skill,
+    Tenant,
+    TenantDomain,
+    User,
+)
 from tenancy.roles import Role
 
 
@@ -82,6 +92,21 @@ class ConfigChangeFactory(TenantOwnedFactory):
     action = ConfigChange.Action.UPDATED
     before = factory.Dict({"display_name": ""})
     after = factory.Dict({"display_name": "Help"})
+
+
+class SkillFactory(TenantOwnedFactory):
+    class Meta:
+        model = Skill
+
+    name = factory.Sequence(lambda n: f"Skill {n}")
+
+
+class MembershipSkillFactory(TenantOwnedFactory):
+    class Meta:
+        model = MembershipSkill
+
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    skill = factory.SubFactory(SkillFactory, tenant=factory.SelfAttribute("..tenant"))
 
 
 class InvitationFactory(TenantOwnedFactory):
