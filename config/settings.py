@@ -175,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+# How long a staff invitation's link works (tenancy.services.invitations).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 
 # Login throttling (django-axes): five failures for one account from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -155,6 +155,7 @@ urlpatterns = [
     # On a tenant host the reset mail goes through the outbox (before the shared account pages, same URL).
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/handover/", tenancy_views.accept_handover, name="handover"),
+    path("accounts/invitation/", include(tenancy_urls.invitation_patterns)),
     path("accounts/", include(account_patterns)),
     path("api/", include("tickets.api.urls")),
     path("start/", tenancy_views.start, name="start"),

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 
+from tenancy.actors import Automation
 from tenancy.context import tenant_context, unscoped
 from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import add_member, get_or_create_user
 
+DEMO_SEED = Automation("demo seed")
 DEMO_PASSWORD = "tessera-demo"  # noqa: S105 - printed at demo start; only seed_demo uses it
 # Platform staff: the Django admin at /admin/ on the platform host (tenants, domains, memberships, pending tasks).
 PLATFORM_LOGIN = "platform@tessera.example"
@@ -68,7 +70,7 @@ def seed_tenants() -> list[DemoTenant]:
             for local, full_name, role in DEMO_PEOPLE:
                 user = get_or_create_user(email=f"{local}@{spec['domain']}", full_name=full_name)
                 _set_demo_password(user, full_name, password)
-                people[local] = add_member(user=user, role=role)
+                people[local] = add_member(user=user, role=role, actor=DEMO_SEED)
         seeded.append(DemoTenant(tenant=tenant, people=people))
     return seeded
 

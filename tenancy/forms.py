@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from tenancy import times
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Tenant, User, normalize_email
+from tenancy.roles import Role
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -91,3 +93,94 @@ class TimeZoneForm(forms.Form):
         if name and not times.is_choosable_zone(name):
             raise forms.ValidationError(times.unknown_zone_message(name))
         return name
+
+
+# --- Members and invitations -------------------------------------------------------------------------------------
+
+STAFF_ROLE_CHOICES = [(role.value, role.label) for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label="Role", choices=STAFF_ROLE_CHOICES, initial=Role.AGENT)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=STAFF_ROLE_CHOICES)
+
+
+class MemberCapacityForm(forms.Form):
+    capacity = forms.IntegerField(
+        label="Capacity",
+        min_value=0,
+        max_value=200,
+        help_text="How many open tickets routing gives this member at once (0: none).",
+    )
+
+
+class MemberSkillsForm(forms.Form):
+    skills = forms.CharField(
+        label="Skills",
+        required=False,
+        max_length=1000,
+        help_text="Separate skills with commas, e.g. German, Billing, Printers. Routing can assign by skill.",
+    )
+
+    def clean_skills(self) -> list[str]:
+        return [name for name in self.cleaned_data["skills"].split(",") if name.strip()]
+
+
+class DeactivateMemberForm(forms.Form):
+    hand_over_to = forms.ModelChoiceField(
+        label="Give their open tickets to",
+        queryset=None,  # the tenant's other active staff, given per request (no tenant is in scope at import)
+        required=False,
+        empty_label="Nobody: back to their queues, unassigned",
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hand_over_to"].queryset = staff
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new invitee's name and password (the platform's password validators apply)."""
+
+    full_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(
+                    first, user=User(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except forms.ValidationError as invalid:
+                self.add_error("password1", invalid)
+        return cleaned
+
+
+class SignInToAcceptForm(forms.Form):
+    """An invitee who has a password already proves it to accept."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

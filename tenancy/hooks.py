@@ -6,6 +6,8 @@ INSTALLED_APPS (tenancy, tickets, routing, sla, kb, reporting), the way `seed_de
 - `checklist(tenant)`: the new tenant's setup steps this app owns, as `tenancy.setup.ChecklistItem`s;
 - `SETTINGS_SECTIONS`: the app's settings pages, as `tenancy.settings_pages.SettingsSection`s;
 - `find_uses(obj)`: what of this app uses a row another app wants to delete (`tenancy.usage`).
+- `open_work_of(membership)`, `hand_over_open_work(membership, *, to, actor)`, `member_panels(membership)`: what the
+  members page shows and does for the app when a member is deactivated (`tenancy.members`).
 """
 
 from __future__ import annotations

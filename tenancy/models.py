@@ -330,6 +330,8 @@ class Membership(TenantModel):
     capacity = models.PositiveSmallIntegerField(default=20)
     availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    # What the agent knows (languages, products); routing's skill-based assignment filters by it.
+    skills = models.ManyToManyField("Skill", through="MembershipSkill", related_name="members", blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_tenant_user")]
@@ -357,6 +359,106 @@ class Membership(TenantModel):
 def mention_handle_of(email: str) -> str:
     """How colleagues @mention a member in a note: the part of their email before the @."""
     return email.split("@", 1)[0]
+
+
+class Skill(TenantModel):
+    """A skill tag members carry ("German", "Billing", "Printers"); one row per name in a tenant, whatever its case."""
+
+    name = models.CharField(max_length=50)
+    key = models.CharField(max_length=50, editable=False)  # the name lower-cased: what "unique" compares
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="skill_tenant_key")]
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = self.name.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class MembershipSkill(TenantModel):
+    """A member has a skill. Routing asks "who has skill X" through the (tenant, skill) index."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="skill_links")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="member_links")
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership", "skill"], name="membershipskill_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "skill"], name="membershipskill_by_skill")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.skill_id}"
+
+
+class Invitation(TenantModel):
+    """An invitation to join the tenant's staff, mailed as a signed, single-use, expiring link.
+
+    Only the SHA-256 of the link's token is stored: the token is an HMAC (Django's signing, SECRET_KEY) of the
+    tenant, the invitation and the time it was last sent, so the mail task can rebuild it and nothing in the
+    database can be replayed. Sending it again makes a new token, which retires the old link. At most one pending
+    invitation per address: inviting the address again replaces it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    email = models.EmailField(max_length=254)  # stored lower-cased
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # Who sent it; empty for the platform (a tenant's first admin).
+    invited_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    mailed_at = models.DateTimeField(null=True, blank=True)  # when the mail of the newest link went out
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitation_email_lowercase"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-sent_at"], name="invitation_recent")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= dj_timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
 
 
 # ---------------------------------------------------------------------------------------------------------------

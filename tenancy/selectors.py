@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from tenancy.context import unscoped
-from tenancy.models import ConfigChange, Membership, Tenant
+from tenancy.models import ConfigChange, Invitation, Membership, Tenant
 from tenancy.roles import STAFF_ROLES
 
 
@@ -77,8 +78,27 @@ def list_user_tenant_ids(*, user_id: int) -> set[int]:
 
 def list_members(*, roles: list[str] | None = None) -> QuerySet[Membership]:
     """Members of the tenant in scope (only those with one of `roles` when given), by name."""
-    members = Membership.objects.select_related("user").order_by("user__full_name", "user__email", "id")
+    members = (
+        Membership.objects.select_related("user")
+        .prefetch_related("skills")
+        .order_by("user__full_name", "user__email", "id")
+    )
     return members.filter(role__in=roles) if roles else members
+
+
+def get_member(*, pk: int) -> Membership:
+    """One member of the tenant in scope, with their user and skills (404 for another tenant's)."""
+    members = Membership.objects.select_related("user").prefetch_related("skills")
+    return get_object_or_404(members, pk=pk)
+
+
+def list_pending_invitations() -> list[Invitation]:
+    """Invitations not yet accepted nor withdrawn (expired ones too: they can be sent again), newest first."""
+    invitations = Invitation.objects.select_related("invited_by__user").filter(accepted_at=None, revoked_at=None)
+    return list(invitations.order_by("-sent_at", "-id")[:MAX_PENDING_SHOWN])
+
+
+MAX_PENDING_SHOWN = 200
 
 
 def list_staff() -> QuerySet[Membership]:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenancy import services
 from tenancy.filters import ConfigChangeFilter
-from tenancy.forms import BrandingForm
-from tenancy.models import Tenant
+from tenancy.forms import (
+    BrandingForm,
+    DeactivateMemberForm,
+    InviteForm,
+    MemberCapacityForm,
+    MemberRoleForm,
+    MemberSkillsForm,
+)
+from tenancy.members import member_panels, open_work_of
+from tenancy.models import Invitation, Tenant
 from tenancy.roles import Role, role_required
-from tenancy.selectors import list_config_changes, list_members
-from tenancy.settings_pages import settings_form_page, settings_sections
+from tenancy.selectors import get_member, list_config_changes, list_members, list_pending_invitations, list_staff
+from tenancy.settings_pages import settings_action, settings_form_page, settings_sections
 from tenancy.setup import checklist
 
 MEMBERS_PER_PAGE = 50
@@ -65,8 +74,162 @@ def branding(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_GET
 def members(request: HttpRequest) -> HttpResponse:
-    page = Paginator(list_members(), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/members.html", {"members": page})
+    return render(request, "tenancy/members.html", _members_context(request, invite=InviteForm()))
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST)
+    return settings_form_page(
+        request,
+        form=form,
+        template="tenancy/members.html",
+        success=f"Invitation sent to {request.POST.get('email', '').strip().lower()}.",
+        save=lambda data: services.invite_member(actor=request.membership, email=data["email"], role=data["role"]),
+        redirect_to="desk:members",
+        context=_members_context(request, invite=form),
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    return settings_action(
+        request,
+        perform=lambda: services.resend_invitation(actor=request.membership, invitation=invitation),
+        success=f"Invitation sent to {invitation.email} again; the earlier link no longer works.",
+        redirect_to="desk:members",
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    return settings_action(
+        request,
+        perform=lambda: services.revoke_invitation(actor=request.membership, invitation=invitation),
+        success=f"Invitation of {invitation.email} withdrawn.",
+        redirect_to="desk:members",
+    )
+
+
+def _members_context(request: HttpRequest, *, invite: InviteForm) -> dict:
+    page = Paginator(list_members().prefetch_related("skills"), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"members": page, "invitations": list_pending_invitations(), "invite": invite}
+
+
+# --- One member ----------------------------------------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def member(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    return render(request, "tenancy/member.html", _member_context(membership))
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    return _member_change(
+        request, membership, "role", MemberRoleForm(request.POST),
+        save=lambda data: services.change_role(actor=request.membership, membership=membership, role=data["role"]),
+        success="Role changed.",
+    )  # fmt: skip
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    return _member_change(
+        request, membership, "capacity", MemberCapacityForm(request.POST),
+        save=lambda data: services.set_capacity(
+            actor=request.membership, membership=membership, capacity=data["capacity"]
+        ),
+        success="Capacity saved.",
+    )  # fmt: skip
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_skills(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    return _member_change(
+        request, membership, "skills", MemberSkillsForm(request.POST),
+        save=lambda data: services.set_skills(actor=request.membership, membership=membership, names=data["skills"]),
+        success="Skills saved.",
+    )  # fmt: skip
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    form = DeactivateMemberForm(request.POST, staff=_hand_over_candidates(membership))
+    return _member_change(
+        request, membership, "deactivate", form,
+        save=lambda data: services.deactivate_member(
+            actor=request.membership, membership=membership, hand_over_to=data["hand_over_to"]
+        ),
+        success=f"{membership.display_name} was deactivated; their history stays.",
+    )  # fmt: skip
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_member(pk=pk)
+    return settings_action(
+        request,
+        perform=lambda: services.reactivate_member(actor=request.membership, membership=membership),
+        success=f"{membership.display_name} can sign in again.",
+        redirect_to=reverse("desk:member", args=[membership.pk]),
+    )
+
+
+for _view in (member_invite, invitation_resend, invitation_revoke, member_role, member_capacity, member_skills,
+              member_deactivate, member_reactivate):  # fmt: skip
+    _view.allowed_methods = {"POST"}  # the role-gating test must not expect a GET to show them
+
+
+def _member_change(request, membership, key: str, form, *, save, success: str) -> HttpResponse:
+    """One of the member page's forms: the service's refusal goes back onto that form, on the page."""
+    return settings_form_page(
+        request,
+        form=form,
+        template="tenancy/member.html",
+        success=success,
+        save=save,
+        redirect_to=reverse("desk:member", args=[membership.pk]),
+        context=_member_context(membership, **{key: form}),
+    )
+
+
+def _hand_over_candidates(membership):
+    return list_staff().exclude(pk=membership.pk)
+
+
+def _member_context(membership, **bound) -> dict:
+    skills = ", ".join(skill.name for skill in membership.skills.all())
+    forms = {
+        "role": MemberRoleForm(initial={"role": membership.role}),
+        "capacity": MemberCapacityForm(initial={"capacity": membership.capacity}),
+        "skills": MemberSkillsForm(initial={"skills": skills}),
+        "deactivate": DeactivateMemberForm(staff=_hand_over_candidates(membership)),
+        **bound,
+    }
+    return {
+        "member": membership,
+        "forms": forms,
+        "open_work": open_work_of(membership) if membership.is_active else [],
+        "panels": member_panels(membership),
+        "is_staff_role": Role(membership.role).is_staff,
+    }
 
 
 @role_required(Role.ADMIN)

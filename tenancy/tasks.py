@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import time
 
 from celery import Task, shared_task
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from tenancy.context import no_tenant, tenant_context
 from tenancy.leases import leased
 from tenancy.outbox import mark_done, prune_done, redeliver_pending
+from tenancy.services.invitations import mail_invitation
 
 HEARTBEAT_KEY = "scheduler-heartbeat"
 
@@ -75,3 +77,15 @@ def heartbeat_task() -> float:
     now = time.time()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task(
+    base=TenantTask,
+    name="tenancy.send_invitation",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    retry_kwargs={"max_retries": 6},
+)
+def send_invitation_task(*, tenant_id: int, invitation_id: int) -> bool:
+    """Mail an invitation's newest link (queued by the outbox when it was created or sent again)."""
+    return mail_invitation(invitation_id=invitation_id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -24,10 +25,18 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from tenancy import handover, health, services, times
-from tenancy.forms import EmailAuthenticationForm, TenantPasswordResetForm, TimeZoneForm
+from tenancy.forms import (
+    AcceptInvitationForm,
+    EmailAuthenticationForm,
+    SignInToAcceptForm,
+    TenantPasswordResetForm,
+    TimeZoneForm,
+)
 from tenancy.models import Tenant, normalize_email
 from tenancy.roles import Role, public, role_required
 from tenancy.selectors import list_user_memberships
+from tenancy.services.invitations import invitee_has_password
+from tenancy.settings_pages import REFUSALS, add_refusal, refusal_text
 
 # --- Accounts (both hosts) --------------------------------------------------------------------------------------
 
@@ -191,6 +200,65 @@ def accept_handover(request: HttpRequest) -> HttpResponse:
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+# --- Invitations (tenant host) -------------------------------------------------------------------------------------
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee's page: a new person sets their name and password, someone with an account signs in with it
+    (or, already signed in as the invitee, just accepts); then they are a member, signed in, on the desk.
+
+    A link that cannot be used answers with the reason: 400 if it never was valid here, 410 if it was."""
+    try:
+        invitation = services.check_invitation(token=token)
+    except services.InvalidInvitation as refused:
+        return _invitation_problem(request, refused)
+    has_password = invitee_has_password(invitation)
+    if has_password and request.user.is_authenticated and request.user.email == invitation.email:
+        form = None
+    elif has_password:
+        form = SignInToAcceptForm(request.POST or None)
+    else:
+        form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            membership = _accept(request, token, invitation, form)
+        except services.InvalidInvitation as refused:
+            return _invitation_problem(request, refused)
+        except REFUSALS as refused:
+            if form is None:
+                messages.error(request, refusal_text(refused))
+            else:
+                add_refusal(form, refused)
+        else:
+            if membership is not None:
+                auth_login(request, membership.user, backend=MODEL_BACKEND)
+                messages.success(request, f"Welcome to {request.tenant.brand_name}.")
+                return redirect("desk:home")
+    context = {"invitation": invitation, "form": form, "role": Role(invitation.role).label}
+    return render(request, "tenancy/invitation.html", context, status=400 if form is not None and form.errors else 200)
+
+
+def _accept(request: HttpRequest, token: str, invitation, form):
+    """Accept with the form's proof: a new password, or the invitee's current one. None if the password is wrong."""
+    if isinstance(form, AcceptInvitationForm):
+        data = form.cleaned_data
+        return services.accept_invitation(token=token, full_name=data["full_name"], password=data["password1"])
+    if isinstance(form, SignInToAcceptForm):
+        user = authenticate(request, username=invitation.email, password=form.cleaned_data["password"])
+        if user is None:
+            form.add_error("password", "That is not the password of this account.")
+            return None
+    return services.accept_invitation(token=token)
+
+
+def _invitation_problem(request: HttpRequest, refused: Exception) -> HttpResponse:
+    context = {"problem": str(refused)}
+    return render(request, "tenancy/invitation.html", context, status=getattr(refused, "status", 400))
+
+
 def _platform_url() -> str:
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{settings.BASE_DOMAIN}{port}/"
@@ -206,7 +274,9 @@ def set_availability(request: HttpRequest) -> HttpResponse:
     """Switch between online, away and offline; htmx gets the switcher back, a plain form a redirect."""
     membership = request.membership
     try:
-        services.set_availability(membership=membership, availability=request.POST.get("availability", ""))
+        services.set_availability(
+            membership=membership, availability=request.POST.get("availability", ""), actor=membership
+        )
     except ValidationError as refused:
         if request.htmx:
             return render(request, "layouts/staff.html#availability", {"membership": membership}, status=400)

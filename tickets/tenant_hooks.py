@@ -9,6 +9,7 @@ from django.db import models
 from django.http import QueryDict
 from django.urls import reverse
 
+from tenancy.members import MemberPanel, MemberWork, WorkItem
 from tenancy.models import ConfigChange, Membership, Tenant
 from tenancy.roles import Role
 from tenancy.settings_pages import SettingsSection
@@ -23,8 +24,10 @@ from tickets.models import (
     Tag,
     Team,
     TeamMembership,
+    Ticket,
 )
 from tickets.selectors.structure import DEFAULT_TIER_NAMES
+from tickets.services import assignment
 
 STARTER_TEAM = "Support"
 STARTER_QUEUE = "General"
@@ -150,3 +153,40 @@ def _saved_views_using(obj: models.Model) -> Iterator[str]:
             used = str(obj.pk) in params.getlist(kind) or (kind == "queue" and view.base == f"queue:{obj.pk}")
         if used:
             yield f'saved view "{view.name}"'
+
+
+# --- The members page (tenancy/members.py) ------------------------------------------------------------------------
+
+OPEN_WORK_SHOWN = 20
+
+
+def open_work_of(membership: Membership) -> MemberWork:
+    """The member's open tickets, listed when an admin deactivates them."""
+    open_tickets = Ticket.objects.filter(assignee=membership, is_open=True)
+    shown = open_tickets.select_related("tenant").only("number", "subject", "tenant").order_by("number")
+    items = [
+        WorkItem(label=f"{ticket.reference}: {ticket.subject}", url=reverse("desk:ticket", args=[ticket.number]))
+        for ticket in shown[:OPEN_WORK_SHOWN]
+    ]
+    total = len(items) if len(items) < OPEN_WORK_SHOWN else open_tickets.count()
+    return MemberWork(title="Open tickets", items=items, total=total)
+
+
+def hand_over_open_work(membership: Membership, *, to: Membership | None, actor: object) -> None:
+    """Give a deactivated member's open tickets to `to`, or back to their queue (unassigned), each audited."""
+    reason = f"{membership.display_name} was deactivated"
+    for ticket in Ticket.objects.filter(assignee=membership, is_open=True).order_by("number"):
+        if to is None:
+            assignment.unassign(ticket=ticket, actor=actor, reason=reason)
+        else:
+            assignment.assign(ticket=ticket, assignee=to, actor=actor, reason=reason)
+
+
+def member_panels(membership: Membership) -> list[MemberPanel]:
+    """The member's teams (team membership is edited on the teams page, which tickets owns)."""
+    if not Role(membership.role).is_staff:
+        return []
+    names = list(
+        Team.objects.filter(teammembership__membership=membership).order_by("name").values_list("name", flat=True)
+    )
+    return [MemberPanel(title="Teams", lines=names, empty="In no team.", url=reverse("desk:teams"), link="Edit teams")]

@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tenancy.context import tenant_context
 from tenancy.models import AddressClaim, Membership, Tenant
 from tenancy.roles import Role
-from tests.tenancy.factories import MembershipFactory, TenantFactory
+from tests.tenancy.factories import InvitationFactory, MembershipFactory, TenantFactory
 from tests.tickets.factories import (
     AttachmentFactory,
     CannedResponseFactory,
@@ -60,6 +60,8 @@ OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
     "desk:canned_": "canned_response",
     "desk:imap_mailbox": "imap_mailbox",
+    "desk:invitation_": "invitation",
+    "desk:member": "membership",
     "desk:outbound_": "outbound_email",
     "desk:saved_view": "saved_view",
     "desk:support_address_": "support_address",
@@ -161,6 +163,8 @@ def build_crawl_world() -> CrawlWorld:
             category=Category.objects.create(name="Crawled topic").pk,
             team=team.pk,
             team_member=members["agent"].pk,
+            membership=members["agent"].pk,
+            invitation=InvitationFactory(tenant=tenant, invited_by=admin, email="crawl-invitee@crawled.example").pk,
         )
     return world
 

@@ -1,8 +1,21 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tenancy.context import tenant_context
-from tenancy.models import ConfigChange, Membership, PendingTask, Tenant, TenantDomain, User
+from tenancy.models import (
+    ConfigChange,
+    Invitation,
+    Membership,
+    MembershipSkill,
+    PendingTask,
+    Skill,
+    Tenant,
+    TenantDomain,
+    User,
+)
 from tenancy.roles import Role
 
 
@@ -79,6 +92,44 @@ class ConfigChangeFactory(TenantOwnedFactory):
     action = ConfigChange.Action.UPDATED
     before = factory.Dict({"display_name": ""})
     after = factory.Dict({"display_name": "Help"})
+
+
+class SkillFactory(TenantOwnedFactory):
+    class Meta:
+        model = Skill
+
+    name = factory.Sequence(lambda n: f"Skill {n}")
+
+
+class MembershipSkillFactory(TenantOwnedFactory):
+    class Meta:
+        model = MembershipSkill
+
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    skill = factory.SubFactory(SkillFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class InvitationFactory(TenantOwnedFactory):
+    """A pending invitation sent a day ago, with the digest of its real token (tenancy.services.invitation_token)."""
+
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.AGENT
+    sent_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    expires_at = factory.LazyAttribute(lambda invitation: invitation.sent_at + timedelta(days=7))
+    token_hash = "pending"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from tenancy.services.invitations import invitation_token, token_digest
+
+        invitation = super()._create(model_class, *args, **kwargs)
+        with tenant_context(invitation.tenant_id):
+            invitation.token_hash = token_digest(invitation_token(invitation))
+            invitation.save(update_fields=["token_hash"])
+        return invitation
 
 
 def make_platform_staff(email: str, password: str = "a-long-operator-passphrase") -> User:

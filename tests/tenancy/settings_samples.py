@@ -12,6 +12,8 @@ from django.urls import resolve
 
 from tenancy import services as tenancy_services
 from tenancy.models import AddressClaim, Membership, Tenant
+from tenancy.roles import Role
+from tests.tenancy.factories import InvitationFactory, MembershipFactory
 from tests.tickets.factories import (
     ApiKeyFactory,
     CannedResponseFactory,
@@ -335,9 +337,55 @@ def _portal_settings(tenant: Tenant, admin: Membership) -> str:
     return "welcome_text"
 
 
+def _staff(tenant: Tenant, role: str = Role.AGENT, **extra) -> Membership:
+    return MembershipFactory(tenant=tenant, role=role, user__email=f"sample-{role}@acme.example", **extra)
+
+
+def _invite(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.invite_member(actor=admin, email="new.agent@acme.example", role=Role.AGENT)
+    return "role"
+
+
+def _resend_invitation(tenant: Tenant, admin: Membership) -> str:
+    invitation = InvitationFactory(tenant=tenant, invited_by=admin)
+    tenancy_services.resend_invitation(actor=admin, invitation=invitation)
+    return "expires_at"
+
+
+def _revoke_invitation(tenant: Tenant, admin: Membership) -> str:
+    invitation = InvitationFactory(tenant=tenant, invited_by=admin)
+    tenancy_services.revoke_invitation(actor=admin, invitation=invitation)
+    return "status"
+
+
+def _change_role(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.change_role(actor=admin, membership=_staff(tenant), role=Role.SUPERVISOR)
+    return "role"
+
+
+def _set_capacity(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.set_capacity(actor=admin, membership=_staff(tenant), capacity=5)
+    return "capacity"
+
+
+def _set_skills(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.set_skills(actor=admin, membership=_staff(tenant), names=["German", "Billing"])
+    return "skills"
+
+
+def _deactivate(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.deactivate_member(actor=admin, membership=_staff(tenant))
+    return "is_active"
+
+
+def _reactivate(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.reactivate_member(actor=admin, membership=_staff(tenant, is_active=False))
+    return "is_active"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
-    "tenancy.services.update_branding": _branding,
+    "tenancy.services.tenants.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
     "tickets.services.mail_settings.add_support_address": _add_address,
     "tickets.services.mail_settings.update_support_address": _update_address,
@@ -383,4 +431,12 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tickets.services.tag_settings.delete_tag": _delete_tag,
     "tickets.services.escalation_tiers.save_escalation_tiers": _escalation_tiers,
     "tickets.services.portal_settings.update_portal_settings": _portal_settings,
+    "tenancy.services.invitations.invite_member": _invite,
+    "tenancy.services.invitations.resend_invitation": _resend_invitation,
+    "tenancy.services.invitations.revoke_invitation": _revoke_invitation,
+    "tenancy.services.members.change_role": _change_role,
+    "tenancy.services.members.set_capacity": _set_capacity,
+    "tenancy.services.members.set_skills": _set_skills,
+    "tenancy.services.members.deactivate_member": _deactivate,
+    "tenancy.services.members.reactivate_member": _reactivate,
 }

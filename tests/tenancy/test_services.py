@@ -6,6 +6,7 @@ from tenancy.context import tenant_context, unscoped
 from tenancy.models import Membership, Tenant, User
 from tenancy.roles import Role
 from tenancy.services import add_member, change_ticket_prefix, create_tenant
+from tenancy.setup import SETUP
 
 
 @pytest.mark.django_db
@@ -48,9 +49,9 @@ def test_create_tenant_command_refuses_bad_input_clearly(slug, email, message):
 def test_a_person_holds_different_roles_in_different_tenants(tenant, other_tenant):
     user = User.objects.create_user("pat@example.com", "x")
     with tenant_context(tenant):
-        add_member(user=user, role=Role.AGENT)
+        add_member(user=user, role=Role.AGENT, actor=SETUP)
     with tenant_context(other_tenant):
-        add_member(user=user, role=Role.CUSTOMER)
+        add_member(user=user, role=Role.CUSTOMER, actor=SETUP)
     with unscoped():
         roles = dict(Membership.objects.filter(user=user).values_list("tenant__slug", "role"))
     assert roles == {"acme": "agent", "globex": "customer"}

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from tenancy.actors import Automation
 from tenancy.models import Membership, Tenant, normalize_email
 from tenancy.roles import STAFF_ROLES, Role
 from tenancy.services import add_member, get_or_create_user
@@ -32,6 +33,8 @@ from tickets.services.events import ServiceError
 logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32  # 256 bits
+# Who makes a customer a member on their first sign-in by link.
+PORTAL_SIGN_IN = Automation("portal sign-in")
 LINK_MINUTES = 30
 # Links mailed to one address per hour, whatever the IP: the form cannot be used to flood someone's inbox.
 LINKS_PER_ADDRESS_PER_HOUR = 5
@@ -133,7 +136,7 @@ def sign_in_with_token(*, token: str) -> Membership:
             raise InvalidSignInLink("This account is disabled.")
         membership = Membership.objects.filter(user=user).first()
         if membership is None:
-            membership = add_member(user=user, role=Role.CUSTOMER)
+            membership = add_member(user=user, role=Role.CUSTOMER, actor=PORTAL_SIGN_IN)
         elif not membership.is_active:
             raise InvalidSignInLink("Your access to this help desk has been removed.")
         elif membership.role != Role.CUSTOMER:

@@ -33,6 +33,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from tenancy.actors import Automation
 from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
 from tenancy.roles import Role
@@ -40,6 +41,7 @@ from tenancy.services import add_member, create_tenant, get_or_create_user
 from tickets.content import html_to_text, render_plain_text
 from tickets.models import Category, Organisation, Queue, Team, TeamMembership
 
+BENCH_SEED = Automation("benchmark seed")
 BENCH_PASSWORD = "tessera-bench"  # noqa: S105 - throw-away benchmark logins, printed at the end
 LOADED_TABLES = ("tickets_ticket", "tickets_message", "tickets_ticketevent")
 TENANT_NAMES = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "soylent"]
@@ -462,7 +464,7 @@ class Command(BaseCommand):
                 ]
                 for local, full_name, role in people:
                     user = get_or_create_user(email=f"{local}@{domain}", full_name=full_name)
-                    staff[local] = add_member(user=user, role=role)
+                    staff[local] = add_member(user=user, role=role, actor=BENCH_SEED)
                 User.objects.filter(pk__in=[m.user_id for m in staff.values()]).update(password=password)
                 agents = [m for key, m in staff.items() if key.startswith("agent")] + [staff["supervisor"]]
 

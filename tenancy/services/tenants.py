@@ -1,4 +1,4 @@
-"""Changes to tenants and memberships."""
+"""Changes to tenants: creating one with its first admin, its branding and its ticket prefix."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from tenancy import times
 from tenancy.actors import Automation, require_admin_or_automation
 from tenancy.audit import record_config_change, settings_service, snapshot
 from tenancy.context import tenant_context
-from tenancy.models import ConfigChange, Membership, Tenant, User, normalize_email
+from tenancy.models import ConfigChange, Membership, Tenant, User
 from tenancy.roles import Role
-from tenancy.setup import set_up_tenant
+from tenancy.services.members import add_member, get_or_create_user
+from tenancy.setup import SETUP, set_up_tenant
 
 
 @dataclass(frozen=True)
@@ -43,31 +44,9 @@ def create_tenant(
         tenant.save()
         user = get_or_create_user(email=admin_email)
         with tenant_context(tenant):
-            admin = add_member(user=user, role=Role.ADMIN)
+            admin = add_member(user=user, role=Role.ADMIN, actor=SETUP)
         set_up_tenant(tenant, admin=admin)
     return NewTenant(tenant=tenant, admin=admin, set_password_url=password_setup_url(tenant=tenant, user=user))
-
-
-def get_or_create_user(*, email: str, full_name: str = "", password: str | None = None) -> User:
-    """Find the global user with this email or create one (without a usable password unless one is given)."""
-    email = normalize_email(email)
-    User(email=email).clean_fields(exclude=["password", "full_name"])
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    return user
-
-
-def add_member(*, user: User, role: str) -> Membership:
-    """Give `user` a role in the tenant in scope (or change the role they have)."""
-    if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}.")
-    membership, created = Membership.objects.get_or_create(user=user, defaults={"role": role})
-    if not created and (membership.role != role or not membership.is_active):
-        membership.role = role
-        membership.is_active = True
-        membership.save(update_fields=["role", "is_active"])
-    return membership
 
 
 def password_setup_url(*, tenant: Tenant, user: User) -> str:
@@ -116,18 +95,6 @@ def change_ticket_prefix(*, tenant: Tenant, prefix: str) -> Tenant:
         locked.full_clean(exclude=["slug"])
         locked.save(update_fields=["ticket_prefix"])
     return locked
-
-
-def set_availability(*, membership: Membership, availability: str) -> Membership:
-    """Set whether a staff member takes work now (online, away, offline); routing reads it."""
-    if availability not in Membership.Availability.values:
-        raise ValidationError(f"Unknown availability {availability!r}.")
-    if not membership.is_staff_member:
-        raise ValidationError("Only agents have an availability.")
-    if membership.availability != availability:
-        membership.availability = availability
-        membership.save(update_fields=["availability"])
-    return membership
 
 
 def set_time_zone(*, user: User, time_zone: str) -> User:
