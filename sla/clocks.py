@@ -343,9 +343,10 @@ class _Run:
         elif kind == "customer_replied":
             first = self.clocks.get(FIRST_RESPONSE)
             waiting = self.clocks.get(NEXT_UPDATE)
-            if (first is None or first.state not in LIVE) and (waiting is None or waiting.state not in LIVE):
-                if self.status not in ("resolved", "closed", "spam"):  # a reopen follows and starts it
-                    self.start(NEXT_UPDATE, at, source=source, reason="customer message")
+            idle = (first is None or first.state not in LIVE) and (waiting is None or waiting.state not in LIVE)
+            # On a resolved ticket the reopen that follows starts it.
+            if idle and self.status not in ("resolved", "closed", "spam"):
+                self.start(NEXT_UPDATE, at, source=source, reason="customer message")
         elif kind in ("status_changed", "reopened", "customer_replied_while_pending") and event.field == "status":
             self.status_change(event)
         elif kind == "merged_into":
@@ -401,7 +402,7 @@ class _Run:
             new_name = self.terms.policy_name if self.terms else "none"
             if old_name != new_name:
                 reason += f"; policy {old_name} → {new_name}"
-        for kind, clock in list(self.clocks.items()):
+        for clock in list(self.clocks.values()):
             if clock.state in LIVE:
                 self.recompute(clock, event, reason)
 

@@ -6,6 +6,7 @@ they started with until an admin re-applies the policy to open tickets (sla.reap
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,14 +52,14 @@ def validate_hours(hours: list) -> list[list[list[int]]]:
         for start, end in day:
             if not 0 <= start < end <= 1440:
                 raise ServiceError(
-                    f"{weekday}: {format_minutes(start)}–{format_minutes(end)} is not a time span of one day "
+                    f"{weekday}: {format_minutes(start)}-{format_minutes(end)} is not a time span of one day "
                     "(it must end after it starts, by 24:00 at the latest)."
                 )
-        for (start, end), (next_start, next_end) in zip(day, day[1:], strict=False):
+        for (start, end), (next_start, next_end) in itertools.pairwise(day):
             if next_start < end:
                 raise ServiceError(
-                    f"{weekday}: {format_minutes(start)}–{format_minutes(end)} overlaps "
-                    f"{format_minutes(next_start)}–{format_minutes(next_end)}."
+                    f"{weekday}: {format_minutes(start)}-{format_minutes(end)} overlaps "
+                    f"{format_minutes(next_start)}-{format_minutes(next_end)}."
                 )
         cleaned.append(day)
     return cleaned
