@@ -6,7 +6,7 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from sla import feed
+        from sla import feed, tasks  # noqa: F401 - register the tasks in every process
         from tickets.feed.registry import Subscriber, register_subscriber
 
         # Replayed history too: SLA computes deadlines from the events' own times (it notifies no one).

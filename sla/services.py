@@ -196,37 +196,42 @@ def update_calendar(
 
 @settings_service("sla.calendars")
 def add_holiday(*, actor: Actor, calendar: Calendar, day: date, name: str = "", recurring: bool = False):
+    """Close the calendar on a day (every year when `recurring`); audited as a change of its holidays."""
     require_admin_or_automation(actor, REFUSAL)
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     if calendar.holidays.filter(day=day).exists():
         raise ServiceError(f"{day:%d %b %Y} is already a holiday of this calendar.")
+    before = _holidays(calendar)
     holiday = CalendarHoliday.objects.create(calendar=calendar, day=day, name=name.strip()[:100], recurring=recurring)
     _bump(calendar)
     calendar.save(update_fields=["version", "updated_at"])
     record_config_change(
-        actor=actor,
-        area="sla.calendars",
-        action=ConfigChange.Action.CREATED,
-        target=holiday,
-        label=f"{calendar.name}: {holiday}",
-        after=snapshot(holiday, ("day", "name", "recurring")),
-    )
+        actor=actor, area="sla.calendars", action=ConfigChange.Action.UPDATED, target=calendar,
+        before={"holidays": before}, after={"holidays": _holidays(calendar)},
+    )  # fmt: skip
     return holiday
 
 
 @settings_service("sla.calendars")
-def remove_holiday(*, actor: Actor, holiday: CalendarHoliday) -> None:
+def remove_holiday(*, actor: Actor, holiday: CalendarHoliday) -> Calendar:
     require_admin_or_automation(actor, REFUSAL)
     calendar = Calendar.objects.select_for_update().get(pk=holiday.calendar_id)
-    before = snapshot(holiday, ("day", "name", "recurring"))
-    label = f"{calendar.name}: {holiday}"
-    record_config_change(
-        actor=actor, area="sla.calendars", action=ConfigChange.Action.DELETED, target=holiday, label=label,
-        before=before,
-    )  # fmt: skip
+    before = _holidays(calendar)
     holiday.delete()
     _bump(calendar)
     calendar.save(update_fields=["version", "updated_at"])
+    record_config_change(
+        actor=actor, area="sla.calendars", action=ConfigChange.Action.UPDATED, target=calendar,
+        before={"holidays": before}, after={"holidays": _holidays(calendar)},
+    )  # fmt: skip
+    return calendar
+
+
+def _holidays(calendar: Calendar) -> list[str]:
+    return [
+        f"{h.day.isoformat()}{' yearly' if h.recurring else ''}{f' {h.name}' if h.name else ''}"
+        for h in calendar.holidays.order_by("day")
+    ]
 
 
 def _bump(row) -> None:

@@ -54,6 +54,9 @@ OBJECT_FOR_ARGUMENT = {
     "view": "view",
     "kind": "email_template",
     "token": "address_verification",
+    "calendar_id": "sla_calendar",
+    "holiday_id": "sla_holiday",
+    "policy_id": "sla_policy",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -106,6 +109,14 @@ def tenant_views() -> dict[str | None, tuple]:
     return {name: (view, converters) for name, view, converters in _walk(get_resolver("config.urls").url_patterns)}
 
 
+def _sla_objects(tenant: Tenant) -> dict:
+    from tests.sla.factories import CalendarHolidayFactory, SlaPolicyFactory
+
+    policy = SlaPolicyFactory(tenant=tenant, name="Crawled policy")
+    holiday = CalendarHolidayFactory(tenant=tenant, calendar=policy.calendar)
+    return {"sla_calendar": policy.calendar_id, "sla_holiday": holiday.pk, "sla_policy": policy.pk}
+
+
 def build_crawl_world() -> CrawlWorld:
     """Create and commit the world (call with database access allowed, outside any transaction)."""
     tenant = TenantFactory(slug="crawled", name="Crawled Help Desk", ticket_prefix="CRAWL")
@@ -154,6 +165,7 @@ def build_crawl_world() -> CrawlWorld:
             webhook_delivery=webhook_delivery.pk,
             address_verification=link.rstrip("/").rsplit("/", 1)[-1],
         )
+        world.arguments.update(_sla_objects(tenant))
     return world
 
 
