@@ -5,6 +5,7 @@ from django.urls import include, path
 from config.urls_accounts import account_patterns
 from kb import views as kb_views
 from reporting import views as reporting_views
+from sla import urls as sla_urls
 from tenancy import urls as tenancy_urls
 from tenancy import views as tenancy_views
 from tickets import urls as tickets_settings_urls
@@ -62,6 +63,8 @@ desk_patterns = (
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", include(tenancy_urls.settings_patterns)),
         path("settings/", include(tickets_settings_urls.settings_patterns)),
+        path("settings/", include(sla_urls.settings_patterns)),
+        path("", include(sla_urls.desk_patterns)),
         path("settings/email/", mail_settings.email_settings, name="email_settings"),
         path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
         path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),

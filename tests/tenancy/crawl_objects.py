@@ -55,6 +55,9 @@ OBJECT_FOR_ARGUMENT = {
     "kind": "email_template",
     "token": "address_verification",
     "member_id": "team_member",
+    "calendar_id": "sla_calendar",
+    "holiday_id": "sla_holiday",
+    "policy_id": "sla_policy",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -113,6 +116,14 @@ def tenant_views() -> dict[str | None, tuple]:
     return {name: (view, converters) for name, view, converters in _walk(get_resolver("config.urls").url_patterns)}
 
 
+def _sla_objects(tenant: Tenant) -> dict:
+    from tests.sla.factories import CalendarHolidayFactory, SlaPolicyFactory
+
+    policy = SlaPolicyFactory(tenant=tenant, name="Crawled policy")
+    holiday = CalendarHolidayFactory(tenant=tenant, calendar=policy.calendar)
+    return {"sla_calendar": policy.calendar_id, "sla_holiday": holiday.pk, "sla_policy": policy.pk}
+
+
 def build_crawl_world() -> CrawlWorld:
     """Create and commit the world (call with database access allowed, outside any transaction)."""
     tenant = TenantFactory(slug="crawled", name="Crawled Help Desk", ticket_prefix="CRAWL")
@@ -166,6 +177,7 @@ def build_crawl_world() -> CrawlWorld:
             membership=members["agent"].pk,
             invitation=InvitationFactory(tenant=tenant, invited_by=admin, email="crawl-invitee@crawled.example").pk,
         )
+        world.arguments.update(_sla_objects(tenant))
     return world
 
 

@@ -1,0 +1,208 @@
+"""Apply the clock rules to stored tickets: targets, the ticket's due columns and the clock log.
+
+`recompute_ticket` replays the ticket's whole event history through sla.clocks (a pure function) and writes the
+difference: the change-feed subscriber calls it for every change that can move a clock. Because the result is a
+function of the history alone, the subscriber is correct whatever order (or how many times) the feed hands it one
+ticket's entries: a late entry only means the next recompute sees one more event, and a second delivery writes
+nothing. The ticket row is locked for the recompute, so two drains working on one ticket take turns and the second
+sees the first's events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from sla import clocks
+from sla.models import ClockEvent, SlaTarget
+from sla.policies import PolicyBook
+from tickets.models import Ticket, TicketEvent
+from tickets.services.deadlines import Deadlines, set_deadlines
+
+TARGET_FIELDS = (
+    "policy_id",
+    "policy_version",
+    "calendar_id",
+    "business",
+    "goal_seconds",
+    "state",
+    "started_at",
+    "run_started_at",
+    "used_seconds",
+    "remaining_seconds",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "seconds_to_met",
+    "next_check_at",
+)
+EVENT_FIELDS = ("id", "ticket_id", "kind", "field", "old_value", "new_value", "created_at", "actor_membership_id")
+
+
+def attributes_of(ticket: Ticket) -> clocks.Attributes:
+    contact = ticket.contact
+    return clocks.Attributes(
+        priority=ticket.priority,
+        queue_id=ticket.queue_id,
+        category_id=ticket.category_id,
+        channel=ticket.channel,
+        tier=contact.tier,
+        organisation_id=contact.organisation_id,
+    )
+
+
+def event_of(row: dict) -> clocks.Event:
+    return clocks.Event(
+        id=row["id"],
+        kind=row["kind"],
+        at=row["created_at"],
+        field=row["field"],
+        old=row["old_value"],
+        new=row["new_value"],
+        by_staff=row["actor_membership_id"] is not None,
+    )
+
+
+def compute(ticket: Ticket, events: list[clocks.Event], existing: Iterable[SlaTarget], book: PolicyBook):
+    """The outcome of the rules for one ticket (no writes)."""
+    pinned = {target.policy_id: target.policy_version for target in existing}
+    created = next((event.id for event in events if event.kind == "created"), 0)
+    return clocks.replay(
+        created_at=ticket.created_at,
+        current=attributes_of(ticket),
+        events=events,
+        resolve=book.resolver(pinned),
+        created_event_id=created,
+    )
+
+
+def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clocks.Outcome:
+    """Recompute one ticket's clocks from its history and store what changed (idempotent)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("contact").get(pk=ticket_id)
+        rows = TicketEvent.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").values(*EVENT_FIELDS)
+        events = [event_of(row) for row in rows]
+        existing = list(SlaTarget.objects.filter(ticket_id=ticket_id))
+        outcome = compute(ticket, events, existing, book or PolicyBook.load())
+        store(ticket, outcome, existing, ClockEvent.objects.filter(ticket_id=ticket_id, source_event_id__isnull=False))
+    return outcome
+
+
+def recompute_tickets(*, ticket_ids: list[int], book: PolicyBook | None = None) -> int:
+    """Recompute many tickets (the demo's history, a repair), a few queries per batch of tickets."""
+    book = book or PolicyBook.load()
+    done = 0
+    for start in range(0, len(ticket_ids), 200):
+        batch = ticket_ids[start : start + 200]
+        with transaction.atomic():
+            tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact").filter(pk__in=batch)
+            events: dict[int, list] = defaultdict(list)
+            rows = TicketEvent.objects.filter(ticket_id__in=batch).order_by("created_at", "id").values(*EVENT_FIELDS)
+            for row in rows:
+                events[row["ticket_id"]].append(event_of(row))
+            targets: dict[int, list] = defaultdict(list)
+            for target in SlaTarget.objects.filter(ticket_id__in=batch):
+                targets[target.ticket_id].append(target)
+            logs: dict[int, list] = defaultdict(list)
+            for line in ClockEvent.objects.filter(ticket_id__in=batch, source_event_id__isnull=False):
+                logs[line.ticket_id].append(line)
+            for ticket in tickets:
+                outcome = compute(ticket, events[ticket.pk], targets[ticket.pk], book)
+                store(ticket, outcome, targets[ticket.pk], logs[ticket.pk])
+                done += 1
+    return done
+
+
+def store(ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], log_rows) -> None:
+    now = timezone.now()
+    by_kind = {target.kind: target for target in existing}
+    creating, updating = [], []
+    for kind, clock in outcome.clocks.items():
+        values = _target_values(clock)
+        target = by_kind.pop(kind, None)
+        if target is None:
+            creating.append(SlaTarget(tenant_id=ticket.tenant_id, ticket_id=ticket.pk, kind=kind, updated_at=now,
+                                      **values))  # fmt: skip
+        elif any(getattr(target, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(target, name, value)
+            target.updated_at = now
+            updating.append(target)
+    if creating:
+        SlaTarget.objects.bulk_create(creating)
+    if updating:
+        SlaTarget.objects.bulk_update(updating, [*TARGET_FIELDS, "updated_at"])
+    if by_kind:  # kinds the history no longer gives (a policy without that target)
+        SlaTarget.objects.filter(pk__in=[target.pk for target in by_kind.values()]).delete()
+
+    deadlines = deadlines_of(outcome.clocks.values())
+    current = Deadlines(ticket.first_response_due_at, ticket.next_update_due_at, ticket.resolution_due_at)
+    if deadlines != current or ticket.next_due_at != deadlines.next_due:
+        set_deadlines(ticket_id=ticket.pk, deadlines=deadlines)
+    _store_log(ticket, outcome.log, list(log_rows))
+
+
+def deadlines_of(targets) -> Deadlines:
+    dues = {clock.kind: clock.due_at for clock in targets if clock.state == clocks.RUNNING}
+    return Deadlines(
+        first_response=dues.get(clocks.FIRST_RESPONSE),
+        next_update=dues.get(clocks.NEXT_UPDATE),
+        resolution=dues.get(clocks.RESOLUTION),
+    )
+
+
+def _target_values(clock: clocks.Clock) -> dict:
+    return {
+        "policy_id": clock.policy_id,
+        "policy_version": clock.policy_version,
+        "calendar_id": clock.calendar_id,
+        "business": clock.business,
+        "goal_seconds": clock.goal,
+        "state": clock.state,
+        "started_at": clock.started_at,
+        "run_started_at": clock.run_started_at,
+        "used_seconds": clock.used,
+        "remaining_seconds": clock.remaining if clock.state == clocks.PAUSED else None,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+        "met_at": clock.met_at,
+        "seconds_to_met": clock.seconds_to_met,
+        "next_check_at": clock.next_check_at,
+    }
+
+
+def _line_key(line) -> tuple:
+    if isinstance(line, ClockEvent):
+        return (line.target_kind, line.action, line.at, line.due_at, line.reason, line.source_event_id)
+    return (line.target_kind, line.action, line.at, line.due_at, line.reason, line.source_event_id)
+
+
+def _store_log(ticket: Ticket, wanted: list[clocks.LogLine], rows: list[ClockEvent]) -> None:
+    """Keep the derived log equal to what the history says: usually only appends; a late entry that changes the
+    past replaces the lines from where they differ (lines of a re-applied policy, without a source, stay)."""
+    rows.sort(key=lambda row: row.position)
+    same = 0
+    while same < min(len(rows), len(wanted)) and _line_key(rows[same]) == _line_key(wanted[same]):
+        same += 1
+    stale = rows[same:]
+    if stale:
+        ClockEvent.objects.filter(pk__in=[row.pk for row in stale]).delete()
+    fresh = [
+        ClockEvent(
+            tenant_id=ticket.tenant_id,
+            ticket_id=ticket.pk,
+            target_kind=line.target_kind,
+            action=line.action,
+            at=line.at,
+            due_at=line.due_at,
+            reason=line.reason,
+            source_event_id=line.source_event_id,
+            position=position,
+        )
+        for position, line in enumerate(wanted[same:], start=same)
+    ]
+    if fresh:
+        ClockEvent.objects.bulk_create(fresh)

@@ -1,0 +1,26 @@
+"""SLA's subscriber on the change feed (registered in SlaConfig.ready).
+
+Order: the feed normally hands one ticket's entries over in commit order, but does not promise it (see
+tickets.feed.dispatch). The subscriber does not depend on it: for every entry that can move a clock it recomputes
+the ticket's clocks from the ticket's whole event history, ordered by the events' own `created_at` (then id), under
+a lock on the ticket row (sla.engine). An entry handed over late, twice or out of order therefore gives the same
+targets as the history in order; replayed history (imports, the demo) is processed the same way, with the
+events' original times. SLA records and computes in replay but sends nothing (it sends nothing at all yet: warnings
+and breaches are the enforcement issue's sweep, which must skip replayed entries for notifications).
+"""
+
+from __future__ import annotations
+
+from sla.clocks import RELEVANT_KINDS
+from sla.engine import recompute_ticket
+from tickets.feed.registry import Change
+
+FEED_SUBSCRIBER = "sla"
+
+
+def accepts_change(change: Change) -> bool:
+    return any(kind in RELEVANT_KINDS for kind in change.kinds)
+
+
+def handle_change(change: Change) -> None:
+    recompute_ticket(ticket_id=change.ticket_id)

@@ -1,0 +1,223 @@
+"""SLA: business-hours calendars, policies (versioned), the targets each ticket runs against, and their clock log.
+
+The ticket's own due columns (first_response_due_at, next_update_due_at, resolution_due_at, next_due_at) are
+written from the running targets through tickets.services.deadlines, so the queue pages sort on their indexes.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenancy.models import Membership, TenantModel
+from tickets.models import Ticket
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def always_hours() -> list:
+    return [[[0, 1440]] for _ in range(7)]
+
+
+class Calendar(TenantModel):
+    """Opening hours in one time zone: per weekday a list of [start, end) minutes after local midnight (split
+    shifts are several intervals; a closed day none), plus public holidays of a country (and region) from the
+    `holidays` package and the tenant's own dates. `version` goes up on every edit: compiled copies are cached
+    per version (sla.business_time.compiled)."""
+
+    name = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    hours = models.JSONField(default=always_hours)
+    holiday_country = models.CharField(max_length=3, blank=True)
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="sla_calendar_tenant_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarHoliday(TenantModel):
+    """A day the calendar is closed: once, or every year on the same month and day."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays", db_index=False)
+    day = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+    recurring = models.BooleanField(default=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "calendar", "day"], name="sla_holiday_once_per_day"),
+        ]
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}".strip()
+
+
+class TargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_UPDATE = "next_update", "Next update"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SlaPolicy(TenantModel):
+    """Targets per priority, applied to the tickets its conditions match (the first matching policy in
+    `position` order; the default when none does).
+
+    `conditions`: {"tiers": [...], "organisations": [ids], "categories": [ids], "channels": [...],
+    "queues": [ids]}: each non-empty list must contain the ticket's value (an empty list matches anything).
+    `targets`: {"<priority>": {"<kind>": {"seconds": n, "business": bool}}}, a missing target means none.
+    Every edit bumps `version` and stores a PolicyVersion: tickets keep the version they started with."""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    is_default = models.BooleanField(default=False)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="policies", db_index=False)
+    conditions = models.JSONField(default=dict, blank=True)
+    targets = models.JSONField(default=dict, blank=True)
+    warn_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    warn_minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    pause_on_hold = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="sla_policy_tenant_name"),
+            models.UniqueConstraint(fields=["tenant"], condition=Q(is_default=True), name="sla_policy_one_default"),
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyVersion(TenantModel):
+    """The terms of one version of a policy, never changed: what the targets of its tickets were computed from."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="versions", db_index=False)
+    version = models.PositiveIntegerField()
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+", db_index=False)
+    targets = models.JSONField(default=dict)
+    warn_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    warn_minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    pause_on_hold = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "policy", "version"], name="sla_policyversion_once"),
+        ]
+
+
+class SlaTarget(TenantModel):
+    """One target a ticket runs against (at most one per kind; next update restarts after each customer message).
+
+    A running target's due is `run_started_at` plus the goal minus `used_seconds` (open time used before the
+    run started), in business time when `business`; paused, it keeps `remaining_seconds` and has no due."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20, choices=TargetKind.choices)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+", db_index=False)
+    policy_version = models.PositiveIntegerField()
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+", db_index=False)
+    business = models.BooleanField(default=True)
+    goal_seconds = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices)
+    started_at = models.DateTimeField()
+    run_started_at = models.DateTimeField()
+    used_seconds = models.FloatField(default=0)
+    remaining_seconds = models.FloatField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    # Open time from start to met, so reports never recompute business time.
+    seconds_to_met = models.PositiveIntegerField(null=True, blank=True)
+    # The next moment this target needs a look (its warning, then its due): what the sweep reads.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "ticket", "kind"], name="sla_target_one_per_kind"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "next_check_at"], name="sla_target_next_check", condition=Q(state="running")
+            ),
+            models.Index(fields=["tenant", "policy", "state"], name="sla_target_policy_state"),
+        ]
+
+    @property
+    def kind_label(self) -> str:
+        return TargetKind(self.kind).label
+
+
+class ClockEvent(TenantModel):
+    """One line of a ticket's clock log: why a deadline is what it is. Derived from the ticket's events (and
+    re-derived when a late entry changes the history), or from a policy re-applied by an admin."""
+
+    class Action(models.TextChoices):
+        STARTED = "started", "started"
+        PAUSED = "paused", "paused"
+        RESUMED = "resumed", "resumed"
+        DUE_CHANGED = "due_changed", "due changed"
+        MET = "met", "met"
+        BREACHED = "breached", "met late"
+        CANCELLED = "cancelled", "cancelled"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target_kind = models.CharField(max_length=20, choices=TargetKind.choices)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    # The audit event this line follows from (null: a policy re-applied by an admin).
+    source_event_id = models.BigIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["tenant", "ticket", "at", "position"], name="sla_clockevent_ticket")]
+        ordering = ["at", "position", "id"]
+
+    @property
+    def kind_label(self) -> str:
+        return TargetKind(self.target_kind).label
+
+
+class ReapplyJob(TenantModel):
+    """An admin's "re-apply this policy to open tickets": run in the background in batches, progress kept here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # The last target id written: a resumed run goes on after it.
+    last_target_id = models.BigIntegerField(default=0)
+    requested_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["tenant", "policy", "-created_at"], name="sla_reapplyjob_policy")]

@@ -1,0 +1,24 @@
+"""SLA's URLs, in the desk namespace: the ticket's clocks partial and the settings pages (config/urls.py includes
+both lists)."""
+
+from django.urls import path
+
+from sla import views
+
+desk_patterns = [
+    path("tickets/<int:number>/sla/", views.ticket_clocks, name="sla_ticket_clocks"),
+]
+
+settings_patterns = [
+    path("sla/calendars/", views.calendar_list, name="sla_calendars"),
+    path("sla/calendars/<int:calendar_id>/", views.calendar_edit, name="sla_calendar"),
+    path("sla/calendars/<int:calendar_id>/holidays/", views.holiday_add, name="sla_holiday_add"),
+    path(
+        "sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/remove/",
+        views.holiday_remove,
+        name="sla_holiday_remove",
+    ),
+    path("sla/policies/", views.policy_list, name="sla_policies"),
+    path("sla/policies/<int:policy_id>/", views.policy_edit, name="sla_policy"),
+    path("sla/policies/<int:policy_id>/reapply/", views.policy_reapply, name="sla_policy_reapply"),
+]
