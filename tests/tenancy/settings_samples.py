@@ -381,6 +381,8 @@ def _deactivate(tenant: Tenant, admin: Membership) -> str:
 def _reactivate(tenant: Tenant, admin: Membership) -> str:
     tenancy_services.reactivate_member(actor=admin, membership=_staff(tenant, is_active=False))
     return "is_active"
+
+
 def _sla_calendar(tenant: Tenant) -> object:
     from sla.models import Calendar
 
