@@ -14,7 +14,7 @@ import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 MAX_QUERY = 200
@@ -70,7 +70,7 @@ def search_articles(
             .annotate(
                 rank=rank,
                 headline=SearchHeadline(
-                    "body_text",
+                    Func(F("body_text"), Value("<>"), Value("  "), function="translate"),
                     search,
                     config=config,
                     start_sel=START,

@@ -681,9 +681,13 @@ class Migration(migrations.Migration):
             sql="""
             CREATE FUNCTION kb_article_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                -- Angle brackets become spaces: the parser would take "<script>" in an article about HTML
+                -- for a tag and skip the words after it.
                 NEW.search_vector :=
-                    setweight(to_tsvector(NEW.search_config::regconfig, coalesce(NEW.title, '')), 'A')
-                    || setweight(to_tsvector(NEW.search_config::regconfig, coalesce(NEW.body_text, '')), 'B');
+                    setweight(to_tsvector(NEW.search_config::regconfig,
+                                          translate(coalesce(NEW.title, ''), '<>', '  ')), 'A')
+                    || setweight(to_tsvector(NEW.search_config::regconfig,
+                                             translate(coalesce(NEW.body_text, ''), '<>', '  ')), 'B');
                 RETURN NEW;
             END $$;
             CREATE TRIGGER article_search_vector BEFORE INSERT OR UPDATE OF title, body_text, search_config
