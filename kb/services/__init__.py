@@ -11,7 +11,8 @@ from kb.services.articles import (
     update_article,
     upload_image,
 )
-from kb.services.common import KbError, get_settings, may_edit, search_config
+from kb.services.categories import save_category
+from kb.services.common import KbError, get_settings, may_edit, save_settings, search_config
 from kb.services.deflection import confirm_answered, finalise_deflections, open_suggestion, record_request_filed
 from kb.services.feedback import count, count_search_miss, flag_outdated, vote
 
@@ -34,6 +35,8 @@ __all__ = [
     "publish_article",
     "record_request_filed",
     "restore_version",
+    "save_category",
+    "save_settings",
     "search_config",
     "unpublish_article",
     "update_article",

@@ -16,8 +16,16 @@ class KbError(ServiceError):
 
 
 def get_settings() -> KbSettings:
-    """The tenant's KB settings (created with the defaults on first use)."""
-    settings, _ = KbSettings.objects.get_or_create(tenant_id=require_tenant_id())
+    """The tenant's KB settings, created on first use with the search language taken from the tenant's language
+    then. It stays fixed afterwards (every article's vector is built in it) until an admin changes it in the KB
+    settings, which re-indexes the articles (`save_settings`)."""
+    tenant_id = require_tenant_id()
+    settings = KbSettings.objects.filter(tenant_id=tenant_id).first()
+    if settings is None:
+        language = Tenant.objects.filter(pk=tenant_id).values_list("default_language", flat=True).first()
+        settings, _ = KbSettings.objects.get_or_create(
+            tenant_id=tenant_id, defaults={"search_config": config_for_language(language or "")}
+        )
     return settings
 
 
@@ -50,3 +58,23 @@ def record(article: Article, *, kind: str, actor: Membership | None, version: in
     return ArticleEvent.objects.create(
         article=article, kind=kind, membership=actor, version=version, created_at=clock.now()
     )
+
+
+def save_settings(*, actor: Actor, agents_may_edit: bool, search_config: str) -> KbSettings:
+    """Admins choose whether agents edit and the search language; a new language re-indexes every article."""
+    from django.db import transaction
+
+    require_role(actor, Role.ADMIN, "Only admins can change the knowledge-base settings.")
+    if search_config and search_config not in KNOWN_CONFIGS:
+        raise KbError("Choose one of the search languages offered.")
+    with transaction.atomic():
+        settings = get_settings()
+        settings.agents_may_edit, settings.search_config = agents_may_edit, search_config
+        settings.save(update_fields=["agents_may_edit", "search_config"])
+        # The trigger rebuilds each vector in the new configuration; searches use it from now on.
+        Article.objects.exclude(search_config=_config_of(settings)).update(search_config=_config_of(settings))
+    return settings
+
+
+def _config_of(settings: KbSettings) -> str:
+    return search_config(settings)

@@ -20,6 +20,7 @@ from kb.models import (
     Visibility,
 )
 from kb.rendering import plain_text, render_markdown
+from kb.search import config_for_language
 from tests.tenancy.factories import TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
 
@@ -52,6 +53,7 @@ class ArticleFactory(TenantOwnedFactory):
     body_text = factory.LazyAttribute(lambda o: plain_text(o.body_html))
     status = ArticleStatus.PUBLISHED
     visibility = Visibility.PUBLIC
+    search_config = factory.LazyAttribute(lambda o: config_for_language(o.tenant.default_language))
 
 
 class ArticleVersionFactory(TenantOwnedFactory):
