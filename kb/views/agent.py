@@ -26,14 +26,18 @@ def _ticket(request: HttpRequest, number: int) -> Ticket:
         raise Http404("No such ticket.") from missing
 
 
-def _readable_article(request: HttpRequest) -> Article:
+def _readable_article(request: HttpRequest) -> Article | None:
+    """The published article the POST names, if this member may read it (else a 404); None when none is named."""
     article_id = request.POST.get("article", "")
-    article = None
-    if article_id.isdigit():
-        article = selectors.readable_articles(request.membership).published().filter(pk=int(article_id)).first()
+    if not article_id.isdigit():
+        return None
+    article = selectors.readable_articles(request.membership).published().filter(pk=int(article_id)).first()
     if article is None:
         raise Http404("No such article.")
     return article
+
+
+NO_ARTICLE = "Choose an article."
 
 
 @role_required(Role.AGENT)
@@ -66,6 +70,8 @@ def ticket_link(request: HttpRequest, number: int) -> HttpResponse:
     """The agent put an article into the reply (static/js/kb.js inserts it and posts here): record it."""
     ticket = _ticket(request, number)
     article = _readable_article(request)
+    if article is None:
+        return JsonResponse({"error": NO_ARTICLE}, status=400)
     as_text = request.POST.get("as") == "text"
     try:
         services.link_article(ticket=ticket, article=article, actor=request.membership, as_text=as_text)
@@ -79,6 +85,9 @@ def ticket_link(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_flag(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _ticket(request, number)
     article = _readable_article(request)
+    if article is None:
+        messages.error(request, NO_ARTICLE)
+        return redirect("desk:ticket", number=number)
     try:
         services.flag_outdated(article_id=article.pk, actor=request.membership,
                                note=request.POST.get("note", "")[:1000], ticket=ticket)  # fmt: skip

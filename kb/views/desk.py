@@ -75,6 +75,9 @@ def _form_initial(article: Article) -> dict:
 
 @role_required(Role.AGENT)
 def article_new(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST" and not _editor(request):
+        # An agent who may not edit is told why (the page exists for their role; writing does not).
+        return render(request, "kb/desk/editor.html", {"form": None, "article": None, "not_editor": True})
     _refuse_non_editor(request)
     form = ArticleForm(request.POST or None, initial=request.session.pop("kb_draft", None))
     if request.method == "POST" and form.is_valid():
@@ -127,6 +130,9 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "kb/desk/_preview.html", {"html": html})
 
 
+preview.allowed_methods = {"POST"}  # for the role-gating test: no page to GET here
+
+
 @role_required(Role.AGENT)
 @require_POST
 def image_upload(request: HttpRequest) -> HttpResponse:
@@ -141,6 +147,9 @@ def image_upload(request: HttpRequest) -> HttpResponse:
     from django.urls import reverse
 
     return JsonResponse({"markdown": f"![image]({reverse('kb:image', kwargs={'image_id': picture.pk})})"})
+
+
+image_upload.allowed_methods = {"POST"}
 
 
 @role_required(Role.AGENT)

@@ -54,6 +54,7 @@ OBJECT_FOR_ARGUMENT = {
     "view": "view",
     "kind": "email_template",
     "token": "address_verification",
+    "version": "kb_version",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -63,6 +64,9 @@ OBJECT_FOR_PK = {
     "desk:saved_view": "saved_view",
     "desk:support_address_": "support_address",
     "desk:webhook": "webhook",
+    "kb:article": "kb_article",
+    "kb:version": "kb_article",
+    "kb:category": "kb_category",
 }
 
 
@@ -153,6 +157,14 @@ def build_crawl_world() -> CrawlWorld:
             webhook=webhook_delivery.webhook_id,
             webhook_delivery=webhook_delivery.pk,
             address_verification=link.rstrip("/").rsplit("/", 1)[-1],
+        )
+        from kb import services as kb_services
+
+        kb_article = kb_services.create_article(actor=admin, title="Crawled article", body_markdown="Hello.")
+        world.arguments.update(
+            kb_article=kb_article.pk,
+            kb_version=kb_article.version,
+            kb_category=kb_services.save_category(actor=admin, name="Crawled", slug="crawled").pk,
         )
     return world
 
