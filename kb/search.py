@@ -31,6 +31,14 @@ KNOWN_CONFIGS = frozenset({*CONFIG_FOR_LANGUAGE.values(), "simple"})
 START, STOP = "\x02", "\x03"
 
 
+# The SQLite fallback's suggestions skip these (PostgreSQL's configurations have their own lists).
+STOP_WORDS = frozenset({
+    "and", "the", "for", "you", "your", "our", "are", "was", "were", "when", "what", "why", "how", "can't",
+    "cannot", "not", "with", "from", "this", "that", "have", "has", "does", "did", "but", "its", "it's", "any",
+    "all", "out", "get", "got",
+})  # fmt: skip
+
+
 def config_for_language(language: str) -> str:
     return CONFIG_FOR_LANGUAGE.get((language or "").split("-")[0].lower(), "simple")
 
@@ -84,7 +92,10 @@ def search_articles(
             .order_by("-rank", "-updated_at", "-id")
         )
     words = [w.strip("\"'") for w in query.split()]
-    words = [w for w in words if w and not w.startswith("-") and not (any_word and w == "or")]
+    words = [w for w in words if w and not w.startswith("-")]
+    if any_word:
+        # No stemming or stop words here: leave out the little words that would match every article.
+        words = [w for w in words if len(w) > 2 and w.lower() not in STOP_WORDS] or words[:1]
     condition = Q()
     for word in words:
         match = Q(title__icontains=word) | Q(body_text__icontains=word)
