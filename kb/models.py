@@ -99,6 +99,8 @@ class Article(TenantModel):
     # The text-search configuration the vector was built with (kept by a trigger on PostgreSQL).
     search_config = models.CharField(max_length=40, default="simple")
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title alone (small, never TOASTed): searches rank title matches first from it, cheaply (kb.search).
+    title_vector = SearchVectorField(null=True, editable=False)
 
     objects = TenantManager.from_queryset(ArticleQuerySet)()
 
@@ -106,6 +108,7 @@ class Article(TenantModel):
         constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="article_tenant_slug")]
         indexes = [
             GinIndex(fields=["tenant", "search_vector"], name="article_search"),
+            GinIndex(fields=["tenant", "title_vector"], name="article_title_search"),
             models.Index(fields=["tenant", "status", "visibility", "-updated_at"], name="article_list"),
             models.Index(fields=["tenant", "category", "status"], name="article_category"),
             models.Index(fields=["tenant", "author"], name="article_review", condition=Q(needs_review=True)),

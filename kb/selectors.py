@@ -53,7 +53,7 @@ def search(
 ) -> list[Article]:
     """The reader's search hits, best first (the help centre passes public_only: staff see it as customers do)."""
     articles = public_articles() if public_only else readable_articles(member)
-    return list(_listed(search_articles(articles, query, config=config))[:limit])
+    return search_articles(_listed(articles), query, config=config, limit=limit)
 
 
 def suggest(
@@ -65,8 +65,8 @@ def suggest(
     articles = (public_articles() if public_only else readable_articles(member).published()).exclude(
         pk__in=list(exclude_ids)
     )
-    hits = search_articles(articles, text, config=config, boost_category_ids=category_ids, any_word=True)
-    return list(_listed(hits)[:limit])
+    return search_articles(_listed(articles), text, config=config, limit=limit, boost_category_ids=category_ids,
+                           any_word=True, snippets=False)  # fmt: skip
 
 
 def get_readable_article(*, member: Membership | None, slug: str, public_only: bool = False):
@@ -108,14 +108,20 @@ def popular_articles(limit: int = 8) -> list[Article]:
     return list(_listed(public_articles()).order_by("-helpful_yes", "-published_at", "-id")[:limit])
 
 
-def staff_articles(*, status: str = "", visibility: str = "", query: str = "", config: str = "simple") -> QuerySet:
+STAFF_SEARCH_LIMIT = 100
+
+
+def staff_articles(*, status: str = "", visibility: str = "", query: str = "", config: str = "simple"):
+    """The staff's article list: newest first (a QuerySet to paginate), or the best STAFF_SEARCH_LIMIT search
+    hits (a list)."""
     articles = Article.objects.all()
     if status in ArticleStatus.values:
         articles = articles.filter(status=status)
     if visibility in ("public", "internal"):
         articles = articles.filter(visibility=visibility)
     if query.strip():
-        return _listed(search_articles(articles, query, config=config)).select_related("author__user")
+        return search_articles(_listed(articles).select_related("author__user"), query, config=config,
+                               limit=STAFF_SEARCH_LIMIT)  # fmt: skip
     return _listed(articles).select_related("author__user").order_by("-updated_at", "-id")
 
 

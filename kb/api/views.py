@@ -110,7 +110,7 @@ class ArticleList(KbApiView, generics.ListCreateAPIView):
     def get(self, request, *args, **kwargs):
         query = request.query_params.get("q", "").strip()
         if query:
-            hits = search_articles(self.get_queryset(), query, config=services.search_config())[:SEARCH_LIMIT]
+            hits = search_articles(self.get_queryset(), query, config=services.search_config(), limit=SEARCH_LIMIT)
             data = ArticleSummarySerializer(hits, many=True, context=self.get_serializer_context()).data
             return Response({"next": None, "previous": None, "results": data})
         return super().get(request, *args, **kwargs)
