@@ -304,6 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
     "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
     "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
+    "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

@@ -699,10 +699,6 @@ class Migration(migrations.Migration):
             END $$;
             CREATE TRIGGER article_search_vector BEFORE INSERT OR UPDATE OF title, body_text, search_config
                 ON kb_article FOR EACH ROW EXECUTE FUNCTION kb_article_search_vector();
-            -- Keep the heap rows narrow: the bodies and the vector move out of line (TOAST) once a row passes
-            -- 128 bytes, so a search that reads thousands of rows for their title vector reads few pages
-            -- (20,000 articles: 35 MB of heap became 5 MB in bench/kb_search.py).
-            ALTER TABLE kb_article SET (toast_tuple_target = 128);
             """,
             reverse_sql="""
             DROP TRIGGER article_search_vector ON kb_article;

@@ -21,27 +21,40 @@ MAX_NOTE = 1000
 
 
 def vote(*, article: Article, browser: str, helpful: bool, missing: str = "") -> ArticleVote:
-    """Record one browser's vote on the article's current revision (a second vote changes the first). A "no"
-    with a note of what was missing puts the article on its owner's review list. `article` must be one the
-    reader may see (the view takes it from kb.selectors)."""
+    """Record one browser's vote on the article's current revision (a second vote changes the first). A "no" puts
+    the article on its owner's review list; what the reader then says was missing joins that review request.
+    `article` must be one the reader may see (the view takes it from kb.selectors)."""
     note = scrub(" ".join((missing or "").split()))[:MAX_NOTE] if not helpful else ""
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
-        existing = ArticleVote.objects.filter(article=locked, epoch=locked.vote_epoch, browser=browser).first()
-        if existing is None:
+        ballot = ArticleVote.objects.filter(article=locked, epoch=locked.vote_epoch, browser=browser).first()
+        became_no = not helpful and (ballot is None or ballot.helpful)
+        if ballot is None:
             ballot = ArticleVote.objects.create(article=locked, epoch=locked.vote_epoch, browser=browser,
                                                 helpful=helpful, missing=note, created_at=clock.now())  # fmt: skip
             _count(locked, helpful, +1)
         else:
-            ballot = existing
-            if existing.helpful != helpful:
-                _count(locked, existing.helpful, -1)
+            if ballot.helpful != helpful:
+                _count(locked, ballot.helpful, -1)
                 _count(locked, helpful, +1)
-            ballot.helpful, ballot.missing = helpful, note or (existing.missing if not helpful else "")
+            ballot.helpful, ballot.missing = helpful, note or (ballot.missing if not helpful else "")
             ballot.save(update_fields=["helpful", "missing"])
-        if not helpful and note:
+        if became_no:
             _request_review(locked, reason=ReviewRequest.Reason.NOT_HELPFUL, note=note)
+        elif not helpful and note:
+            _add_note(locked, note)
     return ballot
+
+
+def _add_note(article: Article, note: str) -> None:
+    """The "what was missing" that follows a "no": onto the open request that "no" raised, or a new one."""
+    open_requests = ReviewRequest.objects.filter(article=article, resolved_at=None)
+    waiting = open_requests.filter(reason=ReviewRequest.Reason.NOT_HELPFUL, note="").order_by("-created_at").first()
+    if waiting is None:
+        _request_review(article, reason=ReviewRequest.Reason.NOT_HELPFUL, note=note)
+    else:
+        waiting.note = note[:MAX_NOTE]
+        waiting.save(update_fields=["note"])
 
 
 def _count(article: Article, helpful: bool, delta: int) -> None:

@@ -72,6 +72,9 @@ def ticket_link(request: HttpRequest, number: int) -> HttpResponse:
     article = _readable_article(request)
     if article is None:
         return JsonResponse({"error": NO_ARTICLE}, status=400)
+    if not article.is_public:
+        # An internal article is for reading: its text or link never goes into a customer's reply.
+        return JsonResponse({"error": "Internal articles can't be sent to customers."}, status=400)
     as_text = request.POST.get("as") == "text"
     try:
         services.link_article(ticket=ticket, article=article, actor=request.membership, as_text=as_text)

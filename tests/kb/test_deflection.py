@@ -144,3 +144,21 @@ def test_deflection_of_an_internal_article_cannot_be_started(tenant):
     hidden = ArticleFactory(tenant=tenant, slug="internal-one", visibility="internal")
     assert open_from_form(Client(HTTP_HOST=tenant.host, **BROWSER), hidden.slug).status_code == 404
     assert deflections(tenant) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finalise_deflections_task_decides_due_ones_in_every_tenant_once(tenant, other_tenant):
+    from kb.tasks import finalise_deflections_task
+    from tests.kb.factories import DeflectionFactory
+
+    # given a day-old pending deflection in each tenant, and a fresh one
+    old = timezone.now() - timedelta(hours=25)
+    DeflectionFactory(tenant=tenant, opened_at=old)
+    DeflectionFactory(tenant=other_tenant, opened_at=old)
+    DeflectionFactory(tenant=tenant)
+    # when the periodic job runs twice
+    first, second = finalise_deflections_task(), finalise_deflections_task()
+    # then the two due ones are decided, once; the fresh one waits
+    assert (first, second) == (2, 0)
+    assert sorted(outcome for outcome, _ in deflections(tenant)) == ["deflected", "pending"]
+    assert [outcome for outcome, _ in deflections(other_tenant)] == ["deflected"]

@@ -227,3 +227,13 @@ def test_image_upload_refuses_what_is_not_an_image(tenant, admin, settings, tmp_
     assert answer.status_code == 400 and "Only PNG" in answer.json()["error"]
     with tenant_context(tenant):
         assert ArticleImage.objects.count() == 0
+
+
+def test_ticket_link_refuses_an_internal_article(tenant, agent, kb_ticket):
+    # given an internal article the agent may read
+    internal = ArticleFactory(tenant=tenant, visibility=Visibility.INTERNAL)
+    # when its link is recorded as put into a reply, then it is refused: internal text never goes to customers
+    response = host_client(tenant, agent).post(f"/desk/kb/tickets/{kb_ticket.number}/link/", {"article": internal.pk})
+    assert response.status_code == 400
+    with tenant_context(tenant):
+        assert TicketArticleLink.objects.count() == 0

@@ -261,3 +261,15 @@ def test_create_article_search_config_follows_tenant_language(write, tenant, adm
     tenant.save()
     # when an article is written, then its vector uses the German configuration
     assert write(services.create_article, actor=admin, title="T", body_markdown="x").search_config == "german"
+
+
+def test_vote_no_alone_puts_article_on_review_list_and_the_note_joins_it(write, admin):
+    article = write(services.create_article, actor=admin, title="T", body_markdown="x", publish=True)
+    # when a reader says no, then what was missing
+    write(services.vote, article=article, browser="a" * 64, helpful=False)
+    with tenant_context(article.tenant_id):
+        assert Article.objects.get().needs_review and ReviewRequest.objects.get().note == ""
+    write(services.vote, article=article, browser="a" * 64, helpful=False, missing="Partial refunds")
+    # then one review request carries the note
+    with tenant_context(article.tenant_id):
+        assert list(ReviewRequest.objects.values_list("note", flat=True)) == ["Partial refunds"]
