@@ -21,10 +21,15 @@ SECTIONS = [
     ("account", "Your account", "Plans, team members and your data.", "Account", None),
     ("plans", "Plans", "", "Account", "Plan changes"),
     ("your-data", "Your data", "", "Account", "Data export"),
+    ("subscriptions", "Subscriptions", "", "Billing", "Subscriptions"),
+    ("orders", "Orders and delivery", "Shipping, returns and exchanges.", "Orders", None),
+    ("shipping", "Shipping", "", "Orders", "Shipping"),
+    ("returns", "Returns", "", "Orders", "Returns"),
 ]
 PARENT = {
     "invoices": "billing", "refunds": "billing", "payment-methods": "billing", "sign-in": "technical",
     "troubleshooting": "technical", "integrations": "technical", "plans": "account", "your-data": "account",
+    "subscriptions": "billing", "shipping": "orders", "returns": "orders",
 }  # fmt: skip
 
 PUBLIC = [
@@ -205,6 +210,60 @@ Open **Profile → Email**, enter the new address and confirm the link we send t
 sign in with the old address.
 """,
         ["email", "profile"],
+    ),
+    (
+        "sign-in",
+        "Lost the phone with your two-step verification app",
+        """
+Use one of the **backup codes** you saved when you turned on two-step verification: each works once.
+
+No backup codes? An admin of your organisation can reset your two-step verification in **Settings → Members**;
+you then set it up again on your new phone at your next sign-in. If you are the only admin,
+[submit a request](/new/) from your sign-in address and we'll verify your identity before resetting it.
+""",
+        ["two-step", "2fa", "sign in"],
+    ),
+    (
+        "subscriptions",
+        "Switch from monthly to annual billing",
+        """
+In **Settings → Billing → Plan**, choose **Pay yearly**. The unused part of the current month is credited and
+the annual price (two months free) is charged at once. Switching back takes effect at the end of the year.
+""",
+        ["annual", "subscription", "billing"],
+    ),
+    (
+        "payment-methods",
+        "Pay by bank transfer with a purchase order",
+        """
+Annual plans can be paid by bank transfer. Choose **Pay by invoice** at checkout and enter your purchase-order
+number: it is printed on the invoice. Payment is due within 30 days; the bank details are on the invoice.
+""",
+        ["bank transfer", "purchase order", "invoice"],
+    ),
+    (
+        "shipping",
+        "Where is my order?",
+        """
+Your confirmation email has a **tracking link**; parcels usually arrive within 3 to 5 working days.
+
+If the tracking has not moved for 3 working days, or it says delivered but nothing arrived, check with neighbours
+and your building's reception, then [submit a request](/new/) with your order number: we open an enquiry with the
+carrier and send a replacement if the parcel is lost.
+""",
+        ["order", "delivery", "tracking"],
+    ),
+    (
+        "returns",
+        "Return a damaged or wrong item",
+        """
+1. Take a photo of the item and the packaging.
+2. [Submit a request](/new/) with your order number and the photo within 30 days of delivery.
+3. We email a prepaid return label; the replacement or refund follows once the parcel is scanned by the carrier.
+
+You don't need to return items worth less than the postage: we'll tell you.
+""",
+        ["return", "damaged", "refund"],
     ),
 ]
 
