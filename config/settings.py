@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.lifecycle.Status",
         "PriorityEnum": "tickets.models.core.Priority",
+        "ArticleStatusEnum": "kb.models.ArticleStatus",
     },
     # Vendored under static/vendor/swagger-ui (tickets.api.docs serves it); never a CDN.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},

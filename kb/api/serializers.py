@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.models import Article, ArticleStatus, KbCategory, Visibility
@@ -52,6 +54,7 @@ class ArticleSummarySerializer(ArticleSerializer):
         return str(snippet(article))
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CategorySlugField(serializers.SlugRelatedField):
     """A category of the tenant in scope, by slug (the queryset is made per request: it needs the scope)."""
 
