@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A request filed through the portal form ends the browser's pending KB deflections (kb.middleware).
+    "kb.middleware.RequestFiledMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -309,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
     "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
     "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
+    "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
@@ -377,6 +380,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.lifecycle.Status",
         "PriorityEnum": "tickets.models.core.Priority",
+        "ArticleStatusEnum": "kb.models.ArticleStatus",
     },
     # Vendored under static/vendor/swagger-ui (tickets.api.docs serves it); never a CDN.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},

@@ -153,6 +153,7 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("desk/", include(desk_patterns)),
+    path("", include("kb.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path("inbound/email/", inbound_views.inbound_email, name="inbound_email"),
     # On a tenant host the reset mail goes through the outbox (before the shared account pages, same URL).
@@ -160,6 +161,7 @@ urlpatterns = [
     path("accounts/handover/", tenancy_views.accept_handover, name="handover"),
     path("accounts/invitation/", include(tenancy_urls.invitation_patterns)),
     path("accounts/", include(account_patterns)),
+    path("api/v1/kb/", include("kb.api.urls")),  # before the ticket API's catch-all
     path("api/", include("tickets.api.urls")),
     path("start/", tenancy_views.start, name="start"),
     path("brand/logo", tenancy_views.tenant_logo, name="tenant_logo"),

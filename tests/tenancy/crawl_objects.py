@@ -58,6 +58,7 @@ OBJECT_FOR_ARGUMENT = {
     "calendar_id": "sla_calendar",
     "holiday_id": "sla_holiday",
     "policy_id": "sla_policy",
+    "version": "kb_version",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -73,6 +74,9 @@ OBJECT_FOR_PK = {
     "desk:queue_": "queue",
     "desk:team": "team",
     "desk:tag_": "tag",
+    "kb:article": "kb_article",
+    "kb:version": "kb_article",
+    "kb:category": "kb_category",
 }
 
 
@@ -178,6 +182,14 @@ def build_crawl_world() -> CrawlWorld:
             invitation=InvitationFactory(tenant=tenant, invited_by=admin, email="crawl-invitee@crawled.example").pk,
         )
         world.arguments.update(_sla_objects(tenant))
+        from kb import services as kb_services
+
+        kb_article = kb_services.create_article(actor=admin, title="Crawled article", body_markdown="Hello.")
+        world.arguments.update(
+            kb_article=kb_article.pk,
+            kb_version=kb_article.version,
+            kb_category=kb_services.save_category(actor=admin, name="Crawled", slug="crawled").pk,
+        )
     return world
 
 
