@@ -95,6 +95,21 @@ class TimeZoneForm(forms.Form):
         return name
 
 
+class TenantTimeZoneForm(forms.Form):
+    """The help desk's own zone, for everyone who has not chosen one."""
+
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=(),
+        help_text="Pages and mail show times in it to everyone who has not chosen their own zone. "
+        "SLA deadlines follow each business-hours calendar's own zone.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name) for name in times.zone_names()]
+
+
 # --- Members and invitations -------------------------------------------------------------------------------------
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)]

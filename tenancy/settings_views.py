@@ -17,6 +17,7 @@ from tenancy.forms import (
     MemberCapacityForm,
     MemberRoleForm,
     MemberSkillsForm,
+    TenantTimeZoneForm,
 )
 from tenancy.members import member_panels, open_work_of
 from tenancy.models import Invitation, Tenant
@@ -241,3 +242,20 @@ def config_audit(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "tenancy/audit.html", {"filter": changes, "changes": page, "query": query.urlencode()})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def time_zone(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = TenantTimeZoneForm(request.POST or None, initial={"timezone": tenant.timezone})
+    return settings_form_page(
+        request,
+        form=form,
+        template="tenancy/time_zone_settings.html",
+        success="Time zone saved.",
+        save=lambda data: services.set_tenant_time_zone(
+            tenant=tenant, actor=request.membership, time_zone=data["timezone"]
+        ),
+        redirect_to="desk:tenant_time_zone",
+    )

@@ -18,6 +18,9 @@ SETTINGS_SECTIONS = (
     SettingsSection(
         "Branding", "desk:branding", "Name, colour and logo of the portal, the desk and mail", "Customers and portal"
     ),
+    SettingsSection(
+        "Time zone", "desk:tenant_time_zone", "The zone pages and mail show times in by default", "Get started"
+    ),
     SettingsSection("Configuration audit", "desk:config_audit", "Who changed which setting, and when", "Audit"),
 )
 

@@ -25,6 +25,7 @@ from tenancy.services.tenants import (
     change_ticket_prefix,
     create_tenant,
     password_setup_url,
+    set_tenant_time_zone,
     set_time_zone,
     update_branding,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "set_availability",
     "set_capacity",
     "set_skills",
+    "set_tenant_time_zone",
     "set_time_zone",
     "update_branding",
 ]

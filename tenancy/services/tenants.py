@@ -107,3 +107,25 @@ def set_time_zone(*, user: User, time_zone: str) -> User:
         user.timezone = time_zone
         user.save(update_fields=["timezone"])
     return user
+
+
+@settings_service("tenancy.time_zone")
+def set_tenant_time_zone(*, tenant: Tenant, actor: Membership | Automation, time_zone: str) -> Tenant:
+    """The help desk's time zone: how pages and mail show times to everyone who has not chosen their own."""
+    require_admin_or_automation(actor, "Only admins can change the help desk's time zone.")
+    time_zone = time_zone.strip()
+    if not times.is_choosable_zone(time_zone):
+        raise ValidationError({"timezone": times.unknown_zone_message(time_zone)})
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(tenant, ["timezone"])
+    tenant.timezone = time_zone
+    tenant.save(update_fields=["timezone"])
+    record_config_change(
+        actor=actor,
+        area="tenancy.time_zone",
+        action=ConfigChange.Action.UPDATED,
+        target=tenant,
+        before=before,
+        after=snapshot(tenant, ["timezone"]),
+    )
+    return tenant

@@ -454,6 +454,11 @@ def _sla_update_policy(tenant: Tenant, admin: Membership) -> str:
     return "targets"
 
 
+def _tenant_time_zone(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.set_tenant_time_zone(tenant=tenant, actor=admin, time_zone="Europe/Berlin")
+    return "timezone"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
@@ -516,4 +521,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "sla.services.remove_holiday": _sla_remove_holiday,
     "sla.services.create_policy": _sla_create_policy,
     "sla.services.update_policy": _sla_update_policy,
+    "tenancy.services.tenants.set_tenant_time_zone": _tenant_time_zone,
 }

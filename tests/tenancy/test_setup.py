@@ -98,3 +98,16 @@ def test_refuse_if_used_names_the_saved_views_and_addresses_that_use_a_row(tenan
     assert "support address billing@acme.example" in str(queue_in_use.value)
     assert 'saved view "Billing backlog"' in str(queue_in_use.value)
     assert 'saved view "VIPs"' in str(tag_in_use.value)
+
+
+@pytest.mark.django_db
+def test_time_zone_page_sets_the_help_desks_zone_and_refuses_an_unknown_one(tenant, admin):
+    # given an admin of a UTC help desk
+    client = host_client(tenant, admin)
+    # when they choose Europe/Berlin, then try a zone that does not exist
+    saved = client.post(reverse("desk:tenant_time_zone"), {"timezone": "Europe/Berlin"})
+    refused = client.post(reverse("desk:tenant_time_zone"), {"timezone": "Mars/Olympus_Mons"})
+    # then the first is saved and the second refused with a message, the zone unchanged
+    tenant.refresh_from_db()
+    assert saved.status_code == 302 and tenant.timezone == "Europe/Berlin"
+    assert refused.status_code == 400 and "Mars/Olympus_Mons" in refused.text
