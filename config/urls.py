@@ -7,6 +7,7 @@ from kb import views as kb_views
 from reporting import views as reporting_views
 from tenancy import urls as tenancy_urls
 from tenancy import views as tenancy_views
+from tickets.custom_fields import urls as custom_field_urls
 from tickets.views import accounts as account_views
 from tickets.views import (
     api_keys,
@@ -37,6 +38,7 @@ ticket_actions = [
     path("queue/", ticket.move_to_queue, name="ticket_queue"),
     path("assignee/", ticket.assign, name="ticket_assign"),
     path("escalation/", ticket.escalate, name="ticket_escalate"),
+    path("fields/", ticket.set_fields, name="ticket_fields"),
     path("tags/", ticket.add_tags, name="ticket_tags"),
     path("tags/<int:tag_id>/remove/", ticket.remove_tag, name="ticket_untag"),
     path("merge/", ticket.merge, name="ticket_merge"),
@@ -63,6 +65,7 @@ desk_patterns = (
         path("dashboard/", reporting_views.dashboard, name="dashboard"),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", include(tenancy_urls.settings_patterns)),
+        path("settings/fields/", include(custom_field_urls.settings_patterns)),
         path("settings/email/", mail_settings.email_settings, name="email_settings"),
         path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
         path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),

@@ -13,7 +13,7 @@ from tenancy.models import ConfigChange, Membership, Tenant
 from tenancy.roles import Role
 from tenancy.settings_pages import SettingsSection
 from tenancy.setup import ChecklistItem
-from tickets.models import Category, Queue, SavedView, SupportAddress, Tag, Team, TeamMembership
+from tickets.models import Category, CustomField, Queue, SavedView, SupportAddress, Tag, Team, TeamMembership
 
 STARTER_TEAM = "Support"
 STARTER_QUEUE = "General"
@@ -35,6 +35,12 @@ SETTINGS_SECTIONS = (
     ),
     SettingsSection("API keys", "desk:api_keys", "Keys for other systems to use the JSON API", "Integrations"),
     SettingsSection("Webhooks", "desk:webhooks", "Tell other systems when tickets change", "Integrations"),
+    SettingsSection(
+        "Custom fields",
+        "desk:custom_fields",
+        "Fields tickets carry: asked in the portal, filled by agents, filtered in the queues",
+        "Tickets",
+    ),
     SettingsSection(
         "Canned responses",
         "desk:canned",
@@ -79,7 +85,11 @@ def checklist(tenant: Tenant) -> list[ChecklistItem]:
 
 
 def find_uses(obj: models.Model) -> Iterator[str]:
-    """Saved views and support addresses that name a queue, team, category or tag."""
+    """Saved views and support addresses that name a queue, team, category or tag; custom fields limited to a
+    category."""
+    if isinstance(obj, Category):
+        for field in CustomField.objects.filter(customfieldcategory__category=obj).only("label"):
+            yield f'custom field "{field.label}"'
     if isinstance(obj, Queue):
         for address in SupportAddress.objects.filter(queue=obj).only("email"):
             yield f"support address {address.email}"

@@ -31,6 +31,7 @@ from tickets.models.core import (
     TicketQuerySet,
     TicketTag,
 )
+from tickets.models.custom_fields import CustomField, CustomFieldCategory
 from tickets.models.feed import FeedEntry, FeedReceipt
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
 
@@ -41,6 +42,8 @@ __all__ = [
     "Category",
     "Channel",
     "Contact",
+    "CustomField",
+    "CustomFieldCategory",
     "Draft",
     "EmailTemplate",
     "EscalationLevel",

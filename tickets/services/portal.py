@@ -31,10 +31,12 @@ def submit_request(
     category: Category | None = None,
     uploads: list[Upload] | tuple[Upload, ...] = (),
     membership: Membership | None = None,
+    custom_fields: dict | None = None,
 ) -> Ticket:
     """Open a web ticket for the submitter, found or created by email (a signed-in customer is their own
     contact, whatever was typed), and acknowledge it to that address only. `category` may be a public
-    top-level category or one of its subcategories."""
+    top-level category or one of its subcategories. `custom_fields` are the portal's fields ({key: value}); those
+    required at creation must be filled."""
     from tickets.services.customer_mail import send_acknowledgement
 
     if len(description) > MAX_DESCRIPTION:
@@ -56,6 +58,7 @@ def submit_request(
             category=top,
             subcategory=sub,
             uploads=uploads,
+            custom_fields=custom_fields if custom_fields is not None else {},
         )
         send_acknowledgement(ticket=ticket)
     return ticket
