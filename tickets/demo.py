@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tenancy.roles import Role
-from tickets import services
+from tickets import demo_custom_fields, services
 from tickets.clock import replaying
 from tickets.errors import TicketError
 from tickets.lifecycle import Status
@@ -100,6 +100,7 @@ def seed(demo) -> None:
             days=90 * (TICKETS_PER_TENANT - index) / TICKETS_PER_TENANT, minutes=rng.randint(0, 600)
         )
         _ticket(rng, index, opened, now, contacts, queues, categories, agents)
+    demo_custom_fields.seed(demo)
 
 
 def _support_address(demo) -> None:

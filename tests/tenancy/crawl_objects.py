@@ -28,6 +28,7 @@ from tests.tickets.factories import (
     AttachmentFactory,
     CannedResponseFactory,
     ContactFactory,
+    CustomFieldFactory,
     ImapMailboxFactory,
     InboundEmailFactory,
     NotificationFactory,
@@ -58,6 +59,7 @@ OBJECT_FOR_ARGUMENT = {
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
     "desk:canned_": "canned_response",
+    "desk:custom_field_": "custom_field",
     "desk:imap_mailbox": "imap_mailbox",
     "desk:outbound_": "outbound_email",
     "desk:saved_view": "saved_view",
@@ -153,6 +155,7 @@ def build_crawl_world() -> CrawlWorld:
             webhook=webhook_delivery.webhook_id,
             webhook_delivery=webhook_delivery.pk,
             address_verification=link.rstrip("/").rsplit("/", 1)[-1],
+            custom_field=CustomFieldFactory(tenant=tenant).pk,
         )
     return world
 

@@ -8,6 +8,8 @@ and dates are key lookups on both (JSON numbers compare as numbers, ISO dates as
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import connection
 from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import OrderBy, RawSQL
@@ -34,7 +36,8 @@ def equals(key: str, value: object) -> Q:
     key = _key(key)
     if _contains():
         return Q(custom_fields__contains={key: value})
-    return Q(**{f"custom_fields__{key}": value})
+    # With has_key, so that a negation (~equals) also takes the tickets without the key (NULL otherwise).
+    return Q(custom_fields__has_key=key) & Q(**{f"custom_fields__{key}": value})
 
 
 def includes(key: str, code: str) -> Q:
@@ -52,11 +55,18 @@ def has_value(key: str) -> Q:
 
 
 def at_least(key: str, value: object) -> Q:
-    return Q(**{f"custom_fields__{_key(key)}__gte": value})
+    return Q(**{f"custom_fields__{_key(key)}__gte": _json(value)})
 
 
 def at_most(key: str, value: object) -> Q:
-    return Q(**{f"custom_fields__{_key(key)}__lte": value})
+    return Q(**{f"custom_fields__{_key(key)}__lte": _json(value)})
+
+
+def _json(value: object) -> object:
+    # A form's Decimal as the JSON number it is compared with.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def matches(field: FieldDef, value: object) -> Q:
