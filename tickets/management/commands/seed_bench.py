@@ -476,8 +476,12 @@ class Command(BaseCommand):
                     ("General", 0, 30), ("Billing", 1, 20), ("Technical", 2, 15), ("Accounts", 1, 10),
                     ("Integrations", 2, 10), ("Deliveries", 3, 7), ("Returns", 3, 5), ("VIP", 0, 3),
                 ]  # fmt: skip
+                # create_tenant already made a default "General" queue and starter categories (tenant setup):
+                # take them over rather than collide with them.
                 queues = [
-                    Queue.objects.create(name=qname, team=teams[team], is_default=(position == 0))
+                    Queue.objects.update_or_create(
+                        name=qname, defaults={"team": teams[team], "is_default": position == 0}
+                    )[0]
                     for position, (qname, team, _) in enumerate(queue_specs)
                 ]
                 queue_weights = list(accumulate(weight for _, _, weight in queue_specs))
@@ -490,9 +494,13 @@ class Command(BaseCommand):
                         "Orders": ["Delivery", "Returns", "Damaged item"],
                     }.items()
                 ):
-                    parent = Category.objects.create(name=parent_name, position=position)
+                    parent = Category.objects.update_or_create(
+                        name=parent_name, parent=None, defaults={"position": position}
+                    )[0]
                     for child_position, child_name in enumerate(children):
-                        child = Category.objects.create(name=child_name, parent=parent, position=child_position)
+                        child = Category.objects.update_or_create(
+                            name=child_name, parent=parent, defaults={"position": child_position}
+                        )[0]
                         categories.append((parent.pk, child.pk))
                 for position, (key, label, choices) in enumerate(BENCH_FIELDS):
                     CustomField.objects.create(
