@@ -10,7 +10,7 @@ import pytest
 from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import count_queries, host_client
-from tests.tickets.factories import SavedViewFactory
+from tests.tickets.factories import CategoryFactory, SavedViewFactory
 from tickets import selectors, services
 from tickets.models import CustomField, Ticket, TicketEvent
 from tickets.services import custom_fields as field_services
@@ -293,3 +293,67 @@ def test_webhook_payload_carries_the_field_change_with_codes(tenant, agent, desk
         ("order", "", "(text)"),
     ]
     assert "Private text" not in json.dumps(payload)
+
+
+# --- Required at resolution through the pages and the API ----------------------------------------------------------
+
+
+@pytest.fixture
+def contract(tenant, admin):
+    with tenant_context(tenant):
+        return field_services.create_custom_field(
+            actor=admin, key="contract", label="Contract tier", type="choice",
+            choices=[("", "Standard"), ("", "Enterprise")], required_at_resolution=True,
+        )  # fmt: skip
+
+
+def test_resolving_from_the_page_and_the_composer_is_refused_until_the_field_is_filled(tenant, agent, desk, contract):
+    (ticket,) = _tickets(tenant, agent, desk, [{}])
+    client = host_client(tenant, agent)
+    url = f"/desk/tickets/{ticket.number}/"
+    # the page says what is needed before resolving
+    assert "Needed before resolving: Contract tier." in client.get(url).content.decode()
+    # when the agent sets "resolved" from the properties panel: refused with the reason
+    answer = client.post(f"{url}status/", {"status": "resolved"}, follow=True)
+    assert "Fill in “Contract tier” before resolving" in answer.content.decode()
+    # when the agent sends a reply with "Set resolved": nothing is sent, the text is kept with the reason
+    answer = client.post(f"{url}reply/", {"kind": "reply", "body": "All fixed now.", "status": "resolved"})
+    assert answer.status_code == 400
+    assert "Contract tier" in answer.content.decode() and "All fixed now." in answer.content.decode()
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+        assert ticket.status == "new" and ticket.messages.count() == 1
+    # and once the field is filled, the same reply resolves
+    client.post(f"{url}fields/", {"cf_contract": "enterprise"})
+    client.post(f"{url}reply/", {"kind": "reply", "body": "All fixed now.", "status": "resolved"})
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+
+
+def test_api_resolution_is_refused_until_the_field_is_filled(tenant, admin, agent, desk, contract):
+    (ticket,) = _tickets(tenant, agent, desk, [{}])
+    client = _api(tenant, admin)
+    url = f"/api/v1/tickets/{ticket.number}/"
+    answer = client.patch(url, json.dumps({"status": "resolved"}), content_type="application/json")
+    assert answer.status_code in (400, 409) and "Contract tier" in answer.json()["message"]
+    answer = client.post(
+        f"{url}messages/", json.dumps({"body": "Done", "status": "resolved"}), content_type="application/json"
+    )
+    assert answer.status_code in (400, 409)
+    answer = client.patch(
+        url, json.dumps({"status": "resolved", "custom_fields": {"contract": "standard"}}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["status"] == "resolved"
+
+
+def test_a_category_a_field_is_limited_to_cannot_be_deleted_silently(tenant, admin):
+    from tenancy.usage import find_uses
+
+    with tenant_context(tenant):
+        hardware = CategoryFactory(tenant=tenant, name="Hardware")
+        field_services.create_custom_field(
+            actor=admin, key="serial", label="Serial number", type="text", categories=[hardware]
+        )
+        assert 'custom field "Serial number"' in find_uses(hardware)

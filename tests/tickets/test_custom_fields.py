@@ -319,3 +319,18 @@ def test_required_at_resolution_applies_only_to_its_categories(tenant, admin, ag
         )
         with pytest.raises(ResolutionBlocked, match="Serial"):
             services.change_status(ticket=other, status=Status.RESOLVED, actor=agent)
+
+
+@pytest.mark.django_db
+def test_a_customer_cannot_set_a_field_the_portal_does_not_show(tenant, admin, desk):
+    # given an agents-only field (it exists in this tenant, so only the guard can refuse it)
+    with tenant_context(tenant):
+        field_services.create_custom_field(actor=admin, key="internal_note", label="Internal", type="text")
+        contact = desk["contact"]
+        # when a customer's request carries a value for it
+        with pytest.raises(FieldValueError, match="no custom field “internal_note”"):
+            services.create_ticket(
+                actor=contact, contact=contact, subject="Hi", body="x", custom_fields={"internal_note": "VIP, comp"}
+            )
+        # then no ticket was opened
+        assert not Ticket.objects.exists()
