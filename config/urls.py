@@ -9,6 +9,7 @@ from sla import urls as sla_urls
 from tenancy import urls as tenancy_urls
 from tenancy import views as tenancy_views
 from tickets import urls as tickets_settings_urls
+from tickets.custom_fields import urls as custom_field_urls
 from tickets.views import accounts as account_views
 from tickets.views import (
     api_keys,
@@ -35,6 +36,7 @@ ticket_actions = [
     path("reply/", ticket.reply, name="ticket_reply"),
     path("claim/", ticket.claim, name="ticket_claim"),
     path("update/", ticket.update, name="ticket_update"),
+    path("fields/", ticket.set_fields, name="ticket_fields"),
     path("tags/", ticket.add_tags, name="ticket_tags"),
     path("tags/<int:tag_id>/remove/", ticket.remove_tag, name="ticket_untag"),
     path("merge/", ticket.merge, name="ticket_merge"),
@@ -65,6 +67,7 @@ desk_patterns = (
         path("settings/", include(tickets_settings_urls.settings_patterns)),
         path("settings/", include(sla_urls.settings_patterns)),
         path("", include(sla_urls.desk_patterns)),
+        path("settings/fields/", include(custom_field_urls.settings_patterns)),
         path("settings/email/", mail_settings.email_settings, name="email_settings"),
         path("settings/email/addresses/", mail_settings.support_address_add, name="support_address_add"),
         path("settings/email/addresses/<int:pk>/", mail_settings.support_address_update, name="support_address_update"),

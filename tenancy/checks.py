@@ -102,6 +102,34 @@ def check_full_text_match_is_leakproof(app_configs=None, databases=None, **kwarg
 
 
 @checks.register(checks.Tags.database)
+def check_json_containment_is_leakproof(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Custom-field filters are JSON containment (`custom_fields @> ...`, tickets.custom_fields.queries): under
+    row-level security a non-LEAKPROOF jsonb_contains cannot use the GIN index before the policy, so a filter on
+    a rare value walks the tenant's tickets (0.4 s at 800,000 tickets instead of 35 ms, docs/benchmarks.md)."""
+    from django.db import connections
+
+    warnings = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.jsonb_contains(jsonb, jsonb)'::regprocedure"
+            )
+            row = cursor.fetchone()
+        if not row or not row[0]:
+            warnings.append(
+                checks.Warning(
+                    "jsonb_contains is not LEAKPROOF in this database: custom-field filters cannot use their index.",
+                    hint="As a superuser: ALTER FUNCTION pg_catalog.jsonb_contains(jsonb, jsonb) LEAKPROOF;",
+                    id="tenancy.W011",
+                )
+            )
+    return warnings
+
+
+@checks.register(checks.Tags.database)
 def check_application_role_cannot_bypass(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
     """The application's connection must not reach a role that bypasses row-level security (a `SET ROLE` from
     injected SQL would read every tenant); cross-tenant code has the platform connection for that."""

@@ -23,3 +23,6 @@ class TicketsConfig(AppConfig):
             )
         )
         picklists.connect()
+        from tickets.custom_fields import definitions as custom_field_definitions
+
+        custom_field_definitions.connect()

@@ -123,6 +123,18 @@ def _field_change(e: TicketEvent, name) -> str:
     return f"changed the {e.field}: {name(e.old_value)} → {name(e.new_value)}"
 
 
+def _custom_field_changed(e: TicketEvent, name) -> str:
+    from tickets.custom_fields.definitions import describe_change
+
+    return describe_change(e.field, e.old_value, e.new_value)
+
+
+def _resolution_blocked(e: TicketEvent, name) -> str:
+    from tickets.custom_fields.definitions import describe_keys
+
+    return f"could not resolve the ticket: {describe_keys(e.new_value)} must be filled in first"
+
+
 UPDATED = (TICKET_UPDATED,)
 
 # The conversation: shown as messages, not as events.
@@ -184,6 +196,11 @@ register_kind(
     "participant_added", describe=lambda e, name: f"copied {name(e.new_value)} on the ticket", webhooks=UPDATED
 )
 register_kind("rated", describe=_rated, webhooks=UPDATED, customer_visible=True)
+
+# Custom fields (tickets.custom_fields): field is the field's key, values its codes ("(text)" for text).
+register_kind("custom_field_changed", describe=_custom_field_changed, webhooks=UPDATED)
+# An automation (routing, SLA) that could not resolve: new_value lists the empty required fields' keys.
+register_kind("resolution_blocked", describe=_resolution_blocked)
 
 # Relations. A merge closes the source: that is its own status_changed event, so it fires ticket.status_changed.
 register_kind("merged_into", describe=lambda e, name: f"merged this ticket into {name(e.new_value)}", webhooks=UPDATED)

@@ -7,6 +7,7 @@ from django import forms
 
 from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES
+from tickets.custom_fields import filtering as custom_field_filtering
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket, TicketTag
 from tickets.search import search_tickets
@@ -56,6 +57,8 @@ class TicketFilter(django_filters.FilterSet):
         # A search is a reference only with the tenant's own prefix (tickets.search).
         tenant = getattr(self.request, "tenant", None)
         self.prefix = prefix or (tenant.ticket_prefix if tenant is not None else None)
+        # The tenant's custom fields: filters cf_<key>... and sorts (tickets.custom_fields.filtering).
+        self.custom_sorts = custom_field_filtering.add_filters(self)
 
     def filter_search(self, queryset, name, value):
         return search_tickets(queryset, value, prefix=self.prefix)
@@ -76,7 +79,13 @@ class TicketFilter(django_filters.FilterSet):
     @property
     def sort_key(self) -> str:
         value = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
-        return value if value in SORTS else "due"
+        return value if value in SORTS or value in self.custom_sorts else "due"
+
+    @property
+    def ordering(self) -> tuple:
+        """The ORDER BY of the chosen sort (a custom field's value, or one of selectors.SORTS)."""
+        key = self.sort_key
+        return custom_field_filtering.ordering(key, self.custom_sorts) or SORTS[key]
 
     @property
     def is_filtered(self) -> bool:

@@ -4,6 +4,8 @@ from django import forms
 
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
+from tickets.custom_fields.definitions import active_fields
+from tickets.custom_fields.forms import add_custom_fields
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Priority, Queue
 from tickets.selectors.structure import escalation_choices
@@ -161,6 +163,8 @@ class NewTicketForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["queue"].queryset = Queue.objects.all()
         self.fields["category"].queryset = Category.objects.filter(parent=None)
+        # The tenant's custom fields (cf_<key>), after the form's own; required ones are checked by create_ticket.
+        add_custom_fields(self, active_fields(), mark_required="creation")
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,8 @@ from django import forms
 
 from tenancy.middleware import max_request_bytes
 from tenancy.models import Tenant
+from tickets.custom_fields.definitions import portal_fields
+from tickets.custom_fields.forms import add_custom_fields, input_name
 from tickets.forms import MultipleFileField
 from tickets.models import Category, PortalSettings
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, describe_accepted
@@ -86,6 +88,7 @@ class SubmitRequestForm(forms.Form):
             f"{describe_accepted(tenant)}."
         )
         self.fields[HONEYPOT_FIELD].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.custom_field_names = self._add_custom_fields()
         if signed_in_as is not None:
             # A signed-in customer writes as themselves: the fields show who, and posted values are ignored.
             name, email = signed_in_as
@@ -94,6 +97,26 @@ class SubmitRequestForm(forms.Form):
                 self.fields[field].required = field == "email"
                 self.initial[field] = value
             self.fields["email"].help_text = "You are signed in; we answer at this address."
+
+    def _add_custom_fields(self) -> list[str]:
+        """The fields customers fill (cf_<key>). A field limited to some categories lists them and their
+        subcategories in data-categories, so static/js/custom_fields.js shows it only for those topics."""
+        fields = portal_fields()
+        names = add_custom_fields(self, fields, mark_required="creation")
+        children: dict[int, list[str]] = {}
+        for category in self.categories.values():
+            if category.parent_id:
+                children.setdefault(category.parent_id, []).append(str(category.pk))
+        for field in fields:
+            if field.category_ids:
+                ids = [str(pk) for pk in sorted(field.category_ids)]
+                ids += [child for pk in sorted(field.category_ids) for child in children.get(pk, [])]
+                self.fields[input_name(field.key)].widget.attrs["data-categories"] = " ".join(ids)
+        return names
+
+    @property
+    def custom_inputs(self) -> list:
+        return [self[name] for name in self.custom_field_names]
 
     @property
     def is_spam(self) -> bool:

@@ -16,6 +16,7 @@ from tenancy.settings_pages import SettingsSection
 from tenancy.setup import ChecklistItem
 from tickets.models import (
     Category,
+    CustomField,
     EscalationTier,
     PortalSettings,
     Queue,
@@ -73,6 +74,12 @@ SETTINGS_SECTIONS = (
         "Customers and portal",
     ),
     SettingsSection(
+        "Custom fields",
+        "desk:custom_fields",
+        "Fields tickets carry: asked in the portal, filled by agents, filtered in the queues",
+        "Tickets",
+    ),
+    SettingsSection(
         "Canned responses",
         "desk:canned",
         "Shared replies the whole team can insert",
@@ -128,7 +135,11 @@ def checklist(tenant: Tenant) -> list[ChecklistItem]:
 
 
 def find_uses(obj: models.Model) -> Iterator[str]:
-    """Saved views and support addresses that name a queue, team, category or tag; queues that a team works."""
+    """Saved views and support addresses that name a queue, team, category or tag; queues that a team works;
+    custom fields limited to a category."""
+    if isinstance(obj, Category):
+        for field in CustomField.objects.filter(customfieldcategory__category=obj).only("label"):
+            yield f'custom field "{field.label}"'
     if isinstance(obj, Queue):
         for address in SupportAddress.objects.filter(queue=obj).only("email"):
             yield f"support address {address.email}"

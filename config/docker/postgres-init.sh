@@ -25,6 +25,8 @@ run_psql() {
 
 run_psql --dbname template1 <<'SQL'
 ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) LEAKPROOF;
+-- JSON containment (custom-field filters, tickets.custom_fields.queries): lets the GIN index serve them under RLS.
+ALTER FUNCTION pg_catalog.jsonb_contains(jsonb, jsonb) LEAKPROOF;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL

@@ -28,6 +28,7 @@ from tests.tickets.factories import (
     AttachmentFactory,
     CannedResponseFactory,
     ContactFactory,
+    CustomFieldFactory,
     ImapMailboxFactory,
     InboundEmailFactory,
     NotificationFactory,
@@ -63,6 +64,7 @@ OBJECT_FOR_ARGUMENT = {
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
     "desk:canned_": "canned_response",
+    "desk:custom_field_": "custom_field",
     "desk:imap_mailbox": "imap_mailbox",
     "desk:invitation_": "invitation",
     "desk:member": "membership",
@@ -189,6 +191,7 @@ def build_crawl_world() -> CrawlWorld:
             kb_article=kb_article.pk,
             kb_version=kb_article.version,
             kb_category=kb_services.save_category(actor=admin, name="Crawled", slug="crawled").pk,
+            custom_field=CustomFieldFactory(tenant=tenant).pk,
         )
     return world
 

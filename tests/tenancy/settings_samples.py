@@ -459,6 +459,55 @@ def _tenant_time_zone(tenant: Tenant, admin: Membership) -> str:
     return "timezone"
 
 
+def _custom_field(**extra):
+    # Made directly, not through the service: each sample must write exactly one audit row of its own.
+    from tickets.models import CustomField
+
+    return CustomField.objects.create(
+        key="product", label="Product", type="choice", choices=[{"code": "cloud", "label": "Tessera Cloud"}], **extra
+    )
+
+
+def _custom_field_created(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    custom_fields.create_custom_field(actor=admin, key="product", label="Product", type="text")
+    return "key"
+
+
+def _custom_field_updated(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    field = _custom_field()
+    custom_fields.update_custom_field(
+        actor=admin, field=field, label="Product line", type="choice", choices=field.choices
+    )
+    return "label"
+
+
+def _custom_field_archived(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    custom_fields.archive_custom_field(actor=admin, field=_custom_field())
+    return "archived_at"
+
+
+def _custom_field_restored(tenant: Tenant, admin: Membership) -> str:
+    from django.utils import timezone
+
+    from tickets.services import custom_fields
+
+    custom_fields.restore_custom_field(actor=admin, field=_custom_field(archived_at=timezone.now()))
+    return "archived_at"
+
+
+def _custom_field_deleted(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    custom_fields.delete_custom_field(actor=admin, field=_custom_field())
+    return "deleted"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
@@ -522,4 +571,9 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "sla.services.create_policy": _sla_create_policy,
     "sla.services.update_policy": _sla_update_policy,
     "tenancy.services.tenants.set_tenant_time_zone": _tenant_time_zone,
+    "tickets.services.custom_fields.create_custom_field": _custom_field_created,
+    "tickets.services.custom_fields.update_custom_field": _custom_field_updated,
+    "tickets.services.custom_fields.archive_custom_field": _custom_field_archived,
+    "tickets.services.custom_fields.restore_custom_field": _custom_field_restored,
+    "tickets.services.custom_fields.delete_custom_field": _custom_field_deleted,
 }

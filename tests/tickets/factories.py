@@ -12,6 +12,8 @@ from tickets.models import (
     CannedResponse,
     Category,
     Contact,
+    CustomField,
+    CustomFieldCategory,
     Draft,
     EmailTemplate,
     EscalationTier,
@@ -355,3 +357,23 @@ class PortalSettingsFactory(TenantOwnedFactory):
         django_get_or_create = ["tenant"]
 
     welcome_text = "Welcome to our help desk."
+
+
+class CustomFieldFactory(TenantOwnedFactory):
+    class Meta:
+        model = CustomField
+
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.Sequence(lambda n: f"Field {n}")
+    type = CustomField.Type.CHOICE
+    choices = factory.LazyFunction(
+        lambda: [{"code": "cloud", "label": "Tessera Cloud"}, {"code": "onprem", "label": "Tessera On-Prem"}]
+    )
+
+
+class CustomFieldCategoryFactory(TenantOwnedFactory):
+    class Meta:
+        model = CustomFieldCategory
+
+    field = factory.SubFactory(CustomFieldFactory, tenant=factory.SelfAttribute("..tenant"))
+    category = factory.SubFactory(CategoryFactory, tenant=factory.SelfAttribute("..tenant"))

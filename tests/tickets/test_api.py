@@ -535,7 +535,8 @@ def test_schema_is_openapi_3_with_every_endpoint_and_the_key_scheme(tenant):
     assert {
         "/api/v1/tickets/", "/api/v1/tickets/{number}/", "/api/v1/tickets/{number}/messages/", "/api/v1/contacts/",
         "/api/v1/contacts/{contact_id}/", "/api/v1/organisations/", "/api/v1/organisations/{organisation_id}/",
-        "/api/v1/categories/", "/api/v1/queues/", "/api/v1/kb/articles/", "/api/v1/kb/articles/{slug}/",
+        "/api/v1/categories/", "/api/v1/queues/", "/api/v1/custom-fields/", "/api/v1/kb/articles/",
+        "/api/v1/kb/articles/{slug}/",
     } == set(schema["paths"])  # fmt: skip
     assert schema["components"]["securitySchemes"]["ApiKey"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "tsk_<prefix>_<secret>",

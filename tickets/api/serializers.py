@@ -9,7 +9,17 @@ from rest_framework import serializers
 
 from tenancy.models import Membership
 from tickets.lifecycle import Status
-from tickets.models import MAX_ESCALATION_LEVEL, Category, Contact, Message, Organisation, Priority, Queue, Ticket
+from tickets.models import (
+    MAX_ESCALATION_LEVEL,
+    Category,
+    Contact,
+    CustomField,
+    Message,
+    Organisation,
+    Priority,
+    Queue,
+    Ticket,
+)
 from tickets.services.tags import MAX_TAG_LENGTH
 
 MAX_BODY = 100_000
@@ -49,8 +59,21 @@ class ContactBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name"]
 
 
+CUSTOM_FIELDS_HELP = (
+    "The tenant's custom fields by key (GET /api/custom-fields/ lists them): text and long text as strings, numbers "
+    "as numbers, dates as YYYY-MM-DD, a choice as its code, a multiple choice as a list of codes, a checkbox as "
+    "true. An empty field has no key."
+)
+
+
+def custom_fields_input(help_text: str) -> serializers.DictField:
+    # Values are checked by tickets.custom_fields.validation (one place for every path), not here.
+    return serializers.DictField(child=serializers.JSONField(allow_null=True), required=False, help_text=help_text)
+
+
 class TicketSerializer(serializers.ModelSerializer):
     reference = serializers.SerializerMethodField()
+    custom_fields = serializers.DictField(child=serializers.JSONField(), read_only=True, help_text=CUSTOM_FIELDS_HELP)
     contact = ContactBriefSerializer(read_only=True)
     tags = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -61,7 +84,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "id", "number", "reference", "url", "subject", "description", "status", "priority", "channel",
             "escalation_level", "is_open", "contact", "queue", "team", "category", "subcategory", "assignee",
             "tags", "merged_into", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
-            "first_response_due_at", "resolution_due_at", "next_due_at",
+            "first_response_due_at", "resolution_due_at", "next_due_at", "custom_fields",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -179,6 +202,9 @@ class TicketCreateSerializer(serializers.Serializer):
     category = ScopedPrimaryKeyField(Category, required=False, allow_null=True)
     subcategory = ScopedPrimaryKeyField(Category, required=False, allow_null=True)
     tags = tag_list()
+    custom_fields = custom_fields_input(
+        "{key: value} of the tenant's custom fields; those required at creation must be given."
+    )
 
     def validate(self, attrs: dict) -> dict:
         given = [name for name in ("contact", "contact_email", "contact_phone") if attrs.get(name)]
@@ -207,6 +233,9 @@ class TicketUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="0 is not escalated; 1 and up are the tenant's escalation tiers (Settings → Escalation tiers).",
     )
+    custom_fields = custom_fields_input(
+        "{key: value} of the custom fields to change (null clears one); fields not named keep their values."
+    )
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Kept in the audit.")
 
     def validate(self, attrs: dict) -> dict:
@@ -231,3 +260,25 @@ class MessageCreateSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class CustomFieldChoiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class CustomFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    help_text = serializers.CharField()
+    type = serializers.ChoiceField(choices=CustomField.Type.choices)
+    choices = serializers.SerializerMethodField()
+    visible_in_portal = serializers.BooleanField()
+    categories = serializers.ListField(child=serializers.IntegerField(), source="category_ids")
+    required_at_creation = serializers.BooleanField()
+    required_at_resolution = serializers.BooleanField()
+    archived = serializers.BooleanField()
+
+    @extend_schema_field(CustomFieldChoiceSerializer(many=True))
+    def get_choices(self, field) -> list[dict]:
+        return [{"code": code, "label": label} for code, label in field.choices]

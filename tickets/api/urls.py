@@ -16,6 +16,7 @@ urlpatterns = [
     path("v1/organisations/<int:organisation_id>/", views.OrganisationDetail.as_view(), name="organisation"),
     path("v1/categories/", views.CategoryList.as_view(), name="categories"),
     path("v1/queues/", views.QueueList.as_view(), name="queues"),
+    path("v1/custom-fields/", views.CustomFieldList.as_view(), name="custom_fields"),
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(), name="docs"),
     path("<path:rest>", views.no_such_endpoint, name="not_found"),

@@ -17,6 +17,7 @@ from tickets.api.permissions import ManagesDirectory
 from tickets.api.serializers import (
     CategorySerializer,
     ContactSerializer,
+    CustomFieldSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     OrganisationSerializer,
@@ -25,8 +26,20 @@ from tickets.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from tickets.custom_fields.definitions import field_definitions
 from tickets.filters import TicketFilter
-from tickets.models import Attachment, Category, Channel, Contact, Message, Organisation, Queue, Tag, Ticket
+from tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    Contact,
+    CustomField,
+    Message,
+    Organisation,
+    Queue,
+    Tag,
+    Ticket,
+)
 from tickets.selectors import visible_tickets
 from tickets.services import directory
 
@@ -57,7 +70,10 @@ class KeyGated:
 
 
 class ApiTicketFilter(TicketFilter):
-    """The agent pages' filters; the order is the cursor's (newest, or recently updated, first)."""
+    """The agent pages' filters (custom fields' too: cf_<key>=<code>); the order is the cursor's (newest, or
+    recently updated, first)."""
+
+    custom_field_sorts = False
 
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
@@ -124,6 +140,7 @@ class TicketList(KeyGated, generics.ListAPIView):
             subcategory=data.get("subcategory"),
             priority=data["priority"],
             tags=data.get("tags") or (),
+            custom_fields=data.get("custom_fields") or {},
         )
         # Re-read with what the serializer needs; a ticket the key cannot see (an agent key limited to its
         # creator's teams, opening in another team's queue) is answered as created, once.
@@ -340,6 +357,22 @@ class QueueList(KeyGated, generics.ListAPIView):
     @extend_schema(summary="List queues")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class CustomFieldList(KeyGated, generics.GenericAPIView):
+    serializer_class = CustomFieldSerializer
+    pagination_class = None
+
+    model = CustomField
+
+    @extend_schema(
+        summary="List custom fields",
+        description="The tenant's custom ticket fields (at most 100), archived ones included: their keys name the "
+        "values in a ticket's `custom_fields`.",
+        responses=CustomFieldSerializer(many=True),
+    )
+    def get(self, request):
+        return Response(self.get_serializer(field_definitions(), many=True).data)
 
 
 def no_such_endpoint(request: HttpRequest, rest: str) -> JsonResponse:

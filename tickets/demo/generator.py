@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from tickets import services
+from tickets import demo_custom_fields, services
 from tickets.clock import replaying
 from tickets.demo import attachments, conversations
 from tickets.demo.topics import TOPICS
@@ -85,6 +85,7 @@ def seed(demo, *, seed: str | None = None, count: int = TICKETS_PER_TENANT, now:
     )  # fmt: skip
     for plan in plans:
         stage.play(plan)
+    demo_custom_fields.seed(demo)
 
 
 def _support_address(demo) -> None:

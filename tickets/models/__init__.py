@@ -32,6 +32,7 @@ from tickets.models.core import (
     TicketQuerySet,
     TicketTag,
 )
+from tickets.models.custom_fields import CustomField, CustomFieldCategory
 from tickets.models.feed import FeedEntry, FeedReceipt
 from tickets.models.structure import EscalationTier, PortalSettings
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
@@ -45,6 +46,8 @@ __all__ = [
     "Category",
     "Channel",
     "Contact",
+    "CustomField",
+    "CustomFieldCategory",
     "Draft",
     "EmailTemplate",
     "EscalationTier",

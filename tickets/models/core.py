@@ -232,6 +232,9 @@ class Ticket(TenantModel):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True)
 
+    # Values of the tenant's custom fields by key (tickets/custom_fields): written only by the ticket services.
+    custom_fields = models.JSONField(default=dict, blank=True, editable=False)
+
     # Full-text search (PostgreSQL): kept up to date by a trigger from subject and search_text.
     search_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -268,6 +271,12 @@ class Ticket(TenantModel):
             models.Index(fields=["tenant", "updated_at", "id"], name="ticket_updated"),
             models.Index(fields=["tenant", "created_at", "id"], name="ticket_created"),
             GinIndex(fields=["tenant", "search_vector"], name="ticket_search"),
+            # Containment filters on custom fields (custom_fields @> '{"product": "cloud"}'), led by the tenant.
+            GinIndex(
+                fields=["tenant", "custom_fields"],
+                name="ticket_custom_fields",
+                opclasses=["int8_ops", "jsonb_path_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,8 @@ from django.db import transaction
 
 from tenancy.models import CrossTenantError, Membership
 from tickets import selectors
+from tickets.custom_fields.definitions import fields_by_key
+from tickets.custom_fields.validation import FieldValueError, clean_values
 from tickets.errors import TicketError
 from tickets.lifecycle import Status
 from tickets.models import Priority, Queue, Tag, Ticket
@@ -21,7 +23,7 @@ from tickets.services.tags import normalise_tag
 from tickets.services.updates import NothingToChange, update_ticket
 
 MAX_BULK = 1000
-ACTIONS = ("assign", "claim", "status", "priority", "queue", "tag", "merge")
+ACTIONS = ("assign", "claim", "status", "priority", "queue", "tag", "merge", "field")
 
 
 class BulkError(ServiceError):
@@ -79,7 +81,8 @@ def apply_bulk(*, tickets: list[Ticket], action: str, actor: Membership, **param
     inside a request). Tickets the actor may not see are refused and never touched.
 
     params by action: assign: assignee (Membership, or None to unassign); status: status, reason; priority:
-    priority; queue: queue; tag: names; merge: target (one of `tickets`)."""
+    priority; queue: queue; tag: names; merge: target (one of `tickets`); field: key, value (a custom field's
+    value, None to clear it)."""
     require_staff(actor)
     if action not in ACTIONS:
         raise BulkError(f"Unknown bulk action “{action}”.")
@@ -120,6 +123,15 @@ def _check_params(action: str, params: dict, tickets: list[Ticket]) -> None:
         raise BulkError("Choose a queue.")
     if action == "tag" and not [name for name in params.get("names") or [] if name.strip()]:
         raise BulkError("Type at least one tag.")
+    if action == "field":
+        key = params.get("key")
+        field = fields_by_key().get(key) if isinstance(key, str) else None
+        if field is None or field.archived:
+            raise BulkError("Choose a field.")
+        try:
+            params["value"] = clean_values({key: params.get("value")}, fields=fields_by_key())[key]
+        except FieldValueError as refused:
+            raise BulkError(str(refused)) from None
     if action == "merge":
         target = params.get("target")
         if not isinstance(target, Ticket) or target.pk not in {t.pk for t in tickets}:
@@ -175,6 +187,12 @@ def _merge(ticket: Ticket, actor: Membership, *, target: Ticket) -> tuple[str, s
     return "changed", f"Merged into {target.reference}."
 
 
+def _field(ticket: Ticket, actor: Membership, *, key: str, value: object) -> tuple[str, str]:
+    update_ticket(ticket=ticket, changes={"custom_fields": {key: value}}, actor=actor, reason="bulk")
+    field = fields_by_key()[key]
+    return "changed", f"{field.label}: {field.display(value) or 'cleared'}."
+
+
 _RUNNERS = {
     "assign": _assign,
     "claim": _claim,
@@ -183,4 +201,5 @@ _RUNNERS = {
     "queue": _queue,
     "tag": _tag,
     "merge": _merge,
+    "field": _field,
 }

@@ -15,6 +15,7 @@ from tickets.services.attachments import Upload, store_attachments, validate_upl
 from tickets.services.common import lock, save, set_status
 from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
 from tickets.services.events import Actor, ServiceError, record_event, require_staff
+from tickets.services.field_values import check_resolvable
 from tickets.services.notifications import notify_customer_reply, notify_mentions
 
 
@@ -43,6 +44,7 @@ def reply(
         _refuse_if_final(ticket)
         if status:
             check_transition(ticket.status, status)
+            check_resolvable(ticket, status)  # "send and resolve" needs the fields required at resolution
         now = clock.now()
         message = _add_message(ticket, Message.Kind.REPLY, html, text, channel, now, author_membership=actor)
         store_attachments(ticket=ticket, message=message, checked=checked)

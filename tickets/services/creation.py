@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import connection, transaction
 
 from tenancy.context import require_tenant_id
 from tenancy.models import ensure_same_tenant
 from tickets import clock
 from tickets.content import html_to_text, render_plain_text
+from tickets.custom_fields.definitions import active_fields
+from tickets.custom_fields.validation import MissingAtCreation, merged, missing_at_creation
 from tickets.models import Category, Channel, Contact, Message, Priority, Queue, Ticket, TicketParticipant
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.events import Actor, ServiceError, record_event
+from tickets.services.field_values import clean_for, record_value_events
 from tickets.services.tags import apply_tags
 
 MAX_SEARCH_TEXT = 100_000
@@ -51,10 +56,15 @@ def create_ticket(
     uploads: list[Upload] | tuple[Upload, ...] = (),
     body_html: str | None = None,
     email_message_id: str = "",
+    custom_fields: Mapping[str, object] | None = None,
 ) -> Ticket:
     """Open a ticket for `contact`, with `body` (plain text, or `body_html` already sanitised) as its first
     message. A new ticket always has a queue (the tenant's default until routing moves it); without a
-    `priority` it takes the queue's default priority."""
+    `priority` it takes the queue's default priority.
+
+    `custom_fields` ({key: value}) is given by the intakes that ask for fields (the portal, the desk's form, the
+    API): then the fields required at creation must be filled (a customer: only those the portal shows). None
+    (email, follow-ups) asks for nothing."""
     tenant_id = require_tenant_id()
     subject = " ".join(subject.split())[:250]
     if not subject:
@@ -73,6 +83,14 @@ def create_ticket(
     html = body_html if body_html is not None else render_plain_text(body)
     text = html_to_text(html)
     checked = validate_uploads(tenant=contact.tenant, uploads=list(uploads))
+    values = {}
+    if custom_fields is not None:
+        values = merged({}, clean_for(actor, custom_fields))
+        missing = missing_at_creation(
+            active_fields(), values, category_id=getattr(category, "pk", None), portal=isinstance(actor, Contact)
+        )
+        if missing:
+            raise MissingAtCreation(missing)
 
     with transaction.atomic():
         now = clock.now()
@@ -91,6 +109,7 @@ def create_ticket(
             updated_at=now,
             last_customer_activity_at=now if isinstance(actor, Contact) else None,
             search_text=text[:MAX_SEARCH_TEXT],
+            custom_fields=values,
         )
         message = Message.objects.create(
             ticket=ticket,
@@ -112,4 +131,6 @@ def create_ticket(
                 )
         if tags:
             apply_tags(ticket, names=tags, actor=actor, at=now)
+        if values:
+            record_value_events(ticket, old={}, new=values, keys=sorted(values), actor=actor, at=now)
     return ticket

@@ -33,11 +33,13 @@ def submit_request(
     uploads: list[Upload] | tuple[Upload, ...] = (),
     membership: Membership | None = None,
     phone: str = "",
+    custom_fields: dict | None = None,
 ) -> Ticket:
     """Open a web ticket for the submitter, found or created by email (a signed-in customer is their own
     contact, whatever was typed), and acknowledge it to that address only. `category` may be a public
     top-level category or one of its subcategories. The fields the tenant requires (Settings → Portal and
-    tickets) are required here too, whatever form sent them."""
+    tickets) are required here too, whatever form sent them; `custom_fields` are the portal's fields
+    ({key: value}), those required at creation must be filled."""
     from tickets.portal_forms import public_categories  # the form module imports this one
     from tickets.services.customer_mail import send_acknowledgement
 
@@ -69,6 +71,7 @@ def submit_request(
             category=top,
             subcategory=sub,
             uploads=uploads,
+            custom_fields=custom_fields if custom_fields is not None else {},
         )
         send_acknowledgement(ticket=ticket)
     return ticket

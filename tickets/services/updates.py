@@ -17,11 +17,14 @@ from tickets.selectors.structure import check_escalation_level, escalation_label
 from tickets.services.assignment import assign, unassign
 from tickets.services.common import lock
 from tickets.services.events import Actor, Automation, ServiceError, require_desk_actor
+from tickets.services.field_values import changed_keys, clean_for, set_custom_fields
 from tickets.services.relations import tag, untag
 from tickets.services.tags import normalise_tag
 from tickets.services.workflow import categorise, change_priority, change_status, escalate, move_to_queue
 
-# The fields a call may change. Tags come two ways: `tags` is the full list (missing ones are removed, new ones
+# The fields a call may change. `custom_fields` is {key: value} for the keys to change (None clears one); the
+# others keep their values (tickets.services.field_values).
+# Tags come two ways: `tags` is the full list (missing ones are removed, new ones
 # added, as the API's PATCH means it); `add_tags` / `remove_tags` change only the names given (a bulk "add tags").
 FIELDS = (
     "status",
@@ -34,6 +37,7 @@ FIELDS = (
     "add_tags",
     "remove_tags",
     "escalation_level",
+    "custom_fields",
 )
 
 
@@ -59,6 +63,9 @@ def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = 
         raise ServiceError("Give at least one field to change.")
     require_desk_actor(actor)
     _check_values(changes)
+    if "custom_fields" in changes:
+        # Checked (types, choices, archived, unknown keys) before the ticket is locked; only the keys given.
+        changes = {**changes, "custom_fields": clean_for(actor, changes["custom_fields"])}
     with transaction.atomic():
         ticket = lock(ticket)
         steps, already = _plan(ticket, changes)
@@ -87,6 +94,8 @@ def _check_values(changes: dict) -> None:
         raise ServiceError(f"Unknown priority “{changes['priority']}”.")
     if "escalation_level" in changes:
         check_escalation_level(changes["escalation_level"], list_tiers())
+    if "custom_fields" in changes and not isinstance(changes["custom_fields"], dict):
+        raise ServiceError("“custom_fields” is an object of {field key: value}.")
     tag_fields = [name for name in ("tags", "add_tags", "remove_tags") if name in changes]
     if "tags" in tag_fields and len(tag_fields) > 1:
         raise ServiceError("Give either the full list of tags or the tags to add and remove, not both.")
@@ -162,6 +171,16 @@ def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
         else:
             steps.append(lambda t, a, r: escalate(ticket=t, level=level, actor=a, reason=r))
 
+    if "custom_fields" in changes:
+        values = changes["custom_fields"]
+        keys = changed_keys(ticket, values)
+        if not keys:
+            already.append("already filled in as given")
+        else:
+            wanted = {key: values[key] for key in keys}
+            steps.append(lambda t, a, r: set_custom_fields(ticket=t, values=wanted, actor=a, reason=r))
+
+    # After the fields: "fill in the product and resolve" resolves with the product filled in.
     if status is not None and status != ticket.status and not reopening:
         steps.append(lambda t, a, r: change_status(ticket=t, status=status, actor=a, reason=r))
     return steps, already

@@ -18,17 +18,22 @@ from tickets.services.events import (
     record_event,
     require_desk_actor,
 )
+from tickets.services.field_values import blocks_automation, check_resolvable
 from tickets.services.notifications import notify_reopened
 
 
 def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = "") -> Ticket:
-    """Move the ticket through the lifecycle (tickets.lifecycle.TRANSITIONS); refused moves say why."""
+    """Move the ticket through the lifecycle (tickets.lifecycle.TRANSITIONS); refused moves say why. Resolving
+    needs the fields required at resolution (tickets.services.field_values.check_resolvable)."""
     with transaction.atomic():
         ticket = lock(ticket)
         if ticket.merged_into_id:
             raise TransitionError("This ticket was merged into another; work on that one instead.")
         old = ticket.status
         check_transition(old, status)
+        if blocks_automation(ticket, status, actor):
+            return ticket  # recorded on the ticket why it stays open; the automation's run goes on
+        check_resolvable(ticket, status)
         fields = set_status(ticket, status, clock.now())
         save(ticket, *fields)
         kind = "reopened" if old in (Status.RESOLVED, Status.PENDING) and status == Status.OPEN else "status_changed"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tenancy.roles import Role, role_required
 from tenancy.selectors import list_staff
 from tickets import selectors
+from tickets.custom_fields.definitions import fields_by_key
 from tickets.lifecycle import Status
 from tickets.models import Priority
 from tickets.pagination import PER_PAGE
@@ -74,6 +75,15 @@ def _action(request: HttpRequest, data: dict) -> tuple[str, dict, str]:
         if target is None:
             raise BulkError("Pick the ticket to merge into among the selected ones.")
         return "merge", {"target": target}, f"Merge into {target.reference}"
+    if verb == "field":
+        key, has_value, value = argument.partition("=")
+        field = fields_by_key().get(key)
+        if field is None or field.archived:
+            raise BulkError("Choose a field.")
+        # A choice comes in the button's value ("field:product=cloud"); a typed value in field_value_<key>.
+        raw = (value if has_value else request.POST.get(f"field_value_{key}", "")[:20_000]) or None
+        shown = field.choice_label(raw) if field.is_choice and raw else raw
+        return "field", {"key": key, "value": raw}, f"{field.label}: {shown or 'clear'}"
     raise BulkError("Choose an action.")
 
 

@@ -11,6 +11,8 @@ from django_ratelimit.core import is_ratelimited
 
 from tenancy.roles import Role, public, role_required
 from tickets import clock, selectors, services
+from tickets.custom_fields.forms import custom_field_values, show_missing
+from tickets.custom_fields.validation import MissingAtCreation
 from tickets.errors import TicketError
 from tickets.forms import CustomerReplyForm, uploads_from
 from tickets.lifecycle import CUSTOMER_WORDING, Status
@@ -106,7 +108,11 @@ def submit_request(request: HttpRequest) -> HttpResponse:
             uploads=uploads_from(form.cleaned_data["files"]),
             membership=membership,
             phone=form.cleaned_data.get("phone", ""),
+            custom_fields=custom_field_values(form.cleaned_data),
         )
+    except MissingAtCreation as missing:
+        show_missing(form, missing)
+        return _form_again(request, form, status=400)
     except TicketError as refused:
         form.add_error(None, str(refused))
         return _form_again(request, form, status=400)

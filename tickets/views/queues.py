@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets import selectors
+from tickets.custom_fields.definitions import active_fields
 from tickets.filters import TicketFilter
 from tickets.lifecycle import Status
 from tickets.models import Channel, Priority, Queue
@@ -83,7 +84,8 @@ def filtered_tickets(request: HttpRequest, tickets: QuerySet, params: QueryDict)
     filters = TicketFilter(params or None, queryset=tickets, request=request)
     filtered = filters.qs if filters.is_bound and filters.form.is_valid() else tickets
     sort = filters.sort_key if filters.is_bound else "due"
-    return filters, filtered.order_by(*selectors.SORTS[sort]), sort
+    ordering = filters.ordering if filters.is_bound else selectors.SORTS[sort]
+    return filters, filtered.order_by(*ordering), sort
 
 
 def render_list(request: HttpRequest, source: ListSource, params: QueryDict, extra: dict) -> HttpResponse:
@@ -160,6 +162,7 @@ def _list(
         "bulk_priorities": Priority.choices,
         "share_teams": teams if is_supervisor else [],
         "bulk_max": MAX_BULK,
+        "custom_fields": active_fields(),  # the bulk bar's "set field" menus
         **(extra or {}),
     }
     if request.htmx:

@@ -15,6 +15,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services
+from tickets.custom_fields.forms import CustomFieldsForm, custom_field_values, show_missing, ticket_panel
+from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
     NewTicketForm,
     ParticipantForm,
@@ -35,6 +37,7 @@ from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 # The ticket page's forms post to these; each form names its URL twice (action, hx-post).
 PAGE_ACTIONS = (
     "reply", "claim", "update", "tags", "link", "merge", "participant", "org_manager", "presence", "draft", "canned",
+    "fields",
 )  # fmt: skip
 
 
@@ -74,6 +77,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "is_mine": ticket.assignee_id == membership.pk,
         "can_manage_contacts": membership.has_role(Role.SUPERVISOR),
         "rating": selectors.get_rating(ticket),
+        "custom_field_panel": ticket_panel(ticket),
     }
 
 
@@ -198,6 +202,19 @@ def update(request: HttpRequest, number: int) -> HttpResponse:
 
 @role_required(Role.AGENT)
 @require_POST
+def set_fields(request: HttpRequest, number: int) -> HttpResponse:
+    """The custom fields (`cf_<key>` inputs, tickets.custom_fields.forms) through update_ticket, all or nothing."""
+    return _act(
+        request, number, CustomFieldsForm,
+        lambda t, d: services.update_ticket(
+            ticket=t, changes={"custom_fields": custom_field_values(d)}, actor=request.membership
+        ),
+        "Fields saved.",
+    )  # fmt: skip
+
+
+@role_required(Role.AGENT)
+@require_POST
 def add_tags(request: HttpRequest, number: int) -> HttpResponse:
     return _act(
         request, number, TagForm,
@@ -288,7 +305,10 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 priority=data["priority"],
                 uploads=uploads_from(data["files"]),
+                custom_fields=custom_field_values(data),
             )
+        except MissingAtCreation as missing:
+            show_missing(form, missing)
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:

@@ -39,7 +39,7 @@ from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import add_member, create_tenant, get_or_create_user
 from tickets.content import html_to_text, render_plain_text
-from tickets.models import Category, Organisation, Queue, Team, TeamMembership
+from tickets.models import Category, CustomField, Organisation, Queue, Team, TeamMembership
 
 BENCH_SEED = Automation("benchmark seed")
 BENCH_PASSWORD = "tessera-bench"  # noqa: S105 - throw-away benchmark logins, printed at the end
@@ -503,6 +503,11 @@ class Command(BaseCommand):
                             name=child_name, parent=parent, defaults={"position": child_position}
                         )
                         categories.append((parent.pk, child.pk))
+                for position, (key, label, choices) in enumerate(BENCH_FIELDS):
+                    CustomField.objects.create(
+                        key=key, label=label, type=CustomField.Type.CHOICE, position=position,
+                        choices=[{"code": code, "label": text} for code, text, _ in choices],
+                    )  # fmt: skip
                 organisations = [
                     Organisation.objects.create(name=f"{rng.choice(LAST)} {kind} {n}", domain=f"org{n}.example")
                     for n, kind in enumerate(["Ltd", "GmbH", "Inc", "SA", "BV"] * 8)
@@ -727,8 +732,31 @@ TICKET_COLUMNS = (
     "id, tenant_id, number, subject, description, contact_id, channel, category_id, subcategory_id, priority, "
     "status, is_open, queue_id, team_id, assignee_id, escalation_level, merged_into_id, created_at, updated_at, "
     "first_response_at, last_customer_activity_at, last_agent_activity_at, resolved_at, closed_at, "
-    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, search_text"
+    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, search_text, custom_fields"
 )
+# Custom choice fields every bench tenant gets, each choice with its share of the tickets (the rest: no value),
+# so filters see a common, a medium and a rare value (bench/custom_field_filter.py).
+BENCH_FIELDS = [
+    ("product", "Product", [("cloud", "Tessera Cloud", 0.55), ("onprem", "Tessera On-Prem", 0.30),
+                            ("mobile", "Mobile app", 0.04), ("legacy", "Legacy desktop", 0.01)]),
+    ("contract", "Contract tier", [("standard", "Standard", 0.6), ("business", "Business", 0.3),
+                                   ("enterprise", "Enterprise", 0.1)]),
+]  # fmt: skip
+
+
+def bench_custom_fields(r: float, r2: float) -> str:
+    """The custom_fields JSON of one ticket, from two uniform draws (COPY text: no escaping needed)."""
+    values = []
+    for (key, _, choices), draw in zip(BENCH_FIELDS, (r, r2), strict=True):
+        edge = 0.0
+        for code, _, share in choices:
+            edge += share
+            if draw < edge:
+                values.append(f'"{key}": "{code}"')
+                break
+    return "{" + ", ".join(values) + "}"
+
+
 MESSAGE_COLUMNS = (
     "id, tenant_id, ticket_id, kind, author_membership_id, author_contact_id, channel, body_html, body_text, "
     "email_message_id, email_in_reply_to, created_at"
@@ -946,7 +974,7 @@ class TicketGenerator:
                 f"{queue_id}\t{team_id or null}\t{assignee or null}\t{escalation}\t\\N\t{fmt(created)}\t"
                 f"{fmt(moment)}\t{fmt(first_response)}\t{fmt(last_customer)}\t{fmt(last_agent)}\t"
                 f"{fmt(resolved_at)}\t{fmt(closed_at)}\t{fmt(first_due)}\t{fmt(update_due)}\t"
-                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{search_text}\n"
+                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{search_text}\t{bench_custom_fields(rnd(), rnd())}\n"
             )
         chunk = Chunk()
         chunk.count = last - first
