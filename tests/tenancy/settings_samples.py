@@ -505,7 +505,7 @@ def _custom_field_deleted(tenant: Tenant, admin: Membership) -> str:
     from tickets.services import custom_fields
 
     custom_fields.delete_custom_field(actor=admin, field=_custom_field())
-    return "deleted"
+    return "label"
 
 
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.

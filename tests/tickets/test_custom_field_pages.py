@@ -314,7 +314,13 @@ def test_resolving_from_the_page_and_the_composer_is_refused_until_the_field_is_
     # the page says what is needed before resolving
     assert "Needed before resolving: Contract tier." in client.get(url).content.decode()
     # when the agent sets "resolved" from the properties panel: refused with the reason
-    answer = client.post(f"{url}status/", {"status": "resolved"}, follow=True)
+    answer = client.post(
+        f"{url}update/",
+        {"status": "resolved", "initial-status": ticket.status, "priority": ticket.priority,
+         "initial-priority": ticket.priority, "queue": ticket.queue_id, "initial-queue": ticket.queue_id,
+         "escalation_level": 0, "initial-escalation_level": 0},
+        follow=True,
+    )  # fmt: skip
     assert "Fill in “Contract tier” before resolving" in answer.content.decode()
     # when the agent sends a reply with "Set resolved": nothing is sent, the text is kept with the reason
     answer = client.post(f"{url}reply/", {"kind": "reply", "body": "All fixed now.", "status": "resolved"})
