@@ -411,5 +411,5 @@ def test_settings_members_table_shows_availability_and_capacity(tenant, admin, a
     with tenant_context(tenant):
         agent.capacity = 7
         agent.save(update_fields=["capacity"])
-    page = host_client(tenant, admin).get("/desk/settings/").text
+    page = host_client(tenant, admin).get("/desk/settings/members/").text
     assert "Capacity" in page and ">7</td>" in page and "Offline" in page
