@@ -32,7 +32,7 @@ def test_one_update_applies_three_changes(browser, live_server, tenant, agent, d
     # then the requester, related tickets and service level are visible without scrolling
     panel = page.get_by_role("complementary", name="Ticket details")
     for name in ("Requester", "Related", "Service level"):
-        assert _fully_on_screen(page, panel.get_by_role("region", name=name)), name
+        assert _fully_on_screen(page, panel.get_by_role("region", name=name, exact=True)), name
     assert panel.get_by_role("region", name="Related").get_by_role("link", name="ACME-1").is_visible()
     screenshot(page, "ticket-page-1366")
 
