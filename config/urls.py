@@ -36,7 +36,6 @@ ticket_actions = [
     path("reply/", ticket.reply, name="ticket_reply"),
     path("claim/", ticket.claim, name="ticket_claim"),
     path("update/", ticket.update, name="ticket_update"),
-    path("fields/", ticket.set_fields, name="ticket_fields"),
     path("tags/", ticket.add_tags, name="ticket_tags"),
     path("tags/<int:tag_id>/remove/", ticket.remove_tag, name="ticket_untag"),
     path("merge/", ticket.merge, name="ticket_merge"),

@@ -5,7 +5,7 @@ from django import forms
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
 from tickets.custom_fields.definitions import active_fields
-from tickets.custom_fields.forms import add_custom_fields
+from tickets.custom_fields.forms import PREFIX, add_custom_fields, custom_field_values
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Priority, Queue
 from tickets.selectors.structure import escalation_choices
@@ -81,11 +81,13 @@ class ReplyForm(forms.Form):
 
 
 class TicketUpdateForm(forms.Form):
-    """The ticket page's properties, applied together by one "Update" (services.update_ticket).
+    """The ticket page's properties and custom fields, applied together by one "Update" (services.update_ticket).
 
     Each field carries the value the page showed (a hidden "initial-" input), so only what the person changed is
     sent to the service: a colleague's change made since the page was shown is not undone by the fields this
-    person left alone."""
+    person left alone. The custom fields are `cf_<key>` inputs (tickets.custom_fields.forms); the changed ones go
+    to the same update_ticket call as changes["custom_fields"], so "fill in the contract and resolve" is one
+    transaction and the resolution sees the filled-in field."""
 
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
@@ -101,23 +103,47 @@ class TicketUpdateForm(forms.Form):
         "category": "category", "subcategory": "subcategory", "escalation_level": "escalation",
     }  # fmt: skip
 
-    def __init__(self, *args, queues=None, tiers=None, **kwargs):
+    def __init__(self, *args, ticket=None, queues=None, tiers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["escalation_level"].choices = escalation_choices(tiers)
         self.fields["assignee"].queryset = list_staff()
         self.fields["queue"].queryset = queues if queues is not None else Queue.objects.all()
         self.fields["category"].queryset = Category.objects.filter(parent=None)
         self.fields["subcategory"].queryset = Category.objects.exclude(parent=None)
+        # Active fields only: archived values are read-only (shown beside the form, refused by the service).
+        definitions = active_fields()
+        values = (ticket.custom_fields or {}) if ticket is not None else {}
+        self.custom_names = add_custom_fields(self, definitions, values=values, mark_required="resolution")
+        self.labels = {**self.LABELS, **{f"{PREFIX}{field.key}": field.label for field in definitions}}
         for field in self.fields.values():
             field.show_hidden_initial = True
 
+    @property
+    def custom_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.custom_names]
+
     def changes(self) -> dict:
-        """{field: new value} for the fields the person changed (after is_valid())."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+        """{field: new value} for the fields the person changed (after is_valid()); changed custom fields as one
+        {key: value} entry, "custom_fields" (None clears a field)."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+        changes = {name: value for name, value in changed.items() if name not in self.custom_names}
+        custom = custom_field_values({name: value for name, value in changed.items() if name in self.custom_names})
+        if custom:
+            changes["custom_fields"] = custom
+        return changes
 
     def changed_labels(self) -> str:
-        names = [self.LABELS[name] for name in self.changed_data]
+        names = [self.labels[name] for name in self.changed_data]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    def error_text(self) -> str:
+        """The errors as one line for a message; a custom field's error names its field (the message is all the
+        person sees, away from the input)."""
+        texts = []
+        for name, errors in self.errors.items():
+            prefix = f"“{self.labels[name]}”: " if name in self.custom_names else ""
+            texts += [f"{prefix}{error}" for error in errors]
+        return "; ".join(texts) or "Check the form and try again."
 
 
 class TagForm(forms.Form):

@@ -11,6 +11,7 @@ from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import count_queries, host_client
 from tests.tickets.factories import CategoryFactory, SavedViewFactory
+from tests.tickets.ticket_forms import update_form
 from tickets import selectors, services
 from tickets.models import CustomField, Ticket, TicketEvent
 from tickets.services import custom_fields as field_services
@@ -125,14 +126,18 @@ def test_desk_new_ticket_form_requires_fields_required_at_creation(tenant, agent
         assert Ticket.objects.get().custom_fields == {"product": "cloud", "order": "ORD-7", "seats": 12}
 
 
-def test_ticket_page_shows_and_saves_fields_through_update_ticket(tenant, agent, desk, fields):
+def test_ticket_page_shows_and_saves_fields_through_the_one_update(tenant, agent, desk, fields):
     (ticket,) = _tickets(tenant, agent, desk, [{"product": "cloud"}])
     client = host_client(tenant, agent)
-    page = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
-    assert 'name="cf_product"' in page and 'action="/desk/tickets/1/fields/"' in page
-    # when the agent saves the fields
+    url = f"/desk/tickets/{ticket.number}/"
+    # given the page: the fields are inputs of the properties form, each with the value shown as its twin
+    page = client.get(url).content.decode()
+    form = page[page.index('<form class="properties"') : page.index("</form>", page.index('<form class="properties"'))]
+    assert 'name="cf_product"' in form and 'name="initial-cf_product" value="cloud"' in form
+    assert 'name="cf_seats"' in form and "/fields/" not in page
+    # when the agent changes the product and types an order number, and chooses Update
     answer = client.post(
-        f"/desk/tickets/{ticket.number}/fields/", {"cf_product": "mobile", "cf_order": "<script>x</script>"}
+        f"{url}update/", update_form(ticket, custom={"product": "mobile", "order": "<script>x</script>"})
     )
     assert answer.status_code == 302
     with tenant_context(tenant):
@@ -141,11 +146,30 @@ def test_ticket_page_shows_and_saves_fields_through_update_ticket(tenant, agent,
     assert ticket.custom_fields == {"product": "mobile", "order": "<script>x</script>"}
     assert kinds == [("product",), ("product",), ("order",)]
     # then the page shows the text escaped, and the timeline names the change
-    page = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    page = client.get(url).content.decode()
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "changed Product: Tessera Cloud → Mobile app" in page
-    # and a bad value is a message, not a 500
-    assert client.post(f"/desk/tickets/{ticket.number}/fields/", {"cf_seats": "many"}).status_code == 302
+    assert 'name="initial-cf_order" value="&lt;script&gt;x&lt;/script&gt;"' in page
+
+
+def test_ticket_page_refuses_a_hostile_field_value_with_the_message(tenant, agent, desk, fields):
+    (ticket,) = _tickets(tenant, agent, desk, [{"product": "cloud"}])
+    url = f"/desk/tickets/{ticket.number}/update/"
+    client = host_client(tenant, agent)
+    for value, message in [
+        ("many", "“Seats”: “many” is not a number."),
+        ("1e400", "“Seats”: keep it under a trillion (either sign)."),
+    ]:
+        # when the agent raises the priority and sends a bad number in the same Update
+        answer = client.post(url, update_form(ticket, priority="4", custom={"seats": value}), follow=True)
+        # then the page says why (a message, not a 500) and nothing was written, not even the priority
+        assert answer.status_code == 200 and message in answer.content.decode(), value
+    answer = client.post(url, update_form(ticket, custom={"product": "<img src=x onerror=alert(1)>"}), follow=True)
+    assert "“Product”: “&lt;img src=x onerror=alert(1)&gt;” is not one of the choices" in answer.content.decode()
+    assert "<img src=x" not in answer.content.decode()
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert (ticket.priority, ticket.custom_fields) == (2, {"product": "cloud"})
 
 
 def test_ticket_page_shows_archived_values_read_only(tenant, admin, agent, desk, fields):
@@ -314,13 +338,7 @@ def test_resolving_from_the_page_and_the_composer_is_refused_until_the_field_is_
     # the page says what is needed before resolving
     assert "Needed before resolving: Contract tier." in client.get(url).content.decode()
     # when the agent sets "resolved" from the properties panel: refused with the reason
-    answer = client.post(
-        f"{url}update/",
-        {"status": "resolved", "initial-status": ticket.status, "priority": ticket.priority,
-         "initial-priority": ticket.priority, "queue": ticket.queue_id, "initial-queue": ticket.queue_id,
-         "escalation_level": 0, "initial-escalation_level": 0},
-        follow=True,
-    )  # fmt: skip
+    answer = client.post(f"{url}update/", update_form(ticket, status="resolved"), follow=True)
     assert "Fill in “Contract tier” before resolving" in answer.content.decode()
     # when the agent sends a reply with "Set resolved": nothing is sent, the text is kept with the reason
     answer = client.post(f"{url}reply/", {"kind": "reply", "body": "All fixed now.", "status": "resolved"})
@@ -329,8 +347,17 @@ def test_resolving_from_the_page_and_the_composer_is_refused_until_the_field_is_
     with tenant_context(tenant):
         ticket.refresh_from_db()
         assert ticket.status == "new" and ticket.messages.count() == 1
-    # and once the field is filled, the same reply resolves
-    client.post(f"{url}fields/", {"cf_contract": "enterprise"})
+    # and filling in the field and resolving in the same Update resolves (the field is written first)
+    answer = client.post(
+        f"{url}update/", update_form(ticket, status="resolved", custom={"contract": "enterprise"}), follow=True
+    )
+    assert "Updated status and Contract tier." in answer.content.decode()
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert (ticket.status, ticket.custom_fields) == ("resolved", {"contract": "enterprise"})
+    # and once it is filled, the reply that was refused resolves too
+    with tenant_context(tenant):
+        services.change_status(ticket=ticket, status="open", actor=agent)
     client.post(f"{url}reply/", {"kind": "reply", "body": "All fixed now.", "status": "resolved"})
     with tenant_context(tenant):
         ticket.refresh_from_db()

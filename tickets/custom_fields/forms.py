@@ -1,7 +1,8 @@
 """Custom fields in Django forms: one input per field, named `cf_<key>`, cleaned by the one validation module.
 
-Used by the portal's request form (the fields the portal shows), the desk's new-ticket form and the ticket page
-(`CustomFieldsForm`, whose `changes()` is the `custom_fields` entry of an update_ticket call)."""
+Used by the portal's request form (the fields the portal shows), the desk's new-ticket form and the ticket page's
+one properties form (tickets.forms.TicketUpdateForm, whose changed `cf_<key>` inputs become the `custom_fields`
+entry of its single update_ticket call)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.utils.html import escape
 
-from tickets.custom_fields.definitions import FieldDef, Type, active_fields
+from tickets.custom_fields.definitions import FieldDef, Type
 from tickets.custom_fields.validation import MAX_LONG_TEXT, MAX_TEXT, FieldValueError, MissingAtCreation, clean_value
 
 PREFIX = "cf_"
@@ -27,6 +28,9 @@ class CustomValueField(forms.Field):
         self.definition = definition
         kwargs.setdefault("widget", _widget(definition))
         super().__init__(**kwargs)
+        # The "initial-" twin (show_hidden_initial) of a multiple choice carries one hidden input per code.
+        if definition.type == Type.MULTI_CHOICE:
+            self.hidden_widget = forms.MultipleHiddenInput
 
     def clean(self, value):
         try:
@@ -41,7 +45,13 @@ class CustomValueField(forms.Field):
         return data
 
     def has_changed(self, initial, data) -> bool:
-        return initial != data
+        """Compare what the values mean, not how they were sent: the hidden twin posts "True" or "12" where the
+        ticket holds True or 12, an unticked box posts nothing. A value that does not clean counts as changed, so
+        the form's validation reports it."""
+        try:
+            return clean_value(self.definition, initial) != clean_value(self.definition, data)
+        except FieldValueError:
+            return True
 
 
 def _widget(field: FieldDef) -> forms.Widget:
@@ -92,11 +102,6 @@ def add_custom_fields(
     return names
 
 
-def posted_values(form: forms.BaseForm, names: Iterable[str]) -> dict[str, object]:
-    """{key: cleaned value or None} of a valid form's custom-field inputs."""
-    return {name.removeprefix(PREFIX): form.cleaned_data.get(name) for name in names if name in form.cleaned_data}
-
-
 def custom_field_values(cleaned_data: Mapping[str, object]) -> dict[str, object]:
     """{key: value} of every `cf_<key>` entry of a form's cleaned data (the one-Update form adds its inputs
     with add_custom_fields and hands this to update_ticket as changes["custom_fields"])."""
@@ -112,33 +117,15 @@ def show_missing(form: forms.BaseForm, refused: MissingAtCreation) -> None:
             form.add_error(None, f"“{field.label}” is required.")
 
 
-class CustomFieldsForm(forms.Form):
-    """The ticket page's custom fields: every active field, filled with the ticket's values. Archived fields are
-    not inputs (read-only); `changes()` is {key: value} for update_ticket(changes={"custom_fields": ...})."""
-
-    def __init__(self, *args, ticket=None, fields: Iterable[FieldDef] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.names = add_custom_fields(
-            self,
-            active_fields() if fields is None else fields,
-            values=(ticket.custom_fields or {}) if ticket is not None else {},
-            mark_required="resolution",
-        )
-
-    def changes(self) -> dict[str, object]:
-        return posted_values(self, self.names)
-
-
 def ticket_panel(ticket) -> dict:
-    """What the ticket page shows of the fields: the form of the active ones, archived values read-only, and
-    which required-at-resolution fields are still empty. No query (definitions are cached)."""
+    """What the ticket page shows of the fields besides their inputs (those are in the properties form): archived
+    values read-only, and which required-at-resolution fields are still empty. No query (definitions are cached)."""
     from tickets.custom_fields.definitions import field_definitions
     from tickets.custom_fields.validation import missing_at_resolution
 
     values = ticket.custom_fields or {}
     definitions = field_definitions()
     return {
-        "form": CustomFieldsForm(ticket=ticket, fields=[f for f in definitions if not f.archived]),
         "archived": [(f.label, f.display(values[f.key])) for f in definitions if f.archived and f.key in values],
         "missing": [f.label for f in missing_at_resolution(definitions, values, category_id=ticket.category_id)],
     }

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services
-from tickets.custom_fields.forms import CustomFieldsForm, custom_field_values, show_missing, ticket_panel
+from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
 from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
     NewTicketForm,
@@ -37,7 +37,6 @@ from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 # The ticket page's forms post to these; each form names its URL twice (action, hx-post).
 PAGE_ACTIONS = (
     "reply", "claim", "update", "tags", "link", "merge", "participant", "org_manager", "presence", "draft", "canned",
-    "fields",
 )  # fmt: skip
 
 
@@ -77,6 +76,9 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "is_mine": ticket.assignee_id == membership.pk,
         "can_manage_contacts": membership.has_role(Role.SUPERVISOR),
         "rating": selectors.get_rating(ticket),
+        # The properties form's custom-field inputs (with their "initial-" twins); the other properties are
+        # written by hand in the template from the choices above.
+        "update_form": TicketUpdateForm(ticket=ticket, tiers=lists.tiers),
         "custom_field_panel": ticket_panel(ticket),
     }
 
@@ -181,11 +183,14 @@ def claim(request: HttpRequest, number: int) -> HttpResponse:
 @role_required(Role.AGENT)
 @require_POST
 def update(request: HttpRequest, number: int) -> HttpResponse:
-    """The properties panel's one "Update": every field the person changed, through update_ticket at once."""
+    """The properties panel's one "Update": every field the person changed, custom fields included, through one
+    update_ticket call (one transaction)."""
     ticket = ticket_or_404(request, number)
-    form = TicketUpdateForm(request.POST, queues=selectors.visible_queues(request.membership), tiers=picklists().tiers)
+    form = TicketUpdateForm(
+        request.POST, ticket=ticket, queues=selectors.visible_queues(request.membership), tiers=picklists().tiers
+    )
     if not form.is_valid():
-        messages.error(request, form_error_text(form))
+        messages.error(request, form.error_text())
     elif not form.changed_data:
         messages.info(request, "Nothing to update: change a field first, then choose Update.")
     else:
@@ -198,19 +203,6 @@ def update(request: HttpRequest, number: int) -> HttpResponse:
         else:
             messages.success(request, f"Updated {form.changed_labels()}.")
     return _respond(request, number)
-
-
-@role_required(Role.AGENT)
-@require_POST
-def set_fields(request: HttpRequest, number: int) -> HttpResponse:
-    """The custom fields (`cf_<key>` inputs, tickets.custom_fields.forms) through update_ticket, all or nothing."""
-    return _act(
-        request, number, CustomFieldsForm,
-        lambda t, d: services.update_ticket(
-            ticket=t, changes={"custom_fields": custom_field_values(d)}, actor=request.membership
-        ),
-        "Fields saved.",
-    )  # fmt: skip
 
 
 @role_required(Role.AGENT)
