@@ -62,3 +62,45 @@ def test_one_update_applies_three_changes(browser, live_server, tenant, agent, d
     phone.get_by_role("button", name="Update").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "ticket-page-phone")
+
+
+def test_one_update_fills_custom_fields_with_the_other_properties(
+    browser, live_server, tenant, admin, agent, new_ticket
+):
+    from tickets.services import custom_fields as field_services
+
+    # given two custom fields, one needed before resolving, and a ticket without them
+    with tenant_context(tenant):
+        field_services.create_custom_field(
+            actor=admin, key="product", label="Product", type="choice", required_at_resolution=True,
+            choices=[("cloud", "Tessera Cloud"), ("onprem", "Tessera On-Prem")], help_text="Which product is it?",
+        )  # fmt: skip
+        field_services.create_custom_field(actor=admin, key="order", label="Order number", type="text")
+    ticket = new_ticket(subject="Printer shows error E-17", body="Since this morning the printer shows E-17.")
+    page = browser.new_context(viewport={"width": 1366, "height": 800}).new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server, tenant, "agent@acme.example")
+    page.goto(tenant_url(live_server, tenant, f"/desk/tickets/{ticket.number}/"))
+
+    # then the fields sit in the properties panel, with what is needed before resolving, above the requester
+    properties = page.get_by_role("region", name="Properties", exact=True)
+    assert "Needed before resolving: Product." in properties.inner_text()
+    panel = page.get_by_role("complementary", name="Ticket details")
+    assert _fully_on_screen(page, panel.get_by_role("region", name="Requester", exact=True))
+    page.screenshot(path=str(screenshot(page, "ticket-page-custom-fields-1366")).replace(".png", "-viewport.png"))
+
+    # when the agent picks the product, types the order number, raises the priority and resolves, in one Update
+    properties.get_by_label("Product").select_option("onprem")
+    properties.get_by_label("Order number").fill("ORD-1042")
+    properties.get_by_label("Priority", exact=True).select_option("3")
+    properties.get_by_label("Status", exact=True).select_option("resolved")
+    properties.get_by_role("button", name="Update").click()
+    page.get_by_text("Updated status, priority, Product and Order number.").wait_for()
+
+    # then the ticket has all four, and the form now shows the values it was given
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == ("resolved", 3)
+    assert ticket.custom_fields == {"product": "onprem", "order": "ORD-1042"}
+    assert page.get_by_label("Order number").input_value() == "ORD-1042"
+    screenshot(page, "ticket-page-custom-fields-updated")
