@@ -38,7 +38,7 @@ def run_reapply(*, job_id: int, batch: int = BATCH) -> ReapplyJob:
     if job.status in (ReapplyJob.Status.DONE, ReapplyJob.Status.FAILED):
         return job
     policy = SlaPolicy.objects.get(pk=job.policy_id)
-    terms = PolicyBook.load().terms(policy, policy.version)
+    terms = PolicyBook.current(tenant_id=job.tenant_id).terms(policy, policy.version)
     live = SlaTarget.objects.filter(policy_id=policy.pk, state__in=(clocks.RUNNING, clocks.PAUSED))
     if job.status == ReapplyJob.Status.QUEUED:
         job.status, job.version = ReapplyJob.Status.RUNNING, policy.version
