@@ -82,7 +82,10 @@ def compute(ticket: Ticket, events: list[clocks.Event], existing: Iterable[SlaTa
 
 def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clocks.Outcome:
     """Recompute one ticket's clocks from its history and store what changed (idempotent)."""
-    with transaction.atomic():
+    # No savepoint of its own: the feed delivers each change in a savepoint already (tickets.feed.dispatch._deliver),
+    # which a failure here rolls back whole; a second one would cost two statements per ticket and undo nothing more.
+    # Called outside a transaction, this block is the transaction.
+    with transaction.atomic(savepoint=False):
         # The policy book's marker rides on the locking statement; the book is read only when it changed.
         tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact")
         ticket = tickets.annotate(sla_marker=marker_expression()).get(pk=ticket_id)

@@ -20,9 +20,9 @@ from tickets.feed.dispatch import changes_of
 from tickets.models import FeedEntry
 
 # The subscriber's statements for a new ticket's entry: lock the ticket (with the book's marker), its events, its
-# targets, insert the targets, write the due columns, its clock log, insert the clock log, inside the savepoint pair of
-# the subscriber's transaction. Before the cache: 12 (the same nine plus three reads of the book).
-STATEMENTS_PER_NEW_TICKET = 9
+# targets, insert the targets, write the due columns, its clock log, insert the clock log. Before: 12 (the same seven,
+# three reads of the book, and a savepoint pair of its own inside the one the feed gives each delivery).
+STATEMENTS_PER_NEW_TICKET = 7
 
 
 def _handle_new_ticket(opened, moment):
