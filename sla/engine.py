@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from sla import clocks
 from sla.models import ClockEvent, SlaTarget
-from sla.policies import PolicyBook
+from sla.policies import PolicyBook, marker_expression
+from tenancy.context import current_tenant_id
 from tickets.models import Ticket, TicketEvent
 from tickets.services.deadlines import Deadlines, set_deadlines
 
@@ -81,19 +82,25 @@ def compute(ticket: Ticket, events: list[clocks.Event], existing: Iterable[SlaTa
 
 def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clocks.Outcome:
     """Recompute one ticket's clocks from its history and store what changed (idempotent)."""
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("contact").get(pk=ticket_id)
+    # No savepoint of its own: the feed delivers each change in a savepoint already (tickets.feed.dispatch._deliver),
+    # which a failure here rolls back whole; a second one would cost two statements per ticket and undo nothing more.
+    # Called outside a transaction, this block is the transaction.
+    with transaction.atomic(savepoint=False):
+        # The policy book's marker rides on the locking statement; the book is read only when it changed.
+        tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact")
+        ticket = tickets.annotate(sla_marker=marker_expression()).get(pk=ticket_id)
+        book = book or PolicyBook.current(tenant_id=ticket.tenant_id, marker=ticket.sla_marker)
         rows = TicketEvent.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").values(*EVENT_FIELDS)
         events = [event_of(row) for row in rows]
         existing = list(SlaTarget.objects.filter(ticket_id=ticket_id))
-        outcome = compute(ticket, events, existing, book or PolicyBook.load())
+        outcome = compute(ticket, events, existing, book)
         store(ticket, outcome, existing, ClockEvent.objects.filter(ticket_id=ticket_id, source_event_id__isnull=False))
     return outcome
 
 
 def recompute_tickets(*, ticket_ids: list[int], book: PolicyBook | None = None) -> int:
     """Recompute many tickets (the demo's history, a repair), a few queries per batch of tickets."""
-    book = book or PolicyBook.load()
+    book = book or PolicyBook.current(tenant_id=current_tenant_id())
     done = 0
     for start in range(0, len(ticket_ids), 200):
         batch = ticket_ids[start : start + 200]

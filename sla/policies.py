@@ -1,9 +1,22 @@
-"""Which policy applies to a ticket, and the terms of a policy version (immutable, so cached per process)."""
+"""Which policy applies to a ticket, and the terms of a policy version (immutable, so cached per process).
+
+The tenant's policy book (its policies and calendars with their holidays: three queries) is cached per process
+under (tenant, marker). The marker lists every policy's (id, version, position, is-default flag, calendar) and
+every calendar's (id, version): every edit through sla.services bumps a version (a holiday bumps its calendar's),
+a create or delete changes the ids, and the default flag taken from another policy is listed too, so a changed
+book never has an old marker. The marker is one subquery the engine adds to the statement that locks the ticket
+(no statement of its own), so the subscriber reads the book only when something changed. The cached book is keyed
+by the marker of the rows it actually loaded, never by the marker read before loading them, so a change that
+commits between the two can only cause one more load, not a stale book.
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from sla.business_time import compiled
 from sla.clocks import Attributes, Terms
@@ -19,6 +32,19 @@ CONDITION_FIELDS = {
 
 _snapshots: dict[tuple[int, int, int], dict] = {}
 _lock = threading.Lock()
+_books: dict[tuple[int, str], PolicyBook] = {}
+_BOOK_LIMIT = 256
+# Both subqueries repeat the row-level-security predicate (tenancy.migration_ops), so the marker stays the tenant's
+# own on a connection that bypasses it. The Python twin is PolicyBook.marker: same order, same separators (concat_ws
+# skips NULLs, as the twin does).
+MARKER_SQL = (
+    "concat("
+    "(SELECT string_agg(concat_ws('.', p.id, p.version, p.position, p.is_default::int, p.calendar_id), ',' "
+    "ORDER BY p.id) FROM sla_slapolicy p "
+    "WHERE p.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint), '|', "
+    "(SELECT string_agg(concat_ws('.', c.id, c.version), ',' ORDER BY c.id) "
+    "FROM sla_calendar c WHERE c.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint))"
+)
 
 
 def matches(conditions: dict, attributes: Attributes) -> bool:
@@ -47,8 +73,36 @@ class PolicyBook:
 
     @classmethod
     def load(cls) -> PolicyBook:
+        """Read the book afresh (three queries); `current` is the cached way."""
         calendars = {c.pk: c for c in Calendar.objects.prefetch_related("holidays")}
         return cls(policies=list(SlaPolicy.objects.order_by("position", "id")), calendars=calendars)
+
+    @classmethod
+    def current(cls, *, tenant_id: int, marker: str | None = None) -> PolicyBook:
+        """The tenant's book, from the process cache when `marker` (read with `marker_expression`, or here with one
+        query) says nothing changed since it was loaded. The book is shared: read it, never change it."""
+        if marker is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {MARKER_SQL}")
+                marker = cursor.fetchone()[0]
+        found = _books.get((tenant_id, marker))
+        if found is not None:
+            return found
+        book = cls.load()
+        with _lock:
+            if len(_books) >= _BOOK_LIMIT:
+                _books.clear()
+            _books[(tenant_id, book.marker())] = book
+        return book
+
+    def marker(self) -> str:
+        """The marker of the rows this book holds (the twin of MARKER_SQL)."""
+        policies = ",".join(
+            ".".join(str(v) for v in (p.pk, p.version, p.position, int(p.is_default), p.calendar_id) if v is not None)
+            for p in sorted(self.policies, key=lambda p: p.pk)
+        )
+        calendars = ",".join(f"{c.pk}.{c.version}" for c in sorted(self.calendars.values(), key=lambda c: c.pk))
+        return f"{policies}|{calendars}"
 
     def terms(self, policy: SlaPolicy, version: int) -> Terms | None:
         snapshot = _snapshot(policy, version)
@@ -73,6 +127,13 @@ class PolicyBook:
             return self.terms(policy, pinned.get(policy.pk, policy.version))
 
         return resolve
+
+
+def marker_expression() -> RawSQL:
+    """An annotation giving the current tenant's marker, to ride on a query the caller makes anyway."""
+    from django.db.models import TextField
+
+    return RawSQL(MARKER_SQL, (), output_field=TextField())  # noqa: S611 - constant SQL
 
 
 def _snapshot(policy: SlaPolicy, version: int) -> dict:

@@ -3,8 +3,9 @@
 Set-based: each batch reads 1,000 running or paused targets of the policy (one query, with the ticket's priority),
 computes each new due in Python from the stored run start and time used (no event history is read: the same
 formula the replay uses, `due = run start + (goal - used)` in the target's measure), and writes the targets, the
-tickets' due columns and one clock-log line per target with three statements (UPDATE ... FROM VALUES, and a bulk
-INSERT). Each batch commits with the job's progress, so a job that dies goes on from `last_target_id`; a lease per
+tickets' due columns (only those that changed) and one clock-log line per target with one statement each, every
+column passed as one array (UPDATE ... FROM unnest, INSERT ... SELECT FROM unnest).
+Each batch commits with the job's progress, so a job that dies goes on from `last_target_id`; a lease per
 tenant keeps two jobs from overlapping (the second waits and retries).
 
 Limits: met, breached and cancelled targets keep the version they ended under; a target whose new goal is already
@@ -38,7 +39,7 @@ def run_reapply(*, job_id: int, batch: int = BATCH) -> ReapplyJob:
     if job.status in (ReapplyJob.Status.DONE, ReapplyJob.Status.FAILED):
         return job
     policy = SlaPolicy.objects.get(pk=job.policy_id)
-    terms = PolicyBook.load().terms(policy, policy.version)
+    terms = PolicyBook.current(tenant_id=job.tenant_id).terms(policy, policy.version)
     live = SlaTarget.objects.filter(policy_id=policy.pk, state__in=(clocks.RUNNING, clocks.PAUSED))
     if job.status == ReapplyJob.Status.QUEUED:
         job.status, job.version = ReapplyJob.Status.RUNNING, policy.version
@@ -85,23 +86,12 @@ def _apply_batch(job: ReapplyJob, terms: clocks.Terms, rows: list[dict]) -> None
             warn_used = _warn_share(terms, seconds)
             warn = _reach(measure, row["run_started_at"], warn_used - used) if warn_used is not None else None
         else:
-            remaining = seconds - used
+            remaining = float(seconds - used)
         check = warn if warn is not None and due is not None and warn < due else due
         updates.append((row["pk"], job.version, terms.calendar_id, business, seconds, due, warn, remaining, check))
-        lines.append(
-            ClockEvent(
-                tenant_id=job.tenant_id,
-                ticket_id=row["ticket_id"],
-                target_kind=row["kind"],
-                action=ClockEvent.Action.DUE_CHANGED,
-                at=now,
-                due_at=due,
-                reason=f"policy {terms.policy_name} re-applied (version {job.version})",
-                position=10_000,
-            )
-        )
+        lines.append((row["ticket_id"], row["kind"], due))
     _update_targets(updates, now)
-    ClockEvent.objects.bulk_create(lines)
+    _log_lines(job, terms, lines, now)
     _write_deadlines({row["ticket_id"] for row in rows})
 
 
@@ -120,7 +110,6 @@ def _reach(measure, start: datetime, left: float) -> datetime:
 def _update_targets(updates: list[tuple], now: datetime) -> None:
     if not updates:
         return
-    table = SlaTarget._meta.db_table
     if connection.vendor != "postgresql":
         for pk, version, calendar_id, business, goal, due, warn, remaining, check in updates:
             SlaTarget.objects.filter(pk=pk).update(
@@ -128,20 +117,42 @@ def _update_targets(updates: list[tuple], now: datetime) -> None:
                 warn_at=warn, remaining_seconds=remaining, next_check_at=check, updated_at=now,
             )  # fmt: skip
         return
-    values = ", ".join(
-        ["(%s::bigint, %s::int, %s::bigint, %s::bool, %s::int, %s::timestamptz, %s::timestamptz, %s::float8, "
-         "%s::timestamptz)"] * len(updates)
-    )  # fmt: skip
-    params = [value for row in updates for value in row]
+    # One array per column (unnest), not a VALUES list: nine parameters instead of nine per row, which the driver
+    # would otherwise scan one by one (a fifth of the job's time at 1,000 rows a batch).
     sql = (
-        f'UPDATE "{table}" AS t SET policy_version = v.version, calendar_id = v.calendar_id, '  # noqa: S608 - our table
+        f'UPDATE "{SlaTarget._meta.db_table}" AS t SET policy_version = v.version, calendar_id = v.calendar_id, '  # noqa: S608 - our table
         "business = v.business, goal_seconds = v.goal, due_at = v.due, warn_at = v.warn, "
         "remaining_seconds = v.remaining, next_check_at = v.next_check, updated_at = %s "
-        f"FROM (VALUES {values}) AS v(id, version, calendar_id, business, goal, due, warn, remaining, next_check) "
-        "WHERE t.id = v.id"
+        "FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bool[], %s::int[], %s::timestamptz[], "
+        "%s::timestamptz[], %s::float8[], %s::timestamptz[]) "
+        "AS v(id, version, calendar_id, business, goal, due, warn, remaining, next_check) WHERE t.id = v.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
+        cursor.execute(sql, [now, *(list(column) for column in zip(*updates, strict=True))])
+
+
+def _log_lines(job: ReapplyJob, terms: clocks.Terms, lines: list[tuple], now: datetime) -> None:
+    """One "due changed" line per re-applied target (ticket, kind, new due), in one INSERT."""
+    if not lines:
+        return
+    reason = f"policy {terms.policy_name} re-applied (version {job.version})"[:255]
+    if connection.vendor != "postgresql":
+        ClockEvent.objects.bulk_create(
+            ClockEvent(tenant_id=job.tenant_id, ticket_id=ticket_id, target_kind=kind,
+                       action=ClockEvent.Action.DUE_CHANGED, at=now, due_at=due, reason=reason, position=10_000)
+            for ticket_id, kind, due in lines
+        )  # fmt: skip
+        return
+    # Raw arrays rather than bulk_create: no model instance per line (the other fifth of the job's Python time).
+    sql = (
+        f'INSERT INTO "{ClockEvent._meta.db_table}" '  # noqa: S608 - our table
+        "(tenant_id, ticket_id, target_kind, action, at, due_at, reason, source_event_id, position) "
+        "SELECT %s, v.ticket_id, v.kind, %s, %s, v.due, %s, NULL, 10000 "
+        "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v(ticket_id, kind, due)"
+    )
+    tickets, kinds, dues = (list(column) for column in zip(*lines, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [job.tenant_id, ClockEvent.Action.DUE_CHANGED.value, now, reason, tickets, kinds, dues])
 
 
 def _write_deadlines(ticket_ids: set[int]) -> None:

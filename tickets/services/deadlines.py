@@ -43,24 +43,34 @@ def set_deadlines(*, ticket_id: int, deadlines: Deadlines) -> bool:
 
 
 def set_many_deadlines(*, rows: Iterable[tuple[int, Deadlines]]) -> int:
-    """Write many tickets' due columns in one UPDATE ... FROM (VALUES ...) per call (the current tenant's tickets
-    only: the statement filters by tenant too, and row-level security would refuse the rest anyway)."""
+    """Write many tickets' due columns in one UPDATE ... FROM unnest(...) per call (the current tenant's tickets
+    only: the statement filters by tenant too, and row-level security would refuse the rest anyway); returns how many
+    changed."""
     rows = list(rows)
     if not rows:
         return 0
     tenant_id = require_tenant_id()
     if connection.vendor != "postgresql":
         return sum(Ticket.objects.filter(pk=pk).update(**d.columns()) for pk, d in rows)
-    values, params = [], []
+    # One array per column (unnest), not a VALUES list: five parameters whatever the row count (the driver scans
+    # every placeholder); rows whose columns already hold these values are not rewritten (no dead tuple, no index
+    # entries for the queue indexes).
+    ids, first, update, resolution, nearest = [], [], [], [], []
     for pk, d in rows:
-        values.append("(%s::bigint, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::timestamptz)")
-        params += [pk, d.first_response, d.next_update, d.resolution, d.next_due]
+        ids.append(pk)
+        first.append(d.first_response)
+        update.append(d.next_update)
+        resolution.append(d.resolution)
+        nearest.append(d.next_due)
     table = Ticket._meta.db_table
     sql = (
         f'UPDATE "{table}" AS t SET first_response_due_at = v.fr, next_update_due_at = v.nu, '  # noqa: S608 - our table
         "resolution_due_at = v.res, next_due_at = v.nd "
-        f"FROM (VALUES {', '.join(values)}) AS v(id, fr, nu, res, nd) WHERE t.id = v.id AND t.tenant_id = %s"
+        "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]) "
+        "AS v(id, fr, nu, res, nd) WHERE t.id = v.id AND t.tenant_id = %s "
+        "AND (t.first_response_due_at, t.next_update_due_at, t.resolution_due_at, t.next_due_at) "
+        "IS DISTINCT FROM (v.fr, v.nu, v.res, v.nd)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, tenant_id])
+        cursor.execute(sql, [ids, first, update, resolution, nearest, tenant_id])
         return cursor.rowcount
