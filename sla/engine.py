@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from sla import clocks
 from sla.models import ClockEvent, SlaTarget
-from sla.policies import PolicyBook, marker_expression
+from sla.policies import PolicyBook, book_cache_enabled, marker_expression
 from tenancy.context import current_tenant_id
 from tickets.models import Ticket, TicketEvent
 from tickets.services.deadlines import Deadlines, set_deadlines
@@ -88,8 +88,10 @@ def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clock
     with transaction.atomic(savepoint=False):
         # The policy book's marker rides on the locking statement; the book is read only when it changed.
         tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact")
-        ticket = tickets.annotate(sla_marker=marker_expression()).get(pk=ticket_id)
-        book = book or PolicyBook.current(tenant_id=ticket.tenant_id, marker=ticket.sla_marker)
+        if book_cache_enabled():
+            tickets = tickets.annotate(sla_marker=marker_expression())
+        ticket = tickets.get(pk=ticket_id)
+        book = book or PolicyBook.current(tenant_id=ticket.tenant_id, marker=getattr(ticket, "sla_marker", None))
         rows = TicketEvent.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").values(*EVENT_FIELDS)
         events = [event_of(row) for row in rows]
         existing = list(SlaTarget.objects.filter(ticket_id=ticket_id))
