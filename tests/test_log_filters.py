@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import logging.config
 
 import pytest
+from django.conf import settings
 
 from config.log_filters import QuietPolls, RefusalsWithoutTraceback
 from tests.conftest import host_client
@@ -14,7 +16,11 @@ from tests.conftest import host_client
 
 @contextlib.contextmanager
 def _console():
-    """What the console handler (settings.LOGGING) writes, while the block lasts."""
+    """What the console handler (settings.LOGGING) writes, while the block lasts.
+
+    Another test in the same worker may have reconfigured logging (Celery's worker setup takes over the root
+    logger), so the configuration is put back as settings.LOGGING says first."""
+    logging.config.dictConfig(settings.LOGGING)
     handler = next(
         h for h in logging.getLogger().handlers if any(isinstance(f, RefusalsWithoutTraceback) for f in h.filters)
     )
