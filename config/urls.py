@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from config.urls_accounts import account_patterns
 from kb import views as kb_views
-from reporting import views as reporting_views
+from reporting import urls as reporting_urls
+from routing import urls as routing_urls
 from sla import urls as sla_urls
 from tenancy import urls as tenancy_urls
 from tenancy import views as tenancy_views
@@ -60,7 +61,10 @@ desk_patterns = (
         path("saved/<int:pk>/delete/", saved_views.delete_saved_view, name="saved_view_delete"),
         path("tickets/new/", ticket.new_ticket, name="new_ticket"),
         path("tickets/<int:number>/", include(ticket_actions)),
-        path("dashboard/", reporting_views.dashboard, name="dashboard"),
+        path("", include(reporting_urls.desk_patterns)),
+        path("settings/", include(reporting_urls.settings_patterns)),
+        path("", include(routing_urls.desk_patterns)),
+        path("settings/", include(routing_urls.settings_patterns)),
         path("kb/", kb_views.kb_home, name="kb"),
         path("settings/", include(tenancy_urls.settings_patterns)),
         path("settings/", include(tickets_settings_urls.settings_patterns)),
