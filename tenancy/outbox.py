@@ -1,7 +1,9 @@
 """Follow-up work that must happen, written down in the transaction that caused it.
 
 `on_commit_task()` inserts a PendingTask row in the caller's transaction and sends the task once that
-commits. The task base class marks the row done after the task succeeds. `redeliver_pending()` (a periodic
+commits. The row is written as sent (the attempt at commit counted in advance), so a successful send after
+commit costs no statement and no transaction of its own; only a failed send writes (it takes the attempt back).
+The task base class marks the row done after the task succeeds. `redeliver_pending()` (a periodic
 job) re-sends rows still undone after a grace period, so a crash or broker outage between commit and send
 loses nothing; tasks are idempotent, so a duplicate send is harmless.
 """
@@ -28,15 +30,21 @@ MAX_ATTEMPTS = 25
 def on_commit_task(task_name: str, **kwargs) -> PendingTask:
     """Record `task_name(tenant_id=..., **kwargs)` now and send it when the current transaction commits."""
     tenant_id = require_tenant_id()
-    pending = PendingTask.objects.create(tenant_id=tenant_id, task_name=task_name, kwargs=kwargs)
-    transaction.on_commit(lambda: send_pending(pending))
+    # Recorded as sent now: a request publishing two tasks used to spend a transaction (BEGIN, UPDATE, COMMIT,
+    # a WAL flush with synchronous commit) on each after its own commit, to write what is known here already.
+    pending = PendingTask.objects.create(
+        tenant_id=tenant_id, task_name=task_name, kwargs=kwargs, last_sent_at=timezone.now(), attempts=1
+    )
+    transaction.on_commit(lambda: send_pending(pending, recorded=True))
     return pending
 
 
-def send_pending(pending: PendingTask) -> bool:
+def send_pending(pending: PendingTask, *, recorded: bool = False) -> bool:
     """Hand one recorded task to Celery; a broker error leaves it for redelivery.
 
-    Runs in the task's own tenant: commit hooks may fire after the scope that recorded them has ended.
+    `recorded`: the row already counts this attempt (on_commit_task writes it so); a failure then takes the
+    attempt back, so `last_sent_at` stays empty for work that never reached the broker. Runs in the task's own
+    tenant: commit hooks may fire after the scope that recorded them has ended.
     """
     kwargs = {**pending.kwargs, "tenant_id": pending.tenant_id, "outbox_id": pending.pk}
     with tenant_context(pending.tenant_id):
@@ -45,8 +53,11 @@ def send_pending(pending: PendingTask) -> bool:
             current_app.signature(pending.task_name, kwargs=kwargs).apply_async(retry=False)
         except Exception:
             logger.exception("Could not send %s #%s; the redelivery job will retry it", pending.task_name, pending.pk)
+            if recorded:
+                PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=None, attempts=F("attempts") - 1)
             return False
-        PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=timezone.now(), attempts=F("attempts") + 1)
+        if not recorded:
+            PendingTask.objects.filter(pk=pending.pk).update(last_sent_at=timezone.now(), attempts=F("attempts") + 1)
     return True
 
 

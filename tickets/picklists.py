@@ -1,7 +1,8 @@
 """The short lists behind the desk's menus and filters (staff, queues, teams, categories), read once per tenant
 and kept in the cache until one of them changes.
 
-Every queue and ticket page shows them; read afresh they were four queries a page, a tenth of its time at a
+Every queue and ticket page shows them (and every portal submission reads the portal settings, the public
+categories and the default queue); read afresh they were four queries a page, a tenth of its time at a
 million tickets, for lists that change a few times a day. A save or delete of any row they are made of gives the
 tenant a new version at once, so the request that made the change shows it (connect() wires the signals), and
 again when its transaction commits, so a page that read the old rows meanwhile does not keep them. A copy lives
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,9 +23,9 @@ from django.db.models.signals import post_delete, post_save
 from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
 from tenancy.models import Membership, User
 from tenancy.selectors import list_user_tenant_ids
-from tickets.models import Category, EscalationTier, Queue, Team, TeamMembership
+from tickets.models import Category, EscalationTier, PortalSettings, Queue, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
-from tickets.selectors.structure import Tier, list_tiers
+from tickets.selectors.structure import Tier, get_portal_settings, list_tiers
 
 SECONDS = 300
 # What the lists show of a membership and of a user: a save that changes none of these leaves them alone (an
@@ -41,6 +42,20 @@ class Picklists:
     categories: list[Category]  # as selectors.list_categories: parents first, each with its parent
     member_teams: dict[int, frozenset[int]]  # membership id -> its teams
     tiers: list[Tier]  # the escalation ladder, level 1 first
+    # What the public request form asks for (read by every portal submission, changed by an admin now and then).
+    # Not compared: an unsaved row of defaults (no settings saved yet) equals no other instance.
+    portal_settings: PortalSettings = field(compare=False)
+
+    @property
+    def default_queue(self) -> Queue | None:
+        """Where a new ticket goes unless told otherwise (the one queue marked default)."""
+        return next((queue for queue in self.queues if queue.is_default), None)
+
+    def public_categories(self) -> list[Category]:
+        """tickets.portal_forms.public_categories, from the lists."""
+        rows = sorted((c for c in self.categories if c.is_public and c.is_active), key=lambda c: (c.position, c.name))
+        public_top = {c.pk for c in rows if c.parent_id is None}
+        return [c for c in rows if c.parent_id is None or c.parent_id in public_top]
 
     def visible_queues(self, membership: Membership) -> list[Queue]:
         """selectors.visible_queues(membership), from the lists."""
@@ -78,6 +93,7 @@ def _load() -> Picklists:
         categories=list_categories(),
         member_teams={member: frozenset(teams) for member, teams in member_teams.items()},
         tiers=list_tiers(),
+        portal_settings=get_portal_settings(),
     )
 
 
@@ -120,7 +136,7 @@ def _user_changed(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (Membership, Queue, Team, Category, TeamMembership, EscalationTier):
+    for model in (Membership, Queue, Team, Category, TeamMembership, EscalationTier, PortalSettings):
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.save")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.delete")
     post_save.connect(_user_changed, sender=User, dispatch_uid="picklists.user.save")

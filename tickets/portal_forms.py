@@ -10,6 +10,7 @@ from tickets.custom_fields.definitions import portal_fields
 from tickets.custom_fields.forms import add_custom_fields, input_name
 from tickets.forms import MultipleFileField
 from tickets.models import Category, PortalSettings
+from tickets.picklists import picklists
 from tickets.services.attachments import MAX_FILES_PER_MESSAGE, describe_accepted
 from tickets.services.portal import MAX_DESCRIPTION
 from tickets.services.satisfaction import MAX_COMMENT, SCORES
@@ -36,10 +37,9 @@ def category_choices(categories: list[Category]) -> list:
 
 def public_categories() -> list[Category]:
     """Public top-level categories and the public subcategories of public parents, in display order; archived
-    ones are offered no more."""
-    rows = list(Category.objects.filter(is_public=True, is_active=True).order_by("position", "name"))
-    public_top = {c.pk for c in rows if c.parent_id is None}
-    return [c for c in rows if c.parent_id is None or c.parent_id in public_top]
+    ones are offered no more. From the tenant's cached lists (tickets.picklists): the form reads them on every
+    submission."""
+    return picklists().public_categories()
 
 
 class SubmitRequestForm(forms.Form):

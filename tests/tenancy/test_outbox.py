@@ -136,3 +136,25 @@ def test_a_real_worker_runs_recorded_work_through_redis_in_its_tenant(tenant, ot
     assert _seen(other_tenant, "worker-b") == {"scope": other_tenant.pk, "members": 0}
     with unscoped():
         assert PendingTask.objects.filter(done_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_on_commit_runs_no_statement_of_its_own(tenant, settings):
+    # given a transaction that records two tasks, with the broker up but nobody consuming (not eager)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    celery_app.conf.task_always_eager = False
+    try:
+        with CaptureQueriesContext(connection) as captured, tenant_context(tenant), transaction.atomic():
+            first = on_commit_task("tests.record_scope", marker="quiet-1")
+            second = on_commit_task("tests.record_scope", marker="quiet-2")
+    finally:
+        celery_app.conf.task_always_eager = True
+    # then the outbox wrote its two rows and nothing else (no UPDATE, no transaction per task after the commit)
+    statements = [query["sql"] for query in captured.captured_queries]
+    touching = [sql.split()[0] for sql in statements if "tenancy_pendingtask" in sql]
+    assert touching == ["INSERT", "INSERT"] and statements.count("BEGIN") <= 1
+    with tenant_context(tenant):
+        rows = list(PendingTask.objects.filter(pk__in=[first.pk, second.pk]).values_list("attempts", "last_sent_at"))
+    assert [attempts for attempts, _ in rows] == [1, 1] and all(sent is not None for _, sent in rows)

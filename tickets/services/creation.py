@@ -13,6 +13,7 @@ from tickets.content import html_to_text, render_plain_text
 from tickets.custom_fields.definitions import active_fields
 from tickets.custom_fields.validation import MissingAtCreation, merged, missing_at_creation
 from tickets.models import Category, Channel, Contact, Message, Priority, Queue, Ticket, TicketParticipant
+from tickets.picklists import picklists
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.events import Actor, ServiceError, record_event
 from tickets.services.field_values import clean_for, record_value_events
@@ -34,7 +35,8 @@ def next_ticket_number(tenant_id: int) -> int:
 
 
 def default_queue() -> Queue:
-    queue = Queue.objects.filter(is_default=True).first()
+    # From the tenant's cached lists: every intake without a queue reads it.
+    queue = picklists().default_queue
     if queue is None:
         raise ServiceError("This help desk has no default queue yet: an admin must create one.")
     return queue
@@ -82,7 +84,8 @@ def create_ticket(
     ensure_same_tenant(contact, queue, category, subcategory, *participants)
     html = body_html if body_html is not None else render_plain_text(body)
     text = html_to_text(html)
-    checked = validate_uploads(tenant=contact.tenant, uploads=list(uploads))
+    # The tenant's upload policy only when there is something to check (reading the tenant is a query).
+    checked = validate_uploads(tenant=contact.tenant, uploads=list(uploads)) if uploads else []
     values = {}
     if custom_fields is not None:
         values = merged({}, clean_for(actor, custom_fields))

@@ -61,6 +61,9 @@ AUTO_SUBMITTED = {
 MAX_REFERENCES = 10
 MAX_SEND_ATTEMPTS = 7  # the first try and six retries with backoff (tickets.tasks.send_outbound_email_task)
 SENDING_LOCK_SECONDS = 300
+# The subject of a row queued by queue_acknowledgement, until the worker writes it (a composed mail's subject
+# always carries the ticket's reference, so it is never this).
+TO_COMPOSE = ""
 
 
 # --- What the services call -----------------------------------------------------------------------------------
@@ -85,6 +88,28 @@ def send_acknowledgement(*, ticket: Ticket, in_reply_to: str = "", references: s
         in_reply_to=in_reply_to,
         references=references,
     )
+
+
+def queue_acknowledgement(*, ticket: Ticket, tenant: Tenant) -> OutboundEmail | None:
+    """Acknowledge a new ticket as send_acknowledgement does, but leave the writing to the worker: the row holds
+    the recipient and our Message-ID, the task composes it (wording, sender, thread) and applies the hourly cap
+    before sending (deliver_outbound_email). The public form's request then writes two rows and reads nothing
+    for its mail. None while replaying history or when the contact has no address."""
+    to = _ticket_recipient(ticket)
+    if to is None:
+        return None
+    with transaction.atomic():
+        outbound = OutboundEmail.objects.create(
+            kind=Kind.ACKNOWLEDGEMENT,
+            ticket=ticket,
+            to_address=to,
+            subject=TO_COMPOSE,
+            body_text="",
+            email_message_id=identity.new_message_id(tenant),
+            created_at=timezone.now(),
+        )
+        on_commit_task("tickets.send_outbound_email", outbound_id=outbound.pk)
+    return outbound
 
 
 def send_reply_mail(*, message: Message) -> OutboundEmail | None:
@@ -212,6 +237,8 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
     if not cache.add(lock, 1, timeout=SENDING_LOCK_SECONDS):
         return False
     try:
+        if outbound.subject == TO_COMPOSE and not compose_queued(outbound=outbound):
+            return False
         _build(outbound).send()
     except OSError as error:
         logger.warning("Outbound mail %s: attempt %s failed: %s", outbound.pk, outbound.attempts + 1, error)
@@ -229,6 +256,27 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
     if outbound.kind in SECRET_KINDS:
         fields.update(body_text=SCRUBBED, body_html="")
     OutboundEmail.objects.filter(pk=outbound.pk).update(attempts=outbound.attempts + 1, **fields)
+    return True
+
+
+def compose_queued(*, outbound: OutboundEmail) -> bool:
+    """Write a mail queued by queue_acknowledgement (in the worker, under the sending lock): wording, sender and
+    thread as send_acknowledgement would have, saved on the row. Over the hourly cap for the address (counted
+    among the acknowledgements queued before this one), or with its ticket gone, the row is deleted and
+    nothing is sent: as send_acknowledgement, which writes no row then. Return whether it is ready to send."""
+    ticket = Ticket.objects.select_related("tenant", "contact").filter(pk=outbound.ticket_id).first()
+    if ticket is None or _over_limit(outbound.kind, outbound.to_address, before=outbound):
+        OutboundEmail.objects.filter(pk=outbound.pk, status=OutboundEmail.Status.PENDING).delete()
+        return False
+    thread = _thread(ticket)
+    values = _ticket_values(ticket)
+    composed = _compose(kind=outbound.kind, values=values, html_values=values, ticket=ticket, tenant=ticket.tenant)
+    outbound.from_address, outbound.reply_to = _sender(ticket.tenant, ticket)
+    outbound.subject, outbound.body_text, outbound.body_html = composed
+    outbound.in_reply_to, outbound.references = thread.in_reply_to[:255], thread.references
+    outbound.save(
+        update_fields=["from_address", "reply_to", "subject", "body_text", "body_html", "in_reply_to", "references"]
+    )
     return True
 
 
@@ -283,15 +331,9 @@ def _queue(
     references: str = "",
 ) -> OutboundEmail:
     tenant = tenant or ticket.tenant
-    wording = composing.wording_for(kind, EmailTemplate.objects.filter(kind=kind).first())
-    # Anything the frame or a value writes as a time is in the recipient's zone, not the sender's.
-    with timezone.override(times.zone_for(user=recipient, tenant=tenant)):
-        composed = composing.compose(
-            tenant=tenant, kind=kind, wording=wording, text_values=values, html_values=html_values
-        )
-    subject = composed.subject
-    if ticket is not None and f"[{ticket.reference}]" not in subject:
-        subject = f"[{ticket.reference}] {subject}"  # the intake's weakest, but most visible, threading key
+    subject, body_text, body_html = _compose(
+        kind=kind, values=values, html_values=html_values, ticket=ticket, tenant=tenant, recipient=recipient
+    )
     sender = _sender(tenant, ticket)
     with transaction.atomic():
         outbound = OutboundEmail.objects.create(
@@ -301,9 +343,9 @@ def _queue(
             to_address=to,
             from_address=sender.from_address,
             reply_to=sender.reply_to,
-            subject=subject[:255],
-            body_text=composed.body_text,
-            body_html=composed.body_html,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
             email_message_id=identity.new_message_id(tenant),
             in_reply_to=in_reply_to[:255],
             references=references,
@@ -311,6 +353,28 @@ def _queue(
         )
         on_commit_task("tickets.send_outbound_email", outbound_id=outbound.pk)
     return outbound
+
+
+def _compose(
+    *,
+    kind: str,
+    values: dict[str, str],
+    html_values: dict[str, str],
+    ticket: Ticket | None,
+    tenant: Tenant,
+    recipient: User | None = None,
+) -> tuple[str, str, str]:
+    """(subject, text, HTML) of a mail in the tenant's wording for its kind."""
+    wording = composing.wording_for(kind, EmailTemplate.objects.filter(kind=kind).first())
+    # Anything the frame or a value writes as a time is in the recipient's zone, not the sender's.
+    with timezone.override(times.zone_for(user=recipient, tenant=tenant)):
+        composed = composing.compose(
+            tenant=tenant, kind=kind, wording=wording, text_values=values, html_values=html_values
+        )
+    subject = composed.subject
+    if ticket is not None and f"[{ticket.reference}]" not in subject:
+        subject = f"[{ticket.reference}] {subject}"  # the intake's weakest, but most visible, threading key
+    return subject[:255], composed.body_text, composed.body_html
 
 
 class _Sender(NamedTuple):
@@ -418,11 +482,17 @@ def _is_known_address(email: str) -> bool:
     )
 
 
-def _over_limit(kind: str, email: str) -> bool:
+def _over_limit(kind: str, email: str, *, before: OutboundEmail | None = None) -> bool:
+    """Whether `email` had its hourly share of `kind` already; `before`: a queued row, counting the ones
+    queued before it in the hour before it was."""
     if kind not in RATE_LIMITED_KINDS:
         return False
-    since = timezone.now() - timedelta(hours=1)
-    sent = OutboundEmail.objects.filter(to_address=email, created_at__gte=since, kind=kind).count()
+    rows = OutboundEmail.objects.filter(to_address=email, kind=kind)
+    if before is None:
+        rows = rows.filter(created_at__gte=timezone.now() - timedelta(hours=1))
+    else:
+        rows = rows.filter(created_at__gte=before.created_at - timedelta(hours=1), pk__lt=before.pk)
+    sent = rows.count()
     if sent >= MAILS_PER_RECIPIENT_PER_HOUR:
         logger.info("Not mailing %s to %s: %s in the last hour", kind, email, sent)
         return True

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from tenancy.models import Membership
+from tenancy.models import Membership, Tenant
 from tickets import clock
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Contact, Ticket
+from tickets.picklists import picklists
 from tickets.selectors import customer_contact
-from tickets.selectors.structure import get_portal_settings
 from tickets.services.attachments import Upload
 from tickets.services.common import lock
 from tickets.services.contacts import get_or_create_contact
@@ -34,19 +34,23 @@ def submit_request(
     membership: Membership | None = None,
     phone: str = "",
     custom_fields: dict | None = None,
+    tenant: Tenant | None = None,
 ) -> Ticket:
     """Open a web ticket for the submitter, found or created by email (a signed-in customer is their own
     contact, whatever was typed), and acknowledge it to that address only. `category` may be a public
     top-level category or one of its subcategories. The fields the tenant requires (Settings → Portal and
     tickets) are required here too, whatever form sent them; `custom_fields` are the portal's fields
-    ({key: value}), those required at creation must be filled."""
+    ({key: value}), those required at creation must be filled.
+
+    The acknowledgement is queued here and written by the worker (customer_mail.queue_acknowledgement). `tenant`:
+    the tenant in scope as the request already holds it (else it is read), for the mail's Message-ID."""
     from tickets.portal_forms import public_categories  # the form module imports this one
-    from tickets.services.customer_mail import send_acknowledgement
+    from tickets.services.customer_mail import queue_acknowledgement
 
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(f"Keep the description under {MAX_DESCRIPTION:,} characters.")
     phone = " ".join((phone or "").split())[:40]
-    portal = get_portal_settings()
+    portal = picklists().portal_settings
     if portal.require_category and category is None and public_categories():
         raise ServiceError("Choose the topic of your request.")
     if portal.require_phone and not phone:
@@ -73,7 +77,10 @@ def submit_request(
             uploads=uploads,
             custom_fields=custom_fields if custom_fields is not None else {},
         )
-        send_acknowledgement(ticket=ticket)
+        if tenant is None or tenant.pk != ticket.tenant_id:
+            tenant = Tenant.objects.get(pk=ticket.tenant_id)
+        ticket.tenant = contact.tenant = tenant
+        queue_acknowledgement(ticket=ticket, tenant=tenant)
     return ticket
 
 

@@ -3,6 +3,9 @@ public conversation (reply, reopen, rate)."""
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +20,7 @@ from tickets.errors import TicketError
 from tickets.forms import CustomerReplyForm, uploads_from
 from tickets.lifecycle import CUSTOMER_WORDING, Status
 from tickets.models import Ticket
+from tickets.picklists import picklists
 from tickets.portal_forms import RatingForm, SubmitRequestForm, public_categories
 from tickets.selectors.structure import get_portal_settings
 from tickets.services import portal as portal_services
@@ -26,7 +30,8 @@ from tickets.views.portal_access import FIRST_SIGN_IN_SESSION_KEY
 # Requests per hour through the public form: every POST counts per IP, each accepted one per address.
 SUBMIT_RATE_PER_IP = "10/h"
 SUBMIT_RATE_PER_EMAIL = "5/h"
-SUBMITTED_SESSION_KEY = "portal_submitted"
+SUBMITTED_COOKIE = "portal_submitted"
+SUBMITTED_SECONDS = 3600
 HOME_LIMIT = 50
 
 
@@ -79,7 +84,7 @@ def submit_request(request: HttpRequest) -> HttpResponse:
         tenant=request.tenant,
         categories=public_categories(),
         signed_in_as=signed_in_as,
-        portal=get_portal_settings(),
+        portal=picklists().portal_settings,
     )
     if request.method != "POST":
         return render(request, "portal/new.html", {"form": form})
@@ -88,8 +93,7 @@ def submit_request(request: HttpRequest) -> HttpResponse:
         return _form_again(request, form, status=429)
     if form.is_spam:
         # Looks accepted to the bot; nothing is created or mailed.
-        request.session[SUBMITTED_SESSION_KEY] = {"reference": "", "email": ""}
-        return redirect("portal:submitted")
+        return _confirm(request, {"reference": "", "email": ""})
     if not form.is_valid():
         return _form_again(request, form, status=400)
     email = form.cleaned_data["email"].strip().lower()
@@ -109,6 +113,7 @@ def submit_request(request: HttpRequest) -> HttpResponse:
             membership=membership,
             phone=form.cleaned_data.get("phone", ""),
             custom_fields=custom_field_values(form.cleaned_data),
+            tenant=request.tenant,
         )
     except MissingAtCreation as missing:
         show_missing(form, missing)
@@ -116,13 +121,34 @@ def submit_request(request: HttpRequest) -> HttpResponse:
     except TicketError as refused:
         form.add_error(None, str(refused))
         return _form_again(request, form, status=400)
-    request.session[SUBMITTED_SESSION_KEY] = {
+    done = {
         "reference": request.tenant.format_ticket_number(ticket.number),
         "number": ticket.number,
         "email": ticket.contact.email or "",
         "subject": ticket.subject,
     }
-    return redirect("portal:submitted")
+    return _confirm(request, done)
+
+
+def _confirm(request: HttpRequest, done: dict) -> HttpResponse:
+    """Redirect to the confirmation, carrying what it shows in a short-lived signed cookie: an anonymous
+    submission must not cost a session row (a write, and a table the public could fill)."""
+    response = redirect("portal:submitted")
+    response.set_signed_cookie(
+        SUBMITTED_COOKIE,
+        json.dumps(done),
+        salt=_submitted_salt(request),
+        max_age=SUBMITTED_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _submitted_salt(request: HttpRequest) -> str:
+    # Bound to the tenant: a confirmation cookie made on one help desk's host means nothing on another's.
+    return f"portal-submitted:{request.tenant.pk}"
 
 
 def _form_again(request: HttpRequest, form: SubmitRequestForm, *, status: int) -> HttpResponse:
@@ -133,8 +159,14 @@ def _form_again(request: HttpRequest, form: SubmitRequestForm, *, status: int) -
 @public
 def submitted(request: HttpRequest) -> HttpResponse:
     """The confirmation after the form: the reference, and where the answers will go."""
-    done = request.session.get(SUBMITTED_SESSION_KEY)
-    if done is None:
+    signed = request.get_signed_cookie(
+        SUBMITTED_COOKIE, default=None, salt=_submitted_salt(request), max_age=SUBMITTED_SECONDS
+    )
+    try:
+        done = json.loads(signed) if signed else None
+    except ValueError:
+        done = None
+    if not isinstance(done, dict):
         return redirect("portal:new")
     return render(request, "portal/submitted.html", {"done": done, "signed_in": _is_customer(request)})
 

@@ -304,6 +304,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         except REFUSED as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"{ticket.reference} logged for {contact.display_name}.")
+            reference = request.tenant.format_ticket_number(ticket.number)  # ticket.reference reads the tenant
+            messages.success(request, f"{reference} logged for {contact.display_name}.")
             return redirect("desk:ticket", number=ticket.number)
     return render(request, "tickets/new.html", {"form": form}, status=400 if form.errors else 200)
