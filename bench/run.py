@@ -1,20 +1,25 @@
 """Server-side timings of the agent pages on a seeded dataset, in-process through Django's test Client.
 
     source <(grep export /tmp/bench-svc.env)        # the harness environment (python -m tests.harness --shell)
-    python -m bench.run [--tickets-tenant acme-bench] [--runs 20] [--warmups 3]
+    python -m bench.run [--tickets-tenant acme-bench] [--runs 50] [--warmups 3]
 
 Connects as the APPLICATION role (TEST_APP_DATABASE_USER, row-level security on) with the settings as
-configured (ATOMIC_REQUESTS), signs in the tenant's supervisor with force_login and times each request from
-the test Client's call to its response: middleware, session, view, ORM, templates (no network, no WSGI
-server). Queries are counted with CaptureQueriesContext. Writes a markdown report to stdout and to
-bench/results/<date>.md (gitignored), with EXPLAIN (ANALYZE, BUFFERS) key lines of the list queries.
-See bench/README.md.
+configured (ATOMIC_REQUESTS), signs in the tenant's supervisor as a sign-in on the tenant's host would (the
+session bound to that host, else the desk treats the request as anonymous) and times each request from the test
+Client's call to its response: middleware, session, view, ORM, templates (no network, no WSGI server). Every
+response must be the real one (its status, and a marker of the page or the redirect it should give): a bench
+that measured a sign-in redirect stops with an error. The timed runs capture nothing; queries are counted in a
+separate pass (CaptureQueriesContext adds about 3 ms to a request). Refuses a database without fsync and
+synchronous commit unless told (--allow-fast-storage). Writes a markdown report to stdout and to
+bench/results/<date>.md (gitignored), with EXPLAIN (ANALYZE, BUFFERS) key lines of the list queries, and with
+--json the raw timings (bench/compare.py interleaves two checkouts with it). See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -59,8 +64,16 @@ def configure_environment(args) -> None:
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets-tenant", default="acme-bench", help="slug of the seeded tenant to measure")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per scenario")
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per scenario")
     parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--count-runs", type=int, default=1, help="runs of the separate query-counting pass")
+    parser.add_argument("--json", default="", help="also write the raw timings here (for bench/compare.py)")
+    parser.add_argument("--no-report", action="store_true", help="no markdown report, plans or LEAKPROOF pass")
+    parser.add_argument(
+        "--allow-fast-storage",
+        action="store_true",
+        help="measure even with fsync or synchronous_commit off (writes then look faster than in production)",
+    )
     parser.add_argument("--deep-page", type=int, default=200)
     parser.add_argument("--only", default="", help="comma-separated scenario names to run (default: all)")
     parser.add_argument("--no-leakproof-compare", action="store_true")
@@ -78,9 +91,33 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[int(rank) - 1]
 
 
+class NotTheRealPage(AssertionError):
+    """A response that is not what the scenario measures (a sign-in redirect, an error page)."""
+
+
+class Expect:
+    """What a scenario's response must be: its status, and a marker in the body (200) or the redirect's target."""
+
+    def __init__(self, status: int = 200, marker: str = "", location: str = ""):
+        self.status, self.marker, self.location = status, marker, location
+
+    def check(self, scenario_name: str, response) -> None:
+        problem = ""
+        if response.status_code != self.status:
+            problem = f"status {response.status_code}, expected {self.status}"
+        elif self.marker and self.marker.encode() not in response.content:
+            problem = f"no {self.marker!r} in the page"
+        elif self.location and not response.get("Location", "").startswith(self.location):
+            problem = f"redirect to {response.get('Location')!r}, expected {self.location!r}..."
+        if problem:
+            where = response.get("Location", "")
+            raise NotTheRealPage(f"{scenario_name}: {problem}{f' (to {where})' if where else ''}")
+
+
 class Scenario:
-    def __init__(self, name, label, request, target_ms=None, explain=False):
+    def __init__(self, name, label, request, target_ms=None, explain=False, expect=None):
         self.name, self.label, self.request, self.target_ms, self.explain = name, label, request, target_ms, explain
+        self.expect = expect or Expect()
         self.times: list[float] = []
         self.cpu: list[float] = []  # this process's CPU time: Python's share, unaffected by other processes
         self.queries: list[int] = []
@@ -97,24 +134,74 @@ def speed_probe() -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def run_scenario(scenario, client, warmups, runs, connection):
-    from django.test.utils import CaptureQueriesContext
-
-    for i in range(warmups + runs):
-        with CaptureQueriesContext(connection) as captured:
-            start, cpu_start = time.perf_counter(), time.process_time()
-            response = scenario.request(client, i)
-            elapsed = (time.perf_counter() - start) * 1000
-            cpu = (time.process_time() - cpu_start) * 1000
+def time_scenario(scenario, client, warmups, runs, offset=0):
+    """Warm-ups, then `runs` timed requests with nothing capturing queries (capture costs ~3 ms a request)."""
+    for i in range(offset, offset + warmups + runs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        response = scenario.request(client, i)
+        elapsed = (time.perf_counter() - start) * 1000
+        cpu = (time.process_time() - cpu_start) * 1000
         scenario.status.add(response.status_code)
-        if i >= warmups:
+        scenario.expect.check(scenario.name, response)
+        if i - offset >= warmups:
             scenario.times.append(elapsed)
             scenario.cpu.append(cpu)
-            scenario.queries.append(len(captured.captured_queries))
-            if i == warmups + runs - 1:
-                ranked = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
-                scenario.slowest = [(float(q["time"]) * 1000, q["sql"]) for q in ranked[:3]]
     return scenario
+
+
+def count_scenario(scenario, client, runs, connection, offset):
+    """The separate counting pass: queries per request, and the slowest of the last one (for EXPLAIN)."""
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(offset, offset + runs):
+        with CaptureQueriesContext(connection) as captured:
+            response = scenario.request(client, i)
+        scenario.expect.check(scenario.name, response)
+        scenario.queries.append(len(captured.captured_queries))
+        ranked = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+        scenario.slowest = [(float(q["time"]) * 1000, q["sql"]) for q in ranked[:3]]
+    return scenario
+
+
+def run_scenario(scenario, client, warmups, runs, connection, count_runs=1):
+    time_scenario(scenario, client, warmups, runs)
+    if count_runs:
+        count_scenario(scenario, client, count_runs, connection, offset=warmups + runs)
+    return scenario
+
+
+def sign_in(client, user, tenant) -> None:
+    """force_login, with the session bound to the tenant's host as a sign-in there binds it
+    (tenancy.middleware.SessionBindingMiddleware; tests.conftest.sign_in does the same): without the binding the
+    desk sees an anonymous request and every page is a redirect to the sign-in form."""
+    from tenancy.middleware import SESSION_HOST_KEY
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[SESSION_HOST_KEY] = f"t{tenant.pk}"
+    session.save()
+
+
+DURABILITY = ("fsync", "synchronous_commit", "full_page_writes")
+SERVER_SETTINGS = (*DURABILITY, "shared_buffers", "work_mem", "random_page_cost", "effective_cache_size", "jit")
+
+
+def server_settings(connection) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [list(SERVER_SETTINGS)])
+        rows = {name: (setting, unit) for name, setting, unit in cursor.fetchall()}
+        shown = {}
+        for name in SERVER_SETTINGS:
+            cursor.execute(f"SHOW {name}")  # SHOW gives units as configured (1GB, not 131072 x 8kB)
+            shown[name] = cursor.fetchone()[0]
+    return {name: shown.get(name, rows.get(name, ("?", None))[0]) for name in SERVER_SETTINGS}
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 # --- the dataset ------------------------------------------------------------------------------------------------
@@ -275,6 +362,13 @@ def main(argv=None) -> int:
     from tenancy.models import Membership, Tenant
     from tickets import picklists
 
+    settings_now = server_settings(connection)
+    fast = [name for name in ("fsync", "synchronous_commit") if settings_now[name] != "on"]
+    if fast and not args.allow_fast_storage:
+        sys.exit(
+            f"PostgreSQL runs with {', '.join(f'{n}=off' for n in fast)}: writes would look faster than in "
+            "production. Start the harness with HARNESS_DURABLE=1 (bench/README.md), or pass --allow-fast-storage."
+        )
     tenant = Tenant.objects.filter(slug=args.tickets_tenant).first()
     if tenant is None:
         sys.exit(f"No tenant {args.tickets_tenant!r}: run `manage.py seed_bench` first (as the owner).")
@@ -282,7 +376,7 @@ def main(argv=None) -> int:
         supervisor = Membership.objects.select_related("user").filter(role="supervisor").order_by("id").first()
     if supervisor is None:
         sys.exit("The bench tenant has no supervisor.")
-    total_runs = args.warmups + args.runs
+    total_runs = args.warmups + args.runs + args.count_runs
     print(f"Preparing {tenant.slug} (as {connection.settings_dict['USER']}) ...", flush=True)
     data = prepare(tenant, supervisor, total_runs * 3)
     total, words = pick_search_words(tenant)
@@ -290,12 +384,14 @@ def main(argv=None) -> int:
 
     host = f"{tenant.slug}.localhost"
     client = Client(HTTP_HOST=host)
-    client.force_login(supervisor.user)
+    sign_in(client, supervisor.user, tenant)
     queue = data["queue"]
     queue_url = f"/desk/queues/{queue.pk}/?status=open&sort=due"
     open_numbers = iter(data["open_numbers"])
     unassigned = iter(data["unassigned_numbers"])
     created = iter(range(10**6))
+    run_stamp = int(time.time())  # portal submitters' addresses differ from one bench run to the next
+    results_page = Expect(200, 'id="results"')
 
     def get(url):
         return lambda c, i: c.get(url)
@@ -326,53 +422,96 @@ def main(argv=None) -> int:
             },
         )  # fmt: skip
 
+    def portal_post(c, i):
+        # An anonymous visitor each time (no cookies), from their own address and network: the form's
+        # per-address and per-network hourly limits stay out of the way, as for real visitors.
+        n = next(created)
+        visitor = Client(HTTP_HOST=host, REMOTE_ADDR=f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}")
+        return visitor.post(
+            "/new/",
+            {
+                "name": "Bench Visitor", "email": f"visitor{run_stamp}-{n}@bench.example", "category": "",
+                "subject": f"Cannot export invoices ({n})", "website": "",
+                "description": "The export button spins and then nothing happens. Tried twice.",
+            },
+        )  # fmt: skip
+
+    ticket_page = Expect(200, data["big"].subject)
     scenarios = [
-        Scenario("queue_p1", f"Queue page 1 (`{queue.name}`, status=open, sort=due)", get(queue_url), 50, True),
-        Scenario(
-            "queue_deep",
-            f"Queue page {args.deep_page}",
-            get(f"{queue_url}&page={args.deep_page}"),
-            50,
-            True,
-        ),
-        Scenario(
-            "ticket", f"Ticket page ({data['big_messages']} messages)", get(f"/desk/tickets/{data['big'].number}/"), 50
-        ),
-    ]
+        Scenario("queue_p1", f"Queue page 1 (`{queue.name}`, status=open, sort=due)", get(queue_url), 20, True,
+                 results_page),
+        Scenario("queue_deep", f"Queue page {args.deep_page}", get(f"{queue_url}&page={args.deep_page}"), 50, True,
+                 results_page),
+        Scenario("ticket", f"Ticket page ({data['big_messages']} messages)",
+                 get(f"/desk/tickets/{data['big'].number}/"), 20, expect=ticket_page),
+    ]  # fmt: skip
     ticket_url = f"/desk/tickets/{data['big'].number}/"
     scenarios += [
-        Scenario("queue_p1_lists", "Queue page 1, lists read afresh", get_after_list_change(queue_url), 50),
-        Scenario("ticket_lists", "Ticket page, lists read afresh", get_after_list_change(ticket_url), 50),
-    ]
-    scenarios.append(Scenario("all_view", "All tickets view, no search (sort=due)", get("/desk/views/all/"), 50, True))
-    scenarios.append(Scenario("escalated_view", "Escalated view (sort=due)", get("/desk/views/escalated/"), 50, True))
+        Scenario("queue_p1_lists", "Queue page 1, lists read afresh", get_after_list_change(queue_url), 30,
+                 expect=results_page),
+        Scenario("ticket_lists", "Ticket page, lists read afresh", get_after_list_change(ticket_url), 30,
+                 expect=ticket_page),
+        Scenario("all_view", "All tickets view, no search (sort=due)", get("/desk/views/all/"), 50, True, results_page),
+        Scenario("escalated_view", "Escalated view (sort=due)", get("/desk/views/escalated/"), 50, True, results_page),
+        Scenario("dashboard", "Dashboard", get("/desk/dashboard/"), 50, True, Expect(200, "<h1>Dashboard</h1>")),
+    ]  # fmt: skip
     for label, (word, matches) in zip(("rare", "medium", "common"), words, strict=True):
         scenarios.append(
             Scenario(
                 f"search_{label}",
                 f"Search, {label} word `{word}` ({matches:,} matches)",
                 get(f"/desk/views/all/?q={word}"),
-                150,
+                50,
                 True,
+                results_page,
             )
         )
+    (_, _), (medium, _), (common, _) = words
     scenarios += [
-        Scenario("reply", "Reply (POST)", reply),
-        Scenario("claim", "Claim (POST, unassigned ticket)", claim),
-        Scenario("create", "Create ticket (POST)", create, 30),
-    ]
+        Scenario("search_two_words", f"Search, two words `{medium} {common}`",
+                 get(f"/desk/views/all/?q={medium}+{common}"), 50, True, results_page),
+        Scenario("search_phrase", f"Search, phrase `\"{common} {medium}\"`",
+                 get(f"/desk/views/all/?q=%22{common}+{medium}%22"), 50, True, results_page),
+        Scenario("reply", "Reply (POST)", reply, expect=Expect(302, location="/desk/tickets/")),
+        Scenario("claim", "Claim (POST, unassigned ticket)", claim, expect=Expect(302, location="/desk/tickets/")),
+        Scenario("create", "Agent create ticket (POST)", create, 15, expect=Expect(302, location="/desk/tickets/")),
+        Scenario("portal_post", "Portal form POST (anonymous visitor)", portal_post, 15,
+                 expect=Expect(302, location="/new/thanks/")),
+    ]  # fmt: skip
     if args.only:
         wanted = set(args.only.split(","))
+        unknown = wanted - {s.name for s in scenarios}
+        if unknown:
+            sys.exit(
+                f"Unknown scenario(s): {', '.join(sorted(unknown))}. Known: {', '.join(s.name for s in scenarios)}"
+            )
         scenarios = [s for s in scenarios if s.name in wanted]
 
+    load_before = load_average()
     for scenario in scenarios:
-        run_scenario(scenario, client, args.warmups, args.runs, connection)
+        run_scenario(scenario, client, args.warmups, args.runs, connection, args.count_runs)
         p50, p95 = percentile(scenario.times, 50), percentile(scenario.times, 95)
+        queries = f"{min(scenario.queries)}-{max(scenario.queries)}" if scenario.queries else "-"
         print(
-            f"  {scenario.name:14s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
-            f"  queries {min(scenario.queries)}-{max(scenario.queries)}  status {sorted(scenario.status)}",
+            f"  {scenario.name:16s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+            f"  queries {queries}  status {sorted(scenario.status)}",
             flush=True,
         )
+    load_after = load_average()
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "scenarios": {s.name: {"label": s.label, "times": s.times, "cpu": s.cpu, "queries": s.queries,
+                                           "target_ms": s.target_ms} for s in scenarios},
+                    "load": [load_before, load_after],
+                    "settings": settings_now,
+                    "tickets": total,
+                }
+            )
+        )  # fmt: skip
+    if args.no_report:
+        return 0
 
     # The search without the LEAKPROOF marking of ts_match_vq (what a stock PostgreSQL has).
     leak_rows = []
@@ -383,9 +522,9 @@ def main(argv=None) -> int:
             for label, (word, _) in zip(("rare", "medium", "common"), words, strict=True):
                 s = Scenario(
                     f"search_{label}_noleak", f"Search, {label} word `{word}`, NOT LEAKPROOF",
-                    get(f"/desk/views/all/?q={word}"), 150, True,
+                    get(f"/desk/views/all/?q={word}"), 150, True, results_page,
                 )  # fmt: skip
-                run_scenario(s, client, 1, max(5, args.runs // 4), connection)
+                run_scenario(s, client, 1, max(5, args.runs // 4), connection, 1)
                 leak_rows.append(s)
                 print(f"  {s.name:20s} p50 {percentile(s.times, 50):7.1f} ms  p95 {percentile(s.times, 95):7.1f} ms")
         finally:
@@ -409,6 +548,7 @@ def main(argv=None) -> int:
             plans.append((scenario, ms, sql, lines))
 
     report = render_report(args, tenant, total, data, scenarios, leak_rows, plans, connection)
+    report += f"\nLoad average (1, 5, 15 min): {load_before} before, {load_after} after the timed runs.\n"
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d-%H%M")
     path = RESULTS / f"{stamp}.md"
@@ -428,8 +568,9 @@ def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connec
         f"Tenant `{tenant.slug}` with {total:,} tickets, measured as `{connection.settings_dict['USER']}` "
         f"(row-level security on, ATOMIC_REQUESTS={connection.settings_dict['ATOMIC_REQUESTS']}), in-process "
         f"through django.test.Client, {args.warmups} warm-ups + {args.runs} timed runs each; "
-        "p50/p95 are nearest-rank. Queries counted with CaptureQueriesContext (the per-transaction scope "
-        "`set_config` is not counted). *Python CPU* is the benchmark process's own CPU time per request (the "
+        "p50/p95 are nearest-rank; the timed runs capture no queries, they are counted in a separate pass of "
+        f"{args.count_runs} run(s) with CaptureQueriesContext (the per-transaction scope `set_config` is not "
+        "counted). *Python CPU* is the benchmark process's own CPU time per request (the "
         "Django side without the database's), which a busy neighbour on a shared machine does not inflate as "
         f"much as wall time. Machine speed probe: {speed_probe():.0f} ms for 10 million Python additions.",
         "",
@@ -440,7 +581,10 @@ def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connec
         target = f"{s.target_ms}" if s.target_ms else ""
         p95 = percentile(s.times, 95)
         verdict = "" if not s.target_ms else (" ✅" if p95 <= s.target_ms else " ❌")
-        q = f"{min(s.queries)}" if min(s.queries) == max(s.queries) else f"{min(s.queries)}-{max(s.queries)}"
+        if not s.queries:
+            q = "-"
+        else:
+            q = f"{min(s.queries)}" if min(s.queries) == max(s.queries) else f"{min(s.queries)}-{max(s.queries)}"
         out.append(
             f"| {s.label} | {percentile(s.times, 50):.1f} | {p95:.1f}{verdict} | {target} | "
             f"{percentile(s.cpu, 50) if s.cpu else 0:.1f} | {q} | "
@@ -448,6 +592,7 @@ def render_report(args, tenant, total, data, scenarios, leak_rows, plans, connec
         )
     out += ["", "## Machine", ""]
     out += [f"- {key}: {value}" for key, value in machine.items()]
+    out += [f"- PostgreSQL {name}: {value}" for name, value in server_settings(connection).items()]
     out += ["", "## Dataset", ""]
     out += [f"- {name}: ≈{rows:,} rows, {size / 1e6:,.0f} MB with indexes" for name, rows, size in tables]
     out += [f"- tenant {slug}: {n:,} tickets" for slug, n in tenants]

@@ -4,7 +4,9 @@
     python -m tests.harness --shell            # keep them up and print the environment, for manual work
 
 PostgreSQL gets a fresh cluster in a temporary directory on a free loopback port, run as the `postgres`
-system user when we are root (initdb refuses root), with fsync off (on with HARNESS_DURABLE=1, for benchmarks).
+system user when we are root (initdb refuses root), with fsync off (on with HARNESS_DURABLE=1, for benchmarks);
+shared_buffers, work_mem, random_page_cost, effective_cache_size, jit and max_wal_size can be set with
+HARNESS_<NAME> (tuning_settings), as bench/README.md does.
 The cluster gets the three roles the
 application expects: tessera_owner (owns the tables, runs migrations, creates the test databases),
 tessera_app (what the application connects as: not superuser, not owner, not BYPASSRLS, member of no role) and
@@ -18,6 +20,7 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 OWNER, APP, PLATFORM = "tessera_owner", "tessera_app", "tessera_platform"
@@ -98,6 +101,34 @@ def durability_settings() -> list[str]:
     return [arg for name in ("fsync", "synchronous_commit", "full_page_writes") for arg in ("-c", f"{name}={value}")]
 
 
+# Server settings a benchmark may set from the environment (HARNESS_<NAME>), with the suite's defaults; None: the
+# server's own default. bench/README.md gives the values issue 21's comparison used.
+TUNABLE_SETTINGS = {
+    "shared_buffers": "256MB",
+    "work_mem": "16MB",
+    "random_page_cost": None,
+    "effective_cache_size": None,
+    "jit": None,
+    "max_wal_size": None,
+}
+_SETTING_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+def tuning_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """`-c name=value` for each tunable setting: HARNESS_SHARED_BUFFERS=1GB, HARNESS_WORK_MEM=16MB,
+    HARNESS_RANDOM_PAGE_COST=1.1, HARNESS_EFFECTIVE_CACHE_SIZE=4GB, HARNESS_JIT=off, HARNESS_MAX_WAL_SIZE=4GB."""
+    environ = os.environ if environ is None else environ
+    args = []
+    for name, default in TUNABLE_SETTINGS.items():
+        value = environ.get(f"HARNESS_{name.upper()}", "").strip() or default
+        if value is None:
+            continue
+        if not _SETTING_VALUE.match(value):
+            sys.exit(f"HARNESS_{name.upper()}={value!r} is not a PostgreSQL setting value (e.g. 1GB, 1.1, off).")
+        args += ["-c", f"{name}={value}"]
+    return args
+
+
 @contextlib.contextmanager
 def postgres(workdir: Path) -> Iterator[dict[str, str]]:
     bindir = postgres_bindir()
@@ -143,10 +174,7 @@ def postgres(workdir: Path) -> Iterator[dict[str, str]]:
             *durability_settings(),
             "-c",
             "max_connections=300",
-            "-c",
-            "shared_buffers=256MB",
-            "-c",
-            "work_mem=16MB",
+            *tuning_settings(),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -239,6 +267,15 @@ def main(argv: list[str]) -> int:
     with services() as service_env:
         env = {**os.environ, **service_env}
         if argv[:1] == ["--shell"]:
+            # Manual work (bench/README.md) gets the cache in Redis too: the settings' default is a database
+            # cache table that a freshly migrated database does not have (`relation "tessera_cache" does not
+            # exist`). The suite sets its own per worker (tests/testenv.py).
+            redis_url = service_env["REDIS_URL"]
+            service_env = {
+                **service_env,
+                "CACHE_URL": f"{redis_url.replace('redis://', 'rediscache://')}/12",
+                "CELERY_BROKER_URL": f"{redis_url}/11",
+            }
             for key, value in service_env.items():
                 print(f"export {key}={value}")
             print("# services are up; Ctrl-C stops them", flush=True)
