@@ -23,6 +23,9 @@ class TicketsConfig(AppConfig):
             )
         )
         picklists.connect()
+        from tickets import message_fragments
+
+        message_fragments.connect()
         from tickets.custom_fields import definitions as custom_field_definitions
 
         custom_field_definitions.connect()

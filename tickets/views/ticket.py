@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
-from tickets import presence, selectors, services
+from tickets import message_fragments, presence, selectors, services
 from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
 from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
@@ -45,12 +45,15 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     lists = picklists()
     staff, categories = lists.staff, lists.categories
     related = selectors.get_related(ticket, membership)
+    timeline = present_timeline(
+        selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership), ticket, staff
+    )
+    # Each message's rendered form from the cache, its time and mail status filled in now.
+    message_fragments.render_messages((e.message for e in timeline if e.message is not None), request=request)
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
-        "timeline": present_timeline(
-            selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership), ticket, staff
-        ),
+        "timeline": timeline,
         "related": related,
         "tags": selectors.ticket_tags(ticket),
         "participants": list(ticket.participants.order_by("name", "email")),
