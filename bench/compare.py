@@ -73,8 +73,11 @@ def main(argv=None) -> int:
                 result = run_side(args, sides[side], Path(tmp) / f"{side}-{round_number}.json")
                 log.append((round_number + 1, side, load, result["settings"]))
                 for name, scenario in result["scenarios"].items():
-                    entry = pooled[side].setdefault(name, {"label": scenario["label"], "times": [], "queries": []})
+                    entry = pooled[side].setdefault(
+                        name, {"label": scenario["label"], "times": [], "cpu": [], "queries": []}
+                    )
                     entry["times"] += scenario["times"]
+                    entry["cpu"] += scenario["cpu"]
                     entry["queries"] += scenario["queries"]
                 print(f"round {round_number + 1} {side:6s} load {load}", flush=True)
     settings = log[-1][3]
@@ -84,8 +87,11 @@ def main(argv=None) -> int:
         + ", ".join(f"{k}={v}" for k, v in settings.items())
     )
     print()
-    print("| scenario | before p50 / p95 ms | after p50 / p95 ms | queries before → after |")
-    print("| --- | ---: | ---: | --- |")
+    print(
+        "| scenario | before p50 / p95 ms | after p50 / p95 ms | Python CPU p50 before / after ms "
+        "| queries before → after |"
+    )
+    print("| --- | ---: | ---: | ---: | --- |")
     for name, entry in pooled["after"].items():
         before = pooled["before"].get(name)
         if before is None:
@@ -99,6 +105,7 @@ def main(argv=None) -> int:
 
         print(
             f"| {entry['label']} | {cell(before['times'])} | {cell(entry['times'])} | "
+            f"{percentile(before['cpu'], 50):.1f} / {percentile(entry['cpu'], 50):.1f} | "
             f"{queries(before['queries'])} → {queries(entry['queries'])} |"
         )
     print()

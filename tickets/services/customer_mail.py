@@ -61,8 +61,8 @@ AUTO_SUBMITTED = {
 MAX_REFERENCES = 10
 MAX_SEND_ATTEMPTS = 7  # the first try and six retries with backoff (tickets.tasks.send_outbound_email_task)
 SENDING_LOCK_SECONDS = 300
-# The subject of a row queued by queue_acknowledgement, until the worker writes it (a composed mail's subject
-# always carries the ticket's reference, so it is never this).
+# The subject of an acknowledgement queued by queue_acknowledgement, until the worker writes it (a composed
+# acknowledgement's subject always carries the ticket's reference, so it is never this).
 TO_COMPOSE = ""
 
 
@@ -237,7 +237,7 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
     if not cache.add(lock, 1, timeout=SENDING_LOCK_SECONDS):
         return False
     try:
-        if outbound.subject == TO_COMPOSE and not compose_queued(outbound=outbound):
+        if awaits_composing(outbound) and not compose_queued(outbound=outbound):
             return False
         _build(outbound).send()
     except OSError as error:
@@ -257,6 +257,11 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
         fields.update(body_text=SCRUBBED, body_html="")
     OutboundEmail.objects.filter(pk=outbound.pk).update(attempts=outbound.attempts + 1, **fields)
     return True
+
+
+def awaits_composing(outbound: OutboundEmail) -> bool:
+    """Whether this is a row queue_acknowledgement left for the worker to write."""
+    return outbound.kind == Kind.ACKNOWLEDGEMENT and outbound.subject == TO_COMPOSE
 
 
 def compose_queued(*, outbound: OutboundEmail) -> bool:
