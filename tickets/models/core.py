@@ -270,6 +270,15 @@ class Ticket(TenantModel):
             models.Index(fields=["tenant", "contact", "created_at"], name="ticket_contact_created"),
             models.Index(fields=["tenant", "updated_at", "id"], name="ticket_updated"),
             models.Index(fields=["tenant", "created_at", "id"], name="ticket_created"),
+            # Reports (reporting/reports): tickets first answered, or resolved, in a period.
+            models.Index(
+                fields=["tenant", "first_response_at"],
+                name="ticket_first_response",
+                condition=Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["tenant", "resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False)
+            ),
             GinIndex(fields=["tenant", "search_vector"], name="ticket_search"),
             # Containment filters on custom fields (custom_fields @> '{"product": "cloud"}'), led by the tenant.
             GinIndex(
@@ -416,7 +425,11 @@ class TicketEvent(TenantModel):
                 name="ticketevent_exactly_one_actor",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "ticket", "created_at", "id"], name="ticketevent_ticket_created")]
+        indexes = [
+            models.Index(fields=["tenant", "ticket", "created_at", "id"], name="ticketevent_ticket_created"),
+            # Reports: the status changes (resolutions, reopens) and escalations of a period.
+            models.Index(fields=["tenant", "kind", "created_at"], name="ticketevent_kind_created"),
+        ]
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
