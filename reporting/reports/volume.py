@@ -91,9 +91,10 @@ def build(f: ReportFilters, *, now) -> Report:
             definition=(
                 "Created: tickets opened in the bucket. Resolved: tickets moved from an open status to resolved or "
                 "closed in the bucket (a ticket resolved twice counts in each bucket it was resolved in, once per "
-                "bucket; the total counts each ticket once). Open at end: tickets open at the end of the bucket, from the status history. The total "
-                "row's open figure is the open backlog now. Merged tickets and spam are left out; buckets are the "
-                "help desk's calendar days in its time zone, weeks start on Monday."
+                "bucket; the total counts each ticket once). Open at end: tickets open at the end of the bucket, "
+                "from the status history. The total row's open figure is the open backlog now. Merged tickets and "
+                "spam are left out; buckets are the help desk's calendar days in its time zone (the days clocks "
+                "change have 23 or 25 hours), weeks start on Monday (the first and last week may be partial)."
             ),
             table=over_time,
             chart=line_chart(
