@@ -88,7 +88,7 @@ def send_weekly_summary(*, subscription_id: int, period_start: str) -> bool:
     summary = weekly_summary(tenant=tenant, first_day=first_day, now=clock.now())
     period = f"{summary.first_day:%a %d %b} - {summary.last_day:%a %d %b %Y}"
     link = tenant.url_for(
-        "desk:report", slug="volume", query=f"start={summary.first_day}&end={summary.last_day}&interval=day"
+        "desk:report", report="volume", query=f"start={summary.first_day}&end={summary.last_day}&interval=day"
     )
     body = "\n".join(
         [

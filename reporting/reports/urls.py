@@ -8,5 +8,5 @@ patterns = [
     path("reports/", views.index, name="reports"),
     path("reports/tickets/", views.report_tickets, name="report_tickets"),
     path("reports/subscription/", views.subscription, name="report_subscription"),
-    path("reports/<slug:slug>/", views.report, name="report"),
+    path("reports/<slug:report>/", views.report, name="report"),
 ]

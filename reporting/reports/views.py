@@ -55,12 +55,16 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPERVISOR)
-def report(request: HttpRequest, slug: str) -> HttpResponse:
+def report(request: HttpRequest, report: str) -> HttpResponse:
+    slug = report
     build = REPORTS.get(slug)
     if build is None:
         raise Http404("No such report.")
     now = clock.now()
     filters = _filters(request, now)
+    if request.GET.get("format") == "csv" and filters.errors:
+        # A download has no page to show the message on: refuse rather than export another period.
+        return HttpResponse("\n".join(filters.errors), status=400, content_type="text/plain; charset=utf-8")
     built = build(filters, now=now)
     if request.GET.get("format") == "csv":
         first, last = filters.period.first_day, filters.period.last_day
