@@ -49,12 +49,10 @@ class _SqlitePercentile:
 
 
 def register_sqlite_percentile(connection) -> None:
-    """Make `tessera_percentile_cont(value, fraction)` known to this SQLite connection (idempotent)."""
+    """Make `tessera_percentile_cont(value, fraction)` known to this SQLite connection. Registering again only
+    replaces it (sqlite3 connections take no marker attribute), and costs next to nothing."""
     connection.ensure_connection()
-    raw = connection.connection
-    if not getattr(raw, "_tessera_percentile", False):
-        raw.create_aggregate(SQLITE_AGGREGATE, 2, _SqlitePercentile)
-        raw._tessera_percentile = True
+    connection.connection.create_aggregate(SQLITE_AGGREGATE, 2, _SqlitePercentile)
 
 
 class PercentileCont(Aggregate):
