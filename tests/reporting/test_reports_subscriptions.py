@@ -56,10 +56,9 @@ def test_weekly_summary_is_mailed_once_per_week_with_the_week_figures(
     with tenant_context(tenant), clock.replaying(berlin(2025, 1, 15, 9)):
         subscribe(membership=supervisor)
     # when the scheduler runs on Monday 20th, twice
-    with django_capture_on_commit_callbacks(execute=True):
-        with tenant_context(tenant):
-            first = schedule_weekly_summaries(tenant=tenant, now=berlin(2025, 1, 20, 7))
-            second = schedule_weekly_summaries(tenant=tenant, now=berlin(2025, 1, 20, 8))
+    with django_capture_on_commit_callbacks(execute=True), tenant_context(tenant):
+        first = schedule_weekly_summaries(tenant=tenant, now=berlin(2025, 1, 20, 7))
+        second = schedule_weekly_summaries(tenant=tenant, now=berlin(2025, 1, 20, 8))
     # then one mail was recorded in the outbox and sent, for 13-19 January
     assert (first, second) == (1, 0)
     with tenant_context(tenant):
