@@ -74,8 +74,25 @@ def _axes(labels: Sequence[str], top: float, plot_h: float, plot_w: float) -> li
         if index % every:
             continue
         x = LEFT + (index + 0.5) * plot_w / max(count, 1)
-        out.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" fill="#333">{escape(label)}</text>')
+        # Wrapped to the width a label has (about 6 px a character at 11 px), two lines at most.
+        lines = _wrap(label, max(4, int(plot_w / max(count, 1) * every / 6.2)))
+        spans = "".join(
+            f'<tspan x="{x:.1f}" dy="{0 if n == 0 else 13}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+        )
+        out.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" fill="#333">{spans}</text>')
     return out
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return [line if len(line) <= width else line[: max(1, width - 1)] + "\u2026" for line in lines] or [""]
 
 
 def _legend(names: Sequence[str], *, lines: bool, height: int = HEIGHT) -> list[str]:

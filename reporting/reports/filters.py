@@ -89,6 +89,13 @@ class ReportFilters:
         else:
             cleaned = {"start": today - timedelta(days=DEFAULT_DAYS - 1), "end": today, "interval": "day"}
         self.cleaned = cleaned
+        # The form shows the period actually used (the defaults when none was asked for).
+        shown = data.copy()
+        shown.update(
+            {"start": cleaned["start"].isoformat(), "end": cleaned["end"].isoformat(), "interval": cleaned["interval"]}
+        )
+        if self.form.is_valid():
+            self.form.data = shown
         self.group_by = str(data.get("group", ""))[:40]
         self.extra_errors: list[str] = []
         self.period = Period(

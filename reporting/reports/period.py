@@ -80,6 +80,13 @@ class Period:
         """The local wall-clock start of a bucket, naive: what a truncated value and a bucket compare by."""
         return moment.astimezone(self.zone).replace(tzinfo=None)
 
+    def short_label(self, start: datetime) -> str:
+        """The label on a chart's axis (the table beside it has the full one)."""
+        local = start.astimezone(self.zone)
+        if self.interval == "hour":
+            return local.strftime("%H:00") if local.hour else local.strftime("%d %b")
+        return local.strftime("%d %b")
+
     def label(self, start: datetime) -> str:
         local = start.astimezone(self.zone)
         if self.interval == "hour":

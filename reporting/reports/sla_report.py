@@ -111,7 +111,7 @@ def build(f: ReportFilters, *, now) -> Report:
         key = f.period.key(start)
         a, b = late.get(key, 0), overdue.get(key, 0)
         label = f.period.label(start)
-        labels.append(label)
+        labels.append(f.period.short_label(start))
         values.append(a + b)
         over_time.add(label, Cell(a), Cell(b), count_cell(a + b, f, "breached", **bucket_params(f, start, end)))
     report.sections.append(

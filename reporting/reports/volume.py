@@ -99,7 +99,7 @@ def build(f: ReportFilters, *, now) -> Report:
             table=over_time,
             chart=line_chart(
                 title="Created, resolved and open tickets",
-                labels=labels,
+                labels=[f.period.short_label(start) for start, _ in buckets],
                 series=[
                     Series("Created", created_values),
                     Series("Resolved", resolved_values),
