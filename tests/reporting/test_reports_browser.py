@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARGS, CHROMIUM, browser, page, screenshot, sign_in, tenant_url  # noqa: F401  # noqa: F401 - fixtures
+from tests.browser.conftest import browser, page, screenshot, sign_in, tenant_url  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
