@@ -88,14 +88,14 @@ def tickets_for(f: ReportFilters, params: QueryDict, *, now) -> QuerySet:
     elif metric == "first_resolution":
         ids = data.first_resolutions(f, start, end).values("ticket_id")
     elif metric == "reopened":
-        ids = data.final_resolutions(f, start, end).filter(data.reopened_exists()).values("ticket_id")
+        ids = data.final_resolutions(f, start, end).filter(data.reopened_q()).values("ticket_id")
     elif metric == "fcr":
-        fcr = ~Q(data.reopened_exists()) & Q(Exact(data.agent_replies(), 1))
+        fcr = ~data.reopened_q() & Q(Exact(data.agent_replies(), 1))
         ids = data.final_resolutions(f, start, end).filter(fcr).values("ticket_id")
     elif metric == "first_response":
         return data.first_responses(f, start, end)
     elif metric == "escalated":
-        return data.created(f, start, end).filter(data.escalated_exists())
+        return data.created(f, start, end).filter(data.escalated_q())
     elif metric == "open":
         tickets = data.open_now(f)
         low, high = _int(params, "age_min"), _int(params, "age_max")

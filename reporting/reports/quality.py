@@ -29,6 +29,8 @@ def build(f: ReportFilters, *, now) -> Report:
     for score in range(5, 0, -1):
         n = summary[f"s{score}"]
         csat.add(f"{score} of 5", count_cell(n, f, "rated", score=score), percent_cell(n, summary["n"]))
+    satisfied = summary["s4"] + summary["s5"]
+    csat.add("Satisfied (4 or 5)", Cell(satisfied), percent_cell(satisfied, summary["n"]))
     average = summary["average"]
     csat.add(
         "All ratings",
@@ -68,13 +70,13 @@ def build(f: ReportFilters, *, now) -> Report:
     )
 
     # The conditions inline (not annotations): an aggregate cannot filter on an annotated subquery.
-    not_reopened = ~Q(data.reopened_exists())
+    not_reopened = ~data.reopened_q()
     resolved = data.final_resolutions(f).aggregate(
         n=Count("pk"),
-        reopened=Count("pk", filter=Q(data.reopened_exists())),
+        reopened=Count("pk", filter=data.reopened_q()),
         fcr=Count("pk", filter=not_reopened & Q(Exact(data.agent_replies(), 1))),
     )
-    created = data.created(f).aggregate(n=Count("pk"), escalated=Count("pk", filter=Q(data.escalated_exists())))
+    created = data.created(f).aggregate(n=Count("pk"), escalated=Count("pk", filter=data.escalated_q()))
     rates = Table(columns=["Measure", "Tickets", "Of", "Rate"])
     rates.add(
         "Reopened",
