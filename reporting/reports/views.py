@@ -85,6 +85,12 @@ def report_tickets(request: HttpRequest) -> HttpResponse:
     """The tickets behind a count, newest first, a page at a time (a fixed number of queries per page)."""
     now = clock.now()
     filters = _filters(request, now)
+    if not request.GET.get("metric"):
+        return render(
+            request,
+            "reporting/reports/tickets.html",
+            {"error": "Follow a count in a report to list the tickets behind it.", "filters": filters},
+        )
     try:
         tickets = tickets_for(filters, request.GET, now=now)
     except UnknownMetric:
@@ -122,8 +128,8 @@ def _with_page(request: HttpRequest, page: int) -> str:
     return params.urlencode()
 
 
-@require_POST
 @role_required(Role.SUPERVISOR)
+@require_POST
 def subscription(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "unsubscribe":
         unsubscribe(membership=request.membership)
@@ -132,3 +138,6 @@ def subscription(request: HttpRequest) -> HttpResponse:
         subscribe(membership=request.membership)
         messages.success(request, "You will get the weekly summary every Monday morning, in the help desk's time zone.")
     return redirect("desk:reports")
+
+
+subscription.allowed_methods = {"POST"}  # for the role-gating test: no page to GET here
