@@ -21,7 +21,7 @@ def build(f: ReportFilters, *, now) -> Report:
     report = Report(
         slug="kb",
         title="Knowledge base",
-        intro="Whether the help centre answered questions before they became tickets.",
+        intro="Whether the help centre answered questions before they became tickets (ticket filters do not apply).",
     )
     start, end = f.period.start, f.period.end
     outcomes = dict(
