@@ -94,6 +94,7 @@ def main(workdir: str) -> int:
                 "queue_id": list(Queue.objects.values_list("pk", flat=True)),
                 "view": ["mine", "unassigned", "escalated", "all"],
                 "attachment_id": list(Attachment.objects.values_list("pk", flat=True)[:3]),
+                "report": ["volume", "speed", "sla", "quality", "agents", "kb"],  # reporting/reports
             }
         tenant_urls = page_urls("config.urls", samples)
         for login in (None, "customer", "agent", "supervisor", "admin"):

@@ -60,6 +60,7 @@ OBJECT_FOR_ARGUMENT = {
     "holiday_id": "sla_holiday",
     "policy_id": "sla_policy",
     "version": "kb_version",
+    "report": "report",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -193,6 +194,7 @@ def build_crawl_world() -> CrawlWorld:
             kb_category=kb_services.save_category(actor=admin, name="Crawled", slug="crawled").pk,
             custom_field=CustomFieldFactory(tenant=tenant).pk,
         )
+        world.arguments.update(report="volume")  # reporting/reports: /desk/reports/<report>/ takes a report's name
     return world
 
 

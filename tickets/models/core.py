@@ -270,6 +270,21 @@ class Ticket(TenantModel):
             models.Index(fields=["tenant", "contact", "created_at"], name="ticket_contact_created"),
             models.Index(fields=["tenant", "updated_at", "id"], name="ticket_updated"),
             models.Index(fields=["tenant", "created_at", "id"], name="ticket_created"),
+            # Reports (reporting/reports): tickets first answered, or resolved, in a period.
+            models.Index(
+                fields=["tenant", "first_response_at"],
+                name="ticket_first_response",
+                condition=Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["tenant", "resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False)
+            ),
+            # Reports leave merged tickets and spam out by id: the few there are.
+            models.Index(
+                fields=["tenant", "id"],
+                name="ticket_merged_or_spam",
+                condition=Q(merged_into__isnull=False) | Q(status="spam"),
+            ),
             GinIndex(fields=["tenant", "search_vector"], name="ticket_search"),
             # Containment filters on custom fields (custom_fields @> '{"product": "cloud"}'), led by the tenant.
             GinIndex(
@@ -416,7 +431,27 @@ class TicketEvent(TenantModel):
                 name="ticketevent_exactly_one_actor",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "ticket", "created_at", "id"], name="ticketevent_ticket_created")]
+        indexes = [
+            models.Index(fields=["tenant", "ticket", "created_at", "id"], name="ticketevent_ticket_created"),
+            # Reports: the status changes (resolutions, reopens) and escalations of a period.
+            models.Index(fields=["tenant", "kind", "created_at"], name="ticketevent_kind_created"),
+            # Reports: a ticket's resolutions (its first and final one) and whether it was ever reopened, looked
+            # up per ticket; the predicates are reporting.reports.data's RESOLUTION_Q and REOPEN_Q, word for word.
+            models.Index(
+                fields=["tenant", "ticket", "created_at"],
+                name="ticketevent_resolutions",
+                condition=Q(
+                    field="status",
+                    old_value__in=["new", "on_hold", "open", "pending"],
+                    new_value__in=["resolved", "closed"],
+                ),
+            ),
+            models.Index(
+                fields=["tenant", "ticket"],
+                name="ticketevent_reopens",
+                condition=Q(field="status", old_value="resolved", new_value__in=["new", "on_hold", "open", "pending"]),
+            ),
+        ]
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

@@ -1,0 +1,1 @@
+from reporting.reports.models import ReportSubscription  # noqa: F401
