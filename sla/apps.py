@@ -6,9 +6,11 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from sla import alerts, feed, tasks  # noqa: F401 - register the tasks and notification kinds in every process
+        from sla import alerts, feed, ladder_services, tasks  # noqa: F401 - tasks, notification kinds, services
+        from sla.at_risk import risk_annotation
         from tickets.event_kinds import register_kind
         from tickets.feed.registry import Subscriber, register_subscriber
+        from tickets.selectors import LIST_ANNOTATIONS
 
         # Replayed history too: SLA computes deadlines from the events' own times (it notifies no one).
         register_subscriber(
@@ -18,6 +20,8 @@ class SlaConfig(AppConfig):
         register_kind("sla_warning", describe=lambda e, name: f"SLA warning: {_kind(e)} is at risk")
         register_kind("sla_breached", describe=lambda e, name: f"SLA breached: {_kind(e)} missed its deadline")
         register_kind("sla_escalated", describe=lambda e, name: f"ran an SLA escalation step for {_kind(e)}")
+        # The queue rows' at-risk flag, in the list's one query.
+        LIST_ANNOTATIONS["sla"] = risk_annotation
 
 
 def _kind(event) -> str:
