@@ -42,6 +42,10 @@ class RiskRow:
     due_at: datetime
     due: str  # "in 40 min", "2 h overdue"
 
+    @property
+    def pk(self) -> int:  # the pager keeps the rows in the order of their ids
+        return self.ticket.pk
+
 
 def risk_rows(ids: list[int], *, now: datetime) -> list[RiskRow]:
     """A page of the view by ticket ids: the tickets with the queue list's columns, and their running targets
