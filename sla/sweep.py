@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -233,6 +233,30 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
+def _update_targets(targets: list[SlaTarget]) -> None:
+    """What the sweep recorded on each target: one UPDATE ... FROM unnest(...) on PostgreSQL (bulk_update's CASE
+    per row cost a millisecond a target in Python), a statement per target elsewhere (the SQLite demo)."""
+    if connection.vendor != "postgresql":
+        for target in targets:
+            SlaTarget.objects.filter(pk=target.pk).update(
+                warned_at=target.warned_at, breached_at=target.breached_at, next_check_at=target.next_check_at
+            )
+        return
+    table = SlaTarget._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" AS t SET warned_at = v.warned, breached_at = v.breached, next_check_at = v.next_check '  # noqa: S608 - our table
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]) "
+            "AS v(id, warned, breached, next_check) WHERE t.id = v.id",
+            [
+                [t.pk for t in targets],
+                [t.warned_at for t in targets],
+                [t.breached_at for t in targets],
+                [t.next_check_at for t in targets],
+            ],
+        )
+
+
 def _write(batch: _Batch, *, now: datetime, result: SweepResult) -> None:
     """The batch's writes: a handful of statements whatever its size."""
     SlaAlert.objects.bulk_create(batch.alerts, ignore_conflicts=True)
@@ -243,7 +267,7 @@ def _write(batch: _Batch, *, now: datetime, result: SweepResult) -> None:
         TicketEvent.objects.bulk_create(batch.events)
         for event in batch.events:  # the change feed (PostgreSQL: its trigger wrote the entries; this publishes)
             event_recorded(event)
-    SlaTarget.objects.bulk_update(batch.targets, ["warned_at", "breached_at", "next_check_at"])
+    _update_targets(batch.targets)
     notifications = alerts.notify_many([(kind, ticket_id, members) for (kind, ticket_id), members in
                                         batch.notices.items() if members], at=now)  # fmt: skip
     result.warnings += sum(alert.kind == SlaAlert.Kind.WARNING for alert in batch.alerts)
