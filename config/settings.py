@@ -314,6 +314,7 @@ CELERY_BEAT_SCHEDULE = {
     "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
     # Hourly: mail the weekly report summary to subscribers once their week (in the tenant's zone) has ended.
     "schedule-weekly-report-summaries": {"task": "reporting.schedule_weekly_summaries", "schedule": 3600.0},
+    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

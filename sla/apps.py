@@ -6,10 +6,28 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from sla import feed, tasks  # noqa: F401 - register the tasks in every process
+        from sla import alerts, feed, ladder_services, tasks  # noqa: F401 - tasks, notification kinds, services
+        from sla.at_risk import risk_annotation
+        from tickets.event_kinds import register_kind
         from tickets.feed.registry import Subscriber, register_subscriber
+        from tickets.selectors import LIST_ANNOTATIONS
 
         # Replayed history too: SLA computes deadlines from the events' own times (it notifies no one).
         register_subscriber(
             Subscriber(name=feed.FEED_SUBSCRIBER, handle=feed.handle_change, accepts=feed.accepts_change, replay=True)
         )
+        # The sweep's events (sla.sweep), at their true times; the field names the target kind.
+        register_kind("sla_warning", describe=lambda e, name: f"SLA warning: {_kind(e)} is at risk")
+        register_kind("sla_breached", describe=lambda e, name: f"SLA breached: {_kind(e)} missed its deadline")
+        register_kind("sla_escalated", describe=lambda e, name: f"ran an SLA escalation step for {_kind(e)}")
+        # The queue rows' at-risk flag, in the list's one query.
+        LIST_ANNOTATIONS["sla"] = risk_annotation
+
+
+def _kind(event) -> str:
+    from sla.models import TargetKind
+
+    try:
+        return str(TargetKind(event.field).label).lower()
+    except ValueError:
+        return event.field or "a target"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sla import services
+from django.utils import timezone
+
+from sla import ladder_services, services
 from sla.engine import recompute_tickets
-from sla.models import Calendar, SlaPolicy
+from sla.models import Calendar, LadderStep, SlaPolicy
 from sla.tenant_hooks import setup_tenant
 from tenancy.actors import Automation
 from tickets.models import Contact, Ticket
@@ -43,7 +45,29 @@ def seed(demo) -> None:
         _acme()
     else:
         setup_tenant(demo.tenant, admin=None)  # a 24x7 calendar and a default policy
-    recompute_tickets(ticket_ids=list(Ticket.objects.order_by("pk").values_list("pk", flat=True)))
+    _ladders()
+    # The whole demo history was replayed up to now: the sweep records the deadlines it passed but tells nobody;
+    # those that pass from now on are warned of, breached and escalated live (sla.sweep).
+    recompute_tickets(
+        ticket_ids=list(Ticket.objects.order_by("pk").values_list("pk", flat=True)), history_until=timezone.now()
+    )
+
+
+def _ladders() -> None:
+    """Escalation ladders on every policy: a first response that breaches goes to high priority; a resolution
+    that breaches is escalated to the first tier, and four hours later to the second."""
+    for policy in SlaPolicy.objects.all():
+        if LadderStep.objects.filter(policy=policy).exists():
+            continue
+        ladder_services.add_ladder_step(
+            actor=DEMO, policy=policy, target_kind="first_response", trigger="breach", raise_priority_to=3
+        )
+        ladder_services.add_ladder_step(
+            actor=DEMO, policy=policy, target_kind="resolution", trigger="breach", raise_tier_to=1
+        )
+        ladder_services.add_ladder_step(
+            actor=DEMO, policy=policy, target_kind="resolution", trigger="breach", after_hours=4, raise_tier_to=2
+        )
 
 
 def _acme() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +41,7 @@ TARGET_FIELDS = (
     "seconds_to_met",
     "next_check_at",
 )
+SWEEP_FIELDS = ("warned_at", "breached_at", "history_until")
 EVENT_FIELDS = ("id", "ticket_id", "kind", "field", "old_value", "new_value", "created_at", "actor_membership_id")
 
 
@@ -80,8 +82,13 @@ def compute(ticket: Ticket, events: list[clocks.Event], existing: Iterable[SlaTa
     )
 
 
-def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clocks.Outcome:
-    """Recompute one ticket's clocks from its history and store what changed (idempotent)."""
+def recompute_ticket(
+    *, ticket_id: int, book: PolicyBook | None = None, history_until: datetime | None = None
+) -> clocks.Outcome:
+    """Recompute one ticket's clocks from its history and store what changed (idempotent).
+
+    `history_until`: the history up to this moment was replayed (an import): what the sweep finds due before it
+    is recorded, never notified."""
     # No savepoint of its own: the feed delivers each change in a savepoint already (tickets.feed.dispatch._deliver),
     # which a failure here rolls back whole; a second one would cost two statements per ticket and undo nothing more.
     # Called outside a transaction, this block is the transaction.
@@ -96,11 +103,14 @@ def recompute_ticket(*, ticket_id: int, book: PolicyBook | None = None) -> clock
         events = [event_of(row) for row in rows]
         existing = list(SlaTarget.objects.filter(ticket_id=ticket_id))
         outcome = compute(ticket, events, existing, book)
-        store(ticket, outcome, existing, ClockEvent.objects.filter(ticket_id=ticket_id, source_event_id__isnull=False))
+        log_rows = ClockEvent.objects.filter(ticket_id=ticket_id, source_event_id__isnull=False)
+        store(ticket, outcome, existing, log_rows, history_until=history_until)
     return outcome
 
 
-def recompute_tickets(*, ticket_ids: list[int], book: PolicyBook | None = None) -> int:
+def recompute_tickets(
+    *, ticket_ids: list[int], book: PolicyBook | None = None, history_until: datetime | None = None
+) -> int:
     """Recompute many tickets (the demo's history, a repair), a few queries per batch of tickets."""
     book = book or PolicyBook.current(tenant_id=current_tenant_id())
     done = 0
@@ -120,18 +130,19 @@ def recompute_tickets(*, ticket_ids: list[int], book: PolicyBook | None = None) 
                 logs[line.ticket_id].append(line)
             for ticket in tickets:
                 outcome = compute(ticket, events[ticket.pk], targets[ticket.pk], book)
-                store(ticket, outcome, targets[ticket.pk], logs[ticket.pk])
+                store(ticket, outcome, targets[ticket.pk], logs[ticket.pk], history_until=history_until)
                 done += 1
     return done
 
 
-def store(ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], log_rows) -> None:
+def store(ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], log_rows, *, history_until=None) -> None:
     now = timezone.now()
     by_kind = {target.kind: target for target in existing}
     creating, updating = [], []
     for kind, clock in outcome.clocks.items():
         values = _target_values(clock)
         target = by_kind.pop(kind, None)
+        values.update(_sweep_values(clock, target, history_until))
         if target is None:
             creating.append(SlaTarget(tenant_id=ticket.tenant_id, ticket_id=ticket.pk, kind=kind, updated_at=now,
                                       **values))  # fmt: skip
@@ -143,7 +154,7 @@ def store(ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], lo
     if creating:
         SlaTarget.objects.bulk_create(creating)
     if updating:
-        SlaTarget.objects.bulk_update(updating, [*TARGET_FIELDS, "updated_at"])
+        SlaTarget.objects.bulk_update(updating, [*TARGET_FIELDS, *SWEEP_FIELDS, "updated_at"])
     if by_kind:  # kinds the history no longer gives (a policy without that target)
         SlaTarget.objects.filter(pk__in=[target.pk for target in by_kind.values()]).delete()
 
@@ -181,6 +192,28 @@ def _target_values(clock: clocks.Clock) -> dict:
         "seconds_to_met": clock.seconds_to_met,
         "next_check_at": clock.next_check_at,
     }
+
+
+def _sweep_values(clock: clocks.Clock, target: SlaTarget | None, history_until) -> dict:
+    """What the sweep has recorded stays for the same run of the target (a new run starts empty), and the next
+    check skips it: a warned target is looked at again at its due, a breached one when the sweep said (the
+    ladder's steps after the breach), so the sweep's indexed query never finds a target twice for one thing."""
+    same_run = target is not None and target.started_at == clock.started_at
+    warned = target.warned_at if same_run else None
+    breached = target.breached_at if same_run else None
+    kept = target.history_until if target is not None else None
+    if history_until is not None and (kept is None or history_until > kept):
+        kept = history_until
+    if clock.state != clocks.RUNNING:
+        next_check = None
+    elif breached is not None:
+        # The sweep owns it after a breach; a run resumed after a pause is looked at again once.
+        next_check = (target.next_check_at if target.state == clocks.RUNNING else None) or breached
+    elif warned is not None:
+        next_check = clock.due_at
+    else:
+        next_check = clock.next_check_at
+    return {"warned_at": warned, "breached_at": breached, "history_until": kept, "next_check_at": next_check}
 
 
 def _line_key(line) -> tuple:

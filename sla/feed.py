@@ -5,8 +5,8 @@ tickets.feed.dispatch). The subscriber does not depend on it: for every entry th
 the ticket's clocks from the ticket's whole event history, ordered by the events' own `created_at` (then id), under
 a lock on the ticket row (sla.engine). An entry handed over late, twice or out of order therefore gives the same
 targets as the history in order; replayed history (imports, the demo) is processed the same way, with the
-events' original times. SLA records and computes in replay but sends nothing (it sends nothing at all yet: warnings
-and breaches are the enforcement issue's sweep, which must skip replayed entries for notifications).
+events' original times. SLA records and computes in replay but sends nothing: the targets keep how far replayed
+history reached (`history_until`), and the sweep (sla.sweep) records what passed before it without telling anyone.
 """
 
 from __future__ import annotations
@@ -23,4 +23,6 @@ def accepts_change(change: Change) -> bool:
 
 
 def handle_change(change: Change) -> None:
-    recompute_ticket(ticket_id=change.ticket_id)
+    # Replayed history: the deadlines it passed are recorded by the sweep but announced to nobody.
+    history_until = max((event.created_at for event in change.events), default=None) if change.replay else None
+    recompute_ticket(ticket_id=change.ticket_id, history_until=history_until)

@@ -200,3 +200,63 @@ class PolicyForm(forms.Form):
             "pause_on_hold": data["pause_on_hold"],
             **({"position": data["position"]} if data.get("position") is not None else {}),
         }
+
+
+class LadderStepForm(forms.Form):
+    """One escalation step: when (the target and the moment) and what (any of the actions)."""
+
+    MOMENTS = (("warning", "At the warning"), ("breach", "At the breach"), ("after", "Hours after the breach"))
+
+    target_kind = forms.ChoiceField(label="Target", choices=TargetKind.choices)
+    moment = forms.ChoiceField(label="When", choices=MOMENTS)
+    after_hours = forms.IntegerField(
+        label="Hours after the breach", min_value=1, max_value=720, required=False,
+        help_text="Only for “Hours after the breach”.",
+    )  # fmt: skip
+    notify_members = forms.ModelMultipleChoiceField(
+        label="Notify people", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notify_teams = forms.ModelMultipleChoiceField(
+        label="Notify teams", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    raise_priority_to = forms.TypedChoiceField(
+        label="Raise the priority to", coerce=int, empty_value=None, required=False,
+        choices=[("", "Leave as it is"), *Priority.choices],
+    )  # fmt: skip
+    move_to_queue = forms.ModelChoiceField(label="Move to queue", queryset=None, required=False, empty_label="Leave")
+    reassign_to = forms.ModelChoiceField(label="Reassign to", queryset=None, required=False, empty_label="Leave")
+    raise_tier_to = forms.TypedChoiceField(
+        label="Raise the escalation tier to", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, staff, teams, queues, tiers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notify_members"].queryset = staff
+        self.fields["notify_members"].label_from_instance = lambda member: member.display_name
+        self.fields["reassign_to"].queryset = staff
+        self.fields["reassign_to"].label_from_instance = lambda member: member.display_name
+        self.fields["notify_teams"].queryset = teams
+        self.fields["move_to_queue"].queryset = queues
+        self.fields["raise_tier_to"].choices = [("", "Leave as it is"), *((t.level, t.name) for t in tiers)]
+
+    def clean(self):
+        data = super().clean()
+        moment = data.get("moment")
+        if moment == "after" and not data.get("after_hours"):
+            self.add_error("after_hours", "Say how many hours after the breach the step runs.")
+        return data
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        moment = data["moment"]
+        return {
+            "target_kind": data["target_kind"],
+            "trigger": "warning" if moment == "warning" else "breach",
+            "after_hours": (data.get("after_hours") or 0) if moment == "after" else 0,
+            "notify_members": list(data.get("notify_members") or ()),
+            "notify_teams": list(data.get("notify_teams") or ()),
+            "raise_priority_to": data.get("raise_priority_to"),
+            "move_to_queue": data.get("move_to_queue"),
+            "reassign_to": data.get("reassign_to"),
+            "raise_tier_to": data.get("raise_tier_to"),
+        }

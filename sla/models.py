@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.models import Membership, TenantModel
-from tickets.models import Ticket
+from tickets.models import Queue, Ticket
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -146,8 +146,15 @@ class SlaTarget(TenantModel):
     met_at = models.DateTimeField(null=True, blank=True)
     # Open time from start to met, so reports never recompute business time.
     seconds_to_met = models.PositiveIntegerField(null=True, blank=True)
-    # The next moment this target needs a look (its warning, then its due): what the sweep reads.
+    # The next moment this target needs a look (its warning, then its due, then the ladder's steps after the
+    # breach): what the sweep reads. The engine sets it from the clock, skipping what the sweep has recorded.
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # What the sweep recorded for this run of the target (its `started_at`), with the true times (the warn-at and
+    # due, not when the sweep ran); a new run (next update after another customer message) starts empty.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    # Moments up to this one passed in replayed history (an import, the demo): recorded, never notified or escalated.
+    history_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantModel.Meta):
@@ -221,3 +228,102 @@ class ReapplyJob(TenantModel):
 
     class Meta(TenantModel.Meta):
         indexes = [models.Index(fields=["tenant", "policy", "-created_at"], name="sla_reapplyjob_policy")]
+
+
+# ---- enforcement (issue 16): warnings and breaches the sweep recorded, the escalation ladder and its runs ----
+
+
+class SlaAlert(TenantModel):
+    """A warning or a breach of one run of a target, recorded once (the unique constraint) at its true time."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        BREACH = "breach", "Breach"
+
+    target = models.ForeignKey(SlaTarget, on_delete=models.CASCADE, related_name="+", db_index=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target_kind = models.CharField(max_length=20, choices=TargetKind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The run of the target this belongs to (the target's started_at then).
+    run_started_at = models.DateTimeField()
+    at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # False for replayed history: recorded, nobody told.
+    notified = models.BooleanField(default=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "target", "kind", "run_started_at"], name="sla_alert_once_per_run"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "ticket"], name="sla_alert_ticket"),
+            models.Index(fields=["tenant", "kind", "at"], name="sla_alert_kind_at"),
+        ]
+
+
+class LadderStep(TenantModel):
+    """One step of a policy's escalation ladder for one target kind: at the warning, at the breach, or N hours
+    after the breach, do any of notify people or teams, raise the priority, move to a queue, reassign, raise
+    the escalation tier. A step only ever raises (a priority or tier already as high stays), so it cannot undo
+    what a person did, and it runs once per run of a target (LadderRun)."""
+
+    class Trigger(models.TextChoices):
+        WARNING = "warning", "At the warning"
+        BREACH = "breach", "At the breach"
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="ladder_steps", db_index=False)
+    target_kind = models.CharField(max_length=20, choices=TargetKind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    after_hours = models.PositiveSmallIntegerField(default=0)
+    notify_members = models.JSONField(default=list, blank=True)  # membership ids
+    notify_teams = models.JSONField(default=list, blank=True)  # team ids
+    raise_priority_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    move_to_queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reassign_to = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    raise_tier_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "policy", "target_kind", "trigger", "after_hours"], name="sla_ladderstep_once"
+            ),
+        ]
+        ordering = ["policy_id", "target_kind", "-trigger", "after_hours", "id"]
+
+    @property
+    def kind_label(self) -> str:
+        return TargetKind(self.target_kind).label
+
+    @property
+    def moment_label(self) -> str:
+        if self.trigger == self.Trigger.WARNING:
+            return "At the warning"
+        return f"{self.after_hours} h after the breach" if self.after_hours else "At the breach"
+
+
+class LadderRun(TenantModel):
+    """A ladder step that ran for one run of one target: at most once (the unique constraint), with its outcome."""
+
+    step = models.ForeignKey(LadderStep, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target = models.ForeignKey(SlaTarget, on_delete=models.CASCADE, related_name="+", db_index=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    run_started_at = models.DateTimeField()
+    # The step's moment (the true warning or breach time, plus its hours), not when the sweep got to it.
+    due_at = models.DateTimeField()
+    ran_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=255, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "target", "step", "run_started_at"], name="sla_ladderrun_once_per_run"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "ticket"], name="sla_ladderrun_ticket")]

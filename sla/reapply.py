@@ -17,6 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sla import clocks
@@ -114,7 +116,7 @@ def _update_targets(updates: list[tuple], now: datetime) -> None:
         for pk, version, calendar_id, business, goal, due, warn, remaining, check in updates:
             SlaTarget.objects.filter(pk=pk).update(
                 policy_version=version, calendar_id=calendar_id, business=business, goal_seconds=goal, due_at=due,
-                warn_at=warn, remaining_seconds=remaining, next_check_at=check, updated_at=now,
+                warn_at=warn, remaining_seconds=remaining, next_check_at=_after_sweep(due, check), updated_at=now,
             )  # fmt: skip
         return
     # One array per column (unnest), not a VALUES list: nine parameters instead of nine per row, which the driver
@@ -122,13 +124,25 @@ def _update_targets(updates: list[tuple], now: datetime) -> None:
     sql = (
         f'UPDATE "{SlaTarget._meta.db_table}" AS t SET policy_version = v.version, calendar_id = v.calendar_id, '  # noqa: S608 - our table
         "business = v.business, goal_seconds = v.goal, due_at = v.due, warn_at = v.warn, "
-        "remaining_seconds = v.remaining, next_check_at = v.next_check, updated_at = %s "
+        "remaining_seconds = v.remaining, updated_at = %s, "
+        # What the sweep recorded for the run stays recorded (sla.engine._sweep_values): skip it.
+        "next_check_at = CASE WHEN t.breached_at IS NOT NULL THEN COALESCE(t.next_check_at, t.breached_at) "
+        "WHEN t.warned_at IS NOT NULL THEN v.due ELSE v.next_check END "
         "FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bool[], %s::int[], %s::timestamptz[], "
         "%s::timestamptz[], %s::float8[], %s::timestamptz[]) "
         "AS v(id, version, calendar_id, business, goal, due, warn, remaining, next_check) WHERE t.id = v.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, *(list(column) for column in zip(*updates, strict=True))])
+
+
+def _after_sweep(due, check):
+    """next_check_at that skips what the sweep recorded (the SQL's CASE, for SQLite)."""
+    return Case(
+        When(breached_at__isnull=False, then=Coalesce(F("next_check_at"), F("breached_at"))),
+        When(warned_at__isnull=False, then=Value(due, output_field=DateTimeField())),
+        default=Value(check, output_field=DateTimeField()),
+    )
 
 
 def _log_lines(job: ReapplyJob, terms: clocks.Terms, lines: list[tuple], now: datetime) -> None:

@@ -79,6 +79,16 @@ def _view(target: SlaTarget, now: datetime) -> ClockView:
     return ClockView(target, tone, f"{duration_words(left)} left", detail, due)
 
 
+TONE_RANK = {"red": 0, "amber": 1, "green": 2, "grey": 3}
+
+
+def header_clock(clocks: list[ClockView]) -> ClockView | None:
+    """The one the ticket's header shows: the most urgent running (or paused) target, the nearest due first."""
+    live = [c for c in clocks if c.target.state in (SlaTarget.State.RUNNING, SlaTarget.State.PAUSED)]
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+    return min(live, key=lambda c: (TONE_RANK.get(c.tone, 9), c.due_at or far), default=None)
+
+
 def ticket_clock_log(ticket: Ticket, *, limit: int = 50) -> list[ClockEvent]:
     return list(ClockEvent.objects.filter(ticket=ticket).order_by("at", "position", "id")[:limit])
 

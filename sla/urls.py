@@ -3,10 +3,11 @@ both lists)."""
 
 from django.urls import path
 
-from sla import views
+from sla import enforcement_views, views
 
 desk_patterns = [
     path("tickets/<int:number>/sla/", views.ticket_clocks, name="sla_ticket_clocks"),
+    path("sla/at-risk/", enforcement_views.at_risk_view, name="sla_at_risk"),
 ]
 
 settings_patterns = [
@@ -21,4 +22,10 @@ settings_patterns = [
     path("sla/policies/", views.policy_list, name="sla_policies"),
     path("sla/policies/<int:policy_id>/", views.policy_edit, name="sla_policy"),
     path("sla/policies/<int:policy_id>/reapply/", views.policy_reapply, name="sla_policy_reapply"),
+    path("sla/policies/<int:policy_id>/ladder/", enforcement_views.ladder, name="sla_ladder"),
+    path(
+        "sla/policies/<int:policy_id>/ladder/<int:step_id>/remove/",
+        enforcement_views.ladder_step_remove,
+        name="sla_ladder_step_remove",
+    ),
 ]

@@ -28,9 +28,11 @@ def ticket_clocks(request: HttpRequest, number: int) -> HttpResponse:
         ticket = ticket_selectors.get_ticket(request.membership, number, tenant=request.tenant)
     except Ticket.DoesNotExist as missing:
         raise Http404("No such ticket.") from missing
+    clocks = selectors.ticket_clocks(ticket)
     context = {
         "ticket": ticket,
-        "clocks": selectors.ticket_clocks(ticket),
+        "clocks": clocks,
+        "header": selectors.header_clock(clocks),  # swapped into the header out of band
         "clock_log": selectors.ticket_clock_log(ticket),
     }
     return render(request, "sla/_ticket_clocks.html", context)

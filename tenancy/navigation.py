@@ -21,6 +21,7 @@ STAFF_NAV = (
     NavItem("Queues", "desk:home", Role.AGENT, "inbox"),
     NavItem("Dashboard", "desk:dashboard", Role.SUPERVISOR, "chart"),
     NavItem("Reports", "desk:reports", Role.SUPERVISOR, "chart"),
+    NavItem("At risk", "desk:sla_at_risk", Role.SUPERVISOR, "clock"),
     NavItem("Knowledge base", "desk:kb", Role.AGENT, "book"),
     NavItem("Canned responses", "desk:canned", Role.AGENT, "mail"),
     NavItem("Settings", "desk:settings", Role.SUPERVISOR, "cog"),

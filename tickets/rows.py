@@ -34,6 +34,9 @@ def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: date
     for ticket in tickets:
         contact, assignee = ticket.contact, ticket.assignee
         due, overdue = due_label(ticket.next_due_at, now) if ticket.next_due_at else ("", False)
+        # An app may annotate `risk_at` (sla: the earliest warning of a running target; see LIST_ANNOTATIONS).
+        risk_at = getattr(ticket, "risk_at", None)
+        risk = "red" if overdue else "amber" if risk_at is not None and risk_at <= now else ""
         meta = ticket.queue.name
         if ticket.category_id:
             meta += f" · {ticket.category.name}"
@@ -56,6 +59,7 @@ def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: date
                 "due_exact": times.exact_label(ticket.next_due_at) if ticket.next_due_at else "",
                 "due": due,
                 "overdue": overdue,
+                "risk": risk,
                 "updated_iso": ticket.updated_at.isoformat(),
                 "updated_exact": times.exact_label(ticket.updated_at),
                 "updated": age_label(ticket.updated_at, now),

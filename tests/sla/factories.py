@@ -1,7 +1,18 @@
 import factory
 from django.utils import timezone
 
-from sla.models import Calendar, CalendarHoliday, ClockEvent, PolicyVersion, ReapplyJob, SlaPolicy, SlaTarget
+from sla.models import (
+    Calendar,
+    CalendarHoliday,
+    ClockEvent,
+    LadderRun,
+    LadderStep,
+    PolicyVersion,
+    ReapplyJob,
+    SlaAlert,
+    SlaPolicy,
+    SlaTarget,
+)
 from tests.tenancy.factories import TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
 
@@ -88,3 +99,36 @@ class ReapplyJobFactory(TenantOwnedFactory):
 
     policy = factory.SubFactory(SlaPolicyFactory, tenant=factory.SelfAttribute("..tenant"))
     version = 1
+
+
+class LadderStepFactory(TenantOwnedFactory):
+    class Meta:
+        model = LadderStep
+
+    policy = factory.SubFactory(SlaPolicyFactory, tenant=factory.SelfAttribute("..tenant"))
+    target_kind = "first_response"
+    trigger = "breach"
+    raise_priority_to = 4
+
+
+class SlaAlertFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaAlert
+
+    target = factory.SubFactory(SlaTargetFactory, tenant=factory.SelfAttribute("..tenant"))
+    ticket = factory.SelfAttribute("target.ticket")
+    target_kind = factory.SelfAttribute("target.kind")
+    kind = "breach"
+    run_started_at = factory.SelfAttribute("target.started_at")
+    at = factory.LazyFunction(timezone.now)
+
+
+class LadderRunFactory(TenantOwnedFactory):
+    class Meta:
+        model = LadderRun
+
+    step = factory.SubFactory(LadderStepFactory, tenant=factory.SelfAttribute("..tenant"))
+    target = factory.SubFactory(SlaTargetFactory, tenant=factory.SelfAttribute("..tenant"))
+    ticket = factory.SelfAttribute("target.ticket")
+    run_started_at = factory.SelfAttribute("target.started_at")
+    due_at = factory.LazyFunction(timezone.now)

@@ -59,6 +59,7 @@ OBJECT_FOR_ARGUMENT = {
     "calendar_id": "sla_calendar",
     "holiday_id": "sla_holiday",
     "policy_id": "sla_policy",
+    "step_id": "sla_ladder_step",
     "version": "kb_version",
     "report": "report",
 }
@@ -124,11 +125,15 @@ def tenant_views() -> dict[str | None, tuple]:
 
 
 def _sla_objects(tenant: Tenant) -> dict:
-    from tests.sla.factories import CalendarHolidayFactory, SlaPolicyFactory
+    from tests.sla.factories import CalendarHolidayFactory, LadderStepFactory, SlaPolicyFactory
 
     policy = SlaPolicyFactory(tenant=tenant, name="Crawled policy")
     holiday = CalendarHolidayFactory(tenant=tenant, calendar=policy.calendar)
-    return {"sla_calendar": policy.calendar_id, "sla_holiday": holiday.pk, "sla_policy": policy.pk}
+    step = LadderStepFactory(tenant=tenant, policy=policy)
+    return {
+        "sla_calendar": policy.calendar_id, "sla_holiday": holiday.pk, "sla_policy": policy.pk,
+        "sla_ladder_step": step.pk,
+    }  # fmt: skip
 
 
 def build_crawl_world() -> CrawlWorld:

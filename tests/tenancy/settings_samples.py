@@ -508,6 +508,26 @@ def _custom_field_deleted(tenant: Tenant, admin: Membership) -> str:
     return "label"
 
 
+def _sla_add_ladder_step(tenant: Tenant, admin: Membership) -> str:
+    from sla import ladder_services
+
+    ladder_services.add_ladder_step(
+        actor=admin, policy=_sla_policy(tenant), target_kind="resolution", trigger="breach", after_hours=2,
+        raise_priority_to=4,
+    )  # fmt: skip
+    return "raise_priority_to"
+
+
+def _sla_remove_ladder_step(tenant: Tenant, admin: Membership) -> str:
+    from sla import ladder_services
+    from sla.models import LadderStep
+
+    step = LadderStep.objects.create(policy=_sla_policy(tenant), target_kind="first_response", trigger="warning",
+                                     raise_priority_to=3)  # fmt: skip
+    ladder_services.remove_ladder_step(actor=admin, step=step)
+    return "raise_priority_to"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
@@ -576,4 +596,6 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tickets.services.custom_fields.archive_custom_field": _custom_field_archived,
     "tickets.services.custom_fields.restore_custom_field": _custom_field_restored,
     "tickets.services.custom_fields.delete_custom_field": _custom_field_deleted,
+    "sla.ladder_services.add_ladder_step": _sla_add_ladder_step,
+    "sla.ladder_services.remove_ladder_step": _sla_remove_ladder_step,
 }
