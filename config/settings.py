@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # A request filed through the portal form ends the browser's pending KB deflections (kb.middleware).
     "kb.middleware.RequestFiledMiddleware",
+    # Notes that a staff member used the desk, for routing's idle-to-away rule (after the view, once a minute).
+    "routing.availability.middleware.ActivityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -312,6 +314,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
     "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
     "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
+    "routing-mark-idle-away": {"task": "routing.mark_idle_away", "schedule": 60.0},
+    "routing-return-offline-work": {"task": "routing.return_offline_work", "schedule": 300.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
