@@ -112,7 +112,7 @@ def _pick(ticket: Ticket, strategy: str, decision: AssignmentDecision) -> Candid
 
 def _lock_turn(queue: Queue) -> RoundRobinTurn:
     # Insert-if-missing without a race: two first picks in a new queue both end up locking the one row.
-    RoundRobinTurn.objects.bulk_create([RoundRobinTurn(queue=queue)], ignore_conflicts=True)
+    RoundRobinTurn.objects.bulk_create([RoundRobinTurn(queue=queue, tenant_id=queue.tenant_id)], ignore_conflicts=True)
     return RoundRobinTurn.objects.select_for_update().get(queue=queue)
 
 
