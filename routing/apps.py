@@ -16,6 +16,7 @@ class RoutingConfig(AppConfig):
         from routing import assignment_feed
         from routing.assignment import tasks as assignment_tasks  # noqa: F401 - register the tasks
         from routing.assignment.receivers import on_rules_applied
+        from routing.availability import settings as availability_settings  # noqa: F401 - its settings service
         from routing.availability import tasks as availability_tasks  # noqa: F401 - register the tasks
         from routing.availability.services import go_online_on_sign_in
         from routing.signals import rules_applied

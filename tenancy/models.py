@@ -130,8 +130,9 @@ class Tenant(models.Model):
     )
     max_attachment_mb = models.PositiveSmallIntegerField(default=10)
     # Routing's availability rules (routing.availability): an online agent idle this long is marked away, and an
-    # agent offline this long has their open tickets returned to the queue. 0 turns either off.
-    away_after_idle_minutes = models.PositiveIntegerField(default=30)
+    # agent offline this long has their open tickets returned to the queue. 0 (the default) turns either off:
+    # a tenant opts in, so no agent is marked away or loses tickets by a rule nobody chose.
+    away_after_idle_minutes = models.PositiveIntegerField(default=0)
     return_after_offline_minutes = models.PositiveIntegerField(default=0)
     # Codes of the attachment kinds accepted (images, pdf, office, ...: see tickets.services.attachments);
     # empty means every kind the platform accepts.

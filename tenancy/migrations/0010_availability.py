@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="tenant",
             name="away_after_idle_minutes",
-            field=models.PositiveIntegerField(default=30),
+            field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
             model_name="tenant",

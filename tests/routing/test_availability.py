@@ -158,6 +158,7 @@ def test_sign_in_by_a_real_login_makes_the_agent_available(tenant, team):
 def test_idle_agents_become_away_and_active_ones_stay(tenant, team):
     # given the tenant's idle time of 30 minutes, Ana idle for 40 and Ben active 5 minutes ago
     now = timezone.now()
+    Tenant.objects.filter(pk=tenant.pk).update(away_after_idle_minutes=30)
     ana, ben = agent_named(tenant, "Ana", team=team), agent_named(tenant, "Ben", team=team)
     with tenant_context(tenant):
         Membership.objects.filter(pk__in=[ana.pk, ben.pk]).update(availability_changed_at=now - timedelta(hours=2))
@@ -261,7 +262,7 @@ def test_settings_page_refuses_bad_minutes_with_a_message(tenant, admin):
     )
     assert response.status_code == 400
     tenant.refresh_from_db()
-    assert tenant.away_after_idle_minutes == 30
+    assert tenant.away_after_idle_minutes == 0
 
 
 def test_settings_page_lists_agents_in_a_fixed_number_of_queries(tenant, admin, team):
