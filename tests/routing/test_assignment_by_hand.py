@@ -121,3 +121,14 @@ def test_capacity_counts_only_open_tickets(tenant, supervisor, desk):
     ticket = TicketFactory(tenant=tenant, queue=desk["queue"])
     with tenant_context(tenant):
         assert assign(ticket=ticket, assignee=ana, actor=supervisor).warnings == []
+
+
+def test_assignment_reasons_are_hidden_from_who_cannot_see_the_ticket(tenant, limited):
+    # given the Billing ticket with a decision; when Ben (outside Billing) asks for its reasons, then it is a 404
+    from routing.assignment.services import assign_by_strategy
+
+    with tenant_context(tenant):
+        assign_by_strategy(ticket=limited["ticket"])
+    ticket = limited["ticket"]
+    assert host_client(tenant, limited["ben"]).get(f"/desk/tickets/{ticket.number}/assignment/").status_code == 404
+    assert host_client(tenant, limited["ana"]).get(f"/desk/tickets/{ticket.number}/assignment/").status_code == 200

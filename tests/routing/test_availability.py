@@ -276,3 +276,12 @@ def test_settings_page_lists_agents_in_a_fixed_number_of_queries(tenant, admin, 
     for index in range(10):
         agent_named(tenant, f"B{index}", team=team)
     assert count_queries(client, "/desk/settings/routing/availability/") == few
+
+
+def test_idle_rule_off_marks_nobody_away(tenant, team):
+    # given the rule off (the default) and an agent idle for days; when it runs, then she stays online
+    ana = agent_named(tenant, "Ana", team=team)
+    with tenant_context(tenant):
+        Membership.objects.filter(pk=ana.pk).update(availability_changed_at=timezone.now() - timedelta(days=3))
+        assert mark_idle_away(tenant=Tenant.objects.get(pk=tenant.pk)) == 0
+    assert reload(tenant, ana).availability == "online"
