@@ -285,3 +285,29 @@ def test_idle_rule_off_marks_nobody_away(tenant, team):
         Membership.objects.filter(pk=ana.pk).update(availability_changed_at=timezone.now() - timedelta(days=3))
         assert mark_idle_away(tenant=Tenant.objects.get(pk=tenant.pk)) == 0
     assert reload(tenant, ana).availability == "online"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_periodic_tasks_apply_each_tenants_rules(tenant, other_tenant):
+    # given acme with both rules on, an idle agent and an agent offline for a day with an open ticket, and globex
+    # with the rules off and an idle agent of its own
+    from routing.availability.tasks import mark_idle_away_task, return_offline_work_task
+
+    Tenant.objects.filter(pk=tenant.pk).update(away_after_idle_minutes=30, return_after_offline_minutes=60)
+    with tenant_context(tenant):
+        team = Team.objects.create(name="Frontline")
+    queue = make_queue(tenant, "manual", team=team)
+    idle = agent_named(tenant, "Ida", team=team)
+    gone = agent_named(tenant, "Gus", team=team, availability="offline")
+    give_load(tenant, gone, 1, queue=queue)
+    globex_idle = agent_named(other_tenant, "Gil")
+    day_ago = timezone.now() - timedelta(days=1)
+    for owner_tenant, member in ((tenant, idle), (tenant, gone), (other_tenant, globex_idle)):
+        with tenant_context(owner_tenant):
+            Membership.objects.filter(pk=member.pk).update(availability_changed_at=day_ago)
+    # when beat runs both jobs
+    away, returned = mark_idle_away_task(), return_offline_work_task()
+    # then only acme's rules acted
+    assert (away, returned) == (1, 1)
+    assert reload(tenant, idle).availability == "away"
+    assert reload(other_tenant, globex_idle).availability == "online"
