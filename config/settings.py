@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # A request filed through the portal form ends the browser's pending KB deflections (kb.middleware).
     "kb.middleware.RequestFiledMiddleware",
+    # Notes that a staff member used the desk, for routing's idle-to-away rule (after the view, once a minute).
+    "routing.availability.middleware.ActivityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -315,6 +317,8 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: mail the weekly report summary to subscribers once their week (in the tenant's zone) has ended.
     "schedule-weekly-report-summaries": {"task": "reporting.schedule_weekly_summaries", "schedule": 3600.0},
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    "routing-mark-idle-away": {"task": "routing.mark_idle_away", "schedule": 60.0},
+    "routing-return-offline-work": {"task": "routing.return_offline_work", "schedule": 300.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

@@ -129,6 +129,11 @@ class Tenant(models.Model):
         default=7, help_text="A customer reply within this many days reopens a resolved ticket; later, a new one."
     )
     max_attachment_mb = models.PositiveSmallIntegerField(default=10)
+    # Routing's availability rules (routing.availability): an online agent idle this long is marked away, and an
+    # agent offline this long has their open tickets returned to the queue. 0 (the default) turns either off:
+    # a tenant opts in, so no agent is marked away or loses tickets by a rule nobody chose.
+    away_after_idle_minutes = models.PositiveIntegerField(default=0)
+    return_after_offline_minutes = models.PositiveIntegerField(default=0)
     # Codes of the attachment kinds accepted (images, pdf, office, ...: see tickets.services.attachments);
     # empty means every kind the platform accepts.
     allowed_attachment_kinds = models.JSONField(default=list, blank=True)
@@ -329,6 +334,10 @@ class Membership(TenantModel):
     # Used by routing: how many open tickets an agent takes at once, and whether they take any now.
     capacity = models.PositiveSmallIntegerField(default=20)
     availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    # When availability last changed (the offline-return rule counts from it), and when the member last used the
+    # desk (the idle-to-away rule counts from it; written at most once a minute by routing's middleware).
+    availability_changed_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    last_active_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
     # What the agent knows (languages, products); routing's skill-based assignment filters by it.
     skills = models.ManyToManyField("Skill", through="MembershipSkill", related_name="members", blank=True)

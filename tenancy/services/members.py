@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tenancy.actors import Automation, require_admin_or_automation
 from tenancy.audit import record_config_change, settings_service, snapshot
@@ -52,11 +53,15 @@ def add_member(*, user: User, role: str, actor: Membership | Automation) -> Memb
     return membership
 
 
-def set_availability(*, membership: Membership, availability: str, actor: Membership | Automation) -> Membership:
+def set_availability(
+    *, membership: Membership, availability: str, actor: Membership | Automation, reason: str = ""
+) -> Membership:
     """Set whether a staff member takes work now (online, away, offline); routing reads it.
 
     Not a setting (no audit row): the member switches it themselves from the top bar; an admin or an automation
-    (routing marking someone away) may switch it for them."""
+    (routing marking someone away) may switch it for them. A real change is handed, in the same transaction, to
+    each app's `availability_changed(membership, *, old, actor, reason)` hook (routing records it and assigns
+    waiting tickets when someone comes online)."""
     if not (isinstance(actor, Membership) and actor.pk == membership.pk):
         require_admin_or_automation(actor, "Only the member themselves or an admin can change their availability.")
     ensure_same_tenant(actor if isinstance(actor, Membership) else None, membership)
@@ -64,9 +69,21 @@ def set_availability(*, membership: Membership, availability: str, actor: Member
         raise ValidationError(f"Unknown availability {availability!r}.")
     if not membership.is_staff_member:
         raise ValidationError("Only agents have an availability.")
-    if membership.availability != availability:
-        membership.availability = availability
-        membership.save(update_fields=["availability"])
+    with transaction.atomic():
+        # Locked: two switches at once (the member and the idle sweep) each see the other's result.
+        old = (
+            Membership.objects.select_for_update(no_key=True)
+            .values_list("availability", flat=True)
+            .get(pk=membership.pk)
+        )
+        if old != availability:
+            membership.availability = availability
+            membership.availability_changed_at = timezone.now()
+            membership.save(update_fields=["availability", "availability_changed_at"])
+            for changed in each_hook("availability_changed"):
+                changed(membership, old=old, actor=actor, reason=reason)
+        else:
+            membership.availability = old
     return membership
 
 

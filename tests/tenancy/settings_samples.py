@@ -529,6 +529,13 @@ def _sla_remove_ladder_step(tenant: Tenant, admin: Membership) -> str:
 
 
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
+def _routing_availability_rules(tenant: Tenant, admin: Membership) -> str:
+    from routing.availability.settings import set_availability_rules
+
+    set_availability_rules(tenant=tenant, actor=admin, away_after_idle_minutes=15, return_after_offline_minutes=90)
+    return "away_after_idle_minutes"
+
+
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
@@ -598,4 +605,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tickets.services.custom_fields.delete_custom_field": _custom_field_deleted,
     "sla.ladder_services.add_ladder_step": _sla_add_ladder_step,
     "sla.ladder_services.remove_ladder_step": _sla_remove_ladder_step,
+    "routing.availability.settings.set_availability_rules": _routing_availability_rules,
 }

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from tenancy.demo import DEMO_SEED
+from tenancy.services import members as member_services
 from tickets import demo_custom_fields, services
 from tickets.clock import replaying
 from tickets.demo import attachments, conversations
@@ -39,11 +41,18 @@ TEAMS = {
     "Technical": ["agent", "agent3"],
 }
 QUEUES = [
-    ("General", "Frontline", True),
-    ("Billing", "Billing", False),
-    ("Technical", "Technical", False),
-    ("Orders", "Frontline", False),
+    ("General", "Frontline", True, Queue.Strategy.ROUND_ROBIN),
+    ("Billing", "Billing", False, Queue.Strategy.LEAST_LOADED),
+    ("Technical", "Technical", False, Queue.Strategy.SKILL_BASED),
+    ("Orders", "Frontline", False, Queue.Strategy.MANUAL),
 ]
+# Routing's view of the staff: open tickets each takes at once, and skills (skill-based assignment matches them).
+STAFF_ROUTING = {
+    "supervisor": (5, ["English"]),
+    "agent": (8, ["English", "German", "Printers"]),
+    "agent2": (10, ["English", "Billing"]),
+    "agent3": (12, ["English", "Billing", "Networking"]),
+}
 CANNED = [
     ("General", "Greeting", "Hi {{ contact.first_name }},\n\nThanks for contacting us about "
      "\"{{ ticket.subject }}\". I'm looking into it now.\n\n{{ agent.name }}", ""),
@@ -68,6 +77,7 @@ def seed(demo, *, seed: str | None = None, count: int = TICKETS_PER_TENANT, now:
         create_canned_response(
             actor=demo.people["supervisor"], title=title, body=body, folder=folder, shared=True, set_status=status
         )
+    _staff_routing(demo.people)
     seed = seed or demo.tenant.slug
     names = {login: membership.user.full_name for login, membership in demo.people.items()}
     logins = {login: (names[login], demo.people[login].user.email) for login in DEMO_CUSTOMERS}
@@ -111,8 +121,18 @@ def _teams(people) -> dict[str, Team]:
 
 def _queues(teams) -> dict[str, Queue]:
     return {
-        name: Queue.objects.create(name=name, team=teams[team], is_default=default) for name, team, default in QUEUES
+        name: Queue.objects.create(name=name, team=teams[team], is_default=default, assignment_strategy=strategy)
+        for name, team, default, strategy in QUEUES
     }
+
+
+def _staff_routing(people) -> None:
+    """Demo agents start online, with capacities and skills, so new tickets are assigned at once."""
+    for local, (capacity, skills) in STAFF_ROUTING.items():
+        member = people[local]
+        member_services.set_capacity(actor=DEMO_SEED, membership=member, capacity=capacity)
+        member_services.set_skills(actor=DEMO_SEED, membership=member, names=skills)
+        member_services.set_availability(membership=member, availability="online", actor=DEMO_SEED, reason="demo")
 
 
 def _categories() -> dict[tuple[str, str], tuple[Category, Category]]:

@@ -7,8 +7,9 @@ from django.db import transaction
 from tenancy.models import Membership, ensure_same_tenant
 from tickets import clock
 from tickets.models import Ticket
+from tickets.selectors import visible_tickets
 from tickets.services.common import lock, save
-from tickets.services.events import Actor, ServiceError, record_event, require_desk_actor, require_staff
+from tickets.services.events import Actor, Automation, ServiceError, record_event, require_desk_actor, require_staff
 from tickets.services.notifications import notify_assigned
 
 
@@ -35,18 +36,46 @@ def claim(*, ticket: Ticket, actor: Membership) -> Ticket:
     return ticket
 
 
+def open_load(assignee: Membership) -> int:
+    """The open tickets (new, open, pending, on hold) a member owns, in every queue: what capacity counts."""
+    return Ticket.objects.open().assigned_to(assignee.pk).count()
+
+
+def capacity_warning(assignee: Membership, load: int) -> str:
+    """The warning a person assigning by hand gets when the assignee is already at or over their capacity."""
+    if load < assignee.capacity:
+        return ""
+    return f"{assignee.display_name} is at {load} of {assignee.capacity} open tickets."
+
+
 def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = "") -> Ticket:
+    """Give the ticket to `assignee`, who must be an agent able to open it (a ticket of a queue outside their
+    teams, where agents see only their teams' queues, is refused naming them).
+
+    A person assigning someone already at capacity is not refused (they may know better) but warned: the
+    returned ticket's `warnings` lists "Ana is at 10 of 10 open tickets". Automations check capacity themselves
+    (routing.assignment) and get no warning."""
     require_desk_actor(actor)
     if not assignee.is_staff_member:
         raise ServiceError(f"{assignee.display_name} is not an agent here.")
     with transaction.atomic():
         ticket = lock(ticket)
         ensure_same_tenant(ticket, assignee)
+        ticket.warnings = []
         if not ticket.is_open:
             raise ServiceError("Only open tickets can be assigned.")
         old = ticket.assignee_id
         if old == assignee.pk:
             return ticket
+        if not visible_tickets(assignee).filter(pk=ticket.pk).exists():
+            raise ServiceError(
+                f"{assignee.display_name} cannot see tickets in {ticket.queue.name}: add them to the queue's team "
+                "or choose someone else."
+            )
+        if not isinstance(actor, Automation):
+            warning = capacity_warning(assignee, open_load(assignee))
+            if warning:
+                ticket.warnings.append(warning)
         ticket.assignee = assignee
         save(ticket, "assignee")
         record_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)

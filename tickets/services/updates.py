@@ -73,8 +73,12 @@ def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = 
             if isinstance(actor, Automation):
                 return ticket
             raise NothingToChange(f"The ticket is {_join(already)}.")
+        warnings = []
         for step in steps:
             ticket = step(ticket, actor, reason)
+            warnings += getattr(ticket, "warnings", [])
+    # What a service allowed but the person should know (assign: "Ana is at 10 of 10 open tickets").
+    ticket.warnings = warnings
     return ticket
 
 

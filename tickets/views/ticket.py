@@ -198,13 +198,15 @@ def update(request: HttpRequest, number: int) -> HttpResponse:
         messages.info(request, "Nothing to update: change a field first, then choose Update.")
     else:
         try:
-            services.update_ticket(ticket=ticket, changes=form.changes(), actor=request.membership)
+            updated = services.update_ticket(ticket=ticket, changes=form.changes(), actor=request.membership)
         except services.NothingToChange as unchanged:
             messages.info(request, str(unchanged))  # "The ticket is already high priority."
         except REFUSED as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, f"Updated {form.changed_labels()}.")
+            for warning in updated.warnings:
+                messages.warning(request, warning)
     return _respond(request, number)
 
 
