@@ -60,6 +60,8 @@ OBJECT_FOR_ARGUMENT = {
     "holiday_id": "sla_holiday",
     "policy_id": "sla_policy",
     "version": "kb_version",
+    "job_id": "export_job",
+    "panel": "dashboard_panel",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -130,6 +132,17 @@ def _sla_objects(tenant: Tenant) -> dict:
     return {"sla_calendar": policy.calendar_id, "sla_holiday": holiday.pk, "sla_policy": policy.pk}
 
 
+def _reporting_objects(tenant: Tenant, admin: Membership) -> dict:
+    from django.core.files.base import ContentFile
+
+    from reporting.models import ExportJob
+    from tests.reporting.factories import ExportJobFactory
+
+    job = ExportJobFactory(tenant=tenant, requested_by=admin, status=ExportJob.Status.DONE, rows=1)
+    job.file.save("crawled.csv", ContentFile(b"Reference\r\nCRAWL-1\r\n"))
+    return {"export_job": job.pk, "dashboard_panel": "summary"}
+
+
 def build_crawl_world() -> CrawlWorld:
     """Create and commit the world (call with database access allowed, outside any transaction)."""
     tenant = TenantFactory(slug="crawled", name="Crawled Help Desk", ticket_prefix="CRAWL")
@@ -193,6 +206,7 @@ def build_crawl_world() -> CrawlWorld:
             kb_category=kb_services.save_category(actor=admin, name="Crawled", slug="crawled").pk,
             custom_field=CustomFieldFactory(tenant=tenant).pk,
         )
+        world.arguments.update(_reporting_objects(tenant, admin))
     return world
 
 
