@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -52,7 +53,7 @@ def _risk(request: HttpRequest, scope: panels.Scope) -> dict:
 
 
 def _my_due(request: HttpRequest, scope: panels.Scope) -> dict:
-    mine = panels.Scope(scope.membership, scope.tickets.filter(assignee=scope.membership), True, True)
+    mine = scope.narrowed(Q(assignee=scope.membership))
     return {"due": panels.due_targets(mine, timezone.now(), tenant=request.tenant, warned_only=False)}
 
 

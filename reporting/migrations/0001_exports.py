@@ -1,4 +1,12 @@
-"""Slot: exports and dashboard (issue 17). ExportJob: a large CSV export built by a task into a stored file."""
+"""Slot: exports and dashboard (issue 17). ExportJob: a large CSV export built by a task into a stored file; and the
+two indexes the dashboard's SLA panels read on sla_slatarget (reporting's read paths, so created here, in plain
+SQL that PostgreSQL and SQLite both take; the sla models do not declare them, so they leave the model state alone):
+
+- running targets by the moment they need attention, COALESCE(warn_at, due_at) (the warning, else the due time):
+  the at-risk list and its counts read the range up to now (reporting.dashboard.panels._warned);
+- running targets by due time: the "still running past a due time in the period" half of compliance;
+- decided targets by the time they were met: the other half of compliance, today and this week.
+"""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -9,7 +17,7 @@ import tenancy.storage
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0016_custom_fields"), ("tenancy", "0009_invitations")]
+    dependencies = [("tickets", "0016_custom_fields"), ("tenancy", "0009_invitations"), ("sla", "0001_initial")]
 
     operations = [
         migrations.CreateModel(
@@ -69,4 +77,19 @@ class Migration(migrations.Migration):
             },
         ),
         tenancy.migration_ops.TenantSecurity("exportjob"),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS reporting_slatarget_running_due "
+            "ON sla_slatarget (tenant_id, due_at) WHERE state = 'running'",
+            "DROP INDEX IF EXISTS reporting_slatarget_running_due",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS reporting_slatarget_running_warned "
+            "ON sla_slatarget (tenant_id, (COALESCE(warn_at, due_at))) WHERE state = 'running'",
+            "DROP INDEX IF EXISTS reporting_slatarget_running_warned",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS reporting_slatarget_met ON sla_slatarget (tenant_id, met_at) "
+            "WHERE met_at IS NOT NULL",
+            "DROP INDEX IF EXISTS reporting_slatarget_met",
+        ),
     ]
