@@ -62,6 +62,8 @@ OBJECT_FOR_ARGUMENT = {
     "step_id": "sla_ladder_step",
     "version": "kb_version",
     "report": "report",
+    "job_id": "export_job",
+    "panel": "dashboard_panel",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -136,6 +138,17 @@ def _sla_objects(tenant: Tenant) -> dict:
     }  # fmt: skip
 
 
+def _reporting_objects(tenant: Tenant, admin: Membership) -> dict:
+    from django.core.files.base import ContentFile
+
+    from reporting.models import ExportJob
+    from tests.reporting.factories import ExportJobFactory
+
+    job = ExportJobFactory(tenant=tenant, requested_by=admin, status=ExportJob.Status.DONE, rows=1)
+    job.file.save("crawled.csv", ContentFile(b"Reference\r\nCRAWL-1\r\n"))
+    return {"export_job": job.pk, "dashboard_panel": "summary"}
+
+
 def build_crawl_world() -> CrawlWorld:
     """Create and commit the world (call with database access allowed, outside any transaction)."""
     tenant = TenantFactory(slug="crawled", name="Crawled Help Desk", ticket_prefix="CRAWL")
@@ -200,6 +213,7 @@ def build_crawl_world() -> CrawlWorld:
             custom_field=CustomFieldFactory(tenant=tenant).pk,
         )
         world.arguments.update(report="volume")  # reporting/reports: /desk/reports/<report>/ takes a report's name
+        world.arguments.update(_reporting_objects(tenant, admin))
     return world
 
 

@@ -1,0 +1,373 @@
+"""The dashboard's figures, each one query (two for created vs resolved), aggregated in PostgreSQL.
+
+Definitions, in the words the page shows beside them:
+- backlog: open tickets (new, open, pending, on hold) per queue and status, now;
+- at risk: a running SLA target whose warning time has passed and whose due time has not; breached now: a running
+  target past its due time (the ticket is still waiting). Paused targets have no due time and are not listed;
+- unassigned: open tickets with no assignee; the longest wait is the age of the oldest of them;
+- agents: active staff members by availability, and each online member's open assigned tickets against the
+  capacity set on their membership;
+- created today: tickets created since local midnight, spam and merged tickets left out; resolved today: tickets
+  moved from an open status to resolved or closed since local midnight (from the audit trail, so a ticket reopened
+  later still counts for the day it was resolved; a ticket resolved twice in one day counts once);
+- SLA compliance: targets decided in the period: met on time (by when they were met), against breached (met late,
+  by when they were met, or still running past a due time that fell in the period);
+- CSAT: ratings given in the period: their average (1 to 5) and the share of 4 and 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Avg, Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from reporting.dashboard.periods import Window
+from sla.models import SlaTarget, TargetKind
+from tenancy.models import Membership
+from tenancy.roles import STAFF_ROLES
+from tenancy.selectors import list_staff
+from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.models import Priority, SatisfactionRating, Ticket, TicketEvent
+from tickets.selectors import my_team_ids, sees_every_queue, visible_tickets
+
+RUNNING = SlaTarget.State.RUNNING
+OPEN_ORDER = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+RISK_LIMIT = 25
+KIND_LABELS = dict(TargetKind.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+
+
+# --- Scope -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tickets a dashboard counts: every ticket the member may see (the supervisor's desk), or an agent's own
+    part of it (the queues of their teams and the tickets assigned to them)."""
+
+    membership: Membership
+    tickets: QuerySet[Ticket]
+    personal: bool
+    # False when `tickets` is every ticket of the tenant: the other tables need no subquery then.
+    restricted: bool
+    # The personal part as conditions on the ticket's own columns: implied by `tickets`, repeated on the joined
+    # ticket so PostgreSQL starts from the member's tickets (the assignee index) rather than from the subquery.
+    mine: Q = field(default_factory=Q)
+
+    def on_tickets(self, path: str = "ticket") -> Q:
+        """The scope as a condition on a row that points at a ticket through `path`."""
+        if not self.restricted:
+            return Q()
+        return Q(**{f"{path}__in": self.tickets.values("pk")}) & _prefixed(self.mine, path)
+
+    def narrowed(self, condition: Q) -> Scope:
+        return Scope(self.membership, self.tickets.filter(condition), True, True, self.mine & condition)
+
+
+def _prefixed(condition: Q, path: str) -> Q:
+    """`condition` on the ticket, written from a row that points at it through `path`."""
+    rewritten = Q()
+    rewritten.connector, rewritten.negated = condition.connector, condition.negated
+    rewritten.children = [
+        _prefixed(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
+        for child in condition.children
+    ]
+    return rewritten
+
+
+def desk_scope(membership: Membership) -> Scope:
+    return Scope(membership, visible_tickets(membership), personal=False, restricted=not sees_every_queue(membership))
+
+
+def personal_scope(membership: Membership) -> Scope:
+    mine = Q(assignee=membership) | Q(queue__team__in=my_team_ids(membership))
+    return Scope(membership, visible_tickets(membership).filter(mine), personal=True, restricted=True, mine=mine)
+
+
+# --- Backlog ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    queue_id: int
+    queue_name: str
+    cells: list[int]  # per status, in OPEN_ORDER
+    total: int
+
+
+@dataclass(frozen=True)
+class Backlog:
+    statuses: list[tuple[str, str]]
+    rows: list[BacklogRow]
+    totals: list[int]
+    total: int
+
+
+def backlog(scope: Scope) -> Backlog:
+    """Open tickets per queue and status: one GROUP BY."""
+    counts = (
+        scope.tickets.filter(is_open=True)
+        .order_by()
+        .values("queue_id", "queue__name", "status")
+        .annotate(n=Count("id"))
+    )
+    by_queue: dict[int, dict] = {}
+    for row in counts:
+        entry = by_queue.setdefault(row["queue_id"], {"name": row["queue__name"], "cells": {}})
+        entry["cells"][row["status"]] = row["n"]
+    rows = []
+    for queue_id, entry in sorted(by_queue.items(), key=lambda item: item[1]["name"].lower()):
+        cells = [entry["cells"].get(status, 0) for status in OPEN_ORDER]
+        rows.append(BacklogRow(queue_id, entry["name"], cells, sum(cells)))
+    totals = [sum(row.cells[i] for row in rows) for i in range(len(OPEN_ORDER))]
+    return Backlog([(s.value, s.label) for s in OPEN_ORDER], rows, totals, sum(totals))
+
+
+# --- Targets at risk and breached -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    number: int
+    reference: str
+    subject: str
+    kind: str
+    due_at: datetime
+    breached: bool
+    at_risk: bool
+    queue_name: str
+    priority: str
+    assignee_id: int | None
+    assignee_name: str
+
+
+@dataclass(frozen=True)
+class DueList:
+    rows: list[DueRow]
+    at_risk: int
+    breached: int
+    limit: int = RISK_LIMIT
+    message: str = ""
+    error: str = ""
+
+    @property
+    def more(self) -> int:
+        return max(self.at_risk + self.breached - len(self.rows), 0)
+
+
+def _warned(now: datetime) -> Q:
+    """Past its warning, or (a target without one) past its due time: the expression of the index
+    reporting_slatarget_running_warned (reporting/migrations/0001_exports.py), so the range is read from it."""
+    return Q(attention__lte=now)
+
+
+def due_targets(scope: Scope, now: datetime, *, tenant, warned_only: bool = True, limit: int = RISK_LIMIT) -> DueList:
+    """Running targets of open tickets, soonest due first (the most overdue at the top); with `warned_only`,
+    only those at risk or breached. Two queries: the counts, and the first `limit` rows."""
+    targets = SlaTarget.objects.filter(
+        scope.on_tickets(), state=RUNNING, due_at__isnull=False, ticket__is_open=True
+    ).alias(attention=Coalesce("warn_at", "due_at"))
+    counts = targets.filter(_warned(now)).aggregate(
+        breached=Count("id", filter=Q(due_at__lte=now)), at_risk=Count("id", filter=Q(due_at__gt=now))
+    )
+    listed = targets.filter(_warned(now)) if warned_only else targets
+    rows = listed.order_by("due_at", "id").values(
+        "kind", "due_at", "warn_at", "ticket__number", "ticket__subject", "ticket__priority", "ticket__queue__name",
+        "ticket__assignee_id", "ticket__assignee__user__full_name", "ticket__assignee__user__email",
+    )[:limit]  # fmt: skip
+    return DueList(
+        [
+            DueRow(
+                number=row["ticket__number"],
+                reference=tenant.format_ticket_number(row["ticket__number"]),
+                subject=row["ticket__subject"],
+                kind=KIND_LABELS.get(row["kind"], row["kind"]),
+                due_at=row["due_at"],
+                breached=row["due_at"] <= now,
+                at_risk=row["due_at"] > now and (row["warn_at"] is not None and row["warn_at"] <= now),
+                queue_name=row["ticket__queue__name"],
+                priority=PRIORITY_LABELS.get(row["ticket__priority"], ""),
+                assignee_id=row["ticket__assignee_id"],
+                assignee_name=row["ticket__assignee__user__full_name"] or row["ticket__assignee__user__email"] or "",
+            )
+            for row in rows
+        ],
+        at_risk=counts["at_risk"],
+        breached=counts["breached"],
+        limit=limit,
+    )
+
+
+# --- Unassigned ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    count: int
+    oldest: datetime | None
+
+
+def unassigned(scope: Scope) -> Unassigned:
+    found = scope.tickets.filter(is_open=True, assignee__isnull=True).aggregate(n=Count("id"), oldest=Min("created_at"))
+    return Unassigned(found["n"], found["oldest"])
+
+
+# --- Agents ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    pk: int
+    name: str
+    availability: str
+    load: int
+    capacity: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.load / self.capacity) if self.capacity else (100 if self.load else 0)
+
+    @property
+    def over(self) -> bool:
+        return self.load > self.capacity
+
+
+@dataclass(frozen=True)
+class Agents:
+    online: list[AgentLoad]
+    away: int
+    offline: int
+    everyone: list[AgentLoad] = field(default_factory=list)
+
+
+def _open_load() -> Subquery:
+    per_member = (
+        Ticket.objects.filter(assignee=OuterRef("pk"), is_open=True)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_member, output_field=IntegerField()), Value(0))
+
+
+def agents(scope: Scope) -> Agents:
+    """Staff by availability, each with their open assigned tickets (one query: a correlated count per member on
+    the (tenant, assignee, is_open) index). The personal view shows the member alone."""
+    members = list_staff() if not scope.personal else Membership.objects.filter(pk=scope.membership.pk)
+    rows = (
+        members.filter(role__in=STAFF_ROLES)
+        .annotate(load=_open_load())
+        .order_by("user__full_name", "user__email", "pk")
+        .values("pk", "user__full_name", "user__email", "availability", "capacity", "load")
+    )
+    everyone = [
+        AgentLoad(r["pk"], r["user__full_name"] or r["user__email"], r["availability"], r["load"], r["capacity"])
+        for r in rows
+    ]
+    online = [a for a in everyone if a.availability == Membership.Availability.ONLINE]
+    online.sort(key=lambda a: (-a.percent, a.name.lower()))
+    away = sum(1 for a in everyone if a.availability == Membership.Availability.AWAY)
+    return Agents(online, away, len(everyone) - len(online) - away, everyone)
+
+
+# --- Today's flow ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flow:
+    created: int
+    resolved: int
+
+
+def flow(scope: Scope, window: Window) -> Flow:
+    created = (
+        scope.tickets.filter(created_at__gte=window.start, created_at__lt=window.end, merged_into__isnull=True)
+        .exclude(status=Status.SPAM)
+        .count()
+    )
+    resolved = (
+        TicketEvent.objects.filter(
+            scope.on_tickets(),
+            # Resolutions are recorded as status_changed (a reopen is "reopened"): the kind leads the events'
+            # reporting index (tenant, kind, created_at).
+            kind="status_changed",
+            field="status",
+            created_at__gte=window.start,
+            created_at__lt=window.end,
+            new_value__in=DONE_STATUSES,
+            old_value__in=OPEN_STATUSES,
+            ticket__merged_into__isnull=True,
+        )
+        .values("ticket_id")
+        .distinct()
+        .count()
+    )
+    return Flow(created, resolved)
+
+
+# --- SLA compliance --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compliance:
+    met: int
+    breached: int
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.met / self.decided, 1) if self.decided else None
+
+
+def _decided(window: Window) -> tuple[Q, Q]:
+    met_in = Q(met_at__gte=window.start, met_at__lt=window.end)
+    met = Q(state=SlaTarget.State.MET) & met_in
+    breached = (Q(state=SlaTarget.State.BREACHED) & met_in) | Q(
+        state=RUNNING, due_at__gte=window.start, due_at__lt=window.end
+    )
+    return met, breached
+
+
+def compliance(scope: Scope, today: Window, week: Window) -> tuple[Compliance, Compliance]:
+    """Today's and this week's compliance in one scan of the targets decided this week."""
+    day_met, day_breached = _decided(today)
+    week_met, week_breached = _decided(week)
+    found = SlaTarget.objects.filter(scope.on_tickets(), week_met | week_breached).aggregate(
+        day_met=Count("id", filter=day_met),
+        day_breached=Count("id", filter=day_breached),
+        week_met=Count("id", filter=week_met),
+        week_breached=Count("id", filter=week_breached),
+    )
+    return (
+        Compliance(found["day_met"], found["day_breached"]),
+        Compliance(found["week_met"], found["week_breached"]),
+    )
+
+
+# --- CSAT ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    ratings: int
+    average: float | None
+    satisfied: int
+
+    @property
+    def satisfied_percent(self) -> float | None:
+        return round(100 * self.satisfied / self.ratings, 1) if self.ratings else None
+
+
+def satisfaction(scope: Scope, window: Window) -> Satisfaction:
+    found = SatisfactionRating.objects.filter(
+        scope.on_tickets(), created_at__gte=window.start, created_at__lt=window.end
+    ).aggregate(n=Count("id"), average=Avg("score"), satisfied=Count("id", filter=Q(score__gte=4)))
+    average = round(float(found["average"]), 2) if found["average"] is not None else None
+    return Satisfaction(found["n"], average, found["satisfied"])
