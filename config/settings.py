@@ -312,6 +312,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
     "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
     "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
+    "sla-auto-resolve-close": {"task": "sla.run_automations", "schedule": 120.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

@@ -4,6 +4,7 @@ both lists)."""
 from django.urls import path
 
 from sla import views
+from sla.automation import views as automation_views
 
 desk_patterns = [
     path("tickets/<int:number>/sla/", views.ticket_clocks, name="sla_ticket_clocks"),
@@ -21,4 +22,5 @@ settings_patterns = [
     path("sla/policies/", views.policy_list, name="sla_policies"),
     path("sla/policies/<int:policy_id>/", views.policy_edit, name="sla_policy"),
     path("sla/policies/<int:policy_id>/reapply/", views.policy_reapply, name="sla_policy_reapply"),
+    path("sla/automation/", automation_views.automation_settings, name="sla_automation"),
 ]

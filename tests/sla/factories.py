@@ -1,7 +1,17 @@
 import factory
 from django.utils import timezone
 
-from sla.models import Calendar, CalendarHoliday, ClockEvent, PolicyVersion, ReapplyJob, SlaPolicy, SlaTarget
+from sla.models import (
+    AutomationSettings,
+    Calendar,
+    CalendarHoliday,
+    ClockEvent,
+    PolicyVersion,
+    ReapplyJob,
+    SlaPolicy,
+    SlaTarget,
+    StatusClock,
+)
 from tests.tenancy.factories import TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
 
@@ -88,3 +98,17 @@ class ReapplyJobFactory(TenantOwnedFactory):
 
     policy = factory.SubFactory(SlaPolicyFactory, tenant=factory.SelfAttribute("..tenant"))
     version = 1
+
+
+class AutomationSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = AutomationSettings
+
+
+class StatusClockFactory(TenantOwnedFactory):
+    class Meta:
+        model = StatusClock
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    status = "pending"
+    since = factory.LazyFunction(timezone.now)

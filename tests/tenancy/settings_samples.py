@@ -508,6 +508,17 @@ def _custom_field_deleted(tenant: Tenant, admin: Membership) -> str:
     return "label"
 
 
+def _sla_automation(tenant: Tenant, admin: Membership) -> str:
+    from sla.automation.rules import update_automation_settings
+    from sla.models import AutomationSettings
+
+    AutomationSettings.objects.create()  # the defaults, saved: the sample changes one of them
+    update_automation_settings(
+        tenant=tenant, actor=admin, resolve_after_days=10, close_enabled=True, close_after_days=None
+    )
+    return "resolve_after_days"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
@@ -576,4 +587,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tickets.services.custom_fields.archive_custom_field": _custom_field_archived,
     "tickets.services.custom_fields.restore_custom_field": _custom_field_restored,
     "tickets.services.custom_fields.delete_custom_field": _custom_field_deleted,
+    "sla.automation.rules.update_automation_settings": _sla_automation,
 }
