@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from sla import services
+from sla.automation import demo as automation_demo
 from sla.engine import recompute_tickets
 from sla.models import Calendar, SlaPolicy
 from sla.tenant_hooks import setup_tenant
@@ -43,6 +44,7 @@ def seed(demo) -> None:
         _acme()
     else:
         setup_tenant(demo.tenant, admin=None)  # a 24x7 calendar and a default policy
+    automation_demo.seed(demo)  # auto-resolve and auto-close: tickets due minutes from now, every status clock
     recompute_tickets(ticket_ids=list(Ticket.objects.order_by("pk").values_list("pk", flat=True)))
 
 
