@@ -75,8 +75,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # A request filed through the portal form ends the browser's pending KB deflections (kb.middleware).
-    "kb.middleware.RequestFiledMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

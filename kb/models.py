@@ -305,3 +305,18 @@ class ArticleEvent(TenantModel):
 
     class Meta(TenantModel.Meta):
         indexes = [models.Index(fields=["tenant", "article", "-created_at"], name="articleevent_article")]
+
+
+class FiledRequest(TenantModel):
+    """A request filed through the portal form by a browser that carries the KB's cookie: written in the ticket's
+    own transaction (kb.tenant_hooks.portal_request_filed), read and deleted by the KB's change-feed subscriber
+    (kb.feed), which decides that browser's open deflections as filed. The link between a ticket and a browser
+    digest is kept only until then, so no ticket can later be matched to the articles its requester opened."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=False)
+    browser = models.CharField(max_length=64)  # the keyed digest of kb.browser, as on Deflection
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "ticket"], name="filedrequest_one_per_ticket")]
+        indexes = [models.Index(fields=["created_at"], name="filedrequest_created")]

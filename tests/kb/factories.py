@@ -12,6 +12,7 @@ from kb.models import (
     ArticleVote,
     DailyCount,
     Deflection,
+    FiledRequest,
     KbCategory,
     KbSettings,
     ReviewRequest,
@@ -149,3 +150,11 @@ class ArticleEventFactory(TenantOwnedFactory):
 
     article = factory.SubFactory(ArticleFactory, tenant=SAME_TENANT)
     kind = ArticleEvent.Kind.CREATED
+
+
+class FiledRequestFactory(TenantOwnedFactory):
+    class Meta:
+        model = FiledRequest
+
+    ticket = factory.SubFactory(TicketFactory, tenant=SAME_TENANT)
+    browser = factory.Sequence(lambda n: f"{n:064x}")
