@@ -19,7 +19,7 @@ class KbConfig(AppConfig):
         )
 
         # A request filed from the portal ends its browser's open deflections (kb.feed).
-        from kb import feed
+        from kb import feed, tasks  # noqa: F401 - tasks: register the periodic job in every process
         from tickets.feed.registry import Subscriber, register_subscriber
 
         register_subscriber(

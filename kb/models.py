@@ -320,3 +320,20 @@ class FiledRequest(TenantModel):
     class Meta(TenantModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "ticket"], name="filedrequest_one_per_ticket")]
         indexes = [models.Index(fields=["created_at"], name="filedrequest_created")]
+
+
+class SuggestionEntry(TenantModel):
+    """A published, public article as customer-facing title matching reads it: a narrow copy (title vector,
+    category, updated time) kept by a PostgreSQL trigger on kb_article (migration kb 0002), so that ranking the
+    thousands of articles whose titles share a common word reads a few dozen narrow pages instead of thousands
+    of wide article rows (kb.search). Only a candidate list: the articles shown are still read through
+    Article.objects.public(), so a stale entry can never show an internal or draft article. Empty on SQLite."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category_id = models.BigIntegerField(null=True, blank=True)  # for the category boost only: no foreign key
+    updated_at = models.DateTimeField()
+    title_vector = SearchVectorField(null=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "article"], name="suggestionentry_one_per_article")]
+        indexes = [GinIndex(fields=["tenant", "title_vector"], name="suggestionentry_title")]

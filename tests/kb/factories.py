@@ -1,5 +1,6 @@
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from kb.models import (
     Article,
@@ -17,6 +18,7 @@ from kb.models import (
     KbSettings,
     ReviewRequest,
     SearchMiss,
+    SuggestionEntry,
     TicketArticleLink,
     Visibility,
 )
@@ -158,3 +160,13 @@ class FiledRequestFactory(TenantOwnedFactory):
 
     ticket = factory.SubFactory(TicketFactory, tenant=SAME_TENANT)
     browser = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class SuggestionEntryFactory(TenantOwnedFactory):
+    """An entry made by hand (the trigger makes them for published public articles: a draft's has none)."""
+
+    class Meta:
+        model = SuggestionEntry
+
+    article = factory.SubFactory(ArticleFactory, tenant=SAME_TENANT, status=ArticleStatus.DRAFT)
+    updated_at = factory.LazyFunction(timezone.now)
