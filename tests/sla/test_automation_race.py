@@ -1,11 +1,14 @@
-"""A customer's reply that arrives while the auto-resolve job runs wins: the job waits for the ticket's row lock,
-re-checks the ticket under it and leaves it open (two real connections, PostgreSQL)."""
+"""Auto-resolve and auto-close on committed data: a customer's reply that arrives while the job runs wins (the
+job waits for the ticket's row lock, re-checks under it and leaves the ticket open; two real connections), the
+periodic task across tenants, and the migration's fill of the clocks of existing tickets."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connections, transaction
@@ -90,3 +93,27 @@ def test_run_automations_task_handles_every_tenant_once(tenant, other_tenant, de
         assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     with tenant_context(other_tenant):
         assert Ticket.objects.get(pk=fresh.pk).status == Status.NEW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_fills_the_clocks_of_tickets_already_pending_or_resolved(tenant, desk, agent):
+    # given a ticket pending since 3 days ago and one resolved 2 days ago, from before the clocks existed
+    contact = desk["contact"]
+    pending_at, resolved_at = timezone.now() - timedelta(days=3), timezone.now() - timedelta(days=2)
+    with tenant_context(tenant):
+        with clock.replaying(pending_at - timedelta(hours=1)):
+            waiting = services.create_ticket(actor=contact, contact=contact, subject="A", body="A")
+            done = services.create_ticket(actor=contact, contact=contact, subject="B", body="B")
+        with clock.replaying(pending_at):
+            services.reply(ticket=waiting, actor=agent, body="Which one?", status=Status.PENDING)
+        with clock.replaying(resolved_at):
+            services.change_status(ticket=done, status=Status.RESOLVED, actor=agent)
+        StatusClock.objects.all().delete()
+    # when the migration's fill runs (as migrate would: one transaction, tenant by tenant)
+    fill = importlib.import_module("sla.migrations.0003_automation").fill_status_clocks
+    with transaction.atomic():
+        fill(None, SimpleNamespace(connection=connections["default"]))
+    # then both have their clocks, from the right moments
+    with tenant_context(tenant):
+        clocks = {row.ticket_id: (row.status, row.since) for row in StatusClock.objects.all()}
+    assert clocks == {waiting.pk: ("pending", pending_at), done.pk: ("resolved", resolved_at)}
