@@ -75,8 +75,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # A request filed through the portal form ends the browser's pending KB deflections (kb.middleware).
-    "kb.middleware.RequestFiledMiddleware",
     # Notes that a staff member used the desk, for routing's idle-to-away rule (after the view, once a minute).
     "routing.availability.middleware.ActivityMiddleware",
 ]
@@ -319,6 +317,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
     "routing-mark-idle-away": {"task": "routing.mark_idle_away", "schedule": 60.0},
     "routing-return-offline-work": {"task": "routing.return_offline_work", "schedule": 300.0},
+    "sla-auto-resolve-close": {"task": "sla.run_automations", "schedule": 120.0},
 }
 # Work recorded in the outbox that is still undone after this long is sent again.
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)

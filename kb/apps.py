@@ -17,3 +17,11 @@ class KbConfig(AppConfig):
                 + (" (its text)" if e.field == "text" else " (a link)")
             ),
         )
+
+        # A request filed from the portal ends its browser's open deflections (kb.feed).
+        from kb import feed, tasks  # noqa: F401 - tasks: register the periodic job in every process
+        from tickets.feed.registry import Subscriber, register_subscriber
+
+        register_subscriber(
+            Subscriber(name=feed.FEED_SUBSCRIBER, handle=feed.handle_change, accepts=feed.accepts_change)
+        )

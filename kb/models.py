@@ -305,3 +305,35 @@ class ArticleEvent(TenantModel):
 
     class Meta(TenantModel.Meta):
         indexes = [models.Index(fields=["tenant", "article", "-created_at"], name="articleevent_article")]
+
+
+class FiledRequest(TenantModel):
+    """A request filed through the portal form by a browser that carries the KB's cookie: written in the ticket's
+    own transaction (kb.tenant_hooks.portal_request_filed), read and deleted by the KB's change-feed subscriber
+    (kb.feed), which decides that browser's open deflections as filed. The link between a ticket and a browser
+    digest is kept only until then, so no ticket can later be matched to the articles its requester opened."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=False)
+    browser = models.CharField(max_length=64)  # the keyed digest of kb.browser, as on Deflection
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "ticket"], name="filedrequest_one_per_ticket")]
+        indexes = [models.Index(fields=["created_at"], name="filedrequest_created")]
+
+
+class SuggestionEntry(TenantModel):
+    """A published, public article as customer-facing title matching reads it: a narrow copy (title vector,
+    category, updated time) kept by a PostgreSQL trigger on kb_article (migration kb 0002), so that ranking the
+    thousands of articles whose titles share a common word reads a few dozen narrow pages instead of thousands
+    of wide article rows (kb.search). Only a candidate list: the articles shown are still read through
+    Article.objects.public(), so a stale entry can never show an internal or draft article. Empty on SQLite."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category_id = models.BigIntegerField(null=True, blank=True)  # for the category boost only: no foreign key
+    updated_at = models.DateTimeField()
+    title_vector = SearchVectorField(null=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "article"], name="suggestionentry_one_per_article")]
+        indexes = [GinIndex(fields=["tenant", "title_vector"], name="suggestionentry_title")]

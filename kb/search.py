@@ -66,6 +66,7 @@ def search_articles(
     boost_category_ids=(),
     any_word: bool = False,
     snippets: bool = True,
+    title_entries: QuerySet | None = None,
 ) -> list:
     """The best `limit` articles matching `query`, each with `headline` (see `snippet`) on PostgreSQL.
     `articles` is already limited to what the reader may see (kb.selectors): this only narrows and orders.
@@ -76,7 +77,11 @@ def search_articles(
     whose title matches, ranked on the small title vector (never TOASTed, so ranking thousands costs little);
     then, if those are fewer than `limit`, articles that match in the body, ranked on the whole vector among at
     most CANDIDATES of them (ranking means reading each vector, kilobytes out of line: a word in half the
-    articles would otherwise read them all, for matches that are all equally weak)."""
+    articles would otherwise read them all, for matches that are all equally weak).
+
+    `title_entries` (customer-facing reads: kb.models.SuggestionEntry): rank the title matches on that narrow
+    table instead of the wide article rows, then read only the winners through `articles` (which still decides
+    what may be shown)."""
     query = any_word_query(query) if any_word else clean_query(query)
     if not query:
         return []
@@ -84,7 +89,7 @@ def search_articles(
         config = "simple"
     if connection.vendor == "postgresql":
         return _search_postgresql(articles, query, config=config, limit=limit, boost_category_ids=boost_category_ids,
-                                  snippets=snippets)  # fmt: skip
+                                  snippets=snippets, title_entries=title_entries)  # fmt: skip
     return list(_search_fallback(articles, query, any_word=any_word)[:limit])
 
 
@@ -94,9 +99,14 @@ CANDIDATES = 400
 SNIPPET_SOURCE_CHARS = 4000
 
 
+# Entries read beyond the page: some may be excluded by `articles` (an article already linked, a stale entry).
+ENTRY_SLACK = 10
+
+
 def _search_postgresql(
-    articles: QuerySet, query: str, *, config: str, limit: int, boost_category_ids, snippets: bool
-) -> list:
+    articles: QuerySet, query: str, *, config: str, limit: int, boost_category_ids, snippets: bool,
+    title_entries: QuerySet | None = None,
+) -> list:  # fmt: skip
     search = SearchQuery(query, config=config, search_type="websearch")
     boost = Value(0.0, output_field=FloatField())
     if boost_category_ids:
@@ -117,11 +127,14 @@ def _search_postgresql(
     )
     extra = {"headline": headline} if snippets else {}
     order = ("-rank", "-updated_at", "-id")
-    hits = list(
-        articles.filter(title_vector=search)
-        .annotate(rank=SearchRank(F("title_vector"), search) + boost, **extra)
-        .order_by(*order)[:limit]
-    )
+    if title_entries is not None:
+        hits = _title_hits_from_entries(articles, title_entries, search, boost, extra, limit)
+    else:
+        hits = list(
+            articles.filter(title_vector=search)
+            .annotate(rank=SearchRank(F("title_vector"), search) + boost, **extra)
+            .order_by(*order)[:limit]
+        )
     if len(hits) < limit:
         candidates = (
             articles.filter(search_vector=search).exclude(pk__in=[hit.pk for hit in hits]).values("pk")[:CANDIDATES]
@@ -132,6 +145,27 @@ def _search_postgresql(
             .order_by(*order)[: limit - len(hits)]
         )
     return hits
+
+
+def _title_hits_from_entries(articles: QuerySet, entries: QuerySet, search, boost, extra: dict, limit: int) -> list:
+    """The best title matches ranked on the narrow entries (same rank, same order as on the articles), then the
+    winners read through `articles`, in that order: an entry `articles` does not allow is left out."""
+    ranked = list(
+        entries.filter(title_vector=search)
+        .annotate(rank=SearchRank(F("title_vector"), search) + boost)
+        .order_by("-rank", "-updated_at", "-article_id")
+        .values_list("article_id", "rank")[: limit + ENTRY_SLACK]
+    )
+    if not ranked:
+        return []
+    found = articles.filter(pk__in=[article_id for article_id, _ in ranked]).annotate(**extra).in_bulk()
+    hits = []
+    for article_id, rank in ranked:
+        article = found.get(article_id)
+        if article is not None:
+            article.rank = rank
+            hits.append(article)
+    return hits[:limit]
 
 
 def _search_fallback(articles: QuerySet, query: str, *, any_word: bool) -> QuerySet:

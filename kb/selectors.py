@@ -18,6 +18,7 @@ from kb.models import (
     KbCategory,
     ReviewRequest,
     SearchMiss,
+    SuggestionEntry,
     TicketArticleLink,
 )
 from kb.search import search_articles
@@ -53,7 +54,7 @@ def search(
 ) -> list[Article]:
     """The reader's search hits, best first (the help centre passes public_only: staff see it as customers do)."""
     articles = public_articles() if public_only else readable_articles(member)
-    return search_articles(_listed(articles), query, config=config, limit=limit)
+    return search_articles(_listed(articles), query, config=config, limit=limit, title_entries=_entries(public_only))
 
 
 def suggest(
@@ -66,7 +67,12 @@ def suggest(
         pk__in=list(exclude_ids)
     )
     return search_articles(_listed(articles), text, config=config, limit=limit, boost_category_ids=category_ids,
-                           any_word=True, snippets=False)  # fmt: skip
+                           any_word=True, snippets=False, title_entries=_entries(public_only))  # fmt: skip
+
+
+def _entries(public_only: bool) -> QuerySet | None:
+    """Customer-facing reads rank title matches on the narrow entries of public articles (kb.search)."""
+    return SuggestionEntry.objects.all() if public_only else None
 
 
 def get_readable_article(*, member: Membership | None, slug: str, public_only: bool = False):

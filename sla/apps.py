@@ -22,6 +22,20 @@ class SlaConfig(AppConfig):
         register_kind("sla_escalated", describe=lambda e, name: f"ran an SLA escalation step for {_kind(e)}")
         # The queue rows' at-risk flag, in the list's one query.
         LIST_ANNOTATIONS["sla"] = risk_annotation
+        # Auto-resolve and auto-close (sla.automation): the status clocks' subscriber, the job's task, the
+        # settings service (imported here so the audit registry knows it).
+        from sla.automation import feed as automation_feed
+        from sla.automation import rules as automation_rules  # noqa: F401 - the settings service
+        from sla.automation import tasks as automation_tasks  # noqa: F401 - the periodic task
+
+        register_subscriber(
+            Subscriber(
+                name=automation_feed.FEED_SUBSCRIBER,
+                handle=automation_feed.handle_change,
+                accepts=automation_feed.accepts_change,
+                replay=True,
+            )
+        )
 
 
 def _kind(event) -> str:

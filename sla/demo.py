@@ -14,6 +14,7 @@ from datetime import date
 from django.utils import timezone
 
 from sla import ladder_services, services
+from sla.automation import demo as automation_demo
 from sla.engine import recompute_tickets
 from sla.models import Calendar, LadderStep, SlaPolicy
 from sla.tenant_hooks import setup_tenant
@@ -46,6 +47,7 @@ def seed(demo) -> None:
     else:
         setup_tenant(demo.tenant, admin=None)  # a 24x7 calendar and a default policy
     _ladders()
+    automation_demo.seed(demo)  # auto-resolve and auto-close: tickets due minutes from now, every status clock
     # The whole demo history was replayed up to now: the sweep records the deadlines it passed but tells nobody;
     # those that pass from now on are warned of, breached and escalated live (sla.sweep).
     recompute_tickets(

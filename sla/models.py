@@ -327,3 +327,46 @@ class LadderRun(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["tenant", "ticket"], name="sla_ladderrun_ticket")]
+
+
+# ---- auto-resolve and auto-close (issue 16 item 4: sla.automation) ----
+
+
+class AutomationSettings(TenantModel):
+    """The tenant's auto-resolve and auto-close rules (one row; none yet means the defaults).
+
+    `resolve_after_days`: a pending ticket with no customer reply for this many days is resolved (None: off).
+    `close_after_days`: a resolved ticket is closed this many days after its resolution (None: once the
+    tenant's reopen window has passed); never less than the reopen window, so closing never takes away a
+    customer's right to reopen (validated on save and enforced again when the job runs)."""
+
+    resolve_after_days = models.PositiveSmallIntegerField(null=True, blank=True, default=7)
+    close_enabled = models.BooleanField(default=True)
+    close_after_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The public message sent on auto-resolve; blank: sla.automation.messages.DEFAULT_RESOLVE_MESSAGE.
+    resolve_message = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="sla_automationsettings_one")]
+
+
+class StatusClock(TenantModel):
+    """Since when a ticket has been pending or resolved: the candidate index of the auto-resolve and auto-close
+    job (a set-based scan on (tenant, status, since) instead of every ticket). Kept by the change-feed
+    subscriber sla.automation.feed (and by the job for the tickets it changes); a row may lag the ticket, so
+    the job re-checks the ticket itself under its row lock before acting."""
+
+    class Watched(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RESOLVED = "resolved", "Resolved"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=10, choices=Watched.choices)
+    since = models.DateTimeField()
+    # A ticket the job could not resolve (fields required at resolution are empty) waits until then.
+    retry_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "ticket"], name="sla_statusclock_one_per_ticket")]
+        indexes = [models.Index(fields=["tenant", "status", "since"], name="sla_statusclock_due")]

@@ -24,6 +24,12 @@ SETTINGS_SECTIONS = (
     SettingsSection(
         "SLA policies", "desk:sla_policies", "Targets per priority, which tickets they apply to", "Automation"
     ),
+    SettingsSection(
+        "Auto-resolve and auto-close",
+        "desk:sla_automation",
+        "Resolve tickets the customer left waiting, close them once the reopen window has passed",
+        "Automation",
+    ),
 )
 
 

@@ -4,6 +4,7 @@ both lists)."""
 from django.urls import path
 
 from sla import enforcement_views, views
+from sla.automation import views as automation_views
 
 desk_patterns = [
     path("tickets/<int:number>/sla/", views.ticket_clocks, name="sla_ticket_clocks"),
@@ -28,4 +29,5 @@ settings_patterns = [
         enforcement_views.ladder_step_remove,
         name="sla_ladder_step_remove",
     ),
+    path("sla/automation/", automation_views.automation_settings, name="sla_automation"),
 ]

@@ -8,6 +8,7 @@ INSTALLED_APPS (tenancy, tickets, routing, sla, kb, reporting), the way `seed_de
 - `find_uses(obj)`: what of this app uses a row another app wants to delete (`tenancy.usage`).
 - `open_work_of(membership)`, `hand_over_open_work(membership, *, to, actor)`, `member_panels(membership)`: what the
   members page shows and does for the app when a member is deactivated (`tenancy.members`).
+- `portal_request_filed(*, request, ticket)`: the portal form filed a ticket (tickets.views.portal), in its transaction.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A browser that opens an article the request form suggested starts one pending deflection (further suggestions
 it opens within the day join the same one: one visit deflects at most one request). It becomes:
 
-- filed, when that browser files a request within 24 hours of opening it (kb.middleware sees the form's
-  successful POST), even after "this answered my question": a customer who files anyway was not deflected;
+- filed, when that browser files a request within 24 hours of opening it (the form notes the browser in the
+  ticket's transaction, kb.tenant_hooks; the change-feed subscriber kb.feed decides), even after "this answered
+  my question": a customer who files anyway was not deflected;
 - deflected, at once on "this answered my question" (or a "yes" vote on the article), or when 24 hours pass
   with no request (`finalise_deflections`, run periodically and lazily before the numbers are read).
 
@@ -57,11 +58,15 @@ def confirm_answered(*, browser: str, article: Article | None = None, now: datet
 
 
 def record_request_filed(*, browser: str, now: datetime | None = None) -> int:
-    """The browser filed a request: none of its deflections of the last 24 hours counts."""
+    """The browser filed a request at `now`: none of its deflections opened in the 24 hours before counts (the
+    feed may hand the filing over late: suggestions opened after it are another visit and stay as they are)."""
     now = now or clock.now()
     return Deflection.objects.filter(
-        browser=browser, opened_at__gt=now - WINDOW, outcome__in=[Outcome.PENDING, Outcome.DEFLECTED]
-    ).update(outcome=Outcome.FILED, decided_at=now)
+        browser=browser,
+        opened_at__gt=now - WINDOW,
+        opened_at__lte=now,
+        outcome__in=[Outcome.PENDING, Outcome.DEFLECTED],
+    ).update(outcome=Outcome.FILED, decided_at=clock.now())
 
 
 def finalise_deflections(*, now: datetime | None = None) -> int:

@@ -1,5 +1,6 @@
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from kb.models import (
     Article,
@@ -12,15 +13,18 @@ from kb.models import (
     ArticleVote,
     DailyCount,
     Deflection,
+    FiledRequest,
     KbCategory,
     KbSettings,
     ReviewRequest,
     SearchMiss,
+    SuggestionEntry,
     TicketArticleLink,
     Visibility,
 )
 from kb.rendering import plain_text, render_markdown
 from kb.search import config_for_language
+from tenancy.context import tenant_context
 from tests.tenancy.factories import TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
 
@@ -149,3 +153,28 @@ class ArticleEventFactory(TenantOwnedFactory):
 
     article = factory.SubFactory(ArticleFactory, tenant=SAME_TENANT)
     kind = ArticleEvent.Kind.CREATED
+
+
+class FiledRequestFactory(TenantOwnedFactory):
+    class Meta:
+        model = FiledRequest
+
+    ticket = factory.SubFactory(TicketFactory, tenant=SAME_TENANT)
+    browser = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class SuggestionEntryFactory(TenantOwnedFactory):
+    """An entry made by hand (the trigger makes them for published public articles: a draft's has none)."""
+
+    class Meta:
+        model = SuggestionEntry
+
+    article = factory.SubFactory(ArticleFactory, tenant=SAME_TENANT, status=ArticleStatus.DRAFT)
+    updated_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Given a published public article (the generated isolation tests pass one), the trigger made its entry.
+        with tenant_context(kwargs["tenant"]):
+            existing = model_class.objects.filter(article=kwargs["article"]).first()
+            return existing or model_class.objects.create(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Deflection counting: a suggestion opened from the request form counts once no request follows from that
 browser within 24 hours, or at once on "this answered my question"; a request filed within the day overrides
-both; bots and staff never count; the finaliser is idempotent; nothing personal is stored."""
+both (decided from the change feed: kb.feed); bots and staff never count; the finaliser is idempotent; nothing
+personal is stored, and a ticket is not left linked to a browser."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django.utils import timezone
 
 from kb import services
 from kb.browser import COOKIE
-from kb.models import Deflection
+from kb.feed import FEED_SUBSCRIBER
+from kb.models import Deflection, FiledRequest
 from tenancy.context import tenant_context
 from tests.conftest import host_client
 from tests.kb.factories import ArticleFactory
-from tickets.models import Ticket
+from tickets.feed.dispatch import drain
+from tickets.models import FeedReceipt, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +41,15 @@ def deflections(tenant) -> list[tuple[str, int]]:
 
 def open_from_form(client: Client, slug: str):
     return client.get(f"/help/suggested/{slug}/")
+
+
+def file_request(client: Client, tenant, form: dict = FORM):
+    """Post the portal form, then hand the change feed to its subscribers (the drain task runs on commit; these
+    tests run inside one transaction that never commits)."""
+    response = client.post("/new/", form)
+    with tenant_context(tenant):
+        drain()
+    return response
 
 
 def test_open_suggestion_starts_a_pending_deflection_with_a_one_day_cookie(tenant, article):
@@ -79,10 +91,13 @@ def test_deflection_request_filed_from_that_browser_is_not_counted(tenant, desk,
     client = Client(HTTP_HOST=tenant.host, **BROWSER)
     open_from_form(client, article.slug)
     # when the same browser then files a request through the form
-    response = client.post("/new/", FORM)
+    response = file_request(client, tenant)
     assert response.status_code == 302
-    # then the deflection is decided as filed, and the finaliser leaves it so
+    # then the deflection is decided as filed (by the KB's feed subscriber), and the finaliser leaves it so
     assert deflections(tenant) == [("filed", article.pk)]
+    with tenant_context(tenant):
+        assert FeedReceipt.objects.filter(subscriber=FEED_SUBSCRIBER).count() == 1
+        assert not FiledRequest.objects.exists()  # the ticket is no longer linked to the browser
     with tenant_context(tenant):
         services.finalise_deflections(now=timezone.now() + timedelta(days=2))
         assert Ticket.objects.count() == 1
@@ -91,14 +106,14 @@ def test_deflection_request_filed_from_that_browser_is_not_counted(tenant, desk,
 
 def test_deflection_request_filed_by_another_browser_does_not_matter(tenant, desk, article):
     open_from_form(Client(HTTP_HOST=tenant.host, **BROWSER), article.slug)
-    Client(HTTP_HOST=tenant.host, **BROWSER).post("/new/", FORM)
+    file_request(Client(HTTP_HOST=tenant.host, **BROWSER), tenant)
     assert deflections(tenant) == [("pending", article.pk)]
 
 
 def test_deflection_failed_form_post_does_not_count_as_filed(tenant, desk, article):
     client = Client(HTTP_HOST=tenant.host, **BROWSER)
     open_from_form(client, article.slug)
-    assert client.post("/new/", {**FORM, "email": "not an address"}).status_code == 400
+    assert file_request(client, tenant, {**FORM, "email": "not an address"}).status_code == 400
     assert deflections(tenant) == [("pending", article.pk)]
 
 
@@ -121,7 +136,7 @@ def test_deflection_answered_then_filed_within_the_day_is_not_counted(tenant, de
     client = Client(HTTP_HOST=tenant.host, **BROWSER)
     open_from_form(client, article.slug)
     client.post(f"/help/articles/{article.slug}/answered/")
-    client.post("/new/", FORM)
+    file_request(client, tenant)
     assert deflections(tenant) == [("filed", article.pk)]
 
 
@@ -162,3 +177,42 @@ def test_finalise_deflections_task_decides_due_ones_in_every_tenant_once(tenant,
     assert (first, second) == (2, 0)
     assert sorted(outcome for outcome, _ in deflections(tenant)) == ["deflected", "pending"]
     assert [outcome for outcome, _ in deflections(other_tenant)] == ["deflected"]
+
+
+def test_deflection_filing_handed_over_late_still_counts_as_filed(tenant, desk, article):
+    # given a browser that opened a suggestion and then filed a request, the feed not yet drained
+    client = Client(HTTP_HOST=tenant.host, **BROWSER)
+    open_from_form(client, article.slug)
+    assert client.post("/new/", FORM).status_code == 302
+    with tenant_context(tenant):
+        assert FiledRequest.objects.count() == 1
+        # when the finaliser runs first (a day later) and the feed only afterwards, twice
+        services.finalise_deflections(now=timezone.now() + timedelta(hours=25))
+        drain()
+        drain()
+    # then the filing, decided at the ticket's creation time, still wins over the early "deflected"
+    assert deflections(tenant) == [("filed", article.pk)]
+
+
+def test_deflection_suggestion_opened_after_filing_is_a_new_visit(tenant, desk, article):
+    # given a browser that filed a request, then opened a suggestion, before the feed was drained
+    client = Client(HTTP_HOST=tenant.host, **BROWSER)
+    assert client.post("/new/", FORM).status_code == 302
+    open_from_form(client, article.slug)
+    with tenant_context(tenant):
+        drain()
+    # then the later visit stays pending: the filing came before it
+    assert deflections(tenant) == [("pending", article.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deflection_filed_request_is_decided_by_the_live_feed(tenant, desk, article):
+    # given a browser that opened a suggestion (committed requests, the drain task runs on commit)
+    client = Client(HTTP_HOST=tenant.host, **BROWSER)
+    open_from_form(client, article.slug)
+    # when it files a request
+    assert client.post("/new/", FORM).status_code == 302
+    # then the feed subscriber decided it as filed, and the note linking ticket and browser is gone
+    assert deflections(tenant) == [("filed", article.pk)]
+    with tenant_context(tenant):
+        assert not FiledRequest.objects.exists()

@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from sla.models import (
+    AutomationSettings,
     Calendar,
     CalendarHoliday,
     ClockEvent,
@@ -12,6 +13,7 @@ from sla.models import (
     SlaAlert,
     SlaPolicy,
     SlaTarget,
+    StatusClock,
 )
 from tests.tenancy.factories import TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
@@ -132,3 +134,17 @@ class LadderRunFactory(TenantOwnedFactory):
     ticket = factory.SelfAttribute("target.ticket")
     run_started_at = factory.SelfAttribute("target.started_at")
     due_at = factory.LazyFunction(timezone.now)
+
+
+class AutomationSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = AutomationSettings
+
+
+class StatusClockFactory(TenantOwnedFactory):
+    class Meta:
+        model = StatusClock
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    status = "pending"
+    since = factory.LazyFunction(timezone.now)

@@ -528,6 +528,17 @@ def _sla_remove_ladder_step(tenant: Tenant, admin: Membership) -> str:
     return "raise_priority_to"
 
 
+def _sla_automation(tenant: Tenant, admin: Membership) -> str:
+    from sla.automation.rules import update_automation_settings
+    from sla.models import AutomationSettings
+
+    AutomationSettings.objects.create()  # the defaults, saved: the sample changes one of them
+    update_automation_settings(
+        tenant=tenant, actor=admin, resolve_after_days=10, close_enabled=True, close_after_days=None
+    )
+    return "resolve_after_days"
+
+
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
 def _routing_availability_rules(tenant: Tenant, admin: Membership) -> str:
     from routing.availability.settings import set_availability_rules
@@ -606,4 +617,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "sla.ladder_services.add_ladder_step": _sla_add_ladder_step,
     "sla.ladder_services.remove_ladder_step": _sla_remove_ladder_step,
     "routing.availability.settings.set_availability_rules": _routing_availability_rules,
+    "sla.automation.rules.update_automation_settings": _sla_automation,
 }

@@ -14,7 +14,7 @@ from tickets.services import customer_mail
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.common import lock, save, set_status
 from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
-from tickets.services.events import Actor, ServiceError, record_event, require_staff
+from tickets.services.events import Actor, Automation, ServiceError, record_event, require_staff
 from tickets.services.field_values import check_resolvable
 from tickets.services.notifications import notify_customer_reply, notify_mentions
 
@@ -63,6 +63,25 @@ def reply(
         customer_mail.send_reply_mail(message=message)
         if status == Status.RESOLVED:  # the reply is the answer; this mail asks for the rating
             customer_mail.send_status_mail(ticket=ticket, status=status)
+    return message
+
+
+def post_automated_reply(*, ticket: Ticket, actor: Automation, body: str) -> Message:
+    """Send the customer a public message from a named automation ("We haven't heard back, so we've resolved
+    this request"): plain text rendered and sanitised like any reply, mailed through the outbox as replies are
+    (signed with the tenant's brand), recorded as a "replied" event by the automation. It changes no status:
+    the automation does that through update_ticket, in the same transaction."""
+    if not isinstance(actor, Automation) or actor.acting_for is not None:
+        raise ServiceError("Only a named automation sends automated messages.")
+    html, text = _render(body, None)
+    with transaction.atomic():
+        ticket = lock(ticket)
+        _refuse_if_final(ticket)
+        now = clock.now()
+        message = _add_message(ticket, Message.Kind.REPLY, html, text, Channel.WEB, now)
+        record_event(ticket, actor=actor, kind="replied", new=message.pk, reason=actor.name, at=now)
+        save(ticket, "search_text")
+        customer_mail.send_reply_mail(message=message, sender_name=ticket.tenant.brand_name)
     return message
 
 

@@ -112,10 +112,13 @@ def queue_acknowledgement(*, ticket: Ticket, tenant: Tenant) -> OutboundEmail | 
     return outbound
 
 
-def send_reply_mail(*, message: Message) -> OutboundEmail | None:
+def send_reply_mail(*, message: Message, sender_name: str = "") -> OutboundEmail | None:
     """Mail an agent's public reply to the requester; its Message-ID is stored on the Message too, so the
-    customer's answer threads back onto the ticket."""
-    if message.kind != Message.Kind.REPLY or message.author_membership_id is None:
+    customer's answer threads back onto the ticket. An automation's message (no author) is mailed only when its
+    caller names the sender (`sender_name`, e.g. the tenant's brand), so no other authorless reply goes out."""
+    if message.kind != Message.Kind.REPLY or message.author_contact_id is not None:
+        return None
+    if message.author_membership_id is None and not sender_name:
         return None
     ticket = message.ticket
     to = _ticket_recipient(ticket)
@@ -123,7 +126,7 @@ def send_reply_mail(*, message: Message) -> OutboundEmail | None:
         return None
     thread = _thread(ticket, exclude_message_id=message.pk)
     values = _ticket_values(ticket)
-    values["agent.name"] = message.author_membership.display_name
+    values["agent.name"] = message.author_membership.display_name if message.author_membership_id else sender_name
     html_values = {**values, "message.body": message.body_html}
     values["message.body"] = composing.html_to_mail_text(message.body_html)
     outbound = _queue(

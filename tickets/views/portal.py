@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from tenancy.hooks import each_hook
 from tenancy.roles import Role, public, role_required
 from tickets import clock, selectors, services
 from tickets.custom_fields.forms import custom_field_values, show_missing
@@ -121,6 +122,10 @@ def submit_request(request: HttpRequest) -> HttpResponse:
     except TicketError as refused:
         form.add_error(None, str(refused))
         return _form_again(request, form, status=400)
+    # Apps above tickets note what they need of the filing browser, in the ticket's transaction (the KB's
+    # deflection counting: kb.tenant_hooks); they act on it from the change feed.
+    for filed in each_hook("portal_request_filed"):
+        filed(request=request, ticket=ticket)
     done = {
         "reference": request.tenant.format_ticket_number(ticket.number),
         "number": ticket.number,

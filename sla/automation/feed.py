@@ -1,0 +1,24 @@
+"""The automation's change-feed subscriber (registered in SlaConfig.ready): keeps each ticket's StatusClock.
+
+It takes every change that records a status (any path: a reply that sets pending, a customer's answer, a
+merge) and replayed history too (the demo's and an import's tickets need their clocks, from the events' own
+times). It only writes the clock row: nothing is sent, so replay needs no special care. Its own changes come
+back to it as well: auto-resolve moves a ticket's clock from pending to resolved.
+"""
+
+from __future__ import annotations
+
+from sla.automation.clocks import refresh_clock
+from tickets.feed.registry import Change
+from tickets.services.common import lock
+
+FEED_SUBSCRIBER = "sla.automation"
+
+
+def accepts_change(change: Change) -> bool:
+    return any(event.field == "status" or event.kind == "created" for event in change.events)
+
+
+def handle_change(change: Change) -> None:
+    # Locked so a job acting on the ticket at the same time and this refresh do not interleave.
+    refresh_clock(lock(change.ticket_id))
