@@ -144,7 +144,7 @@ def test_engine_redelivered_entry_changes_nothing(tenant, routing_desk, publish,
     # given a routed ticket with a note action
     publish({"name": "Billing", "conditions": [cond("text", "contains_any", "invoice")],
              "actions": [act("add_note", "Check the invoice in the ledger")]})  # fmt: skip
-    ticket, decision = open_routed(subject="Invoice")
+    ticket, _decision = open_routed(subject="Invoice")
     with tenant_context(tenant):
         entry = FeedEntry.objects.filter(ticket=ticket).order_by("id").first()
         notes = Message.objects.filter(ticket=ticket, kind="note").count()
