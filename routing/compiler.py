@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from routing.actions import REGISTRY as ACTIONS
 from routing.conditions import Context, Facts, Predicate, RuleError, compile_condition
 
 CACHE_LIMIT = 256
@@ -23,6 +24,8 @@ class CompiledRule:
     stop: bool
     on_update: bool
     error: str = ""
+    # (fold, value): each action's step into the plan, looked up once here rather than per ticket.
+    folds: tuple = ()
 
     def test(self, facts: Facts, ctx: Context) -> list[dict] | None:
         """The conditions that held when the rule matches (all of them for "all"), None when it does not."""
@@ -33,8 +36,11 @@ class CompiledRule:
                 if not predicate(facts, ctx):
                     return None
             return [condition for condition, _ in self.conditions]
-        held = [condition for condition, predicate in self.conditions if predicate(facts, ctx)]
-        return held or None
+        for _, predicate in self.conditions:
+            if predicate(facts, ctx):
+                # Matched: say which of its conditions held (only now, for the record).
+                return [condition for condition, test in self.conditions if test(facts, ctx)]
+        return None
 
 
 @dataclass(frozen=True)
@@ -70,12 +76,17 @@ def compile_rule(data: dict) -> CompiledRule:
         error = ""
     except RuleError as broken:
         conditions, error = (), str(broken)
+    actions = tuple(data.get("actions") or ())
+    folds = tuple(
+        (ACTIONS[action["action"]].fold, action.get("value")) for action in actions if action.get("action") in ACTIONS
+    )
     return CompiledRule(
+        folds=folds,
         id=data.get("id") or 0,
         name=data.get("name") or "",
         match_all=data.get("match", "all") != "any",
         conditions=conditions,
-        actions=tuple(data.get("actions") or ()),
+        actions=actions,
         stop=bool(data.get("stop")),
         on_update=bool(data.get("on_update")),
         error=error,

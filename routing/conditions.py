@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import re2
 
@@ -53,13 +54,38 @@ class Facts:
     def domain(self) -> str:
         return self.email.rpartition("@")[2]
 
+    # The text conditions read, prepared once per ticket however many rules test it (words compare case-folded;
+    # RE2 searches UTF-8 bytes).
+    @cached_property
+    def subject_cf(self) -> str:
+        return self.subject.casefold()
+
+    @cached_property
+    def body_cf(self) -> str:
+        return self.body.casefold()
+
+    @cached_property
+    def text_cf(self) -> str:
+        return f"{self.subject_cf}\n{self.body_cf}"
+
+    @cached_property
+    def subject_utf8(self) -> bytes:
+        return self.subject.encode()
+
+    @cached_property
+    def body_utf8(self) -> bytes:
+        return self.body.encode()
+
+    @cached_property
+    def text_utf8(self) -> bytes:
+        return f"{self.subject}\n{self.body}".encode()
+
 
 @dataclass
 class Context:
     """Per-run memory for predicates that need the tenant's settings (read once per run, not per ticket)."""
 
     memo: dict = field(default_factory=dict)
-    text_cache: dict = field(default_factory=dict)
 
 
 Predicate = Callable[[Facts, Context], bool]
@@ -344,28 +370,27 @@ register(
 # ---- text: subject, body, either ----
 
 
-def _text_of(part: str) -> Callable[[Facts, Context], str]:
-    def read(facts: Facts, ctx: Context) -> str:
-        key = (facts.ticket_id, part)
-        found = ctx.text_cache.get(key)
-        if found is None:
-            if part == "subject":
-                found = facts.subject
-            elif part == "body":
-                found = facts.body
-            else:
-                found = f"{facts.subject}\n{facts.body}"
-            found = found.casefold()
-            if len(ctx.text_cache) > 10_000:
-                ctx.text_cache.clear()
-            ctx.text_cache[key] = found
-        return found
-
-    return read
+def _searcher(pattern) -> Callable[[bytes], bool]:
+    """Whether the compiled RE2 pattern occurs in UTF-8 text. google-re2's `search` re-encodes a str and maps byte
+    offsets back on every call (most of its cost on short texts); routing needs only yes or no, so it asks the
+    underlying RE2 object directly on bytes encoded once per ticket, and falls back to `search` if that object's
+    interface ever changes."""
+    regexp = getattr(pattern, "_regexp", None)
+    anchor = getattr(getattr(re2, "_re2", None), "RE2", None)
+    unanchored = getattr(getattr(anchor, "Anchor", None), "UNANCHORED", None)
+    if regexp is not None and unanchored is not None and hasattr(regexp, "Match"):
+        try:
+            regexp.Match(unanchored, b"probe", 0, 5)
+        except Exception:
+            regexp = None
+        else:
+            return lambda data: regexp.Match(unanchored, data, 0, len(data))[0][0] != -1
+    return lambda data: pattern.search(data.decode()) is not None
 
 
 def _text_type(key: str, label: str):
-    read = _text_of(key)
+    folded = {"subject": "subject_cf", "body": "body_cf"}.get(key, "text_cf")
+    encoded = {"subject": "subject_utf8", "body": "body_utf8"}.get(key, "text_utf8")
 
     def parse(op: str, text: str, names: Names) -> object:
         if op == "matches":
@@ -375,13 +400,15 @@ def _text_type(key: str, label: str):
 
     def compile_(op: str, value: object) -> Predicate:
         if op == "matches":
-            pattern = compile_pattern(value)
-            raw = _raw_text(key)
-            return lambda facts, ctx: pattern.search(raw(facts)) is not None
+            found = _searcher(compile_pattern(value))
+            return lambda facts, ctx: found(getattr(facts, encoded))
         words = tuple(value)
+        if len(words) == 1:
+            (word,) = words
+            return lambda facts, ctx: word in getattr(facts, folded)
         if op == "contains_all":
-            return lambda facts, ctx: all(word in read(facts, ctx) for word in words)
-        return lambda facts, ctx: any(word in read(facts, ctx) for word in words)
+            return lambda facts, ctx: all(word in getattr(facts, folded) for word in words)
+        return lambda facts, ctx: any(word in getattr(facts, folded) for word in words)
 
     def describe(op: str, value: object, names: Names) -> str:
         if op == "matches":
@@ -403,14 +430,6 @@ def _text_type(key: str, label: str):
         show=lambda op, value, names: value if op == "matches" else ", ".join(value),
         help_text="Words, comma-separated (any case); or an RE2 pattern, case-insensitive.",
     )
-
-
-def _raw_text(part: str) -> Callable[[Facts], str]:
-    if part == "subject":
-        return lambda facts: facts.subject
-    if part == "body":
-        return lambda facts: facts.body
-    return lambda facts: f"{facts.subject}\n{facts.body}"
 
 
 register(_text_type("subject", "Subject"))

@@ -26,7 +26,11 @@ from tickets.services import teams as team_services
 DEMO = Automation("demo")
 BATCH = 200
 
-TEAMS = {"Finance": ["agent2", "agent3"], "Senior support": ["supervisor", "agent"], "Northwind account team": ["agent2"]}
+TEAMS = {
+    "Finance": ["agent2", "agent3"],
+    "Senior support": ["supervisor", "agent"],
+    "Northwind account team": ["agent2"],
+}
 QUEUES = [
     ("Finance", "Finance", "least_loaded"),
     ("Senior support", "Senior support", "round_robin"),

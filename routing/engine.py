@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from routing.actions import REGISTRY as ACTIONS
 from routing.actions import Plan
 from routing.compiler import CompiledRule, CompiledRuleSet, compiled_version
 from routing.conditions import Context, Facts
@@ -81,10 +80,8 @@ def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: s
         if held is None:
             continue
         matches.append(Match(rule=rule, held=held))
-        for action in rule.actions:
-            kind = ACTIONS.get(action.get("action"))
-            if kind is not None:
-                kind.fold(plan, action.get("value"), rule.id)
+        for fold, value in rule.folds:
+            fold(plan, value, rule.id)
         if rule.stop:
             break
     return matches, plan, skipped
