@@ -23,20 +23,59 @@ import sys
 import time
 from datetime import timedelta
 
-WORDS = (
-    "invoice refund charged twice payment card declined outage down slow error login password reset export "
-    "shipping parcel order return broken printer screen crash sync calendar integration webhook token api "
-    "please thanks hello team account plan upgrade downgrade vat receipt delivery late missing damaged"
-).split()
+WORDS = [
+    "invoice",
+    "refund",
+    "charged",
+    "twice",
+    "payment",
+    "card",
+    "declined",
+    "outage",
+    "down",
+    "slow",
+    "error",
+    "login",
+    "password",
+    "reset",
+    "export",
+    "shipping",
+    "parcel",
+    "order",
+    "return",
+    "broken",
+    "printer",
+    "screen",
+    "crash",
+    "sync",
+    "calendar",
+    "integration",
+    "webhook",
+    "token",
+    "api",
+    "please",
+    "thanks",
+    "hello",
+    "team",
+    "account",
+    "plan",
+    "upgrade",
+    "downgrade",
+    "vat",
+    "receipt",
+    "delivery",
+    "late",
+    "missing",
+    "damaged",
+]
+
+# Customers write from a large vocabulary; rules name a few words of it, so a ticket matches a few rules, not all.
+VOCABULARY = [f"{WORDS[k % len(WORDS)]}{k}" for k in range(3000)]
 
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(len(ordered) * pct / 100 + 0.5) - 1)]
-
-
-# Customers write from a large vocabulary; rules name a few words of it, so a ticket matches a few rules, not all.
-VOCABULARY = [f"{WORDS[k % len(WORDS)]}{k}" for k in range(3000)]
 
 
 def text(rng: random.Random, low: int, high: int) -> str:
@@ -46,42 +85,41 @@ def text(rng: random.Random, low: int, high: int) -> str:
     return " ".join(out)
 
 
+def c(field: str, op: str, value: object, negate: bool = False) -> dict:
+    return {"field": field, "op": op, "value": value, "negate": negate}
+
+
 def stored_rules(count: int, *, queue_ids: list[int], category_ids: list[int], org_ids: list[int], rng) -> list[dict]:
     """`count` rules as a version stores them, cycling through every kind of condition."""
     rules = []
     for n in range(count):
         kind = n % 10
-        if kind == 0:
-            conditions = [{"field": "text", "op": "contains_any", "value": rng.sample(VOCABULARY, 3), "negate": False}]
-        elif kind == 1:
-            conditions = [{"field": "subject", "op": "matches", "value": rf"\b{rng.choice(VOCABULARY)}\s+\w+\b",
-                           "negate": False}]  # fmt: skip
-        elif kind == 2:
-            conditions = [{"field": "tier", "op": "is", "value": ["vip"], "negate": False},
-                          {"field": "body", "op": "contains_all", "value": rng.sample(VOCABULARY, 2), "negate": False}]  # fmt: skip
-        elif kind == 3:
-            conditions = [{"field": "channel", "op": "is", "value": ["email"], "negate": False},
-                          {"field": "received_address", "op": "is", "value": [f"q{n}@bench.example"],
-                           "negate": False}]  # fmt: skip
-        elif kind == 4:
-            conditions = [{"field": "requester_domain", "op": "is", "value": [f"org{n % 40}.example"],
-                           "negate": False}]  # fmt: skip
-        elif kind == 5:
-            conditions = [{"field": "tags", "op": "includes_any", "value": [f"tag{n % 30}"], "negate": False}]
-        elif kind == 6:
-            conditions = [{"field": "priority", "op": "at_least", "value": [3], "negate": False},
-                          {"field": "text", "op": "contains_any", "value": rng.sample(VOCABULARY, 2), "negate": True}]  # fmt: skip
-        elif kind == 7:
-            conditions = [{"field": "category", "op": "is", "value": [rng.choice(category_ids)], "negate": False}]
-        elif kind == 8:
-            conditions = [{"field": "organisation", "op": "is", "value": [rng.choice(org_ids)], "negate": False}]
-        else:
-            conditions = [{"field": "body", "op": "matches", "value": r"(order|invoice)\s*#?\d{3,}", "negate": False}]
+        conditions = {
+            0: lambda: [c("text", "contains_any", rng.sample(VOCABULARY, 3))],
+            1: lambda: [c("subject", "matches", rf"\b{rng.choice(VOCABULARY)}\s+\w+\b")],
+            2: lambda: [c("tier", "is", ["vip"]), c("body", "contains_all", rng.sample(VOCABULARY, 2))],
+            3: lambda n=n: [c("channel", "is", ["email"]), c("received_address", "is", [f"q{n}@bench.example"])],
+            4: lambda n=n: [c("requester_domain", "is", [f"org{n % 40}.example"])],
+            5: lambda n=n: [c("tags", "includes_any", [f"tag{n % 30}"])],
+            6: lambda: [c("priority", "at_least", [3]), c("text", "contains_any", rng.sample(VOCABULARY, 2), True)],
+            7: lambda: [c("category", "is", [rng.choice(category_ids)])],
+            8: lambda: [c("organisation", "is", [rng.choice(org_ids)])],
+            9: lambda: [c("body", "matches", r"(order|invoice)\s*#?\d{3,}")],
+        }[kind]()
         actions = [{"action": "set_queue", "value": rng.choice(queue_ids)}, {"action": "set_priority", "value": 3}]
         if n % 4 == 0:
             actions.append({"action": "add_tags", "value": [f"routed{n % 7}"]})
-        rules.append({"id": n + 1, "name": f"Rule {n}", "match": "any" if n % 3 == 0 else "all",
-                      "conditions": conditions, "actions": actions, "stop": n % 25 == 24, "on_update": False})  # fmt: skip
+        rules.append(
+            {
+                "id": n + 1,
+                "name": f"Rule {n}",
+                "match": "any" if n % 3 == 0 else "all",
+                "conditions": conditions,
+                "actions": actions,
+                "stop": n % 25 == 24,
+                "on_update": False,
+            }
+        )
     return rules
 
 
