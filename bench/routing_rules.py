@@ -208,7 +208,7 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             route_ticket(ticket_id=ticket.pk, trigger=CREATED)
             routed.append((time.perf_counter() - started) * 1000)
-        warm = routed[20:]
+        warm = routed[20:] or routed or [0.0]
         print(
             f"engine, one new ticket (committed): p50 {percentile(warm, 50):.1f} ms, p95 {percentile(warm, 95):.1f} ms"
         )
@@ -247,7 +247,15 @@ def main(argv: list[str]) -> int:
                                 actions=rule["actions"], stop_processing=rule["stop"])  # fmt: skip
         for label, count in (("20 draft rules", 20), (f"{args.rules} rules", args.rules)):
             started = time.perf_counter()
-            result = simulate(days=90, rules=rules[:count], now=now)
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+                import pstats
+
+                profile = cProfile.Profile()
+                result = profile.runcall(simulate, days=90, rules=rules[:count], now=now)
+                pstats.Stats(profile).sort_stats("cumtime").print_stats(15)
+            else:
+                result = simulate(days=90, rules=rules[:count], now=now)
             elapsed = time.perf_counter() - started
             print(
                 f"simulator, {label}: {result.total:,} tickets over 90 days in {elapsed:.1f} s "
