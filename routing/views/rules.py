@@ -102,3 +102,7 @@ def publish(request: HttpRequest) -> HttpResponse:
         success=lambda version: f"Published version {version.number}: new tickets are routed by it.",
         redirect_to=reverse("desk:routing_rules"),
     )
+
+
+# A button's POST only: the role-gating test must not expect a GET to show it.
+publish.allowed_methods = {"POST"}
