@@ -2,8 +2,8 @@
 
 import factory
 
-from routing.models import TicketSkillRequirement
-from tests.tenancy.factories import SkillFactory, TenantOwnedFactory
+from routing.models import RoutingDecision, Rule, RuleSetVersion, TicketSkillRequirement
+from tests.tenancy.factories import MembershipFactory, SkillFactory, TenantOwnedFactory
 from tests.tickets.factories import TicketFactory
 
 
@@ -13,3 +13,31 @@ class TicketSkillRequirementFactory(TenantOwnedFactory):
 
     ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
     skill = factory.SubFactory(SkillFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class RuleFactory(TenantOwnedFactory):
+    class Meta:
+        model = Rule
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    position = factory.Sequence(lambda n: n)
+    actions = factory.LazyFunction(lambda: [{"action": "set_priority", "value": 3}])
+
+
+class RuleSetVersionFactory(TenantOwnedFactory):
+    class Meta:
+        model = RuleSetVersion
+
+    number = factory.Sequence(lambda n: n + 1)
+    rules = factory.LazyFunction(list)
+    published_by = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class RoutingDecisionFactory(TenantOwnedFactory):
+    class Meta:
+        model = RoutingDecision
+
+    ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
+    version = factory.SubFactory(RuleSetVersionFactory, tenant=factory.SelfAttribute("..tenant"))
+    entry_id = factory.Sequence(lambda n: n + 1)
+    requested_by = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
