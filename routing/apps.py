@@ -6,7 +6,25 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
+        self._ready_rules()
         self._ready_assignment()
+
+    @staticmethod
+    def _ready_rules() -> None:
+        """Rules: the change-feed subscriber that triages tickets, and the "routed" notification kind."""
+        from routing import feed, notifications  # noqa: F401 - the "routed" notification kind
+        from tickets.feed.registry import Subscriber, register_subscriber
+
+        # Replayed history too: it is routed at its own times, and notifies no one.
+        register_subscriber(
+            Subscriber(
+                name=feed.FEED_SUBSCRIBER,
+                handle=feed.handle_change,
+                accepts=feed.accepts_change,
+                replay=True,
+                own_automation=feed.OWN_AUTOMATION,
+            )
+        )
 
     @staticmethod
     def _ready_assignment() -> None:

@@ -6,7 +6,13 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from sla import alerts, feed, ladder_services, tasks  # noqa: F401 - tasks, notification kinds, services
+        from sla import (  # noqa: F401 - tasks, notification kinds, services
+            alerts,
+            feed,
+            ladder_services,
+            routing_conditions,
+            tasks,
+        )
         from sla.at_risk import risk_annotation
         from tickets.event_kinds import register_kind
         from tickets.feed.registry import Subscriber, register_subscriber

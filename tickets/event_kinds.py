@@ -188,6 +188,8 @@ register_kind(
 register_kind("assigned", describe=_assigned, webhooks=UPDATED)
 register_kind("unassigned", describe=lambda e, name: f"unassigned {name(e.old_value)}", webhooks=UPDATED)
 register_kind("queue_changed", describe=_field_change, webhooks=UPDATED)
+# A member or API key filed a new ticket into a queue themselves: routing rules leave that queue alone.
+register_kind("queue_chosen", describe=lambda e, name: f"filed it in {name(e.new_value)}")
 register_kind("team_changed", describe=_field_change, webhooks=UPDATED)
 register_kind("categorised", describe=_field_change, webhooks=UPDATED)
 register_kind("tagged", describe=lambda e, name: f"added the tag {name(e.new_value)}", webhooks=UPDATED)

@@ -64,6 +64,8 @@ OBJECT_FOR_ARGUMENT = {
     "report": "report",
     "job_id": "export_job",
     "panel": "dashboard_panel",
+    "rule_id": "routing_rule",
+    "direction": "routing_direction",
 }
 OBJECT_FOR_PK = {
     "desk:api_key_": "api_key",
@@ -149,6 +151,15 @@ def _reporting_objects(tenant: Tenant, admin: Membership) -> dict:
     return {"export_job": job.pk, "dashboard_panel": "summary"}
 
 
+def _routing_objects(admin: Membership) -> dict:
+    from routing import services as routing_services
+
+    rule = routing_services.create_rule(
+        actor=admin, name="Crawled rule", conditions=[], actions=[{"action": "set_priority", "text": "High"}]
+    )
+    return {"routing_rule": rule.pk, "routing_direction": "down"}
+
+
 def build_crawl_world() -> CrawlWorld:
     """Create and commit the world (call with database access allowed, outside any transaction)."""
     tenant = TenantFactory(slug="crawled", name="Crawled Help Desk", ticket_prefix="CRAWL")
@@ -203,6 +214,7 @@ def build_crawl_world() -> CrawlWorld:
             invitation=InvitationFactory(tenant=tenant, invited_by=admin, email="crawl-invitee@crawled.example").pk,
         )
         world.arguments.update(_sla_objects(tenant))
+        world.arguments.update(_routing_objects(admin))
         from kb import services as kb_services
 
         kb_article = kb_services.create_article(actor=admin, title="Crawled article", body_markdown="Hello.")

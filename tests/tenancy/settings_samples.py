@@ -547,6 +547,66 @@ def _routing_availability_rules(tenant: Tenant, admin: Membership) -> str:
     return "away_after_idle_minutes"
 
 
+def _routing_rule(tenant: Tenant, admin: Membership, position: int = 0):
+    """A draft rule made without the service (its audit row would be counted)."""
+    from routing.models import Rule
+
+    return Rule.objects.create(
+        name=f"Sampled {position}", position=position, actions=[{"action": "set_priority", "value": 3}]
+    )
+
+
+def _routing_create_rule(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    routing_services.create_rule(
+        actor=admin, name="Sampled", conditions=[], actions=[{"action": "set_priority", "text": "High"}]
+    )
+    return "name"
+
+
+def _routing_update_rule(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    rule = _routing_rule(tenant, admin)
+    routing_services.update_rule(
+        actor=admin, rule=rule, name="Sampled again", conditions=[],
+        actions=[{"action": "set_priority", "text": "Urgent"}],
+    )  # fmt: skip
+    return "name"
+
+
+def _routing_set_rule_active(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    routing_services.set_rule_active(actor=admin, rule=_routing_rule(tenant, admin), is_active=False)
+    return "is_active"
+
+
+def _routing_delete_rule(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    routing_services.delete_rule(actor=admin, rule=_routing_rule(tenant, admin))
+    return "name"
+
+
+def _routing_move_rule(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    _routing_rule(tenant, admin, 0)
+    second = _routing_rule(tenant, admin, 1)
+    routing_services.move_rule(actor=admin, rule=second, direction="up")
+    return "position"
+
+
+def _routing_publish_rules(tenant: Tenant, admin: Membership) -> str:
+    from routing import services as routing_services
+
+    _routing_rule(tenant, admin)
+    routing_services.publish_rules(actor=admin)
+    return "number"
+
+
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
@@ -618,4 +678,10 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "sla.ladder_services.remove_ladder_step": _sla_remove_ladder_step,
     "routing.availability.settings.set_availability_rules": _routing_availability_rules,
     "sla.automation.rules.update_automation_settings": _sla_automation,
+    "routing.services.create_rule": _routing_create_rule,
+    "routing.services.update_rule": _routing_update_rule,
+    "routing.services.set_rule_active": _routing_set_rule_active,
+    "routing.services.delete_rule": _routing_delete_rule,
+    "routing.services.move_rule": _routing_move_rule,
+    "routing.services.publish_rules": _routing_publish_rules,
 }

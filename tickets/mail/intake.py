@@ -241,6 +241,14 @@ class _Addresses:
         known = [found for address in recipients if (found := self._known(address)) is not None]
         return known[0] if known and not any(found in self.receiving for found in known) else None
 
+    def received_at(self, recipients: list[str]) -> str:
+        """The first of our receiving support addresses the mail was sent to ("" when none: a forward, a Bcc)."""
+        for address in recipients:
+            found = self._known(address)
+            if found is not None and found in self.receiving:
+                return found
+        return ""
+
     def queue_for(self, recipients: list[str]):
         for address in recipients:
             found = self._known(address)
@@ -567,6 +575,7 @@ def _open_ticket(
         body_html=_body(parsed),
         channel=Channel.EMAIL,
         queue=addresses.queue_for(parsed.recipients),
+        received_address=addresses.received_at(parsed.recipients),
         participants=participants,
         uploads=uploads,
         email_message_id=_kept_message_id(parsed),

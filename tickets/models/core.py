@@ -205,6 +205,8 @@ class Ticket(TenantModel):
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
     participants = models.ManyToManyField(Contact, through="TicketParticipant", related_name="cc_tickets")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    # The support address a mailed request came to (routing rules match on it); blank for other channels.
+    received_address = models.CharField(max_length=254, blank=True, default="")
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     subcategory = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)

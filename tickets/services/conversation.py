@@ -96,8 +96,10 @@ def add_note(
     email_message_id: str = "",
 ) -> Message:
     """Add an internal note: staff only, never shown to the customer. An agent's own mail to the ticket's reply
-    address comes in as one (channel EMAIL, already sanitised `body_html`, its Message-ID)."""
-    require_staff(actor)
+    address comes in as one (channel EMAIL, already sanitised `body_html`, its Message-ID). A named automation
+    (a routing rule) may add one too: the note then has no member as author, its event names the automation."""
+    if not isinstance(actor, Automation):
+        require_staff(actor)
     html, text = _render(body, body_html)
     checked = validate_uploads(tenant=ticket.tenant, uploads=list(uploads))
     with transaction.atomic():
@@ -110,7 +112,7 @@ def add_note(
             text,
             channel,
             now,
-            author_membership=actor,
+            author_membership=actor if not isinstance(actor, Automation) else None,
             email_message_id=email_message_id,
         )
         store_attachments(ticket=ticket, message=message, checked=checked)

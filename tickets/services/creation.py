@@ -59,6 +59,7 @@ def create_ticket(
     body_html: str | None = None,
     email_message_id: str = "",
     custom_fields: Mapping[str, object] | None = None,
+    received_address: str = "",
 ) -> Ticket:
     """Open a ticket for `contact`, with `body` (plain text, or `body_html` already sanitised) as its first
     message. A new ticket always has a queue (the tenant's default until routing moves it); without a
@@ -66,7 +67,11 @@ def create_ticket(
 
     `custom_fields` ({key: value}) is given by the intakes that ask for fields (the portal, the desk's form, the
     API): then the fields required at creation must be filled (a customer: only those the portal shows). None
-    (email, follow-ups) asks for nothing."""
+    (email, follow-ups) asks for nothing.
+
+    A `queue` given by a member or an API key (not by a customer, a follow-up or a support address, which all
+    act as the customer) is a person's explicit choice: a "queue_chosen" event records it, and routing rules do
+    not move the ticket out of it. `received_address` is the support address a mail came to."""
     tenant_id = require_tenant_id()
     subject = " ".join(subject.split())[:250]
     if not subject:
@@ -79,6 +84,7 @@ def create_ticket(
         raise ServiceError(f"Unknown priority “{priority}”.")
     if subcategory is not None and subcategory.parent_id != getattr(category, "pk", None):
         raise ServiceError("The subcategory does not belong to the chosen category.")
+    queue_chosen = queue is not None and not isinstance(actor, Contact)
     queue = queue or default_queue()
     priority = queue.default_priority if priority is None else priority
     ensure_same_tenant(contact, queue, category, subcategory, *participants)
@@ -103,6 +109,7 @@ def create_ticket(
             description=text[:10_000],
             contact=contact,
             channel=channel,
+            received_address=(received_address or "").strip().lower()[:254],
             queue=queue,
             team_id=queue.team_id,
             category=category,
@@ -126,6 +133,8 @@ def create_ticket(
         )
         store_attachments(ticket=ticket, message=message, checked=checked)
         record_event(ticket, actor=actor, kind="created", field="channel", new=channel, at=now)
+        if queue_chosen:
+            record_event(ticket, actor=actor, kind="queue_chosen", field="queue", new=queue.pk, at=now)
         for participant in participants:
             if participant.pk != contact.pk:
                 TicketParticipant.objects.get_or_create(ticket=ticket, contact=participant)
