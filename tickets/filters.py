@@ -10,7 +10,7 @@ from tenancy.roles import STAFF_ROLES
 from tickets.custom_fields import filtering as custom_field_filtering
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket, TicketTag
-from tickets.search import search_tickets
+from tickets.search import Strategy, search_tickets
 from tickets.selectors import SORTS
 
 
@@ -52,6 +52,9 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    # None: the search's plan is chosen per list from the planner's estimate (tickets.search).
+    search_strategy: Strategy | None = None
+
     def __init__(self, *args, prefix: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # A search is a reference only with the tenant's own prefix (tickets.search).
@@ -61,7 +64,12 @@ class TicketFilter(django_filters.FilterSet):
         self.custom_sorts = custom_field_filtering.add_filters(self)
 
     def filter_search(self, queryset, name, value):
-        return search_tickets(queryset, value, prefix=self.prefix)
+        return queryset  # applied last (filter_queryset): its plan depends on the rows the other filters leave
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        query = self.form.cleaned_data.get("q") or ""
+        return search_tickets(queryset, query, prefix=self.prefix, strategy=self.search_strategy)
 
     def filter_tag(self, queryset, name, value):
         tags = Tag.objects.filter(name__iexact=value.strip())

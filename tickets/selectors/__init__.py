@@ -214,10 +214,14 @@ def _stored_filter_class():
     import django_filters
 
     from tickets.filters import TicketFilter
+    from tickets.search import Strategy
 
     class StoredTicketFilter(TicketFilter):
         """The queue filters with ids applied as stored rather than looked up, so counting a saved view costs
         no query of its own (an id of a row that is gone simply matches nothing)."""
+
+        # Counted, never listed in an order: the planner's own plan, and no estimate query of its own.
+        search_strategy = Strategy.PLANNER
 
         category = django_filters.NumberFilter(field_name="category_id")
         queue = django_filters.NumberFilter(field_name="queue_id")

@@ -305,6 +305,29 @@ def medium_words(count: int = 2000) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+ZIPF_VOCABULARY = 20_000
+ZIPF_EXPONENT = 1.07
+ZIPF_WORDS_PER_MESSAGE = 12
+
+
+def zipf_words(count: int = ZIPF_VOCABULARY) -> list[str]:
+    """Deterministic made-up words in rank order for `--zipf` (rank 1 is the most frequent). Three or four
+    syllables and a final "x": never one of the other lists' words, and one lexeme to PostgreSQL's parser."""
+    rng = random.Random(13)  # noqa: S311 - test data
+    words, seen = [], set()
+    while len(words) < count:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4))) + "x"
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def zipf_cum_weights(count: int = ZIPF_VOCABULARY, exponent: float = ZIPF_EXPONENT) -> list[float]:
+    """Cumulative weights of rank r ~ 1 / r**exponent, for random.choices."""
+    return list(accumulate(1 / (rank**exponent) for rank in range(1, count + 1)))
+
+
 def copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -362,6 +385,12 @@ class Command(BaseCommand):
             choices=["trigger", "update"],
             default="trigger",
             help="trigger: the per-row trigger fills it during COPY; update: disable it, then one UPDATE",
+        )
+        parser.add_argument(
+            "--zipf",
+            action="store_true",
+            help=f"skewed text: {ZIPF_WORDS_PER_MESSAGE} words a message from a Zipf-distributed vocabulary of "
+            f"{ZIPF_VOCABULARY:,} made-up words (bench/search_deciles.py searches them)",
         )
         parser.add_argument(
             "--keep-indexes", action="store_true", help="load with every index and foreign key in place (slow)"
@@ -692,6 +721,7 @@ class Command(BaseCommand):
                 generator = TicketGenerator(
                     rng, spec, contacts[spec["tenant"].pk], self.next_ids, self.options["messages_per_ticket"],
                     (customer_open, customer_more, agent_pool, note_pool), medium,
+                    zipf=self.options.get("zipf", False),
                 )  # fmt: skip
                 for chunk in generator.chunks(5000):
                     copy.write(chunk.tickets)
@@ -780,7 +810,7 @@ class TicketGenerator:
     CHANNELS = ["web", "web", "web", "email", "email", "email", "phone", "chat", "api"]
     RESPONSE_HOURS = {1: 8, 2: 4, 3: 2, 4: 1}
 
-    def __init__(self, rng, spec, contact_ids, next_ids, messages_per_ticket, pools, medium):
+    def __init__(self, rng, spec, contact_ids, next_ids, messages_per_ticket, pools, medium, *, zipf=False):
         self.rng = rng
         self.spec = spec
         self.contacts = contact_ids
@@ -788,6 +818,8 @@ class TicketGenerator:
         self.mpt = max(1, messages_per_ticket)
         self.pools = pools
         self.medium = medium
+        # --zipf: every message gets a paragraph of words drawn from a Zipf curve (skewed like real text).
+        self.zipf = (zipf_words(), zipf_cum_weights()) if zipf else None
         self.now = int(time.time())
         self.start = self.now - 730 * 86400
         self.clock = Clock(self.start - 86400, self.now + 30 * 86400)
@@ -796,6 +828,14 @@ class TicketGenerator:
         n = self.spec["size"]
         for first in range(0, n, size):
             yield self._chunk(first, min(n, first + size))
+
+    def _skewed(self, html: str, text: str) -> tuple[str, str]:
+        """The message with a paragraph of Zipf-drawn words (plain lower-case words: nothing to escape)."""
+        if self.zipf is None:
+            return html, text
+        words, weights = self.zipf
+        extra = " ".join(self.rng.choices(words, cum_weights=weights, k=ZIPF_WORDS_PER_MESSAGE))
+        return f"{html}<p>{extra}</p>", f"{text} {extra}"
 
     def _chunk(self, first: int, last: int) -> Chunk:
         rng = self.rng
@@ -850,6 +890,7 @@ class TicketGenerator:
                 plain = plain + extra
                 html = copy_escape(render_plain_text(plain)) if rare else html[:-4] + copy_escape(extra) + "</p>"
                 text = copy_escape(plain) if rare else text + copy_escape(extra)
+            html, text = self._skewed(html, text)
             texts = [text]
             description = text[:10_000]
             moment = created
@@ -881,9 +922,11 @@ class TicketGenerator:
                     author = assignee or choice(agents)
                     if rnd() < 0.15 and first_response is not None:
                         html, text, _ = choice(note_pool)
+                        html, text = self._skewed(html, text)
                         kind, mchannel, evkind = "note", "internal", "note_added"
                     else:
                         html, text, _ = choice(agent_pool)
+                        html, text = self._skewed(html, text)
                         kind, mchannel, evkind = "reply", "web", "replied"
                         if first_response is None:
                             first_response = moment
@@ -906,6 +949,7 @@ class TicketGenerator:
                         current = "open"
                 else:
                     html, text, _ = choice(customer_more)
+                    html, text = self._skewed(html, text)
                     messages.append(
                         f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t{text}\t\t\t"
                         f"{fmt(moment)}\n"
