@@ -287,7 +287,7 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
     tickets = visible_tickets(membership).select_related(*related)
     if page:
         # The page shows the conversation, not the ticket's copy of it for search (kilobytes a ticket).
-        tickets = tickets.defer("description", "search_text", "search_vector").annotate(
+        tickets = tickets.defer("search_vector").annotate(
             newest_event_id=Subquery(
                 TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
             ),

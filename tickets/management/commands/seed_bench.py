@@ -5,7 +5,9 @@ Contacts, tickets, messages and ticket events are streamed with PostgreSQL COPY,
 
 1. the non-unique secondary indexes and the foreign keys of tickets, messages and events are dropped
    (their definitions are read from the catalog first: pg_get_indexdef / pg_get_constraintdef);
-2. contacts, tickets (the search_vector trigger fills the vector per row), messages and events are copied;
+2. contacts, tickets, messages and events are copied; tickets through a temporary view whose INSTEAD OF trigger
+   inserts each row with its conversation's words (weight B; the table's trigger puts the subject's in front):
+   the ticket keeps no text copy of its conversation to compute them from later;
    messages and events are spooled to temporary files while the tickets stream, so Python generation
    overlaps with the server's work;
 3. the indexes and foreign keys are recreated from the saved definitions (FKs validated), sequences,
@@ -384,7 +386,7 @@ class Command(BaseCommand):
             "--search-vector",
             choices=["trigger", "update"],
             default="trigger",
-            help="trigger: the per-row trigger fills it during COPY; update: disable it, then one UPDATE",
+            help="trigger: filled per row during COPY; update: tickets copied without it, then one UPDATE",
         )
         parser.add_argument(
             "--zipf",
@@ -576,8 +578,7 @@ class Command(BaseCommand):
                         f"dropped {len(indexes)} secondary indexes and {len(fkeys)} foreign keys "
                         f"({time.monotonic() - t:.1f}s)"
                     )
-                if opts["search_vector"] == "update":
-                    cur.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER ticket_search_vector")
+                self._ticket_input(cur, deferred=opts["search_vector"] == "update")
                 ids = {table: self._max_id(cur, table) for table in (*LOADED_TABLES, "tickets_contact")}
                 self.next_ids = {table: value + 1 for table, value in ids.items()}
                 contacts = self._copy_contacts(cur, specs)
@@ -592,12 +593,10 @@ class Command(BaseCommand):
                 if opts["search_vector"] == "update":
                     t = time.monotonic()
                     cur.execute(
-                        "UPDATE tickets_ticket SET search_vector = "
-                        "setweight(to_tsvector('simple', coalesce(subject, '')), 'A') || "
-                        "setweight(to_tsvector('simple', coalesce(search_text, '')), 'B') WHERE id >= %s",
-                        [ids["tickets_ticket"] + 1],
+                        "UPDATE tickets_ticket AS t SET search_vector = t.search_vector || "
+                        "setweight(to_tsvector('simple', d.document), 'B') FROM seed_ticket_documents AS d "
+                        "WHERE t.id = d.id"
                     )
-                    cur.execute("ALTER TABLE tickets_ticket ENABLE TRIGGER ticket_search_vector")
                     self.log(f"search_vector filled by one UPDATE ({time.monotonic() - t:.1f}s)")
                 if not opts["keep_indexes"]:
                     for table, name, definition in indexes:
@@ -641,6 +640,30 @@ class Command(BaseCommand):
             [tables],
         )
         return indexes, cur.fetchall()
+
+    @staticmethod
+    def _ticket_input(cur, *, deferred: bool) -> None:
+        """A temporary view to COPY tickets into, with their conversation's text in `document`: its trigger inserts
+        the ticket with the text's words as its vector (or, `deferred`, keeps the text for one UPDATE at the end).
+        Temporary objects: gone with the session (and with the transaction on a rollback)."""
+        columns = [column.strip() for column in TICKET_COLUMNS.split(",")]
+        values = ", ".join(f"NEW.{column}" for column in columns)
+        vector = "NULL" if deferred else "setweight(to_tsvector('simple', NEW.document), 'B')"
+        keep = "INSERT INTO seed_ticket_documents VALUES (NEW.id, NEW.document);" if deferred else ""
+        cur.execute("CREATE TEMPORARY TABLE seed_ticket_documents (id bigint, document text) ON COMMIT DROP")
+        cur.execute(
+            f"CREATE TEMPORARY VIEW seed_ticket_input AS SELECT {TICKET_COLUMNS}, NULL::text AS document "  # noqa: S608
+            "FROM tickets_ticket WHERE false"
+        )
+        cur.execute(
+            "CREATE FUNCTION pg_temp.seed_ticket_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
+            f"INSERT INTO tickets_ticket ({TICKET_COLUMNS}, search_vector) VALUES ({values}, {vector}); {keep} "
+            "RETURN NULL; END $$"
+        )
+        cur.execute(
+            "CREATE TRIGGER seed_ticket_input INSTEAD OF INSERT ON seed_ticket_input "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.seed_ticket_insert()"
+        )
 
     @staticmethod
     def _check_restored(cur, indexes, fkeys) -> None:
@@ -715,7 +738,9 @@ class Command(BaseCommand):
         with (
             open(message_path, "w", buffering=1 << 22) as messages,
             open(event_path, "w", buffering=1 << 22) as events,
-            cur.copy(f"COPY tickets_ticket ({TICKET_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(cur)) as copy,
+            cur.copy(
+                f"COPY seed_ticket_input ({TICKET_COLUMNS}, document) FROM STDIN", writer=QueuedLibpqWriter(cur)
+            ) as copy,
         ):
             for spec in specs:
                 generator = TicketGenerator(
@@ -759,10 +784,10 @@ class Command(BaseCommand):
 
 
 TICKET_COLUMNS = (
-    "id, tenant_id, number, subject, description, contact_id, channel, category_id, subcategory_id, priority, "
+    "id, tenant_id, number, subject, contact_id, channel, category_id, subcategory_id, priority, "
     "status, is_open, queue_id, team_id, assignee_id, escalation_level, merged_into_id, created_at, updated_at, "
     "first_response_at, last_customer_activity_at, last_agent_activity_at, resolved_at, closed_at, "
-    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, search_text, custom_fields"
+    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, custom_fields"
 )
 # Custom choice fields every bench tenant gets, each choice with its share of the tickets (the rest: no value),
 # so filters see a common, a medium and a rare value (bench/custom_field_filter.py).
@@ -788,7 +813,7 @@ def bench_custom_fields(r: float, r2: float) -> str:
 
 
 MESSAGE_COLUMNS = (
-    "id, tenant_id, ticket_id, kind, author_membership_id, author_contact_id, channel, body_html, body_text, "
+    "id, tenant_id, ticket_id, kind, author_membership_id, author_contact_id, channel, body_html, "
     "email_message_id, email_in_reply_to, created_at"
 )
 EVENT_COLUMNS = (
@@ -892,13 +917,11 @@ class TicketGenerator:
                 text = copy_escape(plain) if rare else text + copy_escape(extra)
             html, text = self._skewed(html, text)
             texts = [text]
-            description = text[:10_000]
             moment = created
             ev_id = ids["tickets_ticketevent"]
             msg_id = ids["tickets_message"]
             messages.append(
-                f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t{text}\t\t\t"
-                f"{fmt(moment)}\n"
+                f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t\t\t{fmt(moment)}\n"
             )
             msg_id += 1
             events.append(
@@ -932,7 +955,7 @@ class TicketGenerator:
                             first_response = moment
                         agent_turn = False
                     messages.append(
-                        f"{msg_id}\t{tenant_id}\t{ticket_id}\t{kind}\t{author}\t\\N\t{mchannel}\t{html}\t{text}\t\t\t"
+                        f"{msg_id}\t{tenant_id}\t{ticket_id}\t{kind}\t{author}\t\\N\t{mchannel}\t{html}\t\t\t"
                         f"{fmt(moment)}\n"
                     )
                     events.append(
@@ -951,7 +974,7 @@ class TicketGenerator:
                     html, text, _ = choice(customer_more)
                     html, text = self._skewed(html, text)
                     messages.append(
-                        f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t{text}\t\t\t"
+                        f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t\t\t"
                         f"{fmt(moment)}\n"
                     )
                     events.append(
@@ -1011,14 +1034,14 @@ class TicketGenerator:
                     update_due = next_due
             else:
                 next_due = update_due = None
-            search_text = "\\n".join(texts)[:100_000]
+            document = "\\n".join(texts)[:100_000]  # the words of the conversation, for the vector
             tickets.append(
-                f"{ticket_id}\t{tenant_id}\t{index + 1}\t{copy_escape(subject)}\t{description}\t{contact}\t{channel}\t"
+                f"{ticket_id}\t{tenant_id}\t{index + 1}\t{copy_escape(subject)}\t{contact}\t{channel}\t"
                 f"{category or null}\t{subcategory or null}\t{priority}\t{status}\t{'t' if is_open else 'f'}\t"
                 f"{queue_id}\t{team_id or null}\t{assignee or null}\t{escalation}\t\\N\t{fmt(created)}\t"
                 f"{fmt(moment)}\t{fmt(first_response)}\t{fmt(last_customer)}\t{fmt(last_agent)}\t"
                 f"{fmt(resolved_at)}\t{fmt(closed_at)}\t{fmt(first_due)}\t{fmt(update_due)}\t"
-                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{search_text}\t{bench_custom_fields(rnd(), rnd())}\n"
+                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{bench_custom_fields(rnd(), rnd())}\t{document}\n"
             )
         chunk = Chunk()
         chunk.count = last - first
