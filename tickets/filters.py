@@ -5,9 +5,11 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from tenancy.context import current_tenant_id
 from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES
 from tickets.custom_fields import filtering as custom_field_filtering
+from tickets.custom_fields import queries as custom_field_queries
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket, TicketTag
 from tickets.search import Strategy, search_tickets
@@ -68,6 +70,10 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        field = self.custom_sorts.get(self.sort_key)
+        if field is not None and field.sort_index_ready and not self.sort_key.startswith("-"):
+            # The tenant as a constant: the field's partial sort index then serves the order (ascending only).
+            queryset = queryset.filter(custom_field_queries.sort_index_condition(current_tenant_id()))
         query = self.form.cleaned_data.get("q") or ""
         return search_tickets(queryset, query, prefix=self.prefix, strategy=self.search_strategy)
 

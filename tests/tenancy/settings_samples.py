@@ -509,6 +509,13 @@ def _custom_field_deleted(tenant: Tenant, admin: Membership) -> str:
 
 
 # Each sample makes one change as `admin` inside the tenant's scope and returns a key its audit row must carry.
+def _custom_field_sort_index(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    custom_fields.set_custom_field_sort_index(actor=admin, field=_custom_field(), indexed=True)
+    return "sort_indexed"
+
+
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
@@ -576,4 +583,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tickets.services.custom_fields.archive_custom_field": _custom_field_archived,
     "tickets.services.custom_fields.restore_custom_field": _custom_field_restored,
     "tickets.services.custom_fields.delete_custom_field": _custom_field_deleted,
+    "tickets.services.custom_fields.set_custom_field_sort_index": _custom_field_sort_index,
 }

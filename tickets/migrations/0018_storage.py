@@ -8,6 +8,7 @@ keys that a (tenant, column) index and the same-tenant key already serve lose th
 - `Message.body_text` goes: the sanitised HTML is the one copy, its text derived where needed. A message whose
   HTML is empty but whose text is not (none is made so by the services; an import might have) gets its HTML
   rendered from the text first.
+- Custom fields get sort_indexed / sort_index_state / sort_index_note (issue 13: a field's sort index).
 - The single-column indexes and constraints of Ticket.contact, Ticket.queue, Ticket.assignee, Message.ticket and
   TicketEvent.ticket go: each column is covered by an index led by (tenant, column) and enforced by the
   composite same-tenant foreign key (tenancy.migration_ops.TenantSecurity), whose checks on a parent's delete
@@ -114,6 +115,32 @@ class Migration(migrations.Migration):
                 related_name="tickets",
                 to="tickets.queue",
             ),
+        ),
+        # Issue 13: an admin may ask for a custom field's sort index (tickets.custom_fields.sort_indexes).
+        migrations.AddField(
+            model_name="customfield",
+            name="sort_index_note",
+            field=models.CharField(blank=True, max_length=300),
+        ),
+        migrations.AddField(
+            model_name="customfield",
+            name="sort_index_state",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not indexed"),
+                    ("pending", "Waiting to be built"),
+                    ("ready", "Ready"),
+                    ("failed", "Failed"),
+                ],
+                default="",
+                max_length=10,
+            ),
+        ),
+        migrations.AddField(
+            model_name="customfield",
+            name="sort_indexed",
+            field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
             model_name="ticketevent",
