@@ -11,6 +11,7 @@ from tenancy.context import tenant_context
 from tests.tickets.factories import TicketFactory
 from tickets.search import (
     ALWAYS_INDEX,
+    COUNTED_ROWS,
     PAGE_ROWS,
     WALK_ROW_COST,
     Estimate,
@@ -44,14 +45,14 @@ def decile_words(dataset: list[set[str]]) -> list[tuple[str, int]]:
 
 
 def simulated_costs(dataset: list[set[str]], word: str) -> tuple[float, float]:
-    """What each plan really does on the data: INDEX_FIRST takes every match; WALK tests rows in order until it
-    has a page (each test WALK_ROW_COST times dearer)."""
-    matches, walked = 0, 0
+    """What each plan really does on the data, for the page and the capped count: INDEX_FIRST takes every match
+    twice; WALK tests rows in order until it has a page, and again until the count reaches its cap."""
+    matches, for_page, for_count = 0, 0, 0
     for words in dataset:
-        if matches < PAGE_ROWS:
-            walked += 1
+        for_page += matches < PAGE_ROWS
+        for_count += matches < COUNTED_ROWS
         matches += word in words
-    return float(matches), walked * WALK_ROW_COST
+    return 2.0 * matches, (for_page + for_count) * WALK_ROW_COST
 
 
 @pytest.mark.parametrize("size", [2_000, 20_000])
@@ -76,6 +77,7 @@ def test_choose_strategy_walks_only_for_common_words():
     assert choose_strategy(Estimate(rows=rows, matches=9)) == Strategy.INDEX_FIRST
     assert choose_strategy(Estimate(rows=rows, matches=5_510)) == Strategy.INDEX_FIRST
     assert choose_strategy(Estimate(rows=rows, matches=16_664)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 0.99)) == Strategy.INDEX_FIRST
     assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 1.01)) == Strategy.WALK
     assert choose_strategy(Estimate(rows=rows, matches=364_983)) == Strategy.WALK
 
