@@ -10,6 +10,12 @@ Connects as the application role (row-level security on), like bench/run.py. Sce
 through the test Client, for a common (55 %), a medium (30 %), a small (4 %) and a rare (1 %) product; then a
 queue filtered by the product with the open status, and sorting by a field. Target: p95 <= 50 ms for filtering.
 Prints a markdown report with the EXPLAIN (ANALYZE, BUFFERS) of the list query for each value.
+
+`--sort-index` (issue 13): time sorting "All tickets" by the product field (the page and its list query) without
+an index, then ask for the field's sort index (the settings service, as an automation), build it as the owner
+(tickets.custom_fields.sort_indexes.sync, OWNER_DATABASE_URL: the harness's DATABASE_URL) and time it again,
+rounds interleaved by dropping and rebuilding nothing: the two phases run back to back. `--drop-sort-index`
+drops it at the end (the field's mark removed, sync again).
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ def parse_args(argv):
     parser.add_argument("--tickets-tenant", default="acme-bench")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument(
+        "--sort-index", action="store_true", help="time sorting by product without, then with, its index"
+    )
+    parser.add_argument("--drop-sort-index", action="store_true", help="with --sort-index: drop the index at the end")
     return parser.parse_args(argv)
 
 
@@ -103,6 +113,10 @@ def main(argv=None) -> int:
 
         return run
 
+    if args.sort_index:
+        print("\n".join(sort_index_report(args, tenant, supervisor, product, page)))
+        return 0
+
     report = [
         f"# Custom field filter on {tenant.slug}: {total:,} tickets visible to the supervisor",
         "",
@@ -140,6 +154,70 @@ def main(argv=None) -> int:
         report += [f"### product={code}", "", "```", *lines, "```", ""]
     print("\n".join(report))
     return 0
+
+
+def sort_index_report(args, tenant, supervisor, product, page) -> list[str]:
+    """Sorting all tickets by the product field: without its sort index, then with it (issue 13)."""
+    import os
+
+    from django.db import connection, transaction
+
+    from tenancy.actors import Automation
+    from tenancy.context import tenant_context
+    from tickets import selectors
+    from tickets.custom_fields import sort_indexes
+    from tickets.custom_fields.definitions import fields_by_key, forget
+    from tickets.filters import TicketFilter
+    from tickets.models import CustomField
+    from tickets.services import custom_fields as services
+
+    def list_query():
+        with tenant_context(tenant), transaction.atomic():
+            filters = TicketFilter({"sort": "cf_product"}, queryset=selectors.view_tickets(supervisor, "all"))
+            return list(filters.qs.order_by(*filters.ordering).values_list("id", flat=True)[:51])
+
+    def explain() -> list[str]:
+        with tenant_context(tenant), transaction.atomic(), connection.cursor() as cursor:
+            filters = TicketFilter({"sort": "cf_product"}, queryset=selectors.view_tickets(supervisor, "all"))
+            sql, params = filters.qs.order_by(*filters.ordering).values("id")[:51].query.sql_with_params()
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def sync() -> float:
+        import psycopg
+
+        start = time.perf_counter()
+        with psycopg.connect(os.environ["OWNER_DATABASE_URL"], autocommit=True) as owner, owner.cursor() as cursor:
+            sort_indexes.sync(cursor, forget=forget)
+        return time.perf_counter() - start
+
+    rows = [f"# Sorting by a custom field on {tenant.slug}", "", f"load average {os.getloadavg()[0]:.2f}", ""]
+    rows += ["| phase | scenario | p50 | p95 | max | |", "| --- | --- | --- | --- | --- | --- |"]
+    url = "/desk/views/all/?sort=cf_product"
+    plans = []
+    for phase in ("no index", "index ready"):
+        if phase == "index ready":
+            with tenant_context(tenant):
+                field = CustomField.objects.get(pk=product.pk)
+                if not field.sort_indexed:
+                    services.set_custom_field_sort_index(actor=Automation("benchmark"), field=field, indexed=True)
+            built = sync()
+            with tenant_context(tenant):
+                forget(tenant.pk)
+                ready = fields_by_key()["product"].sort_index_ready
+            rows.append(f"| {phase} | index built in {built:.1f} s (ready: {ready}) | | | | |")
+        rows.append(line(f"{phase} | list query (51 ids, sort=cf_product)", timed(list_query, args.warmups, args.runs)))
+        rows.append(line(f"{phase} | page `{url}`", timed(page(url), args.warmups, min(args.runs, 20))))
+        plans.append((phase, explain()))
+    if args.drop_sort_index:
+        with tenant_context(tenant):
+            field = CustomField.objects.get(pk=product.pk)
+            services.set_custom_field_sort_index(actor=Automation("benchmark"), field=field, indexed=False)
+        sync()
+    rows.append(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+    for phase, lines in plans:
+        rows += ["", f"### Plan, {phase}", "", "```", *lines, "```"]
+    return rows
 
 
 if __name__ == "__main__":

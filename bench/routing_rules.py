@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
     from tenancy.context import tenant_context, unscoped
     from tenancy.models import Tenant
     from tickets import services
-    from tickets.models import Category, Contact, Organisation, Queue, Tag, Team, Ticket, TicketTag
+    from tickets.models import Category, Contact, Message, Organisation, Queue, Tag, Team, Ticket, TicketTag
 
     rng = random.Random(14)  # noqa: S311 - reproducible benchmark data
     print(f"load before: {os.getloadavg()}")
@@ -225,13 +225,21 @@ def main(argv: list[str]) -> int:
                     [
                         Ticket(
                             tenant_id=tenant.pk, number=base + 1 + i, subject=text(rng, 20, 80),
-                            description=text(rng, 300, 800), contact=contacts[i % len(contacts)],
+                            contact=contacts[i % len(contacts)],
                             queue=queues[i % len(queues)], team=team, priority=rng.randint(1, 4),
                             category_id=rng.choice([None, *[c.pk for c in categories]]),
                             channel=rng.choice(["web", "email"]),
                             created_at=now - timedelta(seconds=rng.randint(0, 89 * 86400)), updated_at=now,
                         )
                         for i in range(chunk, min(n, chunk + 5000))
+                    ],
+                    batch_size=1000,
+                )  # fmt: skip
+                Message.objects.bulk_create(
+                    [
+                        Message(tenant_id=tenant.pk, ticket_id=t.pk, author_contact=t.contact, channel=t.channel,
+                                body_html=f"<p>{text(rng, 300, 800)}</p>", created_at=t.created_at)
+                        for t in made
                     ],
                     batch_size=1000,
                 )  # fmt: skip

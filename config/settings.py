@@ -149,6 +149,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The role the application connects as: after every migrate it gets its table privileges (tenancy.grants),
 # and the platform role (PLATFORM_DATABASE_URL's user) gets its own.
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="tessera_app")
+# An owner login the worker may use for one kind of DDL only: the custom fields' sort indexes an admin asks for
+# (tickets/custom_fields/sort_indexes.py). Empty (the default): `manage.py sync_sort_indexes`, run with the
+# migrate job's role, builds them instead.
+SORT_INDEX_DATABASE_URL = env.str("SORT_INDEX_DATABASE_URL", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits need atomic increments shared by all processes) -----------------------------------------

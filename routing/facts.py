@@ -1,17 +1,19 @@
 """Facts about tickets as the conditions read them: for one ticket (the engine, the editor's test) and for many in
 a few set-based queries (the simulator), so both decide from the same values.
 
-The first message is the ticket's `description` (its plain text, kept by create_ticket), so no message is read."""
+The first message's body comes with the ticket's row (a subquery for its sanitised HTML, turned into plain text
+here), so no query per message is run."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from routing.conditions import Facts
-from tickets.models import Ticket, TicketLink, TicketTag
+from tickets.content import html_to_plain_text
+from tickets.models import Message, Ticket, TicketLink, TicketTag
 
 FACT_COLUMNS = (
     "id",
@@ -22,13 +24,18 @@ FACT_COLUMNS = (
     "priority",
     "queue_id",
     "subject",
-    "description",
+    "first_body",
     "contact__email",
     "contact__tier",
     "contact__organisation_id",
     "custom_fields",
     "created_at",
 )
+
+
+def _with_first_body(tickets: QuerySet) -> QuerySet:
+    first = Message.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("body_html")[:1]
+    return tickets.annotate(first_body=Subquery(first))
 
 
 def _facts(row: dict, tags: frozenset[str], follow_up: bool) -> Facts:
@@ -41,7 +48,7 @@ def _facts(row: dict, tags: frozenset[str], follow_up: bool) -> Facts:
         priority=row["priority"],
         queue_id=row["queue_id"],
         subject=row["subject"],
-        body=row["description"] or "",
+        body=html_to_plain_text(row["first_body"] or ""),
         email=(row["contact__email"] or "").casefold(),
         tier=row["contact__tier"],
         organisation_id=row["contact__organisation_id"],
@@ -54,7 +61,7 @@ def _facts(row: dict, tags: frozenset[str], follow_up: bool) -> Facts:
 
 def facts_for(ticket_id: int) -> Facts:
     """One ticket's facts (three queries: the ticket with its requester, its tags, whether it is a follow-up)."""
-    row = Ticket.objects.filter(pk=ticket_id).values(*FACT_COLUMNS).get()
+    row = _with_first_body(Ticket.objects.filter(pk=ticket_id)).values(*FACT_COLUMNS).get()
     tags = frozenset(
         name.casefold() for name in TicketTag.objects.filter(ticket_id=ticket_id).values_list("tag__name", flat=True)
     )
@@ -66,7 +73,7 @@ def facts_of(tickets: QuerySet, *, chunk: int = 5000) -> Iterator[Facts]:
     """Facts for every ticket of `tickets`, in chunks of `chunk` tickets: three queries a chunk, whatever the size."""
     after = 0
     while True:
-        rows = list(tickets.filter(pk__gt=after).order_by("pk").values(*FACT_COLUMNS)[:chunk])
+        rows = list(_with_first_body(tickets.filter(pk__gt=after)).order_by("pk").values(*FACT_COLUMNS)[:chunk])
         if not rows:
             return
         ids = [row["id"] for row in rows]

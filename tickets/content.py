@@ -44,3 +44,11 @@ def html_to_text(html: str) -> str:
     (so words never run together) and entities become characters."""
     spaced = BLOCK_BOUNDARY.sub(" ", html)
     return " ".join(unescape(nh3.clean(spaced, tags=set())).split())
+
+
+def html_to_plain_text(html: str) -> str:
+    """A message's body as plain text with its paragraphs and line breaks, derived from the one stored copy
+    (the sanitised HTML): what the API, mentions and excerpts read; the same text a mail's text part gets."""
+    from tickets.mail.composing import html_to_mail_text  # the mail package imports the models
+
+    return html_to_mail_text(html)

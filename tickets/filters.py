@@ -5,12 +5,14 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from tenancy.context import current_tenant_id
 from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES
 from tickets.custom_fields import filtering as custom_field_filtering
+from tickets.custom_fields import queries as custom_field_queries
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Organisation, Priority, Queue, Tag, Team, Ticket, TicketTag
-from tickets.search import search_tickets
+from tickets.search import Strategy, search_tickets
 from tickets.selectors import SORTS
 
 
@@ -52,6 +54,9 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    # None: the search's plan is chosen per list from the planner's estimate (tickets.search).
+    search_strategy: Strategy | None = None
+
     def __init__(self, *args, prefix: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # A search is a reference only with the tenant's own prefix (tickets.search).
@@ -61,7 +66,16 @@ class TicketFilter(django_filters.FilterSet):
         self.custom_sorts = custom_field_filtering.add_filters(self)
 
     def filter_search(self, queryset, name, value):
-        return search_tickets(queryset, value, prefix=self.prefix)
+        return queryset  # applied last (filter_queryset): its plan depends on the rows the other filters leave
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        field = self.custom_sorts.get(self.sort_key)
+        if field is not None and field.sort_index_ready and not self.sort_key.startswith("-"):
+            # The tenant as a constant: the field's partial sort index then serves the order (ascending only).
+            queryset = queryset.filter(custom_field_queries.sort_index_condition(current_tenant_id()))
+        query = self.form.cleaned_data.get("q") or ""
+        return search_tickets(queryset, query, prefix=self.prefix, strategy=self.search_strategy)
 
     def filter_tag(self, queryset, name, value):
         tags = Tag.objects.filter(name__iexact=value.strip())

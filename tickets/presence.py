@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tenancy.models import Membership
+from tickets.content import html_to_plain_text
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import visible_tickets
 from tickets.timeline import describe, name_lookup
@@ -140,7 +141,8 @@ def changes_since(*, ticket: Ticket, seen_event_id: int, viewer: Membership, lim
     )
     names = name_lookup(events, visible=visible_tickets(viewer))
     message_ids = [int(e.new_value) for e in events if e.kind in MESSAGE_EVENTS and e.new_value.isdigit()]
-    excerpts = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "body_text")) if message_ids else {}
+    bodies = Message.objects.filter(pk__in=message_ids).values_list("pk", "body_html") if message_ids else []
+    excerpts = {pk: html_to_plain_text(html) for pk, html in bodies}  # the body is stored once, as HTML
     changes = []
     for event in events:
         if event.actor_membership_id:

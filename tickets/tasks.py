@@ -1,8 +1,10 @@
 from celery import shared_task
+from django.conf import settings
 
 from tenancy.context import unscoped
 from tenancy.leases import leased
 from tenancy.tasks import PlatformTask, TenantTask
+from tickets.custom_fields import sort_indexes
 from tickets.mail.imap import poll_mailbox
 from tickets.models import ImapMailbox
 from tickets.services import customer_mail
@@ -54,3 +56,14 @@ def poll_imap_mailboxes_task() -> int | None:
 def poll_imap_mailbox_task(*, tenant_id: int, mailbox_id: int) -> int:
     """Fetch one mailbox's unseen mail into the intake (errors are kept on the mailbox, not raised)."""
     return poll_mailbox(mailbox_id=mailbox_id)
+
+
+@shared_task(base=PlatformTask, name="tickets.sync_sort_indexes")
+@leased("tickets.sync_sort_indexes", ttl_seconds=3600)
+def sync_sort_indexes_task() -> int | None:
+    """Build or drop the custom fields' sort indexes when the operator gave the worker an owner login for it;
+    otherwise `manage.py sync_sort_indexes` does (the fields' pending states wait for it)."""
+    if not settings.SORT_INDEX_DATABASE_URL:
+        return None
+    done = sort_indexes.sync_with_url(settings.SORT_INDEX_DATABASE_URL)
+    return len(done.create) + len(done.drop)

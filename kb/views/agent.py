@@ -13,6 +13,7 @@ from kb import selectors, services
 from kb.models import Article, KbCategory
 from tenancy.roles import Role, role_required
 from tickets import selectors as ticket_selectors
+from tickets.content import html_to_plain_text
 from tickets.errors import TicketError
 from tickets.models import Message, Ticket
 
@@ -47,9 +48,10 @@ def ticket_suggestions(request: HttpRequest, number: int) -> HttpResponse:
     first = (
         Message.objects.filter(ticket=ticket, author_contact__isnull=False)
         .order_by("created_at", "id")
-        .values_list("body_text", flat=True)
+        .values_list("body_html", flat=True)
         .first()
     )
+    first = html_to_plain_text(first) if first else first  # a message's body is stored once, as HTML
     text = " ".join(filter(None, [ticket.subject, (first or "")[:500], request.GET.get("q", "")[:200]]))
     category_ids = list(
         KbCategory.objects.filter(ticket_category_id__in=[c for c in (ticket.category_id, ticket.subcategory_id) if c])

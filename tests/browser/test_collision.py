@@ -83,7 +83,7 @@ def test_second_agent_is_warned_before_replying_over_the_first(browser, live_ser
         blake_page.get_by_role("button", name="Send anyway").click()
         blake_page.get_by_text("Reply sent.").wait_for()
         with tenant_context(tenant):
-            bodies = list(ticket.messages.order_by("id").values_list("body_text", flat=True))
+            bodies = [message.body_text for message in ticket.messages.order_by("id")]
         assert bodies[1:] == ["Please update the VPN client to 4.2.", "Restart the router, please."]
     finally:
         _close(alex_context, blake_context)

@@ -120,7 +120,7 @@ def test_customer_submits_signs_in_by_link_replies_and_rates(page, live_server, 
         saved = SatisfactionRating.objects.get(ticket=ticket)
         assert (saved.score, saved.comment) == (5, "Fast and friendly.")
         assert TicketEvent.objects.filter(ticket=ticket, kind="rated", new_value="5").exists()
-        assert ticket.messages.filter(body_text__contains="I can see the refund").exists()
+        assert ticket.messages.filter(body_html__contains="I can see the refund").exists()
 
     # and the agent sees the rating beside the ticket and in its timeline
     desk_page = page.context.browser.new_context(viewport={"width": 1366, "height": 800}).new_page()

@@ -607,6 +607,13 @@ def _routing_publish_rules(tenant: Tenant, admin: Membership) -> str:
     return "number"
 
 
+def _custom_field_sort_index(tenant: Tenant, admin: Membership) -> str:
+    from tickets.services import custom_fields
+
+    custom_fields.set_custom_field_sort_index(actor=admin, field=_custom_field(), indexed=True)
+    return "sort_indexed"
+
+
 SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "tenancy.services.tenants.update_branding": _branding,
     "tickets.services.attachments.set_attachment_policy": _attachments,
@@ -684,4 +691,5 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "routing.services.delete_rule": _routing_delete_rule,
     "routing.services.move_rule": _routing_move_rule,
     "routing.services.publish_rules": _routing_publish_rules,
+    "tickets.services.custom_fields.set_custom_field_sort_index": _custom_field_sort_index,
 }

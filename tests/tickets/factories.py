@@ -107,7 +107,6 @@ class TicketFactory(TenantOwnedFactory):
 
     number = factory.Sequence(lambda n: n + 1)
     subject = factory.Faker("sentence", nb_words=6)
-    description = factory.Faker("paragraph")
     contact = factory.SubFactory(ContactFactory, tenant=factory.SelfAttribute("..tenant"))
     queue = factory.SubFactory(QueueFactory, tenant=factory.SelfAttribute("..tenant"))
 
@@ -142,8 +141,10 @@ class MessageFactory(TenantOwnedFactory):
         model = Message
 
     ticket = factory.SubFactory(TicketFactory, tenant=factory.SelfAttribute("..tenant"))
-    body_text = factory.Faker("paragraph")
-    body_html = factory.LazyAttribute(lambda o: f"<p>{o.body_text}</p>")
+    body_html = factory.LazyAttribute(lambda o: f"<p>{o.text}</p>")
+
+    class Params:
+        text = factory.Faker("paragraph")  # the body is stored once, as HTML (Message.body_text derives it)
 
 
 class AttachmentFactory(TenantOwnedFactory):

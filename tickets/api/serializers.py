@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tenancy.models import Membership
+from tickets.content import html_to_plain_text
 from tickets.lifecycle import Status
 from tickets.models import (
     MAX_ESCALATION_LEVEL,
@@ -21,6 +22,8 @@ from tickets.models import (
     Ticket,
 )
 from tickets.services.tags import MAX_TAG_LENGTH
+
+MAX_DESCRIPTION = 10_000  # characters of the first message an API ticket carries as its description
 
 MAX_BODY = 100_000
 MAX_TAGS = 50
@@ -77,6 +80,9 @@ class TicketSerializer(serializers.ModelSerializer):
     contact = ContactBriefSerializer(read_only=True)
     tags = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField(
+        help_text="The first message as plain text (up to 10,000 characters)."
+    )
 
     class Meta:
         model = Ticket
@@ -98,6 +104,11 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_url(self, ticket: Ticket) -> str:
         return reverse("api:ticket", kwargs={"number": ticket.number})
 
+    def get_description(self, ticket: Ticket) -> str:
+        # The ticket keeps no copy of its first message: the view annotates its HTML (api_tickets).
+        html = getattr(ticket, "first_message_html", None)
+        return html_to_plain_text(html)[:MAX_DESCRIPTION] if html else ""
+
 
 class AuthorSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["agent", "contact", "system"])
@@ -116,6 +127,7 @@ class AttachmentSerializer(serializers.Serializer):
 class MessageSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    body_text = serializers.CharField(read_only=True, help_text="The body as plain text, derived from body_html.")
 
     class Meta:
         model = Message

@@ -4,7 +4,7 @@ service to change, serializer to answer. Reads of tickets start from tickets.sel
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -87,9 +87,12 @@ TICKET_ORDERINGS = {"created": ("-created_at", "-id"), "updated": ("-updated_at"
 
 def api_tickets(client: ApiClient):
     """The tickets this key may see, with what the ticket serializer reads (a fixed number of queries)."""
+    first_message = Message.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("body_html")[:1]
     return (
         visible_tickets(client.member)
         .select_related("contact")
+        .defer("search_vector")
+        .annotate(first_message_html=Subquery(first_message))
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
 

@@ -39,6 +39,7 @@ class FieldDef:
     required_at_creation: bool
     required_at_resolution: bool
     archived: bool
+    sort_index_ready: bool = False  # its partial sort index is built (tickets.custom_fields.sort_indexes)
 
     @property
     def is_choice(self) -> bool:
@@ -148,6 +149,7 @@ def _load() -> tuple[FieldDef, ...]:
             required_at_creation=row.required_at_creation,
             required_at_resolution=row.required_at_resolution,
             archived=row.archived_at is not None,
+            sort_index_ready=row.sort_index_state == CustomField.SortIndex.READY,
         )
         for row in CustomField.objects.order_by("position", "id")
     )

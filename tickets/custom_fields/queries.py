@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.fields.json import KeyTransform
+from django.db.models.lookups import Exact
 
 from tickets.custom_fields.definitions import FieldDef, Type
 from tickets.custom_fields.validation import KEY_PATTERN
@@ -88,9 +89,32 @@ def _any(conditions) -> Q:
     return result
 
 
+class LiteralKey(KeyTransform):
+    """`custom_fields -> 'key'` with the key in the SQL, not a parameter: the expression of a field's sort index
+    (tickets.custom_fields.sort_indexes), which a prepared statement's generic plan can then match."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, params = compiler.compile(self.lhs)
+        return f"({lhs} -> '{_key(self.key_name)}')", tuple(params)
+
+
+class TenantIs(Exact):
+    """`tenant_id = 7` with the number in the SQL: implies a sort index's `WHERE tenant_id = 7` even in a
+    generic plan (the row-level-security policy and the scoped manager compare with a setting or a parameter)."""
+
+    def process_rhs(self, compiler, connection):
+        return str(int(getattr(self.rhs, "value", self.rhs))), []
+
+
+def sort_index_condition(tenant_id: int) -> Q:
+    """The condition that lets a ready sort index serve the list (tickets.filters adds it)."""
+    return Q(TenantIs(F("tenant_id"), int(tenant_id)))
+
+
 def ordering(field: FieldDef, *, descending: bool = False) -> tuple:
-    """ORDER BY the field's value (empty last), then the list's usual tie-breaker."""
-    value = KeyTransform(_key(field.key), "custom_fields")
+    """ORDER BY the field's value (empty last), then the list's usual tie-breaker: ascending, the order of the
+    field's sort index when it has one."""
+    value = LiteralKey(_key(field.key), "custom_fields")
     order = OrderBy(value, descending=descending, nulls_last=True)
     return (order, F("next_due_at").asc(nulls_last=True), "id")
 

@@ -11,4 +11,5 @@ settings_patterns = [
     path("<int:pk>/archive/", views.custom_field_archive, name="custom_field_archive"),
     path("<int:pk>/restore/", views.custom_field_restore, name="custom_field_restore"),
     path("<int:pk>/delete/", views.custom_field_delete, name="custom_field_delete"),
+    path("<int:pk>/sort-index/", views.custom_field_sort_index, name="custom_field_sort_index"),
 ]

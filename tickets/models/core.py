@@ -200,9 +200,13 @@ class TicketQuerySet(TenantQuerySet):
 class Ticket(TenantModel):
     number = models.PositiveBigIntegerField(editable=False)
     subject = models.CharField(max_length=250)
-    # Plain text of the first message, for previews and search; the conversation lives in Message.
-    description = models.TextField(blank=True)
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    # The conversation lives in Message (the first message is the description). Foreign keys that an index led
+    # by (tenant, column) serves have no single-column index nor constraint of their own: the composite
+    # same-tenant key (tenancy.migration_ops.TenantSecurity) enforces them, and a parent's delete checks
+    # through that index (the collector's queries carry the tenant).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", db_index=False, db_constraint=False
+    )
     participants = models.ManyToManyField(Contact, through="TicketParticipant", related_name="cc_tickets")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     # The support address a mailed request came to (routing rules match on it); blank for other channels.
@@ -212,9 +216,19 @@ class Ticket(TenantModel):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     is_open = models.BooleanField(default=True)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="tickets", db_index=False, db_constraint=False
+    )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    assignee = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     tags = models.ManyToManyField(Tag, through="TicketTag", related_name="tickets")
     escalation_level = models.PositiveSmallIntegerField(default=NOT_ESCALATED)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -237,8 +251,9 @@ class Ticket(TenantModel):
     # Values of the tenant's custom fields by key (tickets/custom_fields): written only by the ticket services.
     custom_fields = models.JSONField(default=dict, blank=True, editable=False)
 
-    # Full-text search (PostgreSQL): kept up to date by a trigger from subject and search_text.
-    search_text = models.TextField(blank=True, editable=False)
+    # Full-text search (PostgreSQL): the subject's words (weight A, kept by a trigger whenever the subject is
+    # written) and the messages' (weight B, appended by the services as each message is added: no text copy of
+    # the conversation is kept on the ticket). tickets.search_index.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = TenantManager.from_queryset(TicketQuerySet)()
@@ -360,14 +375,17 @@ class Message(TenantModel):
         NOTE = "note", "Internal note"
         SYSTEM = "system", "System"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Served by message_ticket_created (tenant, ticket, ...) and the same-tenant key: no index of its own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False, db_constraint=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
     author_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    # Sanitised HTML rendered once on write; templates show it as is.
+    # Sanitised HTML rendered once on write (plain text is rendered to it); templates show it as is. The body
+    # is stored once: its text is derived where needed (body_text).
     body_html = models.TextField()
-    body_text = models.TextField(blank=True)
     email_message_id = models.CharField(max_length=255, blank=True)
     email_in_reply_to = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -388,6 +406,13 @@ class Message(TenantModel):
     @property
     def is_public(self) -> bool:
         return self.kind == self.Kind.REPLY
+
+    @property
+    def body_text(self) -> str:
+        """The body as plain text, paragraphs and line breaks kept (the API, mentions, mail, excerpts)."""
+        from tickets.content import html_to_plain_text
+
+        return html_to_plain_text(self.body_html)
 
 
 class Attachment(TenantModel):
@@ -411,7 +436,10 @@ class TicketEvent(TenantModel):
     Values are ids and codes, never personal data, so erasing a person never has to touch the trail.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # Served by ticketevent_ticket_created (tenant, ticket, ...) and the same-tenant key: no index of its own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
+    )
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_automation = models.CharField(max_length=100, blank=True)

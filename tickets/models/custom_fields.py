@@ -40,6 +40,19 @@ class CustomField(TenantModel):
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    class SortIndex(models.TextChoices):
+        NONE = "", "Not indexed"
+        PENDING = "pending", "Waiting to be built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    # Sorting the queue by the field at a million tickets needs an index of its own: an admin asks for one
+    # (sort_indexed), the owner role builds it CONCURRENTLY as a partial index on the tenant's tickets and records
+    # the outcome here (tickets.custom_fields.sort_indexes). PostgreSQL only.
+    sort_indexed = models.BooleanField(default=False)
+    sort_index_state = models.CharField(max_length=10, choices=SortIndex.choices, blank=True, default="")
+    sort_index_note = models.CharField(max_length=300, blank=True)
+
     class Meta(TenantModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="customfield_tenant_key")]
         ordering = ["position", "id"]

@@ -223,10 +223,14 @@ def _stored_filter_class():
     import django_filters
 
     from tickets.filters import TicketFilter
+    from tickets.search import Strategy
 
     class StoredTicketFilter(TicketFilter):
         """The queue filters with ids applied as stored rather than looked up, so counting a saved view costs
         no query of its own (an id of a row that is gone simply matches nothing)."""
+
+        # Counted, never listed in an order: the planner's own plan, and no estimate query of its own.
+        search_strategy = Strategy.PLANNER
 
         category = django_filters.NumberFilter(field_name="category_id")
         queue = django_filters.NumberFilter(field_name="queue_id")
@@ -292,7 +296,7 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
     tickets = visible_tickets(membership).select_related(*related)
     if page:
         # The page shows the conversation, not the ticket's copy of it for search (kilobytes a ticket).
-        tickets = tickets.defer("description", "search_text", "search_vector").annotate(
+        tickets = tickets.defer("search_vector").annotate(
             newest_event_id=Subquery(
                 TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
             ),

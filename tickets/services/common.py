@@ -3,17 +3,21 @@ from __future__ import annotations
 from tickets import clock
 from tickets.lifecycle import Status, is_open
 from tickets.models import Ticket
+from tickets.search_index import forget_vector
 
 
 def lock(ticket: Ticket | int) -> Ticket:
     """Re-read the ticket with a row lock: concurrent changes to one ticket queue up instead of overwriting."""
     pk = ticket if isinstance(ticket, int) else ticket.pk
-    return Ticket.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=pk)
+    # The search vector (kilobytes) is never read here: services only append to it in SQL (tickets.search_index).
+    return Ticket.objects.select_for_update(of=("self",)).select_related("tenant").defer("search_vector").get(pk=pk)
 
 
 def save(ticket: Ticket, *fields: str) -> None:
     ticket.updated_at = clock.now()
     ticket.save(update_fields=[*fields, "updated_at"])
+    if "search_vector" in fields:
+        forget_vector(ticket)  # the instance held the SQL that appended words: never run it twice
 
 
 def set_status(ticket: Ticket, status: str, now) -> list[str]:

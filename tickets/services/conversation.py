@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from tickets import clock
+from tickets import clock, search_index
 from tickets.content import html_to_text, render_plain_text
 from tickets.lifecycle import Status, check_transition
 from tickets.models import Channel, Contact, Message, Ticket, TicketLink, TicketParticipant
 from tickets.services import customer_mail
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.common import lock, save, set_status
-from tickets.services.creation import MAX_SEARCH_TEXT, create_ticket
+from tickets.services.creation import create_ticket
 from tickets.services.events import Actor, Automation, ServiceError, record_event, require_staff
 from tickets.services.field_values import check_resolvable
 from tickets.services.notifications import notify_customer_reply, notify_mentions
@@ -48,7 +48,7 @@ def reply(
         now = clock.now()
         message = _add_message(ticket, Message.Kind.REPLY, html, text, channel, now, author_membership=actor)
         store_attachments(ticket=ticket, message=message, checked=checked)
-        fields = ["last_agent_activity_at", "search_text"]
+        fields = ["last_agent_activity_at", *search_index.append_words(ticket, text)]
         ticket.last_agent_activity_at = now
         if ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -80,7 +80,7 @@ def post_automated_reply(*, ticket: Ticket, actor: Automation, body: str) -> Mes
         now = clock.now()
         message = _add_message(ticket, Message.Kind.REPLY, html, text, Channel.WEB, now)
         record_event(ticket, actor=actor, kind="replied", new=message.pk, reason=actor.name, at=now)
-        save(ticket, "search_text")
+        save(ticket, *search_index.append_words(ticket, text))
         customer_mail.send_reply_mail(message=message, sender_name=ticket.tenant.brand_name)
     return message
 
@@ -117,7 +117,7 @@ def add_note(
         )
         store_attachments(ticket=ticket, message=message, checked=checked)
         record_event(ticket, actor=actor, kind="note_added", new=message.pk, at=now)
-        save(ticket, "search_text")
+        save(ticket, *search_index.append_words(ticket, text))
         notify_mentions(ticket=ticket, message=message, actor=actor)
     return message
 
@@ -139,7 +139,7 @@ def _customer_reply(ticket, contact, html, text, uploads, channel, email_message
         )  # fmt: skip
         store_attachments(ticket=ticket, message=message, checked=checked)
         ticket.last_customer_activity_at = now
-        fields = ["last_customer_activity_at", "search_text"]
+        fields = ["last_customer_activity_at", *search_index.append_words(ticket, text)]
         record_event(ticket, actor=contact, kind="customer_replied", new=message.pk, at=now)
         old = ticket.status
         if old in (Status.PENDING, Status.RESOLVED):
@@ -206,8 +206,4 @@ def _render(body: str, body_html: str | None) -> tuple[str, str]:
 def _add_message(ticket: Ticket, kind: str, html: str, text: str, channel: str, now, **extra) -> Message:
     extra.setdefault("email_message_id", "")
     extra["email_message_id"] = extra["email_message_id"][:255]
-    message = Message.objects.create(
-        ticket=ticket, kind=kind, body_html=html, body_text=text, channel=channel, created_at=now, **extra
-    )
-    ticket.search_text = f"{ticket.search_text}\n{text}"[:MAX_SEARCH_TEXT]
-    return message
+    return Message.objects.create(ticket=ticket, kind=kind, body_html=html, channel=channel, created_at=now, **extra)

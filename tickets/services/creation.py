@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from tenancy.context import require_tenant_id
 from tenancy.models import ensure_same_tenant
-from tickets import clock
+from tickets import clock, search_index
 from tickets.content import html_to_text, render_plain_text
 from tickets.custom_fields.definitions import active_fields
 from tickets.custom_fields.validation import MissingAtCreation, merged, missing_at_creation
@@ -18,8 +18,6 @@ from tickets.services.attachments import Upload, store_attachments, validate_upl
 from tickets.services.events import Actor, ServiceError, record_event
 from tickets.services.field_values import clean_for, record_value_events
 from tickets.services.tags import apply_tags
-
-MAX_SEARCH_TEXT = 100_000
 
 
 def next_ticket_number(tenant_id: int) -> int:
@@ -106,7 +104,6 @@ def create_ticket(
         ticket = Ticket.objects.create(
             number=next_ticket_number(tenant_id),
             subject=subject,
-            description=text[:10_000],
             contact=contact,
             channel=channel,
             received_address=(received_address or "").strip().lower()[:254],
@@ -118,16 +115,16 @@ def create_ticket(
             created_at=now,
             updated_at=now,
             last_customer_activity_at=now if isinstance(actor, Contact) else None,
-            search_text=text[:MAX_SEARCH_TEXT],
             custom_fields=values,
+            **search_index.create_values(text),
         )
+        search_index.forget_vector(ticket)
         message = Message.objects.create(
             ticket=ticket,
             kind=Message.Kind.REPLY,
             author_contact=contact,
             channel=channel,
             body_html=html,
-            body_text=text,
             email_message_id=email_message_id[:255],
             created_at=now,
         )

@@ -7,6 +7,8 @@ cannot be deleted: archive it instead (values kept, shown read-only, still filte
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Max
 from django.http import QueryDict
 from django.utils import timezone
@@ -16,7 +18,7 @@ from tenancy.actors import Automation, require_admin_or_automation
 from tenancy.audit import record_config_change, settings_service, snapshot
 from tenancy.models import ConfigChange, Membership, ensure_same_tenant
 from tickets.custom_fields import queries
-from tickets.custom_fields.definitions import CHOICE_TYPES, forget
+from tickets.custom_fields.definitions import CHOICE_TYPES, SORTABLE_TYPES, forget
 from tickets.custom_fields.validation import CODE_PATTERN, KEY_PATTERN
 from tickets.models import Category, CustomField, CustomFieldCategory, SavedView, Ticket
 from tickets.services.events import ServiceError
@@ -164,6 +166,8 @@ def archive_custom_field(*, actor: Actor, field: CustomField) -> CustomField:
         actor=actor, area=AREA, action=ConfigChange.Action.ARCHIVED, target=field, before=before, after=_audit(field)
     )
     forget(field.tenant_id)
+    if field.sort_indexed:
+        request_sort_index_sync()  # an archived field's sort index is dropped
     return field
 
 
@@ -198,7 +202,10 @@ def delete_custom_field(*, actor: Actor, field: CustomField) -> None:
     tenant_id = field.tenant_id
     target_id, label = field.pk, str(field)
     CustomFieldCategory.objects.filter(field=field).delete()
+    indexed = field.sort_indexed
     field.delete()
+    if indexed:
+        request_sort_index_sync()  # a deleted field's sort index is dropped
     record_config_change(
         actor=actor,
         area=AREA,
@@ -210,6 +217,56 @@ def delete_custom_field(*, actor: Actor, field: CustomField) -> None:
         after={"deleted": True},
     )
     forget(tenant_id)
+
+
+SORT_AUDITED = ("sort_indexed",)
+
+
+@settings_service(AREA)
+def set_custom_field_sort_index(*, actor: Actor, field: CustomField, indexed: bool) -> CustomField:
+    """Ask for the index that sorts the queue by this field fast at a million tickets, or give it up. The owner
+    role builds or drops it (tickets.custom_fields.sort_indexes); the field's sort_index_state says how far it
+    got, and the queue uses it only once it is ready."""
+    require_admin_or_automation(actor, REFUSAL)
+    if connection.vendor != "postgresql":
+        raise ServiceError("Sort indexes are PostgreSQL indexes; this installation sorts without them.")
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    if indexed and field.type not in SORTABLE_TYPES:
+        raise ServiceError(f"The queue does not sort by a {field.get_type_display().lower()} field.")
+    if indexed and field.archived_at is not None:
+        raise ServiceError(f"“{field.label}” is archived: restore it before indexing it for sorting.")
+    if field.sort_indexed == indexed:
+        raise ServiceError(f"“{field.label}” is {'already' if indexed else 'not'} indexed for sorting.")
+    before = snapshot(field, SORT_AUDITED)
+    field.sort_indexed = indexed
+    field.sort_index_state = CustomField.SortIndex.PENDING if indexed else CustomField.SortIndex.NONE
+    field.sort_index_note = ""
+    field.save(update_fields=["sort_indexed", "sort_index_state", "sort_index_note"])
+    record_config_change(
+        actor=actor,
+        area=AREA,
+        action=ConfigChange.Action.UPDATED,
+        target=field,
+        before=before,
+        after=snapshot(field, SORT_AUDITED),
+    )
+    forget(field.tenant_id)
+    request_sort_index_sync()
+    return field
+
+
+def request_sort_index_sync() -> None:
+    """After commit, have the worker build or drop sort indexes, if the operator allowed it to. The pending
+    state on the field is the written-down request: `manage.py sync_sort_indexes` finds it either way."""
+    if connection.vendor != "postgresql" or not settings.SORT_INDEX_DATABASE_URL:
+        return
+
+    def enqueue() -> None:
+        from tickets.tasks import sync_sort_indexes_task
+
+        sync_sort_indexes_task.delay()
+
+    transaction.on_commit(enqueue)
 
 
 def custom_field_uses(field: CustomField) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from tenancy.models import ensure_same_tenant
-from tickets import clock
+from tickets import clock, search_index
 from tickets.lifecycle import Status
 from tickets.models import Contact, Tag, Ticket, TicketLink, TicketParticipant
 from tickets.services.common import lock, save, set_status
@@ -43,8 +43,7 @@ def merge(*, source: Ticket, target: Ticket, actor: Actor, reason: str = "") -> 
         record_event(target, actor=actor, kind="merged", field="merged_from", new=source.pk, reason=reason)
         if source.contact_id != target.contact_id:
             _add_participant(target, source.contact, actor)
-        target.search_text = f"{target.search_text}\n{source.subject}\n{source.search_text}"[:100_000]
-        save(target, "search_text")
+        save(target, *search_index.merge_words(target, source))
     return target
 
 

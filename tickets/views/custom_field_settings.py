@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenancy.roles import Role, role_required
 from tenancy.settings_pages import settings_action, settings_form_page
+from tickets.custom_fields.definitions import SORTABLE_TYPES
 from tickets.custom_fields.validation import CODE_PATTERN
 from tickets.models import Category, CustomField
 from tickets.services import custom_fields as services
@@ -129,7 +131,11 @@ def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
         success=f"“{field.label}” saved.",
         save=lambda data: services.update_custom_field(actor=request.membership, field=field, **_settings(data)),
         redirect_to="desk:custom_fields",
-        context={"field": field},
+        context={
+            "field": field,
+            "sortable": field.type in SORTABLE_TYPES,
+            "postgres": connection.vendor == "postgresql",
+        },
     )
 
 
@@ -166,4 +172,19 @@ def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
         perform=lambda: services.delete_custom_field(actor=request.membership, field=field),
         success=f"“{field.label}” deleted.",
         redirect_to=reverse("desk:custom_fields"),
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def custom_field_sort_index(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the field's sort index (indexed=1) or give it up (indexed=0)."""
+    field = get_object_or_404(CustomField, pk=pk)
+    indexed = request.POST.get("indexed") == "1"
+    done = "will be indexed for sorting: the state below shows when it is ready" if indexed else "is no longer indexed"
+    return settings_action(
+        request,
+        perform=lambda: services.set_custom_field_sort_index(actor=request.membership, field=field, indexed=indexed),
+        success=f"“{field.label}” {done}.",
+        redirect_to=reverse("desk:custom_field_edit", kwargs={"pk": field.pk}),
     )

@@ -5,7 +5,9 @@ Contacts, tickets, messages and ticket events are streamed with PostgreSQL COPY,
 
 1. the non-unique secondary indexes and the foreign keys of tickets, messages and events are dropped
    (their definitions are read from the catalog first: pg_get_indexdef / pg_get_constraintdef);
-2. contacts, tickets (the search_vector trigger fills the vector per row), messages and events are copied;
+2. contacts, tickets, messages and events are copied; tickets through a temporary view whose INSTEAD OF trigger
+   inserts each row with its conversation's words (weight B; the table's trigger puts the subject's in front):
+   the ticket keeps no text copy of its conversation to compute them from later;
    messages and events are spooled to temporary files while the tickets stream, so Python generation
    overlaps with the server's work;
 3. the indexes and foreign keys are recreated from the saved definitions (FKs validated), sequences,
@@ -305,6 +307,29 @@ def medium_words(count: int = 2000) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+ZIPF_VOCABULARY = 20_000
+ZIPF_EXPONENT = 1.07
+ZIPF_WORDS_PER_MESSAGE = 12
+
+
+def zipf_words(count: int = ZIPF_VOCABULARY) -> list[str]:
+    """Deterministic made-up words in rank order for `--zipf` (rank 1 is the most frequent). Three or four
+    syllables and a final "x": never one of the other lists' words, and one lexeme to PostgreSQL's parser."""
+    rng = random.Random(13)  # noqa: S311 - test data
+    words, seen = [], set()
+    while len(words) < count:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4))) + "x"
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def zipf_cum_weights(count: int = ZIPF_VOCABULARY, exponent: float = ZIPF_EXPONENT) -> list[float]:
+    """Cumulative weights of rank r ~ 1 / r**exponent, for random.choices."""
+    return list(accumulate(1 / (rank**exponent) for rank in range(1, count + 1)))
+
+
 def copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -361,7 +386,13 @@ class Command(BaseCommand):
             "--search-vector",
             choices=["trigger", "update"],
             default="trigger",
-            help="trigger: the per-row trigger fills it during COPY; update: disable it, then one UPDATE",
+            help="trigger: filled per row during COPY; update: tickets copied without it, then one UPDATE",
+        )
+        parser.add_argument(
+            "--zipf",
+            action="store_true",
+            help=f"skewed text: {ZIPF_WORDS_PER_MESSAGE} words a message from a Zipf-distributed vocabulary of "
+            f"{ZIPF_VOCABULARY:,} made-up words (bench/search_deciles.py searches them)",
         )
         parser.add_argument(
             "--keep-indexes", action="store_true", help="load with every index and foreign key in place (slow)"
@@ -547,8 +578,7 @@ class Command(BaseCommand):
                         f"dropped {len(indexes)} secondary indexes and {len(fkeys)} foreign keys "
                         f"({time.monotonic() - t:.1f}s)"
                     )
-                if opts["search_vector"] == "update":
-                    cur.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER ticket_search_vector")
+                self._ticket_input(cur, deferred=opts["search_vector"] == "update")
                 ids = {table: self._max_id(cur, table) for table in (*LOADED_TABLES, "tickets_contact")}
                 self.next_ids = {table: value + 1 for table, value in ids.items()}
                 contacts = self._copy_contacts(cur, specs)
@@ -563,12 +593,10 @@ class Command(BaseCommand):
                 if opts["search_vector"] == "update":
                     t = time.monotonic()
                     cur.execute(
-                        "UPDATE tickets_ticket SET search_vector = "
-                        "setweight(to_tsvector('simple', coalesce(subject, '')), 'A') || "
-                        "setweight(to_tsvector('simple', coalesce(search_text, '')), 'B') WHERE id >= %s",
-                        [ids["tickets_ticket"] + 1],
+                        "UPDATE tickets_ticket AS t SET search_vector = t.search_vector || "
+                        "setweight(to_tsvector('simple', d.document), 'B') FROM seed_ticket_documents AS d "
+                        "WHERE t.id = d.id"
                     )
-                    cur.execute("ALTER TABLE tickets_ticket ENABLE TRIGGER ticket_search_vector")
                     self.log(f"search_vector filled by one UPDATE ({time.monotonic() - t:.1f}s)")
                 if not opts["keep_indexes"]:
                     for table, name, definition in indexes:
@@ -612,6 +640,30 @@ class Command(BaseCommand):
             [tables],
         )
         return indexes, cur.fetchall()
+
+    @staticmethod
+    def _ticket_input(cur, *, deferred: bool) -> None:
+        """A temporary view to COPY tickets into, with their conversation's text in `document`: its trigger inserts
+        the ticket with the text's words as its vector (or, `deferred`, keeps the text for one UPDATE at the end).
+        Temporary objects: gone with the session (and with the transaction on a rollback)."""
+        columns = [column.strip() for column in TICKET_COLUMNS.split(",")]
+        values = ", ".join(f"NEW.{column}" for column in columns)
+        vector = "NULL" if deferred else "setweight(to_tsvector('simple', NEW.document), 'B')"
+        keep = "INSERT INTO seed_ticket_documents VALUES (NEW.id, NEW.document);" if deferred else ""
+        cur.execute("CREATE TEMPORARY TABLE seed_ticket_documents (id bigint, document text) ON COMMIT DROP")
+        cur.execute(
+            f"CREATE TEMPORARY VIEW seed_ticket_input AS SELECT {TICKET_COLUMNS}, NULL::text AS document "  # noqa: S608
+            "FROM tickets_ticket WHERE false"
+        )
+        cur.execute(
+            "CREATE FUNCTION pg_temp.seed_ticket_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
+            f"INSERT INTO tickets_ticket ({TICKET_COLUMNS}, search_vector) VALUES ({values}, {vector}); {keep} "
+            "RETURN NULL; END $$"
+        )
+        cur.execute(
+            "CREATE TRIGGER seed_ticket_input INSTEAD OF INSERT ON seed_ticket_input "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.seed_ticket_insert()"
+        )
 
     @staticmethod
     def _check_restored(cur, indexes, fkeys) -> None:
@@ -686,12 +738,15 @@ class Command(BaseCommand):
         with (
             open(message_path, "w", buffering=1 << 22) as messages,
             open(event_path, "w", buffering=1 << 22) as events,
-            cur.copy(f"COPY tickets_ticket ({TICKET_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(cur)) as copy,
+            cur.copy(
+                f"COPY seed_ticket_input ({TICKET_COLUMNS}, document) FROM STDIN", writer=QueuedLibpqWriter(cur)
+            ) as copy,
         ):
             for spec in specs:
                 generator = TicketGenerator(
                     rng, spec, contacts[spec["tenant"].pk], self.next_ids, self.options["messages_per_ticket"],
                     (customer_open, customer_more, agent_pool, note_pool), medium,
+                    zipf=self.options.get("zipf", False),
                 )  # fmt: skip
                 for chunk in generator.chunks(5000):
                     copy.write(chunk.tickets)
@@ -729,10 +784,10 @@ class Command(BaseCommand):
 
 
 TICKET_COLUMNS = (
-    "id, tenant_id, number, subject, description, contact_id, channel, category_id, subcategory_id, priority, "
+    "id, tenant_id, number, subject, contact_id, channel, category_id, subcategory_id, priority, "
     "status, is_open, queue_id, team_id, assignee_id, escalation_level, merged_into_id, created_at, updated_at, "
     "first_response_at, last_customer_activity_at, last_agent_activity_at, resolved_at, closed_at, "
-    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, search_text, custom_fields"
+    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, custom_fields"
 )
 # Custom choice fields every bench tenant gets, each choice with its share of the tickets (the rest: no value),
 # so filters see a common, a medium and a rare value (bench/custom_field_filter.py).
@@ -758,7 +813,7 @@ def bench_custom_fields(r: float, r2: float) -> str:
 
 
 MESSAGE_COLUMNS = (
-    "id, tenant_id, ticket_id, kind, author_membership_id, author_contact_id, channel, body_html, body_text, "
+    "id, tenant_id, ticket_id, kind, author_membership_id, author_contact_id, channel, body_html, "
     "email_message_id, email_in_reply_to, created_at"
 )
 EVENT_COLUMNS = (
@@ -780,7 +835,7 @@ class TicketGenerator:
     CHANNELS = ["web", "web", "web", "email", "email", "email", "phone", "chat", "api"]
     RESPONSE_HOURS = {1: 8, 2: 4, 3: 2, 4: 1}
 
-    def __init__(self, rng, spec, contact_ids, next_ids, messages_per_ticket, pools, medium):
+    def __init__(self, rng, spec, contact_ids, next_ids, messages_per_ticket, pools, medium, *, zipf=False):
         self.rng = rng
         self.spec = spec
         self.contacts = contact_ids
@@ -788,6 +843,8 @@ class TicketGenerator:
         self.mpt = max(1, messages_per_ticket)
         self.pools = pools
         self.medium = medium
+        # --zipf: every message gets a paragraph of words drawn from a Zipf curve (skewed like real text).
+        self.zipf = (zipf_words(), zipf_cum_weights()) if zipf else None
         self.now = int(time.time())
         self.start = self.now - 730 * 86400
         self.clock = Clock(self.start - 86400, self.now + 30 * 86400)
@@ -796,6 +853,14 @@ class TicketGenerator:
         n = self.spec["size"]
         for first in range(0, n, size):
             yield self._chunk(first, min(n, first + size))
+
+    def _skewed(self, html: str, text: str) -> tuple[str, str]:
+        """The message with a paragraph of Zipf-drawn words (plain lower-case words: nothing to escape)."""
+        if self.zipf is None:
+            return html, text
+        words, weights = self.zipf
+        extra = " ".join(self.rng.choices(words, cum_weights=weights, k=ZIPF_WORDS_PER_MESSAGE))
+        return f"{html}<p>{extra}</p>", f"{text} {extra}"
 
     def _chunk(self, first: int, last: int) -> Chunk:
         rng = self.rng
@@ -850,14 +915,13 @@ class TicketGenerator:
                 plain = plain + extra
                 html = copy_escape(render_plain_text(plain)) if rare else html[:-4] + copy_escape(extra) + "</p>"
                 text = copy_escape(plain) if rare else text + copy_escape(extra)
+            html, text = self._skewed(html, text)
             texts = [text]
-            description = text[:10_000]
             moment = created
             ev_id = ids["tickets_ticketevent"]
             msg_id = ids["tickets_message"]
             messages.append(
-                f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t{text}\t\t\t"
-                f"{fmt(moment)}\n"
+                f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t\t\t{fmt(moment)}\n"
             )
             msg_id += 1
             events.append(
@@ -881,15 +945,17 @@ class TicketGenerator:
                     author = assignee or choice(agents)
                     if rnd() < 0.15 and first_response is not None:
                         html, text, _ = choice(note_pool)
+                        html, text = self._skewed(html, text)
                         kind, mchannel, evkind = "note", "internal", "note_added"
                     else:
                         html, text, _ = choice(agent_pool)
+                        html, text = self._skewed(html, text)
                         kind, mchannel, evkind = "reply", "web", "replied"
                         if first_response is None:
                             first_response = moment
                         agent_turn = False
                     messages.append(
-                        f"{msg_id}\t{tenant_id}\t{ticket_id}\t{kind}\t{author}\t\\N\t{mchannel}\t{html}\t{text}\t\t\t"
+                        f"{msg_id}\t{tenant_id}\t{ticket_id}\t{kind}\t{author}\t\\N\t{mchannel}\t{html}\t\t\t"
                         f"{fmt(moment)}\n"
                     )
                     events.append(
@@ -906,8 +972,9 @@ class TicketGenerator:
                         current = "open"
                 else:
                     html, text, _ = choice(customer_more)
+                    html, text = self._skewed(html, text)
                     messages.append(
-                        f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t{text}\t\t\t"
+                        f"{msg_id}\t{tenant_id}\t{ticket_id}\treply\t\\N\t{contact}\t{channel}\t{html}\t\t\t"
                         f"{fmt(moment)}\n"
                     )
                     events.append(
@@ -967,14 +1034,14 @@ class TicketGenerator:
                     update_due = next_due
             else:
                 next_due = update_due = None
-            search_text = "\\n".join(texts)[:100_000]
+            document = "\\n".join(texts)[:100_000]  # the words of the conversation, for the vector
             tickets.append(
-                f"{ticket_id}\t{tenant_id}\t{index + 1}\t{copy_escape(subject)}\t{description}\t{contact}\t{channel}\t"
+                f"{ticket_id}\t{tenant_id}\t{index + 1}\t{copy_escape(subject)}\t{contact}\t{channel}\t"
                 f"{category or null}\t{subcategory or null}\t{priority}\t{status}\t{'t' if is_open else 'f'}\t"
                 f"{queue_id}\t{team_id or null}\t{assignee or null}\t{escalation}\t\\N\t{fmt(created)}\t"
                 f"{fmt(moment)}\t{fmt(first_response)}\t{fmt(last_customer)}\t{fmt(last_agent)}\t"
                 f"{fmt(resolved_at)}\t{fmt(closed_at)}\t{fmt(first_due)}\t{fmt(update_due)}\t"
-                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{search_text}\t{bench_custom_fields(rnd(), rnd())}\n"
+                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{bench_custom_fields(rnd(), rnd())}\t{document}\n"
             )
         chunk = Chunk()
         chunk.count = last - first

@@ -1,0 +1,152 @@
+"""The search's plan: the strategy picker at every word frequency, and the same results whichever plan runs."""
+
+from __future__ import annotations
+
+import random
+from itertools import accumulate
+
+import pytest
+
+from tenancy.context import tenant_context
+from tests.tickets.factories import TicketFactory
+from tickets.search import (
+    ALWAYS_INDEX,
+    COUNTED_ROWS,
+    PAGE_ROWS,
+    WALK_ROW_COST,
+    Estimate,
+    Strategy,
+    choose_strategy,
+    crossover,
+    estimate,
+    search_tickets,
+    text_query,
+)
+from tickets.selectors import SORTS, view_tickets
+
+VOCABULARY = [f"w{rank}x" for rank in range(1, 2001)]
+
+
+def zipf_dataset(*, tickets: int, words_per_ticket: int = 30, seed: int = 5) -> list[set[str]]:
+    """Tickets as sets of words drawn from a Zipf curve (weight 1 / rank**1.07), in a random 'SLA order'."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    weights = list(accumulate(1 / rank**1.07 for rank in range(1, len(VOCABULARY) + 1)))
+    return [set(rng.choices(VOCABULARY, cum_weights=weights, k=words_per_ticket)) for _ in range(tickets)]
+
+
+def decile_words(dataset: list[set[str]]) -> list[tuple[str, int]]:
+    """One word at each decile of the words that occur, ranked by document frequency (most frequent first)."""
+    frequency: dict[str, int] = {}
+    for words in dataset:
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    ranked = sorted(frequency.items(), key=lambda item: (-item[1], item[0]))
+    return [ranked[min(len(ranked) - 1, len(ranked) * decile // 10)] for decile in range(10)]
+
+
+def simulated_costs(dataset: list[set[str]], word: str) -> tuple[float, float]:
+    """What each plan really does on the data, for the page and the capped count: INDEX_FIRST takes every match
+    twice; WALK tests rows in order until it has a page, and again until the count reaches its cap."""
+    matches, for_page, for_count = 0, 0, 0
+    for words in dataset:
+        for_page += matches < PAGE_ROWS
+        for_count += matches < COUNTED_ROWS
+        matches += word in words
+    return 2.0 * matches, (for_page + for_count) * WALK_ROW_COST
+
+
+@pytest.mark.parametrize("size", [2_000, 20_000])
+def test_choose_strategy_is_never_far_from_the_cheaper_plan_at_any_decile(size):
+    # given a skewed dataset and a word from every decile of its word frequencies
+    dataset = zipf_dataset(tickets=size)
+    words = decile_words(dataset)
+    assert words[0][1] > size // 2 and words[-1][1] * 100 < words[0][1]  # the deciles span common to rare
+    for word, frequency in words:
+        # when the picker decides from the (here exact) counts
+        chosen = choose_strategy(Estimate(rows=size, matches=frequency))
+        # then the plan it picks costs at most a few times the cheaper one, on this data
+        index_cost, walk_cost = simulated_costs(dataset, word)
+        cost = index_cost if chosen == Strategy.INDEX_FIRST else walk_cost
+        assert cost <= 3 * max(min(index_cost, walk_cost), ALWAYS_INDEX), (word, frequency, chosen)
+
+
+def test_choose_strategy_walks_only_for_common_words():
+    # given a list of 800,000 tickets
+    rows = 800_000
+    # when / then: rare and middling words come from the index; a word in a third of the tickets is walked
+    assert choose_strategy(Estimate(rows=rows, matches=9)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=5_510)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=16_664)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 0.99)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 1.01)) == Strategy.WALK
+    assert choose_strategy(Estimate(rows=rows, matches=364_983)) == Strategy.WALK
+
+
+def test_choose_strategy_takes_the_index_for_small_or_empty_lists():
+    # given lists with few matches whatever their share, and degenerate estimates
+    cases = [Estimate(rows=1_500, matches=1_500), Estimate(rows=0, matches=0), Estimate(rows=-1, matches=5_000)]
+    # when / then
+    assert all(choose_strategy(case) == Strategy.INDEX_FIRST for case in cases)
+
+
+SUBJECT_WORDS = 8
+
+
+@pytest.fixture
+def zipf_tickets(tenant, other_tenant):
+    """120 tickets in the tenant whose subjects are Zipf-drawn words (the trigger indexes subjects), and the
+    same words in another tenant's tickets, which no search here may return."""
+    rng = random.Random(3)  # noqa: S311 - test data
+    weights = list(accumulate(1 / rank**1.07 for rank in range(1, 301)))
+    vocabulary = VOCABULARY[:300]
+    subjects = [" ".join(rng.choices(vocabulary, cum_weights=weights, k=SUBJECT_WORDS)) for _ in range(120)]
+    with tenant_context(tenant):
+        mine = [
+            TicketFactory(tenant=tenant, subject=subject, number=index + 1) for index, subject in enumerate(subjects)
+        ]
+    with tenant_context(other_tenant):
+        for index, subject in enumerate(subjects[:20]):
+            TicketFactory(tenant=other_tenant, subject=subject, number=index + 1)
+    return mine
+
+
+@pytest.mark.django_db
+def test_search_tickets_finds_the_same_tickets_with_every_strategy_at_every_decile(tenant, supervisor, zipf_tickets):
+    # given a word from every decile of the subjects' word frequencies, a two-word query and a phrase
+    dataset = [set(ticket.subject.split()) for ticket in zipf_tickets]
+    words = [word for word, _ in decile_words(dataset)]
+    first = zipf_tickets[0].subject.split()
+    queries = [*words, f"{words[0]} {words[3]}", f'"{first[0]} {first[1]}"']
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        for query in queries:
+            # when the same search runs with each plan, as the list page runs it
+            found = {
+                strategy: list(
+                    search_tickets(base, query, prefix="ACME", strategy=strategy)
+                    .order_by(*SORTS["due"])
+                    .values_list("pk", flat=True)
+                )
+                for strategy in (None, Strategy.PLANNER, Strategy.INDEX_FIRST, Strategy.WALK)
+            }
+            # then every plan returns the same tickets in the same order, and only matching ones of this tenant
+            assert len(set(map(tuple, found.values()))) == 1, query
+            mine = {ticket.pk for ticket in zipf_tickets}
+            assert set(found[None]) <= mine
+            if not query.startswith('"'):
+                expected = {t.pk for t in zipf_tickets if set(query.split()) <= set(t.subject.split())}
+                assert set(found[None]) == expected, query
+            else:
+                assert zipf_tickets[0].pk in found[None]
+
+
+@pytest.mark.django_db
+def test_estimate_reads_the_planners_row_estimates(tenant, supervisor, zipf_tickets):
+    # given the tenant's tickets
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        # when the planner is asked about a word
+        guess = estimate(base, text_query(zipf_tickets[0].subject.split()[0]))
+    # then it answers with row counts (from statistics; the app role cannot ANALYZE, so defaults here)
+    assert guess.rows > 0 and guess.matches >= 0
+    assert choose_strategy(guess) in (Strategy.INDEX_FIRST, Strategy.WALK)
