@@ -163,7 +163,7 @@ def test_auto_resolve_uses_the_tenants_own_message(tenant, admin, waiting):
     ticket = waiting(3)
     with tenant_context(tenant):
         assert run_automations().resolved == [ticket.pk]
-        assert Message.objects.filter(ticket=ticket, body_text__contains="Closing the loop").count() == 1
+        assert Message.objects.filter(ticket=ticket, body_html__contains="Closing the loop").count() == 1
 
 
 def test_auto_resolve_running_twice_changes_nothing_the_second_time(tenant, waiting):
