@@ -13,6 +13,7 @@ from django.test import Client, TransactionTestCase
 from tenancy.context import current_scope, tenant_context
 from tenancy.demo import DEMO_PASSWORD
 from tenancy.roles import Role
+from tests.browser_fixtures import _quiet_browser_after_each_test, browser, page, phone  # noqa: F401 - fixtures
 from tests.tenancy.factories import MembershipFactory, TenantFactory
 from tests.tickets.factories import ContactFactory
 from tickets import services

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser, page, screenshot, sign_in, tenant_url  # noqa: F401 - fixtures
+from tests.browser.conftest import screenshot, sign_in, tenant_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_supervisor_opens_a_report_and_downloads_its_csv(page, live_server, known, supervisor):  # noqa: F811
+def test_supervisor_opens_a_report_and_downloads_its_csv(page, live_server, known, supervisor):
     # given the hand-built Berlin desk and its supervisor, signed in
     tenant = known["tenant"]
     sign_in(page, live_server, tenant, "supervisor@acme.example")

@@ -9,7 +9,7 @@ from routing.assignment.services import assign_by_strategy
 from routing.models import AvailabilityChange
 from tenancy.context import tenant_context
 from tenancy.models import Membership
-from tests.browser.conftest import browser, screenshot, sign_in, tenant_url  # noqa: F401 - the browser fixture
+from tests.browser.conftest import screenshot, sign_in, tenant_url
 from tests.routing.test_assignment import agent_named, give_load
 from tests.tickets.factories import TicketFactory
 from tickets.models import Queue, Team
@@ -17,7 +17,7 @@ from tickets.models import Queue, Team
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_ticket_page_shows_assignment_reasons_and_the_switch_records_away(browser, live_server, tenant):  # noqa: F811
+def test_ticket_page_shows_assignment_reasons_and_the_switch_records_away(browser, live_server, tenant):
     # given a least-loaded queue where Ana has 1 open ticket, Ben 3, and Cy is offline
     with tenant_context(tenant):
         team = Team.objects.create(name="Billing")

@@ -78,7 +78,9 @@ def test_sweep_records_the_warning_then_the_breach_at_their_true_times(tenant, w
     # and the ticket's history says so, at the true times
     with tenant_context(tenant):
         events = list(
-            TicketEvent.objects.filter(ticket=watched, kind__startswith="sla_").values_list("kind", "created_at")
+            TicketEvent.objects.filter(ticket=watched, kind__startswith="sla_")
+            .order_by("created_at", "id")
+            .values_list("kind", "created_at")
         )
         target = SlaTarget.objects.get(ticket=watched, kind="first_response")
     assert events == [("sla_warning", FR_WARN), ("sla_breached", FR_DUE)]

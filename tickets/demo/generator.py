@@ -22,6 +22,7 @@ from tickets.models import (
     Category,
     Channel,
     Contact,
+    EscalationTier,
     Organisation,
     Queue,
     SupportAddress,
@@ -29,6 +30,7 @@ from tickets.models import (
     TeamMembership,
     Ticket,
 )
+from tickets.selectors.structure import DEFAULT_TIER_NAMES
 from tickets.services import address_claims
 from tickets.services.canned import create_canned_response
 from tickets.services.satisfaction import rate_ticket
@@ -68,9 +70,18 @@ CANNED = [
 DEMO_CUSTOMERS = ("customer", "customer2")
 
 
+def _escalation_tiers() -> None:
+    """The default escalation tiers, as a new tenant's setup makes them (demo tenants skip that setup): routing's
+    demo rules and SLA's ladders escalate to them."""
+    if not EscalationTier.objects.exists():
+        for level, name in enumerate(DEFAULT_TIER_NAMES, start=1):
+            EscalationTier.objects.create(level=level, name=name)
+
+
 def seed(demo, *, seed: str | None = None, count: int = TICKETS_PER_TENANT, now: datetime | None = None) -> None:
     """Seed once: a tenant that has tickets keeps them (running the demo again keeps its data)."""
     _support_address(demo)
+    _escalation_tiers()
     if Ticket.objects.exists():
         return
     for folder, title, body, status in CANNED:

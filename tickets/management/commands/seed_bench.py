@@ -787,7 +787,7 @@ TICKET_COLUMNS = (
     "id, tenant_id, number, subject, contact_id, channel, category_id, subcategory_id, priority, "
     "status, is_open, queue_id, team_id, assignee_id, escalation_level, merged_into_id, created_at, updated_at, "
     "first_response_at, last_customer_activity_at, last_agent_activity_at, resolved_at, closed_at, "
-    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, custom_fields"
+    "first_response_due_at, next_update_due_at, resolution_due_at, next_due_at, received_address, custom_fields"
 )
 # Custom choice fields every bench tenant gets, each choice with its share of the tickets (the rest: no value),
 # so filters see a common, a medium and a rare value (bench/custom_field_filter.py).
@@ -1041,7 +1041,7 @@ class TicketGenerator:
                 f"{queue_id}\t{team_id or null}\t{assignee or null}\t{escalation}\t\\N\t{fmt(created)}\t"
                 f"{fmt(moment)}\t{fmt(first_response)}\t{fmt(last_customer)}\t{fmt(last_agent)}\t"
                 f"{fmt(resolved_at)}\t{fmt(closed_at)}\t{fmt(first_due)}\t{fmt(update_due)}\t"
-                f"{fmt(resolution_due)}\t{fmt(next_due)}\t{bench_custom_fields(rnd(), rnd())}\t{document}\n"
+                f"{fmt(resolution_due)}\t{fmt(next_due)}\t\t{bench_custom_fields(rnd(), rnd())}\t{document}\n"
             )
         chunk = Chunk()
         chunk.count = last - first
