@@ -15,6 +15,7 @@ Routing's own changes carry the actor "routing", so the feed never hands them ba
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -229,14 +230,16 @@ def route_ticket(
 ) -> RoutingDecision | None:
     """Run the rules in force on one ticket and apply them; None when there was nothing to decide (an update with
     no rule marked for updates) or the entry was decided before. Call inside a tenant context."""
-    from tickets.services.common import lock
+    from tickets.services.common import holding, lock
 
     if entry_id is not None and RoutingDecision.objects.filter(entry_id=entry_id).exists():
         return None
     version = current_version() if ruleset is None else None
     ruleset = ruleset or compiled_version(version)
-    with transaction.atomic():
+    with transaction.atomic(), ExitStack() as stack:
         ticket = lock(ticket_id)
+        # The services below (update_ticket, notes, assignment) reuse this lock instead of re-reading the row.
+        held = stack.enter_context(holding(ticket))
         if trigger == UPDATED and not ruleset.has_update_rules:
             moved = any(event.kind == "queue_changed" for event in change_events)
             if moved and ticket.is_open and ticket.assignee_id is None:
@@ -265,7 +268,7 @@ def route_ticket(
             requested_by=requested_by,
             created_at=clock.now(),
         )
-        ticket = _write(ticket, outcome, decision, replay=replay)
+        ticket = held[ticket.pk] = _write(ticket, outcome, decision, replay=replay)
         moved = "queue" in outcome.changes or any(event.kind == "queue_changed" for event in change_events)
         assign = _assign(ticket, outcome, trigger=trigger, moved=moved)
         decision.applied, decision.skipped, decision.assign = outcome.applied, outcome.skipped, assign

@@ -26,6 +26,7 @@ from tenancy.outbox import on_commit_task
 from tickets import clock
 from tickets.models import Queue, Ticket
 from tickets.services.assignment import assign, unassign
+from tickets.services.common import locked
 
 ROUTING = Automation("routing")
 ASSIGN_WAITING_TASK = "routing.assign_waiting"
@@ -52,8 +53,7 @@ def assign_by_strategy(
     feed entry was already handled: routing the same entry twice changes nothing). A manual queue, or nobody
     fitting, leaves the ticket waiting (recorded when `record_waiting`; the retries after an agent comes online
     record only what they assign, so a busy day does not bury the ticket's page in "still waiting")."""
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("queue", "tenant").get(pk=ticket.pk)
+    with locked(ticket) as ticket:  # routing's own lock when it runs inside route_ticket
         if not ticket.is_open or ticket.assignee_id is not None:
             return None
         if entry_id is not None and AssignmentDecision.objects.filter(ticket=ticket, entry_id=entry_id).exists():

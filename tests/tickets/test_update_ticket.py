@@ -4,6 +4,8 @@ change-feed entry; values already set are a no-op for automations and a message 
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tenancy.context import tenant_context
 from tenancy.models import CrossTenantError
@@ -13,6 +15,7 @@ from tickets import services
 from tickets.lifecycle import Status
 from tickets.models import FeedEntry, Priority, Queue, Team, Ticket, TicketEvent
 from tickets.services import Automation, NothingToChange, ServiceError, update_ticket
+from tickets.services.common import holding, lock
 
 ROUTING = Automation(name="routing rule #7")
 
@@ -189,3 +192,42 @@ def test_update_ticket_refuses_another_tenants_queue_and_assignee(tenant, other_
         fresh = Ticket.objects.get(pk=ticket.pk)
         assert (fresh.queue_id, fresh.assignee_id, fresh.priority) == (desk["queue"].pk, None, Priority.NORMAL)
         assert entries(ticket) == [["created"]]
+
+
+@pytest.mark.django_db
+def test_several_changes_lock_the_ticket_once(tenant, agent, desk, new_ticket):
+    # given a ticket and a second queue
+    ticket = new_ticket()
+    with tenant_context(tenant):
+        billing = Queue.objects.create(name="Billing")
+        # when an automation changes priority, queue and tags in one call
+        with CaptureQueriesContext(connection) as queries:
+            update_ticket(
+                ticket=ticket, changes={"priority": Priority.HIGH, "queue": billing, "add_tags": ["vip"]}, actor=ROUTING
+            )
+    # then the row is read with its lock once, not once per change, and only update_ticket takes a savepoint
+    # (the test's transaction keeps the feed's subscribers, which lock the ticket after commit, out of the count)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert sum("FOR UPDATE" in sql for sql in statements) == 1
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) <= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_after_a_refused_one_in_the_same_transaction_reads_the_ticket_again(
+    tenant, other_tenant, desk, new_ticket
+):
+    # given a ticket, another tenant's queue, and a caller that holds the ticket's lock (as routing does)
+    ticket = new_ticket()
+    with tenant_context(other_tenant):
+        globex_queue = Queue.objects.create(name="Globex general", is_default=True)
+    with tenant_context(tenant), transaction.atomic():
+        held = lock(ticket)
+        with holding(held):
+            # and a call whose priority change went through in memory before its queue change was refused
+            with pytest.raises(CrossTenantError), transaction.atomic():
+                update_ticket(ticket=held, changes={"priority": Priority.URGENT, "queue": globex_queue}, actor=ROUTING)
+            # when the caller applies the priority alone, as routing's one-by-one fallback does
+            update_ticket(ticket=held, changes={"priority": Priority.URGENT}, actor=ROUTING)
+    # then the priority is stored: the rolled-back value left in memory was not taken for the row's
+    with tenant_context(tenant):
+        assert Ticket.objects.get(pk=ticket.pk).priority == Priority.URGENT

@@ -8,7 +8,7 @@ from tenancy.models import Membership, ensure_same_tenant
 from tickets import clock
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets
-from tickets.services.common import lock, save
+from tickets.services.common import locked, save
 from tickets.services.events import Actor, Automation, ServiceError, record_event, require_desk_actor, require_staff
 from tickets.services.notifications import notify_assigned
 
@@ -58,8 +58,7 @@ def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = 
     require_desk_actor(actor)
     if not assignee.is_staff_member:
         raise ServiceError(f"{assignee.display_name} is not an agent here.")
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         ensure_same_tenant(ticket, assignee)
         ticket.warnings = []
         if not ticket.is_open:
@@ -85,8 +84,7 @@ def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = 
 
 def unassign(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     require_desk_actor(actor)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         old = ticket.assignee_id
         if old is None:
             return ticket

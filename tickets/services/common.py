@@ -1,16 +1,66 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import transaction
+
 from tickets import clock
 from tickets.lifecycle import Status, is_open
 from tickets.models import Ticket
 from tickets.search_index import forget_vector
 
+# Tickets whose row lock the current code already holds (see `holding`), by id.
+_held: ContextVar[dict[int, Ticket] | None] = ContextVar("tickets_held_locks", default=None)
+
 
 def lock(ticket: Ticket | int) -> Ticket:
-    """Re-read the ticket with a row lock: concurrent changes to one ticket queue up instead of overwriting."""
+    """Re-read the ticket with a row lock: concurrent changes to one ticket queue up instead of overwriting.
+    Inside `holding` the held instance is returned as it is: the lock is ours and the row has not moved since."""
     pk = ticket if isinstance(ticket, int) else ticket.pk
+    held = _held.get()
+    if held and pk in held and not getattr(held[pk], "_lock_stale", False):
+        return held[pk]
     # The search vector (kilobytes) is never read here: services only append to it in SQL (tickets.search_index).
     return Ticket.objects.select_for_update(of=("self",)).select_related("tenant").defer("search_vector").get(pk=pk)
+
+
+@contextmanager
+def holding(ticket: Ticket) -> Iterator[dict[int, Ticket]]:
+    """For a caller that locked `ticket` and changes it through several services in one transaction (update_ticket,
+    routing): those services reuse it instead of re-reading and re-locking the row, and take no savepoint of their
+    own. Yields the map of held tickets, for a caller that replaces its instance. If anything fails inside, the
+    instance (changed in memory, rolled back in the database) is marked stale and is re-read by the next lock."""
+    held = {**(_held.get() or {}), ticket.pk: ticket}
+    token = _held.set(held)
+    try:
+        yield held
+    except BaseException:
+        for instance in held.values():
+            instance._lock_stale = True
+        raise
+    finally:
+        _held.reset(token)
+
+
+@contextmanager
+def locked(ticket: Ticket | int) -> Iterator[Ticket]:
+    """A service's transaction with the ticket locked. Under `holding` (whose caller's savepoint already makes the
+    whole change one unit) it adds no savepoint and no query; an error still rolls back to that savepoint."""
+    pk = ticket if isinstance(ticket, int) else ticket.pk
+    held = _held.get()
+    if held and pk in held and not getattr(held[pk], "_lock_stale", False):
+        instance = held[pk]
+        try:
+            with transaction.atomic(savepoint=False):
+                yield instance
+        except BaseException:
+            instance._lock_stale = True
+            raise
+        return
+    with transaction.atomic():
+        yield lock(ticket)
 
 
 def save(ticket: Ticket, *fields: str) -> None:

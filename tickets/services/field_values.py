@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db import transaction
-
 from tickets.custom_fields.definitions import FieldDef, Type, active_fields, fields_by_key
 from tickets.custom_fields.validation import (
     ResolutionBlocked,
@@ -18,7 +16,7 @@ from tickets.custom_fields.validation import (
 )
 from tickets.lifecycle import Status, is_open
 from tickets.models import Contact, Ticket, TicketEvent
-from tickets.services.common import lock, save
+from tickets.services.common import locked, save
 from tickets.services.events import Actor, Automation, record_event, require_desk_actor
 
 TEXT_MARK = "(text)"  # what the trail keeps of a text value: that there was one, never the words
@@ -40,8 +38,7 @@ def set_custom_fields(*, ticket: Ticket, values: Mapping[str, object], actor: Ac
     """Set (None: clear) custom-field values; values already as asked are skipped, nothing to do is a no-op."""
     require_desk_actor(actor)
     cleaned = clean_for(actor, values)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         keys = changed_keys(ticket, cleaned)
         if not keys:
             return ticket

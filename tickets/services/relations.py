@@ -8,7 +8,7 @@ from tenancy.models import ensure_same_tenant
 from tickets import clock, search_index
 from tickets.lifecycle import Status
 from tickets.models import Contact, Tag, Ticket, TicketLink, TicketParticipant
-from tickets.services.common import lock, save, set_status
+from tickets.services.common import lock, locked, save, set_status
 from tickets.services.events import Actor, ServiceError, record_event, require_desk_actor
 from tickets.services.tags import apply_tags, remove_tag
 
@@ -22,8 +22,8 @@ def merge(*, source: Ticket, target: Ticket, actor: Actor, reason: str = "") -> 
     with transaction.atomic():
         # Lock both rows in id order so two opposite merges cannot deadlock.
         first, second = sorted((source.pk, target.pk))
-        locked = {first: lock(first), second: lock(second)}
-        source, target = locked[source.pk], locked[target.pk]
+        rows = {first: lock(first), second: lock(second)}
+        source, target = rows[source.pk], rows[target.pk]
         ensure_same_tenant(source, target)
         if source.merged_into_id:
             raise ServiceError(f"{source.reference} was already merged.")
@@ -65,8 +65,7 @@ def link(*, ticket: Ticket, other: Ticket, actor: Actor) -> TicketLink:
 
 def tag(*, ticket: Ticket, names: list[str], actor: Actor, reason: str = "") -> list[Tag]:
     require_desk_actor(actor)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         added = apply_tags(ticket, names=names, actor=actor, reason=reason)
         if added:
             save(ticket)
@@ -76,8 +75,7 @@ def tag(*, ticket: Ticket, names: list[str], actor: Actor, reason: str = "") -> 
 def untag(*, ticket: Ticket, tag: Tag, actor: Actor, reason: str = "") -> bool:
     require_desk_actor(actor)
     ensure_same_tenant(ticket, tag)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         removed = remove_tag(ticket, tag=tag, actor=actor, reason=reason)
         if removed:
             save(ticket)
@@ -88,8 +86,7 @@ def add_participant(*, ticket: Ticket, contact: Contact, actor: Actor) -> bool:
     """Copy a contact on the ticket; they may then read and reply to its public conversation."""
     require_desk_actor(actor)
     ensure_same_tenant(ticket, contact)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         if contact.pk == ticket.contact_id:
             raise ServiceError(f"{contact.display_name} is the requester already.")
         added = _add_participant(ticket, contact, actor)

@@ -15,7 +15,7 @@ from tickets.lifecycle import Status, is_open
 from tickets.models import Category, Priority, Queue, Tag, Ticket
 from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services.assignment import assign, unassign
-from tickets.services.common import lock
+from tickets.services.common import holding, lock
 from tickets.services.events import Actor, Automation, ServiceError, require_desk_actor
 from tickets.services.field_values import changed_keys, clean_for, set_custom_fields
 from tickets.services.relations import tag, untag
@@ -74,9 +74,11 @@ def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = 
                 return ticket
             raise NothingToChange(f"The ticket is {_join(already)}.")
         warnings = []
-        for step in steps:
-            ticket = step(ticket, actor, reason)
-            warnings += getattr(ticket, "warnings", [])
+        with holding(ticket) as held:
+            for step in steps:
+                ticket = held[ticket.pk] = step(ticket, actor, reason)
+                warnings += getattr(ticket, "warnings", [])
+                ticket.warnings = []  # the next step may hand back the same instance
     # What a service allowed but the person should know (assign: "Ana is at 10 of 10 open tickets").
     ticket.warnings = warnings
     return ticket

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from tenancy.models import ensure_same_tenant
 from tickets import clock, selectors
 from tickets.lifecycle import Status, TransitionError, check_transition
 from tickets.models import Category, Contact, Priority, Queue, Ticket
 from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services import customer_mail
-from tickets.services.common import lock, save, set_status
+from tickets.services.common import locked, save, set_status
 from tickets.services.events import (
     Actor,
     ServiceError,
@@ -25,8 +23,7 @@ from tickets.services.notifications import notify_reopened
 def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = "") -> Ticket:
     """Move the ticket through the lifecycle (tickets.lifecycle.TRANSITIONS); refused moves say why. Resolving
     needs the fields required at resolution (tickets.services.field_values.check_resolvable)."""
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         if ticket.merged_into_id:
             raise TransitionError("This ticket was merged into another; work on that one instead.")
         old = ticket.status
@@ -49,8 +46,7 @@ def change_priority(*, ticket: Ticket, priority: int, actor: Actor, reason: str 
     require_desk_actor(actor)
     if priority not in Priority.values:
         raise ServiceError(f"Unknown priority “{priority}”.")
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         old = ticket.priority
         if old == priority:
             return ticket
@@ -70,8 +66,7 @@ def categorise(
         raise ServiceError("Choose a top-level category; its subcategories go in the second field.")
     if subcategory is not None and (category is None or subcategory.parent_id != category.pk):
         raise ServiceError("The subcategory does not belong to the chosen category.")
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         ensure_same_tenant(ticket, category, subcategory)
         old = (ticket.category_id, ticket.subcategory_id)
         new = (getattr(category, "pk", None), getattr(subcategory, "pk", None))
@@ -95,8 +90,7 @@ def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "
     one) moves tickets only into the queues they may see (tickets.selectors.visible_queues): with agents limited
     to their teams, not into another team's queue. Routing and other automations are not limited."""
     require_desk_actor(actor)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         ensure_same_tenant(ticket, queue)
         if ticket.queue_id == queue.pk:
             return ticket
@@ -119,8 +113,7 @@ def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> T
     require_desk_actor(actor)
     tiers = list_tiers()
     check_escalation_level(level, tiers)
-    with transaction.atomic():
-        ticket = lock(ticket)
+    with locked(ticket) as ticket:
         if not ticket.is_open:
             raise ServiceError("Only open tickets can be escalated.")
         old = ticket.escalation_level
