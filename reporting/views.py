@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,6 +96,8 @@ def _scope_and_panels(request: HttpRequest) -> tuple[panels.Scope, dict[str, Pan
     membership = request.membership
     if _is_supervisor(membership):
         return panels.desk_scope(membership), DESK_PANELS
+    if not request.tenant.agents_see_own_figures:
+        raise PermissionDenied("This help desk shows dashboard figures to supervisors and admins only.")
     return panels.personal_scope(membership), PERSONAL_PANELS
 
 

@@ -95,6 +95,22 @@ class TimeZoneForm(forms.Form):
         return name
 
 
+class AgentVisibilityForm(forms.Form):
+    """What agents see beyond the tickets they work; supervisors and admins see everything."""
+
+    see_all_tickets = forms.BooleanField(
+        label="Agents see every ticket",
+        required=False,
+        help_text="Off: an agent sees only the tickets in the queues of their own teams, in lists, search and reports.",
+    )
+    see_own_figures = forms.BooleanField(
+        label="Agents have their own dashboard",
+        required=False,
+        help_text="Their open tickets against their capacity, their tickets due soonest and their queues' backlog. "
+        "Off: only supervisors and admins see dashboard figures.",
+    )
+
+
 class TenantTimeZoneForm(forms.Form):
     """The help desk's own zone, for everyone who has not chosen one."""
 

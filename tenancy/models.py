@@ -125,6 +125,9 @@ class Tenant(models.Model):
     agents_see_all_tickets = models.BooleanField(
         default=True, help_text="Off: agents see only tickets in the queues of their teams (supervisors see all)."
     )
+    agents_see_own_figures = models.BooleanField(
+        default=True, help_text="On: agents have a dashboard of their own load and due tickets; off: supervisors only."
+    )
     reopen_window_days = models.PositiveSmallIntegerField(
         default=7, help_text="A customer reply within this many days reopens a resolved ticket; later, a new one."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -15,11 +16,28 @@ class NavItem:
     url_name: str
     min_role: Role
     icon: str
+    # Below `shown_to_all_from`, the entry shows only where the tenant's setting allows (request.tenant -> bool).
+    allowed: Callable | None = None
+    shown_to_all_from: Role | None = None
+
+    def shows_to(self, membership, tenant) -> bool:
+        if not membership.has_role(self.min_role):
+            return False
+        if self.allowed is None or membership.has_role(self.shown_to_all_from):
+            return True
+        return self.allowed(tenant)
 
 
 STAFF_NAV = (
     NavItem("Queues", "desk:home", Role.AGENT, "inbox"),
-    NavItem("Dashboard", "desk:dashboard", Role.SUPERVISOR, "chart"),
+    NavItem(
+        "Dashboard",
+        "desk:dashboard",
+        Role.AGENT,
+        "chart",
+        allowed=lambda tenant: tenant.agents_see_own_figures,
+        shown_to_all_from=Role.SUPERVISOR,
+    ),
     NavItem("Reports", "desk:reports", Role.SUPERVISOR, "chart"),
     NavItem("At risk", "desk:sla_at_risk", Role.SUPERVISOR, "clock"),
     NavItem("Knowledge base", "desk:kb", Role.AGENT, "book"),
@@ -42,7 +60,7 @@ def staff_navigation(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if not membership or not membership.is_staff_member:
         return []
-    allowed = [(item, reverse(item.url_name)) for item in STAFF_NAV if membership.has_role(item.min_role)]
+    allowed = [(item, reverse(item.url_name)) for item in STAFF_NAV if item.shows_to(membership, request.tenant)]
     # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches; a
     # desk page of no section (notifications) lights none, rather than "Queues".
     matching = [url for item, url in allowed if _in_section(request.path, item, url)]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenancy import services
 from tenancy.filters import ConfigChangeFilter
 from tenancy.forms import (
+    AgentVisibilityForm,
     BrandingForm,
     DeactivateMemberForm,
     InviteForm,
@@ -242,6 +243,27 @@ def config_audit(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "tenancy/audit.html", {"filter": changes, "changes": page, "query": query.urlencode()})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def visibility(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    initial = {"see_all_tickets": tenant.agents_see_all_tickets, "see_own_figures": tenant.agents_see_own_figures}
+    return settings_form_page(
+        request,
+        # Not `request.POST or None`: a POST with both boxes unticked sends nothing, and must still save.
+        form=AgentVisibilityForm(request.POST if request.method == "POST" else None, initial=initial),
+        template="tenancy/visibility_settings.html",
+        success="Saved what agents see.",
+        save=lambda data: services.set_agent_visibility(
+            tenant=tenant,
+            actor=request.membership,
+            see_all_tickets=data["see_all_tickets"],
+            see_own_figures=data["see_own_figures"],
+        ),
+        redirect_to="desk:tenant_visibility",
+    )
 
 
 @role_required(Role.ADMIN)

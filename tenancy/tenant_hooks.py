@@ -16,6 +16,9 @@ SETTINGS_SECTIONS = (
     ),
     SettingsSection("Members", "desk:members", "Invite agents; roles, capacity, skills; deactivate", "People"),
     SettingsSection(
+        "What agents see", "desk:tenant_visibility", "Every ticket or their teams' queues; a dashboard", "People"
+    ),
+    SettingsSection(
         "Branding", "desk:branding", "Name, colour and logo of the portal, the desk and mail", "Customers and portal"
     ),
     SettingsSection(

@@ -10,6 +10,7 @@ settings_patterns = [
     path("setup/", settings_views.setup_checklist, name="setup"),
     path("branding/", settings_views.branding, name="branding"),
     path("time-zone/", settings_views.time_zone, name="tenant_time_zone"),
+    path("agent-visibility/", settings_views.visibility, name="tenant_visibility"),
     path("members/", settings_views.members, name="members"),
     path("members/invite/", settings_views.member_invite, name="member_invite"),
     path("members/invitations/<int:pk>/resend/", settings_views.invitation_resend, name="invitation_resend"),

@@ -109,6 +109,32 @@ def set_time_zone(*, user: User, time_zone: str) -> User:
     return user
 
 
+VISIBILITY_FIELDS = ["agents_see_all_tickets", "agents_see_own_figures"]
+
+
+@settings_service("tenancy.visibility")
+def set_agent_visibility(
+    *, tenant: Tenant, actor: Membership | Automation, see_all_tickets: bool, see_own_figures: bool
+) -> Tenant:
+    """What agents see beyond their own work: every ticket or only their teams' queues, and a dashboard of their
+    own figures. Supervisors and admins always see both."""
+    require_admin_or_automation(actor, "Only admins can change what agents see.")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(tenant, VISIBILITY_FIELDS)
+    tenant.agents_see_all_tickets = bool(see_all_tickets)
+    tenant.agents_see_own_figures = bool(see_own_figures)
+    tenant.save(update_fields=VISIBILITY_FIELDS)
+    record_config_change(
+        actor=actor,
+        area="tenancy.visibility",
+        action=ConfigChange.Action.UPDATED,
+        target=tenant,
+        before=before,
+        after=snapshot(tenant, VISIBILITY_FIELDS),
+    )
+    return tenant
+
+
 @settings_service("tenancy.time_zone")
 def set_tenant_time_zone(*, tenant: Tenant, actor: Membership | Automation, time_zone: str) -> Tenant:
     """The help desk's time zone: how pages and mail show times to everyone who has not chosen their own."""

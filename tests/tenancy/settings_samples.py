@@ -454,6 +454,11 @@ def _sla_update_policy(tenant: Tenant, admin: Membership) -> str:
     return "targets"
 
 
+def _agent_visibility(tenant: Tenant, admin: Membership) -> str:
+    tenancy_services.set_agent_visibility(tenant=tenant, actor=admin, see_all_tickets=True, see_own_figures=False)
+    return "agents_see_own_figures"
+
+
 def _tenant_time_zone(tenant: Tenant, admin: Membership) -> str:
     tenancy_services.set_tenant_time_zone(tenant=tenant, actor=admin, time_zone="Europe/Berlin")
     return "timezone"
@@ -676,6 +681,7 @@ SAMPLES: dict[str, Callable[[Tenant, Membership], str]] = {
     "sla.services.create_policy": _sla_create_policy,
     "sla.services.update_policy": _sla_update_policy,
     "tenancy.services.tenants.set_tenant_time_zone": _tenant_time_zone,
+    "tenancy.services.tenants.set_agent_visibility": _agent_visibility,
     "tickets.services.custom_fields.create_custom_field": _custom_field_created,
     "tickets.services.custom_fields.update_custom_field": _custom_field_updated,
     "tickets.services.custom_fields.archive_custom_field": _custom_field_archived,

@@ -146,8 +146,9 @@ def test_navigation_shows_what_the_role_allows(tenant, agent, admin):
     # when an agent and an admin open the desk
     agent_page = host_client(tenant, agent).get("/desk/").text
     admin_page = host_client(tenant, admin).get("/desk/").text
-    # then the agent's navigation has no settings or dashboard, the admin's has both
-    assert 'href="/desk/settings/"' not in agent_page and 'href="/desk/dashboard/"' not in agent_page
+    # then the agent's navigation has no settings nor reports (their dashboard of their own figures is there unless
+    # the tenant turns it off: tests/reporting/test_agent_figures.py), the admin's has them all
+    assert 'href="/desk/settings/"' not in agent_page and 'href="/desk/reports/"' not in agent_page
     assert 'href="/desk/settings/"' in admin_page and 'href="/desk/dashboard/"' in admin_page
 
 
