@@ -78,12 +78,12 @@ def main(workdir: str) -> int:
     from tenancy.tasks import heartbeat_task
 
     heartbeat_task()  # the demo's scheduler beats: /healthz/scheduler answers 200, as in `make demo`
+    failures = assignment_failures()
 
     from tenancy.context import tenant_context
     from tenancy.models import Tenant
     from tickets.models import Attachment, Queue, Ticket
 
-    failures = 0
     checked = 0
     for spec in DEMO_TENANTS:
         host = f"{spec['slug']}.localhost"
@@ -141,6 +141,45 @@ def main(workdir: str) -> int:
             failures += not ok
     print(f"{checked} pages checked, {failures} failed")
     return 1 if failures or not checked else 0
+
+
+def assignment_failures() -> int:
+    """Every online demo agent has room under their capacity, and a new portal request is assigned by its queue's
+    strategy at once (over capacity, the demo's routing would only ever say "waits unassigned")."""
+    from django.db.models import Count
+
+    from routing.assignment.reasons import list_assignment_reasons
+    from tenancy.context import tenant_context
+    from tenancy.demo import DEMO_TENANTS
+    from tenancy.models import Membership, Tenant
+    from tickets.feed.dispatch import drain
+    from tickets.models import Ticket
+    from tickets.services.portal import submit_request
+
+    failures = 0
+    for spec in DEMO_TENANTS:
+        tenant = Tenant.objects.get(slug=spec["slug"])
+        with tenant_context(tenant):
+            open_tickets = Ticket.objects.filter(is_open=True).values("assignee_id").annotate(n=Count("id"))
+            loads = {row["assignee_id"]: row["n"] for row in open_tickets}
+            staff = Membership.objects.filter(role__in=["agent", "supervisor"], availability="online")
+            for member in staff.select_related("user"):
+                load = loads.get(member.pk, 0)
+                ok = load < member.capacity
+                print(f"{'ok  ' if ok else 'FAIL'} {member.user.email} holds {load} of {member.capacity} open")
+                failures += not ok
+            customer = Membership.objects.select_related("user").get(user__email=f"customer@{spec['domain']}")
+            ticket = submit_request(
+                email=customer.user.email, name=customer.user.full_name, subject="My printer is jammed",
+                description="It jams on every page since this morning.", membership=customer, tenant=tenant,
+            )  # fmt: skip
+            drain()  # what the worker does with the change feed
+            ticket.refresh_from_db()
+            ok = ticket.assignee_id is not None
+            reasons = [reason.summary for reason in list_assignment_reasons(ticket.pk)]
+            print(f"{'ok  ' if ok else 'FAIL'} new portal request {ticket.reference} in {ticket.queue}: {reasons}")
+            failures += not ok
+    return failures
 
 
 if __name__ == "__main__":

@@ -38,6 +38,15 @@ BELOW_MINIMUM = sorted(
     if not Role(role).at_least(_min_role(TENANT_VIEWS[name][0]))
 )
 
+# Pages and actions without an id (a settings page, publish, re-run, a subscription) below their minimum role.
+BELOW_MINIMUM_PAGES = sorted(
+    (name, role)
+    for name in STAFF_ONLY
+    if not TENANT_VIEWS[name][1]
+    for role in (Role.AGENT, Role.SUPERVISOR)
+    if not Role(role).at_least(_min_role(TENANT_VIEWS[name][0]))
+)
+
 
 def _reach(client, url: str):
     """GET the URL, or POST to it (with no data) when it answers only POST: a form's refusal shows the view ran
@@ -62,6 +71,37 @@ def test_every_tenant_view_declares_its_minimum_role():
     assert {"desk:home", "desk:dashboard", "desk:kb", "desk:settings", "desk:ticket", "desk:ticket_claim"} <= set(
         STAFF_ONLY
     )
+
+
+# The role each of the newest pages is for (routing, SLA enforcement, reporting, knowledge base, custom fields):
+# the crawl tests below hold every view to the role it declares, this holds the declarations to the design.
+DESIGNED_ROLES = {
+    Role.ADMIN: [
+        "desk:routing_rules", "desk:routing_rule", "desk:routing_rule_move", "desk:routing_rule_toggle",
+        "desk:routing_rule_delete", "desk:routing_publish", "desk:routing_test", "desk:routing_simulate",
+        "desk:routing_rerun", "desk:routing_availability", "desk:sla_ladder", "desk:sla_ladder_step_remove",
+        "desk:sla_automation", "desk:sla_policy_reapply", "desk:custom_fields", "desk:custom_field_new",
+        "desk:custom_field_edit", "desk:custom_field_archive", "desk:custom_field_restore",
+        "desk:custom_field_delete", "desk:custom_field_sort_index", "desk:tenant_time_zone", "desk:config_audit",
+    ],
+    Role.SUPERVISOR: [
+        "desk:sla_at_risk", "desk:reports", "desk:report", "desk:report_tickets", "desk:report_subscription",
+        "desk:dashboard_assign", "kb:stats",
+    ],
+    Role.AGENT: [
+        "desk:routing_ticket_panel", "desk:routing_assignment_reasons", "desk:sla_ticket_clocks", "desk:dashboard",
+        "desk:dashboard_panel", "desk:export_tickets", "desk:export_job", "desk:export_download",
+        "desk:notification_settings", "desk:availability", "kb:ticket_suggestions", "kb:ticket_link",
+        "kb:ticket_flag", "kb:ticket_draft",
+    ],
+}  # fmt: skip
+
+
+def test_the_newest_pages_declare_the_role_the_design_gives_them():
+    # when we read the role each of the newest pages declares
+    declared = {name: _min_role(TENANT_VIEWS[name][0]) for names in DESIGNED_ROLES.values() for name in names}
+    # then settings are for admins, reports and the At risk view for supervisors, a ticket's fragments for agents
+    assert declared == {name: role for role, names in DESIGNED_ROLES.items() for name in names}
 
 
 @pytest.mark.django_db
@@ -124,6 +164,20 @@ def test_staff_below_the_minimum_role_are_refused_an_existing_object(crawl_world
     # when they open it or post to it
     responses = [client.get(url), client.post(url)]
     # then the role check refuses them (403), while the admin reaches it
+    assert [response.status_code for response in responses] == [403, 403]
+    assert _reached(_reach(host_client(crawl_world.tenant, crawl_world.members["admin"]), url))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), BELOW_MINIMUM_PAGES)
+def test_staff_below_the_minimum_role_are_refused_before_the_view_runs(crawl_world, name, role):
+    # given an admin's (or supervisor's) page or action that names no row (publish, re-run, a settings form), and a
+    # staff member of a lower role
+    url = crawl_world.url(name)
+    client = host_client(crawl_world.tenant, crawl_world.members[str(role)])
+    # when they open it or post to it (a POST-only action included: the role is checked before the method)
+    responses = [client.get(url), client.post(url)]
+    # then the role check refuses both (403), while the admin reaches it
     assert [response.status_code for response in responses] == [403, 403]
     assert _reached(_reach(host_client(crawl_world.tenant, crawl_world.members["admin"]), url))
 
