@@ -91,6 +91,15 @@ def report_tickets(request: HttpRequest) -> HttpResponse:
             "reporting/reports/tickets.html",
             {"error": "Follow a count in a report to list the tickets behind it.", "filters": filters},
         )
+    if filters.errors:
+        # A list under other filters than the link named (a report page falls back and says so) would pass for
+        # the tickets behind the count: refuse, as a CSV download does.
+        return render(
+            request,
+            "reporting/reports/tickets.html",
+            {"error": "This list cannot be shown: " + " ".join(filters.errors), "filters": filters},
+            status=400,
+        )
     try:
         tickets = tickets_for(filters, request.GET, now=now)
     except UnknownMetric:

@@ -149,6 +149,23 @@ def test_report_tickets_answers_a_bad_metric_with_a_message(known, supervisor):
     assert "does not name a report figure" in response.content.decode()
 
 
+def test_report_tickets_refuses_filters_it_cannot_apply_instead_of_listing_other_tickets(
+    known, supervisor, other_tenant
+):
+    # given a queue of another tenant (it exists: only the filter's tenant-scoped choices refuse it)
+    with tenant_context(other_tenant):
+        foreign = QueueFactory(tenant=other_tenant, name="Globex only")
+    client = host_client(known["tenant"], supervisor)
+    # when a drill-down link names it, or a period that ends before it starts
+    for extra in (f"&queue={foreign.pk}", "&start=2025-02-01&end=2025-01-01"):
+        response = client.get(reverse("desk:report_tickets") + "?" + QUERY + extra + "&metric=created")
+        # then no list is shown under other filters than the link's, and the page says why
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "This list cannot be shown" in page
+        assert known["tenant"].format_ticket_number(known["t1"].number) not in page
+
+
 def test_report_bad_dates_fall_back_with_a_message(known, supervisor):
     client = host_client(known["tenant"], supervisor)
     response = client.get(reverse("desk:report", args=["volume"]) + "?start=2025-02-01&end=2025-01-01")
