@@ -71,15 +71,14 @@ def rules_in_force() -> CompiledRuleSet:
 def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: str = CREATED):
     """The matched rules in order and the merged plan of their actions; rules that cannot run are skips."""
     plan, matches, skipped = Plan(), [], []
-    for rule in ruleset.rules:
-        if trigger == UPDATED and not rule.on_update:
-            continue
+    ruleset.prepare(facts, ctx)
+    for rule in ruleset.update_rules if trigger == UPDATED else ruleset.rules:
         if rule.error:
             skipped.append({"rule": rule.id, "action": "", "value": None, "why": "broken", "detail": rule.error})
             continue
-        held = rule.test(facts, ctx)
-        if held is None:
+        if not rule.predicate(facts, ctx):
             continue
+        held = rule.held(facts, ctx)
         matches.append(Match(rule=rule, held=held))
         for fold, value in rule.folds:
             fold(plan, value, rule.id)
