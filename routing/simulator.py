@@ -3,8 +3,9 @@ priority and category, what the rules would have decided beside what the tickets
 
 Rule outcomes only: assignment depends on who was available at the time, which is not replayed. The rules see
 each ticket as it is now (its category, priority, tags and first message), and a queue a person chose when
-creating the ticket is kept, as the engine keeps it. Reads are set-based (routing.facts: three queries per 5,000
-tickets) and the rules are compiled once, so 100,000 tickets are a few seconds of Python."""
+creating the ticket is kept, as the engine keeps it. Reads are set-based (routing.facts: one streamed query, plus
+tags and follow-up links per 2,000 tickets when a rule reads them) and fetch only the facts the rules read; the
+rules are compiled once, so 100,000 tickets are a few seconds of Python."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from routing.compiler import CompiledRuleSet, compile_rules
@@ -71,31 +73,32 @@ def simulate(
     actual = {dimension: Counter() for dimension in DIMENSIONS}
     simulated = {dimension: Counter() for dimension in DIMENSIONS}
     ctx = Context()
-    for facts in facts_of(tickets):
-        result.total += 1
-        matches, plan, _ = evaluate(ruleset, facts, ctx)
-        if matches:
-            result.matched += 1
-            for match in matches:
-                result.rule_hits[match.rule.id] += 1
-        queue = facts.queue_id
-        if plan.queue is not None and facts.ticket_id not in explicit and names.row("queue", plan.queue[0]):
-            queue = plan.queue[0]
-        priority = plan.priority[0] if plan.priority is not None else facts.priority
-        category = facts.category_id
-        if plan.category is not None:
-            row = names.row("category", plan.category[0])
-            if row is not None and row.is_active:
-                category = row.parent_id or row.pk
-        for dimension, before, after in (
-            ("queue", facts.queue_id, queue),
-            ("priority", facts.priority, priority),
-            ("category", facts.category_id, category),
-        ):
-            actual[dimension][before] += 1
-            simulated[dimension][after] += 1
-            if before != after:
-                result.changed[dimension] += 1
+    with transaction.atomic():  # one snapshot, and a cursor that streams
+        for facts in facts_of(tickets, reads=ruleset.reads):
+            result.total += 1
+            matches, plan, _ = evaluate(ruleset, facts, ctx)
+            if matches:
+                result.matched += 1
+                for match in matches:
+                    result.rule_hits[match.rule.id] += 1
+            queue = facts.queue_id
+            if plan.queue is not None and facts.ticket_id not in explicit and names.row("queue", plan.queue[0]):
+                queue = plan.queue[0]
+            priority = plan.priority[0] if plan.priority is not None else facts.priority
+            category = facts.category_id
+            if plan.category is not None:
+                row = names.row("category", plan.category[0])
+                if row is not None and row.is_active:
+                    category = row.parent_id or row.pk
+            for dimension, before, after in (
+                ("queue", facts.queue_id, queue),
+                ("priority", facts.priority, priority),
+                ("category", facts.category_id, category),
+            ):
+                actual[dimension][before] += 1
+                simulated[dimension][after] += 1
+                if before != after:
+                    result.changed[dimension] += 1
     result.counts = {d: {"actual": actual[d], "simulated": simulated[d]} for d in DIMENSIONS}
     result.rows = {d: _rows(d, actual[d], simulated[d], names) for d in DIMENSIONS}
     return result
