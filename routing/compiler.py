@@ -70,8 +70,19 @@ class CompiledRuleSet:
         return any(rule.on_update for rule in self.rules)
 
     @cached_property
-    def update_rules(self) -> tuple[CompiledRule, ...]:
-        return tuple(rule for rule in self.rules if rule.on_update)
+    def steps(self) -> tuple[tuple, ...]:
+        """Per rule, what the engine's loop reads of it, unpacked once here: (rule, predicate, folds, stop, error,
+        the conditions that hold when an "all" rule matches, None for "any")."""
+        return tuple(
+            (rule, rule.predicate, rule.folds, rule.stop, rule.error,
+             tuple(condition for condition, _ in rule.conditions) if rule.match_all else None)
+            for rule in self.rules
+        )  # fmt: skip
+
+    @cached_property
+    def update_steps(self) -> tuple[tuple, ...]:
+        """`steps` of the rules that also run when a ticket changes."""
+        return tuple(step for step in self.steps if step[0].on_update)
 
     @cached_property
     def reads(self) -> frozenset[str]:

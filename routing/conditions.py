@@ -51,7 +51,7 @@ class Facts:
     created_at: datetime | None
     is_follow_up: bool = False
 
-    @property
+    @cached_property
     def domain(self) -> str:
         return self.email.rpartition("@")[2]
 

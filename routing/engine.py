@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -40,8 +41,9 @@ CREATED, UPDATED, RERUN = (RoutingDecision.Trigger.CREATED, RoutingDecision.Trig
                            RoutingDecision.Trigger.RERUN)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """A rule that matched and the conditions that held (a tuple: one is made per matched rule per ticket)."""
+
     rule: CompiledRule
     held: list[dict]
 
@@ -72,17 +74,17 @@ def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: s
     """The matched rules in order and the merged plan of their actions; rules that cannot run are skips."""
     plan, matches, skipped = Plan(), [], []
     ruleset.prepare(facts, ctx)
-    for rule in ruleset.update_rules if trigger == UPDATED else ruleset.rules:
-        if rule.error:
-            skipped.append({"rule": rule.id, "action": "", "value": None, "why": "broken", "detail": rule.error})
+    for rule, predicate, folds, stop, error, every in ruleset.update_steps if trigger == UPDATED else ruleset.steps:
+        if error:
+            skipped.append({"rule": rule.id, "action": "", "value": None, "why": "broken", "detail": error})
             continue
-        if not rule.predicate(facts, ctx):
+        if not predicate(facts, ctx):
             continue
-        held = rule.held(facts, ctx)
-        matches.append(Match(rule=rule, held=held))
-        for fold, value in rule.folds:
-            fold(plan, value, rule.id)
-        if rule.stop:
+        matches.append(Match(rule, list(every) if every is not None else rule.held(facts, ctx)))
+        rule_id = rule.id
+        for fold, value in folds:
+            fold(plan, value, rule_id)
+        if stop:
             break
     return matches, plan, skipped
 
