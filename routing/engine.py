@@ -70,8 +70,9 @@ def rules_in_force() -> CompiledRuleSet:
     return compiled_version(current_version())
 
 
-def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: str = CREATED):
-    """The matched rules in order and the merged plan of their actions; rules that cannot run are skips."""
+def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: str = CREATED, held: bool = True):
+    """The matched rules in order and the merged plan of their actions; rules that cannot run are skips. With
+    `held=False` a match does not list the conditions that held (the simulator counts rules, not conditions)."""
     plan, matches, skipped = Plan(), [], []
     ruleset.prepare(facts, ctx)
     for rule, predicate, folds, stop, error, every in ruleset.update_steps if trigger == UPDATED else ruleset.steps:
@@ -80,7 +81,10 @@ def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: s
             continue
         if not predicate(facts, ctx):
             continue
-        matches.append(Match(rule, list(every) if every is not None else rule.held(facts, ctx)))
+        if not held:
+            matches.append(Match(rule, []))
+        else:
+            matches.append(Match(rule, list(every) if every is not None else rule.held(facts, ctx)))
         rule_id = rule.id
         for fold, value in folds:
             fold(plan, value, rule_id)
