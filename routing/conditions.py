@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import attrgetter
 
 import re2
 
@@ -50,7 +51,7 @@ class Facts:
     created_at: datetime | None
     is_follow_up: bool = False
 
-    @property
+    @cached_property
     def domain(self) -> str:
         return self.email.rpartition("@")[2]
 
@@ -86,9 +87,13 @@ class Context:
     """Per-run memory for predicates that need the tenant's settings (read once per run, not per ticket)."""
 
     memo: dict = field(default_factory=dict)
+    # The current ticket's word and pattern answers (routing.textscan), set by the engine before its rules run.
+    scan: object = None
 
 
 Predicate = Callable[[Facts, Context], bool]
+
+ALL_FACTS = frozenset(name for name in Facts.__dataclass_fields__ if name != "ticket_id")
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,11 @@ class ConditionType:
     uses: Callable[[str, object, object], bool] = lambda op, value, obj: False
     help_text: str = ""
     no_value_ops: frozenset[str] = frozenset()
+    # The Facts fields the predicates read (the simulator fetches only those); every field when not declared.
+    reads: frozenset[str] = ALL_FACTS
+    # How a rule set compiles it (op, value, negate, routing.textscan.TextIndex) when that is faster than `compile`
+    # with the negation around it; must decide exactly as `compile` does.
+    fuse: Callable[[str, object, bool, object], Predicate] | None = None
 
 
 REGISTRY: dict[str, ConditionType] = {}
@@ -221,8 +231,9 @@ def compile_pattern(pattern: object):
 # ---- choice conditions: channel, priority, tier ----
 
 
-def _choice_type(key: str, label: str, choices: list[tuple[object, str]], read: Callable[[Facts], object]):
+def _choice_type(key: str, label: str, choices: list[tuple[object, str]], attr: str):
     words = _code_words(choices)
+    read = attrgetter(attr)
 
     def compile_(op: str, value: object) -> Predicate:
         wanted = frozenset(value)
@@ -237,11 +248,12 @@ def _choice_type(key: str, label: str, choices: list[tuple[object, str]], read: 
         describe=lambda op, value, names: f"{label.lower()} is {' or '.join(words(code) for code in value)}",
         show=lambda op, value, names: ", ".join(words(code) for code in value),
         help_text=f"One or more of: {', '.join(name for _, name in choices)}.",
+        reads=frozenset({attr}),
     )
 
 
-register(_choice_type("channel", "Channel", list(Channel.choices), lambda f: f.channel))
-register(_choice_type("tier", "Contact tier", list(Contact.Tier.choices), lambda f: f.tier))
+register(_choice_type("channel", "Channel", list(Channel.choices), "channel"))
+register(_choice_type("tier", "Contact tier", list(Contact.Tier.choices), "tier"))
 
 
 def _priority_compile(op: str, value: object) -> Predicate:
@@ -267,6 +279,7 @@ register(
         ),
         show=lambda op, value, names: ", ".join(_priority_words(code) for code in value),
         help_text="Low, Normal, High or Urgent.",
+        reads=frozenset({"priority"}),
     )
 )
 
@@ -274,7 +287,9 @@ register(
 # ---- rows: category, subcategory, organisation ----
 
 
-def _row_type(key: str, label: str, kind: str, read: Callable[[Facts], int | None], help_text: str):
+def _row_type(key: str, label: str, kind: str, attr: str, help_text: str):
+    read = attrgetter(attr)
+
     def compile_(op: str, value: object) -> Predicate:
         if op == "is_empty":
             return lambda facts, ctx: read(facts) is None
@@ -297,30 +312,25 @@ def _row_type(key: str, label: str, kind: str, read: Callable[[Facts], int | Non
         uses=lambda op, value, obj: type(obj).__name__.casefold() == kind and obj.pk in (value or ()),
         help_text=help_text,
         no_value_ops=frozenset({"is_empty"}),
+        reads=frozenset({attr}),
     )
 
 
-register(_row_type("category", "Category", "category", lambda f: f.category_id, "Category names, comma-separated."))
+register(_row_type("category", "Category", "category", "category_id", "Category names, comma-separated."))
 register(
-    _row_type(
-        "subcategory", "Subcategory", "category", lambda f: f.subcategory_id, "“Parent / Child” names, comma-separated."
-    )
+    _row_type("subcategory", "Subcategory", "category", "subcategory_id", "“Parent / Child” names, comma-separated.")
 )
 register(
-    _row_type(
-        "organisation",
-        "Organisation",
-        "organisation",
-        lambda f: f.organisation_id,
-        "Organisation names, comma-separated.",
-    )
+    _row_type("organisation", "Organisation", "organisation", "organisation_id", "Organisation names, comma-separated.")
 )
 
 
 # ---- addresses ----
 
 
-def _address_type(key: str, label: str, read: Callable[[Facts], str], clean: Callable[[str], str], help_text: str):
+def _address_type(key: str, label: str, attr: str, clean: Callable[[str], str], help_text: str):
+    read = attrgetter(attr)
+
     def compile_(op: str, value: object) -> Predicate:
         if op == "is_empty":
             return lambda facts, ctx: not read(facts)
@@ -343,6 +353,7 @@ def _address_type(key: str, label: str, read: Callable[[Facts], str], clean: Cal
         show=lambda op, value, names: ", ".join(value or ()),
         help_text=help_text,
         no_value_ops=frozenset({"is_empty"}),
+        reads=frozenset({"email" if attr == "domain" else attr}),
     )
 
 
@@ -355,15 +366,13 @@ def _email(text: str) -> str:
 
 register(
     _address_type(
-        "received_address", "Support address", lambda f: f.received_address, _email,
+        "received_address", "Support address", "received_address", _email,
         "The support address the mail came to (blank for other channels).",
     )
 )  # fmt: skip
-register(_address_type("requester_email", "Requester email", lambda f: f.email, _email, "Email addresses."))
+register(_address_type("requester_email", "Requester email", "email", _email, "Email addresses."))
 register(
-    _address_type(
-        "requester_domain", "Requester domain", lambda f: f.domain, _domain, "Mail domains; subdomains match too."
-    )
+    _address_type("requester_domain", "Requester domain", "domain", _domain, "Mail domains; subdomains match too.")
 )
 
 
@@ -390,6 +399,7 @@ def _searcher(pattern) -> Callable[[bytes], bool]:
 
 def _text_type(key: str, label: str):
     folded = {"subject": "subject_cf", "body": "body_cf"}.get(key, "text_cf")
+    scope = key if key in ("subject", "body") else "text"
     encoded = {"subject": "subject_utf8", "body": "body_utf8"}.get(key, "text_utf8")
 
     def parse(op: str, text: str, names: Names) -> object:
@@ -410,6 +420,40 @@ def _text_type(key: str, label: str):
             return lambda facts, ctx: all(word in getattr(facts, folded) for word in words)
         return lambda facts, ctx: any(word in getattr(facts, folded) for word in words)
 
+    def fuse(op: str, value: object, negate: bool, index) -> Predicate:
+        """Words: membership in the ticket's scan (one RE2 set pass for the whole rule set); patterns: searched at
+        most once per ticket however many rules name them."""
+        if op == "matches":
+            slot = index.pattern(encoded, value, _searcher(compile_pattern(value)))
+            search = index.searchers[slot]
+
+            def searched(facts: Facts, ctx: Context) -> bool:
+                done = ctx.scan.patterns
+                found = done[slot]
+                if found is None:
+                    found = done[slot] = search(getattr(facts, encoded))
+                return found is not negate
+
+            return searched
+        words = tuple(value)
+        if any("\n" in word for word in words):  # a line break may span subject and body: test the joined text
+            test = compile_(op, value)
+            return (lambda facts, ctx: not test(facts, ctx)) if negate else test
+        ids = frozenset(index.word(word, scope) for word in words)
+        found = attrgetter(f"scan.{scope}")
+        if len(ids) == 1:
+            (word_id,) = ids
+            if negate:
+                return lambda facts, ctx: word_id not in found(ctx)
+            return lambda facts, ctx: word_id in found(ctx)
+        if op == "contains_all":
+            if negate:
+                return lambda facts, ctx: not ids <= found(ctx)
+            return lambda facts, ctx: ids <= found(ctx)
+        if negate:
+            return lambda facts, ctx: ids.isdisjoint(found(ctx))
+        return lambda facts, ctx: not ids.isdisjoint(found(ctx))
+
     def describe(op: str, value: object, names: Names) -> str:
         if op == "matches":
             return f"{label.lower()} matches the pattern “{value}”"
@@ -429,6 +473,8 @@ def _text_type(key: str, label: str):
         describe=describe,
         show=lambda op, value, names: value if op == "matches" else ", ".join(value),
         help_text="Words, comma-separated (any case); or an RE2 pattern, case-insensitive.",
+        reads=frozenset({"subject", "body"} if scope == "text" else {scope}),
+        fuse=fuse,
     )
 
 
@@ -465,6 +511,7 @@ register(
         uses=lambda op, value, obj: type(obj).__name__ == "Tag" and obj.name.casefold() in (value or ()),
         help_text="Tag names, comma-separated.",
         no_value_ops=frozenset({"is_empty"}),
+        reads=frozenset({"tags"}),
     )
 )
 
@@ -481,6 +528,7 @@ register(
         describe=lambda op, value, names: "it is a follow-up of a closed ticket",
         help_text="No value: true for a reply to a closed ticket that opened a new one.",
         no_value_ops=frozenset({"yes"}),
+        reads=frozenset({"is_follow_up"}),
     )
 )
 
@@ -530,6 +578,7 @@ def _custom_type(key: str, label: str, operators: tuple[str, ...]) -> ConditionT
         show=show,
         help_text="Choice codes, comma-separated for “is one of”.",
         no_value_ops=frozenset(NO_VALUE_OPS),
+        reads=frozenset({"custom_fields"}),
     )
 
 
@@ -584,6 +633,22 @@ def compile_condition(condition: dict) -> Predicate:
     if condition.get("negate"):
         return lambda facts, ctx: not test(facts, ctx)
     return test
+
+
+def fuse_condition(condition: dict, index) -> tuple[Predicate, frozenset[str]]:
+    """The condition compiled for a rule set (its words and patterns answered by `index`, routing.textscan), with
+    its negation folded in, and the facts it reads."""
+    kind = lookup(condition.get("field"))
+    op = condition.get("op")
+    if op not in kind.operators:
+        raise RuleError(f"“{kind.label}” has no test “{str(op)[:30]}”.")
+    negate = bool(condition.get("negate"))
+    if kind.fuse is not None:
+        return kind.fuse(op, condition.get("value"), negate, index), kind.reads
+    test = kind.compile(op, condition.get("value"))
+    if negate:
+        return (lambda facts, ctx: not test(facts, ctx)), kind.reads
+    return test, kind.reads
 
 
 def describe_condition(condition: dict, names: Names) -> str:

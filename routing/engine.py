@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -40,8 +41,9 @@ CREATED, UPDATED, RERUN = (RoutingDecision.Trigger.CREATED, RoutingDecision.Trig
                            RoutingDecision.Trigger.RERUN)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """A rule that matched and the conditions that held (a tuple: one is made per matched rule per ticket)."""
+
     rule: CompiledRule
     held: list[dict]
 
@@ -68,22 +70,25 @@ def rules_in_force() -> CompiledRuleSet:
     return compiled_version(current_version())
 
 
-def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: str = CREATED):
-    """The matched rules in order and the merged plan of their actions; rules that cannot run are skips."""
+def evaluate(ruleset: CompiledRuleSet, facts: Facts, ctx: Context, *, trigger: str = CREATED, held: bool = True):
+    """The matched rules in order and the merged plan of their actions; rules that cannot run are skips. With
+    `held=False` a match does not list the conditions that held (the simulator counts rules, not conditions)."""
     plan, matches, skipped = Plan(), [], []
-    for rule in ruleset.rules:
-        if trigger == UPDATED and not rule.on_update:
+    ruleset.prepare(facts, ctx)
+    for rule, predicate, folds, stop, error, every in ruleset.update_steps if trigger == UPDATED else ruleset.steps:
+        if error:
+            skipped.append({"rule": rule.id, "action": "", "value": None, "why": "broken", "detail": error})
             continue
-        if rule.error:
-            skipped.append({"rule": rule.id, "action": "", "value": None, "why": "broken", "detail": rule.error})
+        if not predicate(facts, ctx):
             continue
-        held = rule.test(facts, ctx)
-        if held is None:
-            continue
-        matches.append(Match(rule=rule, held=held))
-        for fold, value in rule.folds:
-            fold(plan, value, rule.id)
-        if rule.stop:
+        if not held:
+            matches.append(Match(rule, []))
+        else:
+            matches.append(Match(rule, list(every) if every is not None else rule.held(facts, ctx)))
+        rule_id = rule.id
+        for fold, value in folds:
+            fold(plan, value, rule_id)
+        if stop:
             break
     return matches, plan, skipped
 

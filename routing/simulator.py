@@ -3,8 +3,9 @@ priority and category, what the rules would have decided beside what the tickets
 
 Rule outcomes only: assignment depends on who was available at the time, which is not replayed. The rules see
 each ticket as it is now (its category, priority, tags and first message), and a queue a person chose when
-creating the ticket is kept, as the engine keeps it. Reads are set-based (routing.facts: three queries per 5,000
-tickets) and the rules are compiled once, so 100,000 tickets are a few seconds of Python."""
+creating the ticket is kept, as the engine keeps it. Reads are set-based (routing.facts: one streamed query, plus
+tags and follow-up links per 2,000 tickets when a rule reads them) and fetch only the facts the rules read; the
+rules are compiled once, so 100,000 tickets are a few seconds of Python."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from routing.compiler import CompiledRuleSet, compile_rules
@@ -68,34 +70,47 @@ def simulate(
     )
     names = Names()
     result = Simulation(days=days, since=since, rule_names={rule.id: rule.name for rule in ruleset.rules})
+    ctx = Context()
+    # One count per distinct outcome (queue, priority and category before and after), added up per dimension at
+    # the end: most tickets share an outcome with many others.
+    outcomes: Counter = Counter()
+    rule_hits = result.rule_hits
+    queues = {}  # queue id -> whether it still exists
+    categories = {}  # category id -> the category it files under (None: missing or archived)
+    with transaction.atomic():  # one snapshot, and a cursor that streams
+        for facts in facts_of(tickets, reads=ruleset.reads):
+            matches, plan, _ = evaluate(ruleset, facts, ctx, held=False)
+            if matches:
+                result.matched += 1
+                for match in matches:
+                    rule_hits[match.rule.id] += 1
+            queue = facts.queue_id
+            if plan.queue is not None and facts.ticket_id not in explicit:
+                wanted = plan.queue[0]
+                if wanted not in queues:
+                    queues[wanted] = bool(names.row("queue", wanted))
+                if queues[wanted]:
+                    queue = wanted
+            priority = plan.priority[0] if plan.priority is not None else facts.priority
+            category = facts.category_id
+            if plan.category is not None:
+                wanted = plan.category[0]
+                if wanted not in categories:
+                    row = names.row("category", wanted)
+                    categories[wanted] = (row.parent_id or row.pk) if row is not None and row.is_active else None
+                if categories[wanted] is not None:
+                    category = categories[wanted]
+            outcomes[facts.queue_id, queue, facts.priority, priority, facts.category_id, category] += 1
     actual = {dimension: Counter() for dimension in DIMENSIONS}
     simulated = {dimension: Counter() for dimension in DIMENSIONS}
-    ctx = Context()
-    for facts in facts_of(tickets):
-        result.total += 1
-        matches, plan, _ = evaluate(ruleset, facts, ctx)
-        if matches:
-            result.matched += 1
-            for match in matches:
-                result.rule_hits[match.rule.id] += 1
-        queue = facts.queue_id
-        if plan.queue is not None and facts.ticket_id not in explicit and names.row("queue", plan.queue[0]):
-            queue = plan.queue[0]
-        priority = plan.priority[0] if plan.priority is not None else facts.priority
-        category = facts.category_id
-        if plan.category is not None:
-            row = names.row("category", plan.category[0])
-            if row is not None and row.is_active:
-                category = row.parent_id or row.pk
-        for dimension, before, after in (
-            ("queue", facts.queue_id, queue),
-            ("priority", facts.priority, priority),
-            ("category", facts.category_id, category),
-        ):
-            actual[dimension][before] += 1
-            simulated[dimension][after] += 1
+    for outcome, count in outcomes.items():
+        result.total += count
+        for n, dimension in enumerate(DIMENSIONS):
+            before, after = outcome[2 * n], outcome[2 * n + 1]
+            actual[dimension][before] += count
+            simulated[dimension][after] += count
             if before != after:
-                result.changed[dimension] += 1
+                result.changed[dimension] += count
     result.counts = {d: {"actual": actual[d], "simulated": simulated[d]} for d in DIMENSIONS}
     result.rows = {d: _rows(d, actual[d], simulated[d], names) for d in DIMENSIONS}
     return result

@@ -34,6 +34,7 @@ BUSINESS_HOURS = register(
         operators={"inside": "was created inside business hours"},
         parse=lambda op, text, names: None,
         compile=lambda op, value: _inside,
+        reads=frozenset({"created_at"}),
         describe=lambda op, value, names: "it came in inside business hours",
         help_text="No value: the default SLA policy's calendar. Tick “Not” for outside business hours.",
         no_value_ops=frozenset({"inside"}),
