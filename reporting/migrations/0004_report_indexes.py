@@ -1,7 +1,0 @@
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("reporting", "0003_dashboard")]
-
-    operations = []
