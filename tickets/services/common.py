@@ -18,12 +18,19 @@ _held: ContextVar[dict[int, Ticket] | None] = ContextVar("tickets_held_locks", d
 def lock(ticket: Ticket | int) -> Ticket:
     """Re-read the ticket with a row lock: concurrent changes to one ticket queue up instead of overwriting.
     Inside `holding` the held instance is returned as it is: the lock is ours and the row has not moved since."""
+    held = _held_instance(ticket)
+    if held is not None:
+        return held
     pk = ticket if isinstance(ticket, int) else ticket.pk
-    held = _held.get()
-    if held and pk in held and not getattr(held[pk], "_lock_stale", False):
-        return held[pk]
     # The search vector (kilobytes) is never read here: services only append to it in SQL (tickets.search_index).
     return Ticket.objects.select_for_update(of=("self",)).select_related("tenant").defer("search_vector").get(pk=pk)
+
+
+def _held_instance(ticket: Ticket | int) -> Ticket | None:
+    """The instance a caller's `holding` holds for this ticket, unless a failure since made it stale."""
+    held = _held.get()
+    instance = held.get(ticket if isinstance(ticket, int) else ticket.pk) if held else None
+    return None if instance is None or getattr(instance, "_lock_stale", False) else instance
 
 
 @contextmanager
@@ -48,10 +55,8 @@ def holding(ticket: Ticket) -> Iterator[dict[int, Ticket]]:
 def locked(ticket: Ticket | int) -> Iterator[Ticket]:
     """A service's transaction with the ticket locked. Under `holding` (whose caller's savepoint already makes the
     whole change one unit) it adds no savepoint and no query; an error still rolls back to that savepoint."""
-    pk = ticket if isinstance(ticket, int) else ticket.pk
-    held = _held.get()
-    if held and pk in held and not getattr(held[pk], "_lock_stale", False):
-        instance = held[pk]
+    instance = _held_instance(ticket)
+    if instance is not None:
         try:
             with transaction.atomic(savepoint=False):
                 yield instance
