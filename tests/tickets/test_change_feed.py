@@ -14,6 +14,7 @@ from tenancy.models import PendingTask
 from tests.tickets.factories import ContactFactory
 from tickets import clock, services
 from tickets.event_kinds import UnknownEventKind
+from tickets.feed import registry
 from tickets.feed.dispatch import sweep
 from tickets.feed.tasks import drain_feed_task
 from tickets.lifecycle import Status
@@ -288,3 +289,102 @@ def test_replayed_history_is_marked_and_reaches_only_subscribers_that_take_repla
     assert live == []
     with tenant_context(tenant):
         assert FeedEntry.objects.get(pk=entry.pk).done_at is not None
+
+
+# --- Delivery in batches ---------------------------------------------------------------------------------------------
+
+
+def _replayed_changes(tenant, agent, tickets) -> None:
+    """One replayed change per ticket: their entries wait, undelivered, for one drain to take them together."""
+    with tenant_context(tenant), clock.replaying(clock.now() - timedelta(days=1)):
+        for ticket in tickets:
+            services.change_priority(ticket=ticket, priority=Priority.LOW, actor=agent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_succeeds_costs_one_receipt_statement_and_no_savepoint_per_entry(
+    tenant, agent, new_ticket, subscribe, monkeypatch
+):
+    # given five entries waiting for a subscriber that reads them together (the only one: the statements are its)
+    tickets = [new_ticket(subject=f"Batch {n}") for n in range(5)]
+    _replayed_changes(tenant, agent, tickets)
+    monkeypatch.setattr(registry, "SUBSCRIBERS", {})
+    batches, handled = [], []
+
+    class Together:
+        def __init__(self, changes):
+            batches.append(sorted(change.ticket_id for change in changes))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    subscribe("test-batch", lambda change: handled.append(change.ticket_id), replay=True, batch=Together)
+    # when one drain hands them over
+    with CaptureQueriesContext(connection) as queries:
+        drain_now(tenant)
+    statements = [query["sql"] for query in queries.captured_queries]
+    # then the subscriber saw them as one batch, each handled once, with one receipt statement for all of them
+    assert batches == [sorted(ticket.pk for ticket in tickets)]
+    assert sorted(handled) == sorted(ticket.pk for ticket in tickets)
+    assert not [sql for sql in statements if sql.startswith("SAVEPOINT")]
+    assert len([sql for sql in statements if 'INSERT INTO "tickets_feedreceipt"' in sql]) == 1
+    with tenant_context(tenant):
+        assert FeedReceipt.objects.filter(subscriber="test-batch").count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_is_redone_one_entry_at_a_time_without_its_batch_reads(tenant, agent, new_ticket, subscribe):
+    # given three entries waiting, and a subscriber that fails on the middle one
+    tickets = [new_ticket(subject=f"Batch {n}") for n in range(3)]
+    _replayed_changes(tenant, agent, tickets)
+    prepared, handled = [], []
+
+    class Together:
+        def __init__(self, changes):
+            prepared.append(len(changes))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def picky(change):
+        Tag.objects.create(name=f"picky-{change.ticket_id}")
+        if change.ticket_id == tickets[1].pk:
+            raise Boom("not this one yet")
+        handled.append(change.ticket_id)
+
+    subscribe("test-picky", picky, replay=True, batch=Together)
+    # when the drain hands them over
+    drain_now(tenant)
+    # then the batch was tried once, rolled back, and redone entry by entry: the two others are handled and kept
+    # (the first one twice in Python, once in the database), the middle one is left with no receipt for later
+    assert prepared == [3]
+    assert handled == [tickets[0].pk, tickets[0].pk, tickets[2].pk]
+    with tenant_context(tenant):
+        names = sorted(Tag.objects.filter(name__startswith="picky-").values_list("name", flat=True))
+        assert names == sorted([f"picky-{tickets[0].pk}", f"picky-{tickets[2].pk}"])
+        receipts = set(FeedReceipt.objects.filter(subscriber="test-picky").values_list("entry__ticket_id", flat=True))
+        assert receipts == {tickets[0].pk, tickets[2].pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_a_batch_skips_entries_another_run_has_taken_since(tenant, agent, new_ticket):
+    from tickets.feed.dispatch import _take_all, changes_of
+
+    # given two undone entries, one of which another drain took after this one read the receipts
+    tickets = [new_ticket(subject="First"), new_ticket(subject="Second")]
+    _replayed_changes(tenant, agent, tickets)
+    with tenant_context(tenant):
+        changes = changes_of(list(FeedEntry.objects.filter(replay=True).order_by("pk")))
+        FeedReceipt.objects.create(subscriber="test-race", entry_id=changes[0].entry_id)
+        # when this run takes the batch
+        with transaction.atomic():
+            took = _take_all("test-race", changes)
+        # then it owns only the other one, and each entry has one receipt
+        assert took == {changes[1].entry_id}
+        assert FeedReceipt.objects.filter(subscriber="test-race").count() == 2

@@ -7,6 +7,7 @@ them). A subscriber gets each entry once: its receipt is written in the transact
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,18 +41,27 @@ def _everything(change: Change) -> bool:
     return True
 
 
+def _no_batch(changes: list[Change]) -> AbstractContextManager:
+    return nullcontext()
+
+
 @dataclass(frozen=True)
 class Subscriber:
     """`handle(change)` runs in its own transaction with the subscriber's receipt: raise to have the entry
     handed to it again later (only to it). `accepts(change)` filters cheaply before that (no receipt is written
     for a change it does not accept); `replay` says whether it gets replayed history at all; changes made
-    only by `own_automation` (the subscriber's own actions, e.g. "routing") are not handed back to it."""
+    only by `own_automation` (the subscriber's own actions, e.g. "routing") are not handed back to it.
+
+    `batch(changes)` is entered around a batch's changes in the usual case (one transaction, no failure), for a
+    subscriber that reads what they need together; `handle` must work without it (a batch with a failure is
+    redone one change at a time, outside it)."""
 
     name: str
     handle: Callable[[Change], object]
     accepts: Callable[[Change], bool] = field(default=_everything)
     replay: bool = False
     own_automation: str = ""
+    batch: Callable[[list[Change]], AbstractContextManager] = field(default=_no_batch)
 
     def wants(self, change: Change) -> bool:
         if change.replay and not self.replay:
