@@ -13,6 +13,7 @@ class RoutingConfig(AppConfig):
     def _ready_rules() -> None:
         """Rules: the change-feed subscriber that triages tickets, and the "routed" notification kind."""
         from routing import feed, notifications  # noqa: F401 - the "routed" notification kind
+        from routing.batch import reading_together
         from tickets.feed.registry import Subscriber, register_subscriber
 
         # Replayed history too: it is routed at its own times, and notifies no one.
@@ -23,6 +24,7 @@ class RoutingConfig(AppConfig):
                 accepts=feed.accepts_change,
                 replay=True,
                 own_automation=feed.OWN_AUTOMATION,
+                batch=reading_together,
             )
         )
 

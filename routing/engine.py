@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 
+from routing import batch
 from routing.actions import Plan
 from routing.compiler import CompiledRule, CompiledRuleSet, compiled_version
 from routing.conditions import Context, Facts
@@ -204,12 +205,14 @@ def _recipients(recipient: dict, names: Names) -> list[Membership]:
     return [m for m in team.members.select_related("user") if m.is_staff_member]
 
 
-def queue_kept(ticket_id: int, *, trigger: str, change_events=()) -> str:
+def queue_kept(ticket_id: int, *, trigger: str, change_events=(), reads: batch.BatchReads | None = None) -> str:
     """Why rules must leave the queue alone: a person chose it at creation, or this change is a person moving it."""
     if trigger == UPDATED and any(
         event.kind == "queue_changed" and not event.actor_automation for event in change_events
     ):
         return "moved"
+    if reads is not None:
+        return "explicit" if ticket_id in reads.explicit else ""
     if TicketEvent.objects.filter(ticket_id=ticket_id, kind="queue_chosen").exists():
         return "explicit"
     return ""
@@ -237,10 +240,14 @@ def route_ticket(
     no rule marked for updates) or the entry was decided before. Call inside a tenant context."""
     from tickets.services.common import holding, lock
 
-    if entry_id is not None and RoutingDecision.objects.filter(entry_id=entry_id).exists():
+    reads = batch.current()  # what the drain batch read for all its tickets, when routing runs in one
+    if reads is not None:
+        if entry_id is not None and entry_id in reads.decided:
+            return None
+        ruleset = ruleset or reads.ruleset
+    elif entry_id is not None and RoutingDecision.objects.filter(entry_id=entry_id).exists():
         return None
-    version = current_version() if ruleset is None else None
-    ruleset = ruleset or compiled_version(version)
+    ruleset = ruleset or compiled_version(current_version())
     with transaction.atomic(), ExitStack() as stack:
         ticket = lock(ticket_id)
         # The services below (update_ticket, notes, assignment) reuse this lock instead of re-reading the row.
@@ -251,9 +258,10 @@ def route_ticket(
                 rules_applied.send(sender=RoutingDecision, ticket=ticket, entry_id=entry_id, assign="strategy",
                                    decision=None)  # fmt: skip
             return None
-        names = Names()
-        matches, plan, skipped = evaluate(ruleset, facts_for(ticket.pk), Context(), trigger=trigger)
-        kept = queue_kept(ticket.pk, trigger=trigger, change_events=change_events)
+        names = reads.names if reads is not None else Names()
+        facts = (reads.facts_for(ticket) if reads is not None else None) or facts_for(ticket.pk)
+        matches, plan, skipped = evaluate(ruleset, facts, Context(), trigger=trigger)
+        kept = queue_kept(ticket.pk, trigger=trigger, change_events=change_events, reads=reads)
         outcome = check(plan, ticket, names, matches=matches, queue_kept=kept, skipped=skipped)
         decision = RoutingDecision.objects.create(
             ticket=ticket,
@@ -309,7 +317,8 @@ def _write(ticket: Ticket, outcome: Outcome, decision: RoutingDecision, *, repla
         add_note(ticket=ticket, actor=ROUTING, body=text)
     if outcome.notify and not replay and not clock.is_replaying():
         notify(kind=NOTIFICATION_KIND, ticket=ticket, recipients=[m for m, _ in outcome.notify], actor=ROUTING)
-    return Ticket.objects.select_related("tenant").get(pk=ticket.pk)
+    # The queue too: the strategy reads it next.
+    return Ticket.objects.select_related("tenant", "queue").get(pk=ticket.pk)
 
 
 FIELD_ACTIONS = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+from routing import batch
 from routing.assignment import strategies
 from routing.assignment.candidates import Candidate, lock_candidates
 from routing.models import AssignmentDecision, RoundRobinTurn, TicketSkillRequirement
@@ -56,7 +57,7 @@ def assign_by_strategy(
     with locked(ticket) as ticket:  # routing's own lock when it runs inside route_ticket
         if not ticket.is_open or ticket.assignee_id is not None:
             return None
-        if entry_id is not None and AssignmentDecision.objects.filter(ticket=ticket, entry_id=entry_id).exists():
+        if entry_id is not None and _decided(ticket, entry_id):
             return None
         strategy = ticket.queue.assignment_strategy
         decision = AssignmentDecision(
@@ -85,6 +86,14 @@ def assign_by_strategy(
         decision.outcome = AssignmentDecision.Outcome.ASSIGNED
         decision.save()
     return decision
+
+
+def _decided(ticket: Ticket, entry_id: int) -> bool:
+    """Whether this feed entry's assignment was decided before (in a drain batch, read with the batch)."""
+    reads = batch.current()
+    if reads is not None:
+        return entry_id in reads.assigned
+    return AssignmentDecision.objects.filter(ticket=ticket, entry_id=entry_id).exists()
 
 
 def _pick(ticket: Ticket, strategy: str, decision: AssignmentDecision) -> Candidate | None:
