@@ -11,7 +11,9 @@ skipped, in this order of reasons, when they:
 
 A member's load is every open ticket they own, in any queue: status new, open, pending or on hold (`is_open`).
 Resolved, closed and spam tickets do not count; a ticket waiting on the customer (pending) or a third party (on
-hold) does, since it comes back to its owner.
+hold) does, since it comes back to its owner. Loads are counted only for members the other reasons leave in, and
+only up to one past the largest capacity among them (`Candidate.load_capped`): beyond that a member is at
+capacity whatever the exact number, and a backlog of thousands per agent is not read for every ticket routed.
 
 `lock_candidates` reads the pool under row locks (SELECT ... FOR NO KEY UPDATE, in id order, so two workers never
 deadlock) and only then counts loads: every automatic pick in the pool waits for the one before it to commit, so
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import IntegerField, OuterRef, Subquery
 
 from tenancy.models import Membership, MembershipSkill
 from tenancy.roles import STAFF_ROLES
@@ -40,8 +42,9 @@ AT_CAPACITY = "at_capacity"
 @dataclass
 class Candidate:
     member: Membership
-    load: int
+    load: int | None  # None when not counted (skipped for another reason than capacity)
     skipped: str = ""  # "" when the strategy may pick them, else one of the codes above
+    load_capped: bool = False  # counting stopped at `load`: the member has at least that many
 
     @property
     def eligible(self) -> bool:
@@ -55,7 +58,15 @@ class Candidate:
             "load": self.load,
             "capacity": self.member.capacity,
             "skipped": self.skipped,
+            **({"load_capped": True} if self.load_capped else {}),
         }
+
+
+class CappedCount(Subquery):
+    """count(*) of a sliced subquery: the database stops reading at the slice's end."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
 
 
 def pool(queue: Queue):
@@ -73,32 +84,37 @@ def lock_candidates(*, ticket: Ticket, required_skill_ids: frozenset[int] = froz
     if not members:
         return []
     ids = [member.pk for member in members]
-    loads = dict(
-        Ticket.objects.open()
-        .filter(assignee_id__in=ids)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
-    in_team = set()
-    if queue.team_id is not None:
-        in_team = set(ids)
+    in_team = set(ids) if queue.team_id is not None else set()
     skills: dict[int, set[int]] = {}
     if required_skill_ids:
         for member_id, skill_id in MembershipSkill.objects.filter(
             membership_id__in=ids, skill_id__in=required_skill_ids
         ).values_list("membership_id", "skill_id"):
             skills.setdefault(member_id, set()).add(skill_id)
-    candidates = []
-    for member in members:
-        load = loads.get(member.pk, 0)
-        candidates.append(
-            Candidate(member=member, load=load, skipped=_why_not(member, load, in_team, skills, required_skill_ids))
+    candidates = [
+        Candidate(member=member, load=None, skipped=_why_not(member, in_team, skills, required_skill_ids))
+        for member in members
+    ]
+    counted = [candidate for candidate in candidates if candidate.eligible]
+    if counted:
+        limit = max(candidate.member.capacity for candidate in counted) + 1
+        open_of = Ticket.objects.open().filter(assignee_id=OuterRef("pk")).order_by().values("pk")[:limit]
+        loads = dict(
+            Membership.objects.filter(pk__in=[c.member.pk for c in counted])
+            .order_by()
+            .annotate(load=CappedCount(open_of))
+            .values_list("pk", "load")
         )
+        for candidate in counted:
+            candidate.load = loads.get(candidate.member.pk, 0)
+            candidate.load_capped = candidate.load >= limit
+            if candidate.load >= candidate.member.capacity:
+                candidate.skipped = AT_CAPACITY
     return candidates
 
 
-def _why_not(member: Membership, load: int, in_team: set[int], skills: dict, required: frozenset[int]) -> str:
+def _why_not(member: Membership, in_team: set[int], skills: dict, required: frozenset[int]) -> str:
+    """Why the member may not be picked, capacity aside (counted afterwards, only for those left in)."""
     if not (sees_every_queue(member) or member.pk in in_team):
         return CANNOT_SEE
     if member.availability == Membership.Availability.OFFLINE:
@@ -107,6 +123,4 @@ def _why_not(member: Membership, load: int, in_team: set[int], skills: dict, req
         return AWAY
     if required and not required <= skills.get(member.pk, set()):
         return LACKS_SKILL
-    if load >= member.capacity:
-        return AT_CAPACITY
     return ""

@@ -94,7 +94,9 @@ def _passed_over(decision: AssignmentDecision) -> str:
         skipped = row.get("skipped")
         if not skipped:
             continue
-        if skipped == "at_capacity":
+        if skipped == "at_capacity" and row.get("load_capped"):
+            parts.append(f"{row['name']} (at capacity: over {row['capacity']} open)")
+        elif skipped == "at_capacity":
             parts.append(f"{row['name']} (at capacity: {row['load']} of {row['capacity']})")
         else:
             parts.append(f"{row['name']} ({SKIPPED_WORDS.get(skipped, skipped)})")

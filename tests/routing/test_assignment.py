@@ -107,6 +107,28 @@ def test_least_loaded_skips_offline_away_and_full_agents_and_says_so(tenant, tea
     ]
 
 
+def test_loads_are_counted_only_for_pickable_agents_and_only_past_the_largest_capacity(tenant, team):
+    # given Ana online with room for 3 (2 open), Ben online with room for 2 and 9 open, Cy offline with 4 open
+    queue = make_queue(tenant, "least_loaded", team=team)
+    ana = agent_named(tenant, "Ana", team=team, capacity=3)
+    ben = agent_named(tenant, "Ben", team=team, capacity=2)
+    cy = agent_named(tenant, "Cy", team=team, availability=OFFLINE)
+    give_load(tenant, ana, 2, queue=queue)
+    give_load(tenant, ben, 9, queue=queue)
+    give_load(tenant, cy, 4, queue=queue)
+    ticket = TicketFactory(tenant=tenant, queue=queue)
+    # when the strategy routes a new ticket
+    decision = route(tenant, ticket)
+    # then Ana gets it; Ben's count stopped one past the largest capacity (3), Cy's was not counted at all
+    assert decision.chosen_id == ana.pk
+    rows = {row["name"]: row for row in decision.candidates}
+    assert (rows["Ana"]["load"], rows["Ana"].get("load_capped", False)) == (2, False)
+    assert (rows["Ben"]["load"], rows["Ben"]["load_capped"], rows["Ben"]["skipped"]) == (4, True, "at_capacity")
+    assert (rows["Cy"]["load"], rows["Cy"]["skipped"]) == (None, "offline")
+    # and the ticket page says Ben is over capacity without claiming an exact number
+    assert "Ben (at capacity: over 2 open)" in words(tenant, ticket)[0]
+
+
 def test_strategy_leaves_ticket_waiting_when_nobody_fits(tenant, team):
     # given the queue's only agent at capacity
     queue = make_queue(tenant, "least_loaded", team=team)
