@@ -70,6 +70,9 @@ def grouping_sets(
     out: dict[str, dict[tuple, dict]] = {name: {} for name in sets}
     if not supports_grouping_sets(queryset.db):
         for name, chosen in sets.items():
+            if not chosen:  # the empty set: the total (values() without fields would group by every column)
+                out[name][()] = queryset.aggregate(**aggregates)
+                continue
             rows = queryset.values(**{KEY + k: keys[k] for k in chosen}).annotate(**aggregates).order_by()
             for row in rows:
                 out[name][tuple(row.pop(KEY + k) for k in chosen)] = row
