@@ -8,6 +8,7 @@ index read from its own columns (index-only) where the plan visited the table fo
   the event row to check it; this one's predicate is reporting.reports.data.RESOLUTION_Q word for word;
 - the SLA targets decided in a period (SLA and agents reports) carry what they are grouped and counted by;
 - a ticket's finished target of a kind (speed: business seconds) carries its seconds;
+- a ticket's public replies by staff (quality: first-contact resolution counts them per resolved ticket);
 - the ticket each of those rows joins (up to 170,000 a report) carries what the reports read of it: its creation,
   whether it is open, and what they group by (assignee, team, queue, priority), so the join reads no table page.
 
@@ -38,6 +39,9 @@ INDEXES = {
     ),
     "reporting_ticket_facts": (
         "tickets_ticket (tenant_id, id) INCLUDE (created_at, is_open, assignee_id, team_id, queue_id, priority)"
+    ),
+    "reporting_message_staff_replies": (
+        "tickets_message (tenant_id, ticket_id) INCLUDE (id) WHERE kind = 'reply' AND author_membership_id IS NOT NULL"
     ),
     "reporting_slatarget_finished": (
         "sla_slatarget (tenant_id, ticket_id, kind) INCLUDE (seconds_to_met) WHERE state IN ('met', 'breached')"

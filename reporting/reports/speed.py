@@ -44,7 +44,7 @@ def business_seconds(kind: str, ticket_ref: str) -> Subquery:
     return Subquery(targets.values("seconds_to_met")[:1], output_field=FloatField())
 
 
-def _fenced(queryset: QuerySet) -> QuerySet:
+def fenced(queryset: QuerySet) -> QuerySet:
     """The rows as a derived table PostgreSQL cannot merge into the aggregate over it: a LIMIT (no row is ever left
     out) keeps each row's lookups (business seconds, later or earlier resolution) at one run per row; merged, the
     planner repeats them inside every aggregate that reads them."""
@@ -66,7 +66,7 @@ def spreads(f: ReportFilters) -> dict:
         seconds=Seconds(F("first_response_at"), F("created_at")),
         business=business_seconds(TargetKind.FIRST_RESPONSE, "pk"),
     )
-    first = _fenced(answered).aggregate(**_spread())
+    first = fenced(answered).aggregate(**_spread())
     resolved = data.resolutions(f).annotate(
         seconds=Seconds(F("created_at"), F("ticket__created_at")),
         business=business_seconds(TargetKind.RESOLUTION, "ticket"),
@@ -76,7 +76,7 @@ def spreads(f: ReportFilters) -> dict:
     )
     final_only = Q(open_now=False, later=False)  # data.is_final_q
     first_only = Q(earlier=False)  # data.is_first_q
-    figures = _fenced(resolved).aggregate(
+    figures = fenced(resolved).aggregate(
         **{f"final_{k}": v for k, v in _spread(final_only).items()},
         **{f"first_{k}": v for k, v in _spread(first_only).items()},
     )
