@@ -8,6 +8,8 @@ index read from its own columns (index-only) where the plan visited the table fo
   the event row to check it; this one's predicate is reporting.reports.data.RESOLUTION_Q word for word;
 - the SLA targets decided in a period (SLA and agents reports) carry what they are grouped and counted by;
 - a ticket's finished target of a kind (speed: business seconds) carries its seconds;
+- the open tickets by age (speed's backlog ages, volume's open count) and the tickets first answered in a period
+  (speed and agents), with the columns those reports read and leave merged and spam tickets out by;
 - a ticket's public replies by staff (quality: first-contact resolution counts them per resolved ticket);
 - the ticket each of those rows joins (up to 170,000 a report) carries what the reports read of it: its creation,
   whether it is open, and what they group by (assignee, team, queue, priority), so the join reads no table page.
@@ -39,6 +41,13 @@ INDEXES = {
     ),
     "reporting_ticket_facts": (
         "tickets_ticket (tenant_id, id) INCLUDE (created_at, is_open, assignee_id, team_id, queue_id, priority)"
+    ),
+    "reporting_ticket_open_age": (
+        "tickets_ticket (tenant_id, created_at) INCLUDE (merged_into_id, status, id) WHERE is_open"
+    ),
+    "reporting_ticket_answered": (
+        "tickets_ticket (tenant_id, first_response_at) INCLUDE (created_at, merged_into_id, status, assignee_id, "
+        "team_id, id) WHERE first_response_at IS NOT NULL"
     ),
     "reporting_message_staff_replies": (
         "tickets_message (tenant_id, ticket_id) INCLUDE (id) WHERE kind = 'reply' AND author_membership_id IS NOT NULL"
