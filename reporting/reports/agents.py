@@ -7,11 +7,12 @@ owner, so the rows add up to the total."""
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 
 from reporting.reports import data
 from reporting.reports.base import EMPTY, Cell, Report, Section, Table, count_cell, hours_cell, percent_cell
 from reporting.reports.filters import ReportFilters
+from reporting.reports.grouping import grouping_sets
 from reporting.reports.sql import PercentileCont, Seconds
 from sla.models import SlaTarget
 from tenancy.models import Membership
@@ -26,44 +27,59 @@ DEFINITION = (
 )
 
 
-def _rows(f: ReportFilters, now, owner: str) -> dict:
-    """{owner id: {measure: value}} with `owner` the ticket field ("assignee" or "team")."""
-    out: dict = {}
+OWNERS = {"assignee": ("assignee",), "team": ("team",)}
 
-    def put(key, **values):
-        out.setdefault(key, {}).update(values)
 
-    resolved = (
-        data.final_resolutions(f)
-        .values_list(f"ticket__{owner}")
-        .annotate(n=Count("pk"), median=PercentileCont(Seconds(F("created_at"), F("ticket__created_at")), fraction=0.5))
+def _rows(f: ReportFilters, now) -> dict:
+    """{"assignee" | "team": {owner id: {measure: value}}}: each figure one pass over its rows, grouped both ways
+    at once (grouping.grouping_sets), the owner being the ticket's field."""
+    out: dict = {owner: {} for owner in OWNERS}
+
+    def put(figures: dict, **names) -> None:
+        for owner, groups in figures.items():
+            for (key,), values in groups.items():
+                row = out[owner].setdefault(key, {})
+                for name, source in names.items():
+                    row[name] = row.get(name, 0) + values[source] if name == "late" else values[source]
+
+    on_ticket = {owner: f"ticket__{owner}" for owner in OWNERS}
+    # The period's resolutions grouped also by whether each is its ticket's final one (data.is_final_q, as the
+    # drill-down's final_resolutions): as a grouping key the test runs once per row, probing the resolutions
+    # index, where as a filter the planner hashes every resolution the tenant ever had to anti-join them.
+    resolution = PercentileCont(Seconds(F("created_at"), F("ticket__created_at")), fraction=0.5)
+    final = ExpressionWrapper(data.is_final_q(), output_field=BooleanField())
+    resolved = grouping_sets(
+        data.resolutions(f),
+        keys={**on_ticket, "final": final},
+        sets={owner: (owner, "final") for owner in OWNERS},
+        aggregates={"n": Count("pk"), "median": resolution},
     )
-    for key, n, median in resolved.order_by():
-        put(key, handled=n, resolution=median)
-    answered = (
-        data.first_responses(f)
-        .values_list(owner)
-        .annotate(median=PercentileCont(Seconds(F("first_response_at"), F("created_at")), fraction=0.5))
+    finals = {
+        owner: {(key,): row for (key, is_final), row in groups.items() if is_final}
+        for owner, groups in resolved.items()
+    }
+    put(finals, handled="n", resolution="median")
+    first_response = PercentileCont(Seconds(F("first_response_at"), F("created_at")), fraction=0.5)
+    answered = grouping_sets(
+        data.first_responses(f), keys={o: o for o in OWNERS}, sets=OWNERS, aggregates={"median": first_response}
     )
-    for key, median in answered.order_by():
-        put(key, first_response=median)
-    for key, average, n in (
-        data.ratings(f).values_list(f"ticket__{owner}").annotate(a=Avg("score"), n=Count("pk")).order_by()
-    ):
-        put(key, csat=average, rated=n)
-    targets = (
-        data.finished_targets(f)
-        .values_list(f"ticket__{owner}")
-        .annotate(
-            met=Count("pk", filter=Q(state=SlaTarget.State.MET)),
-            late=Count("pk", filter=Q(state=SlaTarget.State.BREACHED)),
-        )
+    put(answered, first_response="median")
+    rated = grouping_sets(
+        data.ratings(f), keys=on_ticket, sets=OWNERS, aggregates={"a": Avg("score"), "n": Count("pk")}
     )
-    for key, met, late in targets.order_by():
-        put(key, met=met, late=late)
-    for key, n in data.overdue_targets(f, now).values_list(f"ticket__{owner}").annotate(n=Count("pk")).order_by():
-        out.setdefault(key, {})
-        out[key]["late"] = out[key].get("late", 0) + n
+    put(rated, csat="a", rated="n")
+    decided = grouping_sets(
+        data.finished_targets(f),
+        keys=on_ticket,
+        sets=OWNERS,
+        aggregates={
+            "met": Count("pk", filter=Q(state=SlaTarget.State.MET)),
+            "late": Count("pk", filter=Q(state=SlaTarget.State.BREACHED)),
+        },
+    )
+    put(decided, met="met", late="late")
+    overdue = grouping_sets(data.overdue_targets(f, now), keys=on_ticket, sets=OWNERS, aggregates={"n": Count("pk")})
+    put(overdue, late="n")
     return out
 
 
@@ -95,13 +111,14 @@ def _table(f: ReportFilters, rows: dict, names: dict, param: str) -> Table:
 
 def build(f: ReportFilters, *, now) -> Report:
     report = Report(slug="agents", title="Agents and teams", intro="Who handled what, how fast and how well.")
-    by_agent = _rows(f, now, "assignee")
+    rows = _rows(f, now)
+    by_agent = rows["assignee"]
     agents = {
         m.pk: m.display_name or m.user.email
         for m in Membership.objects.filter(pk__in=[k for k in by_agent if k]).select_related("user")
     }
     report.sections.append(Section(title="Agents", definition=DEFINITION, table=_table(f, by_agent, agents, "agent")))
-    by_team = _rows(f, now, "team")
+    by_team = rows["team"]
     teams = dict(Team.objects.filter(pk__in=[k for k in by_team if k]).values_list("pk", "name"))
     report.sections.append(
         Section(

@@ -45,17 +45,39 @@ def resolutions(f: ReportFilters, start=None, end=None) -> QuerySet:
     return TicketEvent.objects.filter(RESOLUTION_Q, in_period(f, "created_at", start, end), f.ticket_q("ticket__"))
 
 
+def later_resolution() -> Exists:
+    """The ticket of this resolution event has a later resolution."""
+    return Exists(
+        TicketEvent.objects.filter(RESOLUTION_Q, ticket=OuterRef("ticket"), created_at__gt=OuterRef("created_at"))
+    )
+
+
+def earlier_resolution() -> Exists:
+    """The ticket of this resolution event has an earlier resolution."""
+    return Exists(
+        TicketEvent.objects.filter(RESOLUTION_Q, ticket=OuterRef("ticket"), created_at__lt=OuterRef("created_at"))
+    )
+
+
+def is_final_q() -> Q:
+    """A resolution event is its ticket's final one: no later resolution, and the ticket is not open now (a
+    reopened ticket still open has no final resolution yet)."""
+    return Q(ticket__is_open=False) & ~Q(later_resolution())
+
+
+def is_first_q() -> Q:
+    """A resolution event is its ticket's first one: no earlier resolution."""
+    return ~Q(earlier_resolution())
+
+
 def final_resolutions(f: ReportFilters, start=None, end=None) -> QuerySet:
-    """Each ticket's final resolution, when it happened in the period: a resolution event with no later one, of a
-    ticket that is not open now (a reopened ticket still open has no final resolution yet)."""
-    later = TicketEvent.objects.filter(RESOLUTION_Q, ticket=OuterRef("ticket"), created_at__gt=OuterRef("created_at"))
-    return resolutions(f, start, end).filter(ticket__is_open=False).filter(~Exists(later))
+    """Each ticket's final resolution, when it happened in the period."""
+    return resolutions(f, start, end).filter(is_final_q())
 
 
 def first_resolutions(f: ReportFilters, start=None, end=None) -> QuerySet:
     """Each ticket's first resolution, when it happened in the period."""
-    earlier = TicketEvent.objects.filter(RESOLUTION_Q, ticket=OuterRef("ticket"), created_at__lt=OuterRef("created_at"))
-    return resolutions(f, start, end).filter(~Exists(earlier))
+    return resolutions(f, start, end).filter(is_first_q())
 
 
 def reopened_q(ticket_field: str = "ticket_id") -> Q:

@@ -3,14 +3,14 @@ resolution."""
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q
-from django.db.models.lookups import Exact
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.urls import reverse
 
 from reporting.charts.svg import Series, bar_chart
 from reporting.reports import data
 from reporting.reports.base import EMPTY, Cell, Report, Section, Table, count_cell, percent_cell
 from reporting.reports.filters import ReportFilters
+from reporting.reports.speed import fenced
 
 COMMENTS_SHOWN = 20
 
@@ -69,12 +69,21 @@ def build(f: ReportFilters, *, now) -> Report:
         )
     )
 
-    # The conditions inline (not annotations): an aggregate cannot filter on an annotated subquery.
-    not_reopened = ~data.reopened_q()
-    resolved = data.final_resolutions(f).aggregate(
-        n=Count("pk"),
-        reopened=Count("pk", filter=data.reopened_q()),
-        fcr=Count("pk", filter=not_reopened & Q(Exact(data.agent_replies(), 1))),
+    # One pass over the period's resolutions: each row's tests (final? reopened? how many staff replies?) are
+    # columns of a derived table PostgreSQL may not merge (speed.fenced), so each runs once per row as a probe;
+    # as filters of the aggregate the planner hashed every resolution of the tenant to anti-join them. The
+    # conditions are the drill-down's (drill.py): data.is_final_q, data.reopened_q, data.agent_replies.
+    rows = data.resolutions(f).annotate(
+        open_now=F("ticket__is_open"),
+        later=data.later_resolution(),
+        was_reopened=ExpressionWrapper(data.reopened_q(), output_field=BooleanField()),
+        staff_replies=data.agent_replies(),
+    )
+    final = Q(open_now=False, later=False)
+    resolved = fenced(rows).aggregate(
+        n=Count("pk", filter=final),
+        reopened=Count("pk", filter=final & Q(was_reopened=True)),
+        fcr=Count("pk", filter=final & Q(was_reopened=False, staff_replies=1)),
     )
     created = data.created(f).aggregate(n=Count("pk"), escalated=Count("pk", filter=data.escalated_q()))
     rates = Table(columns=["Measure", "Tickets", "Of", "Rate"])

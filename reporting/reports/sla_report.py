@@ -8,6 +8,7 @@ from reporting.charts.svg import Series, line_chart
 from reporting.reports import data
 from reporting.reports.base import Cell, Report, Section, Table, bucket_params, count_cell, percent_cell
 from reporting.reports.filters import ReportFilters
+from reporting.reports.grouping import grouping_sets
 from sla.models import SlaPolicy, SlaTarget, TargetKind
 from tickets.models import Priority, Queue
 
@@ -22,22 +23,35 @@ DEFINITION = (
 )
 
 
-def _grouped(f: ReportFilters, now, field: str) -> dict:
-    """{value: [met, breached]} for targets decided in the period, grouped by `field`."""
-    out: dict = {}
-    finished = (
-        data.finished_targets(f)
-        .values_list(field)
-        .annotate(met=Count("pk", filter=MET), late=Count("pk", filter=LATE))
-        .order_by()
+GROUPS = {"kind": ("kind",), "queue": ("queue",), "priority": ("priority",), "policy": ("policy",), "bucket": ("b",)}
+
+
+def _grouped(f: ReportFilters, now) -> dict:
+    """{grouping: {value: [met, breached]}} for targets decided in the period, grouped by target kind, the ticket's
+    queue and priority, the policy and the bucket (of the met time, or of the due while still running) in one pass
+    over the finished targets and one over the overdue ones (grouping.grouping_sets)."""
+    keys = {"kind": "kind", "queue": "ticket__queue", "priority": "ticket__priority", "policy": "policy"}
+    finished = grouping_sets(
+        data.finished_targets(f),
+        keys={**keys, "b": f.period.trunc("met_at")},
+        sets=GROUPS,
+        aggregates={"met": Count("pk", filter=MET), "late": Count("pk", filter=LATE)},
     )
-    for value, met, late in finished:
-        out.setdefault(value, [0, 0])
-        out[value][0] += met
-        out[value][1] += late
-    for value, n in data.overdue_targets(f, now).values_list(field).annotate(n=Count("pk")).order_by():
-        out.setdefault(value, [0, 0])
-        out[value][1] += n
+    overdue = grouping_sets(
+        data.overdue_targets(f, now),
+        keys={**keys, "b": f.period.trunc("due_at")},
+        sets=GROUPS,
+        aggregates={"n": Count("pk")},
+    )
+    out: dict = {name: {} for name in GROUPS}
+    for name in GROUPS:
+        for (value,), row in finished[name].items():
+            out[name][value] = [row["met"], row["late"]]
+        for (value,), row in overdue[name].items():
+            out[name].setdefault(value, [0, 0])[1] += row["n"]
+    # Breaches over time show the two kinds apart: met late (by met time) and overdue (by due).
+    out["late_by_bucket"] = {value: row["late"] for (value,), row in finished["bucket"].items()}
+    out["overdue_by_bucket"] = {value: row["n"] for (value,), row in overdue["bucket"].items()}
     return out
 
 
@@ -59,7 +73,8 @@ def _table(f: ReportFilters, name: str, groups: dict, labels: dict, param: str |
 
 def build(f: ReportFilters, *, now) -> Report:
     report = Report(slug="sla", title="SLA", intro="Whether tickets got their answers and resolutions in time.")
-    by_kind = _grouped(f, now, "kind")
+    groups = _grouped(f, now)
+    by_kind = groups["kind"]
     total_met = sum(v[0] for v in by_kind.values())
     total_late = sum(v[1] for v in by_kind.values())
     kinds = _table(f, "Target", by_kind, dict(TargetKind.choices), None)
@@ -71,7 +86,7 @@ def build(f: ReportFilters, *, now) -> Report:
     )
     report.sections.append(Section(title="Compliance per target", definition=DEFINITION, table=kinds))
 
-    by_queue = _grouped(f, now, "ticket__queue")
+    by_queue = groups["queue"]
     queues = dict(Queue.objects.filter(pk__in=[k for k in by_queue if k]).values_list("pk", "name"))
     report.sections.append(
         Section(
@@ -80,7 +95,7 @@ def build(f: ReportFilters, *, now) -> Report:
             table=_table(f, "Queue", by_queue, queues, "queue"),
         )
     )
-    by_priority = _grouped(f, now, "ticket__priority")
+    by_priority = groups["priority"]
     report.sections.append(
         Section(
             title="Compliance per priority",
@@ -88,7 +103,7 @@ def build(f: ReportFilters, *, now) -> Report:
             table=_table(f, "Priority", by_priority, dict(Priority.choices), "priority"),
         )
     )
-    by_policy = _grouped(f, now, "policy")
+    by_policy = groups["policy"]
     policies = dict(SlaPolicy.objects.filter(pk__in=[k for k in by_policy if k]).values_list("pk", "name"))
     report.sections.append(
         Section(
@@ -99,12 +114,8 @@ def build(f: ReportFilters, *, now) -> Report:
     )
 
     buckets = f.period.buckets()
-    late = data.finished_targets(f).filter(LATE).annotate(b=f.period.trunc("met_at"))
-    late = dict(late.values_list("b").annotate(n=Count("pk")).order_by())
-    overdue = data.overdue_targets(f, now).annotate(b=f.period.trunc("due_at"))
-    overdue = dict(overdue.values_list("b").annotate(n=Count("pk")).order_by())
-    late = {f.period.key(k): v for k, v in late.items()}
-    overdue = {f.period.key(k): v for k, v in overdue.items()}
+    late = {f.period.key(k): v for k, v in groups["late_by_bucket"].items() if v}
+    overdue = {f.period.key(k): v for k, v in groups["overdue_by_bucket"].items()}
     over_time = Table(columns=["Bucket", "Met late", "Overdue, still running", "Breaches"])
     labels, values = [], []
     for start, end in buckets:

@@ -73,8 +73,10 @@ class PercentileCont(Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         register_sqlite_percentile(connection)
-        template = f"{SQLITE_AGGREGATE}(%(expressions)s, {self.extra['fraction']!r})"
-        return Aggregate.as_sql(self, compiler, connection, template=template, **extra_context)
+        # On a copy, not as an argument: with a FILTER clause Aggregate.as_sql passes its own `template` too.
+        clone = self.copy()
+        clone.template = f"{SQLITE_AGGREGATE}(%(expressions)s, {self.extra['fraction']!r})"
+        return Aggregate.as_sql(clone, compiler, connection, **extra_context)
 
 
 class Seconds(Func):

@@ -6,6 +6,7 @@ Thin: parse the filters, build the report (a fixed handful of aggregate queries)
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -54,6 +55,17 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/reports/index.html", {"reports": reports, "subscribed": subscribed})
 
 
+def plan_with_values() -> None:
+    """Plan this request's statements for their own period (PostgreSQL). A report's statements run again and
+    again with other dates: once prepared (DATABASE_PREPARE_THRESHOLD), PostgreSQL may switch to a generic plan
+    that cannot see how many rows the period holds: at 800,000 tickets the quality report's resolutions pass took
+    3.5 s with it and 0.6 s with the plan made for the dates (docs/benchmarks.md). Planning costs a millisecond;
+    SET LOCAL ends with the request's transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 @role_required(Role.SUPERVISOR)
 def report(request: HttpRequest, report: str) -> HttpResponse:
     slug = report
@@ -65,6 +77,7 @@ def report(request: HttpRequest, report: str) -> HttpResponse:
     if request.GET.get("format") == "csv" and filters.errors:
         # A download has no page to show the message on: refuse rather than export another period.
         return HttpResponse("\n".join(filters.errors), status=400, content_type="text/plain; charset=utf-8")
+    plan_with_values()
     built = build(filters, now=now)
     if request.GET.get("format") == "csv":
         first, last = filters.period.first_day, filters.period.last_day

@@ -10,6 +10,7 @@ from reporting.charts.svg import Series, bar_chart, heat_map, line_chart
 from reporting.reports import data
 from reporting.reports.base import Cell, Report, Section, Table, bucket_params, count_cell
 from reporting.reports.filters import ReportFilters
+from reporting.reports.grouping import grouping_sets
 from tickets.custom_fields.registry import FieldConditionError, field_grouping
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Category, Channel, TicketEvent
@@ -18,31 +19,69 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OPEN = sorted(OPEN_STATUSES)
 
 
-def _by_bucket(f: ReportFilters, queryset, field: str, **aggregates) -> dict:
-    """{local bucket start (naive): {name: n}} of `queryset` grouped by its `field` truncated in the tenant zone."""
-    rows = queryset.annotate(bucket=f.period.trunc(field)).values("bucket").annotate(**aggregates).order_by()
-    return {f.period.key(row.pop("bucket")): row for row in rows}
+def _tickets(f: ReportFilters) -> dict:
+    """One pass over the tickets created since the period's start (grouping.grouping_sets): per bucket, those
+    created in the period and all (the backlog walks back over later ones too); and those created in the period
+    by channel, by category and by weekday and hour of the tenant's clock."""
+    zone, end = f.period.zone, f.period.end
+    in_period = Q(created_at__lt=end)
+    groups = grouping_sets(
+        f.tickets().filter(created_at__gte=f.period.start),
+        keys={
+            "bucket": f.period.trunc("created_at"),
+            "channel": "channel",
+            "category": "category",
+            "weekday": ExtractIsoWeekDay("created_at", tzinfo=zone),
+            "hour": ExtractHour("created_at", tzinfo=zone),
+        },
+        sets={"bucket": ("bucket",), "channel": ("channel",), "category": ("category",), "heat": ("weekday", "hour")},
+        aggregates={"n": Count("pk", filter=in_period), "all": Count("pk")},
+    )
+    return {
+        "created": {f.period.key(b): row["n"] for (b,), row in groups["bucket"].items()},
+        "created_since": {f.period.key(b): row["all"] for (b,), row in groups["bucket"].items()},
+        "channel": {c: row["n"] for (c,), row in groups["channel"].items() if row["n"]},
+        "category": {c: row["n"] for (c,), row in groups["category"].items() if row["n"]},
+        "heat": {key: row["n"] for key, row in groups["heat"].items()},
+    }
 
 
-def backlog_series(f: ReportFilters, buckets: list) -> tuple[list[int], int]:
+def _status_changes(f: ReportFilters) -> dict:
+    """Per bucket since the period's start, moves into and out of an open status (the backlog); and the tickets
+    resolved in the period per bucket (each once per bucket) and in all (each once), in one pass over the
+    period's resolutions (its distinct counts sort only those rows, not every status change)."""
+    moves = TicketEvent.objects.filter(
+        Q(kind__in=data.STATUS_KINDS, field="status", created_at__gte=f.period.start), f.ticket_q("ticket__")
+    )
+    flows = (
+        moves.annotate(bucket=f.period.trunc("created_at"))
+        .values("bucket")
+        .annotate(
+            into=Count("pk", filter=~Q(old_value__in=OPEN) & Q(new_value__in=OPEN)),
+            out=Count("pk", filter=Q(old_value__in=OPEN) & ~Q(new_value__in=OPEN)),
+        )
+        .order_by()
+    )
+    resolved = grouping_sets(
+        data.resolutions(f),
+        keys={"bucket": f.period.trunc("created_at")},
+        sets={"bucket": ("bucket",), "all": ()},
+        aggregates={"n": Count("ticket", distinct=True)},
+    )
+    return {
+        "flows": {f.period.key(row.pop("bucket")): row for row in flows},
+        "resolved": {f.period.key(b): row["n"] for (b,), row in resolved["bucket"].items()},
+        "resolved_total": resolved["all"].get((), {}).get("n", 0),
+    }
+
+
+def backlog_series(f: ReportFilters, buckets: list, created_since: dict, flows: dict) -> tuple[list[int], int]:
     """Open tickets at the end of each bucket, walked back from the open count now: each later creation or move
     into an open status is taken off, each later move out of open put back. Returns (series, open now)."""
     now_open = data.open_now(f).count()
-    start = f.period.start
-    created = _by_bucket(f, f.tickets().filter(created_at__gte=start), "created_at", n=Count("pk"))
-    moves = TicketEvent.objects.filter(
-        Q(kind__in=data.STATUS_KINDS, field="status", created_at__gte=start), f.ticket_q("ticket__")
-    )
-    flows = _by_bucket(
-        f,
-        moves,
-        "created_at",
-        into=Count("pk", filter=~Q(old_value__in=OPEN) & Q(new_value__in=OPEN)),
-        out=Count("pk", filter=Q(old_value__in=OPEN) & ~Q(new_value__in=OPEN)),
-    )
     net = {}
-    for key, row in created.items():
-        net[key] = net.get(key, 0) + row["n"]
+    for key, n in created_since.items():
+        net[key] = net.get(key, 0) + n
     for key, row in flows.items():
         net[key] = net.get(key, 0) + row["into"] - row["out"]
     keys = [f.period.key(b[0]) for b in buckets]
@@ -64,15 +103,17 @@ def build(f: ReportFilters, *, now) -> Report:
     )
     buckets = f.period.buckets()
     labels = [f.period.label(start) for start, _ in buckets]
-    created = _by_bucket(f, data.created(f), "created_at", n=Count("pk"))
-    resolved = _by_bucket(f, data.resolutions(f), "created_at", n=Count("ticket", distinct=True))
-    backlog, now_open = backlog_series(f, buckets)
+    tickets = _tickets(f)
+    changes = _status_changes(f)
+    created = tickets["created"]
+    resolved = changes["resolved"]
+    backlog, now_open = backlog_series(f, buckets, tickets["created_since"], changes["flows"])
 
     over_time = Table(columns=["Bucket", "Created", "Resolved", "Open at end"])
     created_values, resolved_values = [], []
     for (start, end), label, open_at_end in zip(buckets, labels, backlog, strict=True):
         key = f.period.key(start)
-        c, r = created.get(key, {}).get("n", 0), resolved.get(key, {}).get("n", 0)
+        c, r = created.get(key, 0), resolved.get(key, 0)
         created_values.append(c)
         resolved_values.append(r)
         narrow = bucket_params(f, start, end)
@@ -82,7 +123,7 @@ def build(f: ReportFilters, *, now) -> Report:
     over_time.add(
         "Total",
         count_cell(sum(created_values), f, "created"),
-        count_cell(data.resolutions(f).values("ticket_id").distinct().count(), f, "resolved"),
+        count_cell(changes["resolved_total"], f, "resolved"),
         count_cell(now_open, f, "open"),
     )
     report.sections.append(
@@ -109,7 +150,7 @@ def build(f: ReportFilters, *, now) -> Report:
         )
     )
 
-    channels = dict(data.created(f).values_list("channel").annotate(n=Count("pk")).order_by())
+    channels = tickets["channel"]
     by_channel = Table(columns=["Channel", "Created"])
     for value, label in Channel.choices:
         if channels.get(value):
@@ -127,7 +168,7 @@ def build(f: ReportFilters, *, now) -> Report:
         )
     )
 
-    per_category = list(data.created(f).values_list("category").annotate(n=Count("pk")).order_by("-n"))
+    per_category = sorted(tickets["category"].items(), key=lambda item: (-item[1], item[0] is None, item[0] or 0))
     names = dict(Category.objects.filter(pk__in=[c for c, _ in per_category if c]).values_list("pk", "name"))
     by_category = Table(columns=["Category", "Created"])
     for category_id, n in per_category:
@@ -148,16 +189,8 @@ def build(f: ReportFilters, *, now) -> Report:
         )
     )
 
-    zone = f.period.zone
-    arrivals = (
-        data.created(f)
-        .annotate(weekday=ExtractIsoWeekDay("created_at", tzinfo=zone), hour=ExtractHour("created_at", tzinfo=zone))
-        .values_list("weekday", "hour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     grid = [[0] * 24 for _ in range(7)]
-    for weekday, hour, n in arrivals:
+    for (weekday, hour), n in tickets["heat"].items():
         grid[weekday - 1][hour] = n
     heat = Table(columns=["Weekday", *[f"{h:02d}" for h in range(24)]])
     for index, name in enumerate(WEEKDAYS):

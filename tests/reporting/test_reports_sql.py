@@ -90,3 +90,29 @@ def test_percentile_aggregate_compiles_for_sqlite_through_django(tmp_path, djang
         assert sql.startswith(f"{SQLITE_AGGREGATE}(") and sql.endswith(", 0.9)")
         assert sqlite.connection.execute(f"SELECT {SQLITE_AGGREGATE}(1, 0.5)").fetchone() == (1.0,)
         sqlite.close()
+
+
+def test_filtered_percentile_compiles_and_runs_on_sqlite(tmp_path, django_db_blocker):
+    # given a Django SQLite connection and a percentile over only some rows (FILTER), as the speed report asks
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+    from django.db.models import F, Q
+    from django.db.models.sql import Query
+
+    from reporting.reports.sql import PercentileCont
+    from tickets.models import Ticket
+
+    settings_dict = {**connection.settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "d.db")}
+    settings_dict.update(OPTIONS={}, USER="", PASSWORD="", HOST="", PORT="")
+    sqlite = DatabaseWrapper(settings_dict, alias="sqlite-filter-check")
+    with django_db_blocker.unblock():
+        query = Query(Ticket)
+        median = PercentileCont(F("priority"), fraction=0.5, filter=Q(priority__gt=1))
+        query.add_annotation(median, "median", select=True)
+        # when it is compiled
+        sql, _ = query.get_compiler(connection=sqlite).compile(query.annotations["median"])
+        # then the registered aggregate carries the FILTER clause, and SQLite runs it over the chosen rows only
+        assert sql.startswith(f"{SQLITE_AGGREGATE}(") and "FILTER (WHERE" in sql
+        rows = "SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 4"
+        found = sqlite.connection.execute(f"SELECT {SQLITE_AGGREGATE}(v, 0.5) FILTER (WHERE v > 1) FROM ({rows})")
+        assert found.fetchone() == (3.0,)
+        sqlite.close()
