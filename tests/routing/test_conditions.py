@@ -144,3 +144,14 @@ def test_condition_inside_business_hours_is_registered_by_sla(tenant):
         sunday = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
         assert compile_condition(inside)(replace(BASE, created_at=monday), Context())
         assert not compile_condition(inside)(replace(BASE, created_at=sunday), Context())
+
+
+def test_condition_types_are_registered_in_the_order_the_editor_offers_them():
+    # given the registry as the apps left it (routing.conditions imports its families in a fixed order, sla after)
+    # when the editor lists the types
+    keys = list(REGISTRY)
+    # then routing's own come family by family, and sla's "business hours" after them
+    assert keys == [
+        "channel", "tier", "priority", "category", "subcategory", "organisation", "received_address",
+        "requester_email", "requester_domain", "subject", "body", "text", "tags", "follow_up", "business_hours",
+    ]  # fmt: skip
