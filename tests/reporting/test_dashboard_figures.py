@@ -104,7 +104,10 @@ def test_due_targets_lists_breached_then_at_risk_soonest_due_first(berlin_tenant
     policy = SlaPolicyFactory(tenant=berlin_tenant)
 
     def target(*, due, warn=None, state="running", is_open=True, kind="resolution"):
-        ticket = TicketFactory(tenant=berlin_tenant, is_open=is_open, status="open" if is_open else "closed")
+        # next_due_at as the SLA engine keeps it: the earliest due of the ticket's running targets
+        next_due = due if state == "running" else None
+        status = "open" if is_open else "closed"
+        ticket = TicketFactory(tenant=berlin_tenant, is_open=is_open, status=status, next_due_at=next_due)
         SlaTargetFactory(
             tenant=berlin_tenant, ticket=ticket, policy=policy, state=state, kind=kind, due_at=due, warn_at=warn
         )
