@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Q
 
 from reporting.dashboard import panels, periods
 from tenancy.context import tenant_context
@@ -246,3 +247,31 @@ def test_personal_scope_counts_only_the_agents_queues_and_tickets(berlin_tenant,
     # then their own two tickets count, and the load panel shows them alone
     assert [(row.queue_name, row.total) for row in backlog.rows] == [("Alpha", 1), ("Beta", 1)]
     assert [(a.pk, a.load) for a in agents.everyone] == [(agent.pk, 1)]
+
+
+def test_an_agents_due_list_is_their_own_open_tickets_targets_soonest_first(berlin_tenant, boss, noise):
+    # given an agent's open tickets with a breached, an at-risk and a not yet warned target; a breached target on
+    # their closed ticket (SLA caught up: no next due), and one on a colleague's ticket
+    agent = MembershipFactory(tenant=berlin_tenant, role=Role.AGENT)
+    policy = SlaPolicyFactory(tenant=berlin_tenant)
+
+    def target(owner, *, due, warn=None, is_open=True):
+        status = "open" if is_open else "closed"
+        ticket = TicketFactory(tenant=berlin_tenant, assignee=owner, status=status, is_open=is_open,
+                               next_due_at=due if is_open else None)  # fmt: skip
+        SlaTargetFactory(tenant=berlin_tenant, ticket=ticket, policy=policy, due_at=due, warn_at=warn)
+        return ticket
+
+    later = target(agent, due=NOW + timedelta(hours=5), warn=NOW + timedelta(hours=4))
+    late = target(agent, due=NOW - timedelta(hours=1), warn=NOW - timedelta(hours=2))
+    risky = target(agent, due=NOW + timedelta(minutes=20), warn=NOW - timedelta(minutes=10))
+    target(agent, due=NOW - timedelta(hours=3), is_open=False)
+    target(boss, due=NOW - timedelta(hours=2))
+    # when the agent's own due list is read (every running target, as the personal page shows it)
+    with tenant_context(berlin_tenant):
+        agent = Membership.objects.get(pk=agent.pk)
+        mine = panels.personal_scope(agent).narrowed(Q(assignee=agent))
+        due = panels.due_targets(mine, NOW, tenant=berlin_tenant, warned_only=False)
+    # then their three open tickets' targets are listed soonest due first, and counted as one breached, one at risk
+    assert [row.number for row in due.rows] == [late.number, risky.number, later.number]
+    assert (due.breached, due.at_risk) == (1, 1)
