@@ -49,4 +49,5 @@ class ExportJob(TenantModel):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+from reporting.facts.models import TicketFacts  # noqa: E402, F401  (the reports' per-ticket facts)
 from reporting.reports.models import ReportSubscription  # noqa: E402, F401  (the reports' models)

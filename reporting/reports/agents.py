@@ -7,7 +7,7 @@ owner, so the rows add up to the total."""
 
 from __future__ import annotations
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, F, Q
 
 from reporting.reports import data
 from reporting.reports.base import EMPTY, Cell, Report, Section, Table, count_cell, hours_cell, percent_cell
@@ -43,21 +43,15 @@ def _rows(f: ReportFilters, now) -> dict:
                     row[name] = row.get(name, 0) + values[source] if name == "late" else values[source]
 
     on_ticket = {owner: f"ticket__{owner}" for owner in OWNERS}
-    # The period's resolutions grouped also by whether each is its ticket's final one (data.is_final_q, as the
-    # drill-down's final_resolutions): as a grouping key the test runs once per row, probing the resolutions
-    # index, where as a filter the planner hashes every resolution the tenant ever had to anti-join them.
-    resolution = PercentileCont(Seconds(F("created_at"), F("ticket__created_at")), fraction=0.5)
-    final = ExpressionWrapper(data.is_final_q(), output_field=BooleanField())
-    resolved = grouping_sets(
-        data.resolutions(f),
-        keys={**on_ticket, "final": final},
-        sets={owner: (owner, "final") for owner in OWNERS},
+    # The tickets finally resolved in the period, as the drill-down's final_resolutions, from the per-ticket
+    # facts (reporting.facts): one row per ticket, no probe for a later resolution.
+    resolution = PercentileCont(Seconds(F("final_resolved_at"), F("ticket_created_at")), fraction=0.5)
+    finals = grouping_sets(
+        data.resolved_facts(f, "final_resolved_at"),
+        keys=on_ticket,
+        sets=OWNERS,
         aggregates={"n": Count("pk"), "median": resolution},
     )
-    finals = {
-        owner: {(key,): row for (key, is_final), row in groups.items() if is_final}
-        for owner, groups in resolved.items()
-    }
     put(finals, handled="n", resolution="median")
     first_response = PercentileCont(Seconds(F("first_response_at"), F("created_at")), fraction=0.5)
     answered = grouping_sets(

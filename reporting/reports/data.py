@@ -15,10 +15,11 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from reporting.facts.models import TicketFacts
 from reporting.reports.filters import ReportFilters
 from sla.models import SlaTarget
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Message, SatisfactionRating, TicketEvent
+from tickets.models import Message, SatisfactionRating, Ticket, TicketEvent
 
 # Every kind a status change is recorded under (tickets.services.workflow / conversation); the events index
 # (tenant, kind, created_at) reads exactly these.
@@ -78,6 +79,21 @@ def final_resolutions(f: ReportFilters, start=None, end=None) -> QuerySet:
 def first_resolutions(f: ReportFilters, start=None, end=None) -> QuerySet:
     """Each ticket's first resolution, when it happened in the period."""
     return resolutions(f, start, end).filter(is_first_q())
+
+
+def resolved_facts(f: ReportFilters, field: str, start=None, end=None) -> QuerySet:
+    """The per-ticket facts (reporting.facts) whose `field`, "first_resolved_at" or "final_resolved_at", fell in
+    the period, of the tickets the filters pick: the tickets of first_resolutions() or final_resolutions(), one
+    narrow row each, kept from the same events by the change feed."""
+    return TicketFacts.objects.filter(in_period(f, field, start, end), f.ticket_q("ticket__"))
+
+
+def finished_targets_of(kind: str, tickets: QuerySet) -> QuerySet:
+    """The finished (met or late) `kind` targets of these tickets (a queryset of rows with `ticket_id`, or of
+    tickets): their stored business seconds, in one pass rather than a lookup per ticket. A semi-join on the ids,
+    so no row is joined to its ticket (the tickets' queryset already carries the filters)."""
+    ids = tickets.values("pk" if tickets.model is Ticket else "ticket_id")
+    return SlaTarget.objects.filter(ticket_id__in=ids, kind=kind, state__in=FINISHED)
 
 
 def reopened_q(ticket_field: str = "ticket_id") -> Q:

@@ -25,6 +25,7 @@ from tests.conftest import make_member
 from tests.sla.conftest import SETUP, at, berlin, office, opened  # noqa: F401 - fixtures
 from tests.tickets.factories import EscalationTierFactory, QueueFactory
 from tickets import services
+from tickets.feed.dispatch import drain
 from tickets.lifecycle import Status
 from tickets.services.satisfaction import rate_ticket
 
@@ -78,5 +79,6 @@ def known(berlin_tenant, desk, office, at, opened, agent):  # noqa: F811
     with tenant_context(tenant):
         for ticket in (t1, t2, t3, t4, t5):
             recompute_ticket(ticket_id=ticket.pk)
+        drain()  # what the worker does with the change feed: the reports' per-ticket facts among it
     return {"tenant": tenant, "t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "ali": ali, "bea": bea,
             "billing": billing, "queue": desk["queue"]}  # fmt: skip
