@@ -9,7 +9,7 @@ import tenancy.migration_ops
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0004_report_indexes"),
+        ("reporting", "0005_dashboard_warned"),
         ("tenancy", "0011_agent_figures"),
         ("tickets", "0019_reporting_indexes"),
     ]
