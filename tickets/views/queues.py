@@ -20,7 +20,7 @@ from tickets.lifecycle import Status
 from tickets.models import Channel, Priority, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
-from tickets.rows import queue_rows, truncate
+from tickets.rows import queue_rows, queue_rows_html, truncate
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -139,6 +139,7 @@ def _list(
         "sort": sort,
         "page": page,
         "rows": rows,
+        "rows_html": queue_rows_html(rows),
         "merge_choices": [(r["pk"], f"{r['ref']} · {truncate(r['subject'], 40)}") for r in rows],
         "query_string": query.urlencode(),
         "save_query": save_query.urlencode(),
