@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tenancy import times
 from tickets.lifecycle import Status
-from tickets.models import Channel, Priority, Ticket
+from tickets.models import Channel, Priority
 
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
@@ -33,41 +33,43 @@ def truncate(text: str, length: int) -> str:
     return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
-def queue_rows(tickets: list[Ticket], *, prefix: str, url_prefix: str, now: datetime) -> list[dict]:
-    """One dict per ticket with every string the queue table shows (tickets loaded with with_list_columns)."""
+def queue_rows(tickets: list[dict], *, prefix: str, url_prefix: str, now: datetime) -> list[dict]:
+    """One dict per ticket with every string the queue table shows (tickets read by selectors.list_row_values)."""
     rows = []
     for ticket in tickets:
-        contact, assignee = ticket.contact, ticket.assignee
-        due, overdue = due_label(ticket.next_due_at, now) if ticket.next_due_at else ("", False)
+        next_due_at, updated_at = ticket["next_due_at"], ticket["updated_at"]
+        due, overdue = due_label(next_due_at, now) if next_due_at else ("", False)
         # An app may annotate `risk_at` (sla: the earliest warning of a running target; see LIST_ANNOTATIONS).
-        risk_at = getattr(ticket, "risk_at", None)
+        risk_at = ticket.get("risk_at")
         risk = "red" if overdue else "amber" if risk_at is not None and risk_at <= now else ""
-        meta = ticket.queue.name
-        if ticket.category_id:
-            meta += f" · {ticket.category.name}"
+        meta = ticket["queue__name"]
+        if ticket["category_id"]:
+            meta += f" · {ticket['category__name']}"
+        channel, status, priority = ticket["channel"], ticket["status"], ticket["priority"]
         rows.append(
             {
-                "pk": ticket.pk,
-                "ref": f"{prefix}-{ticket.number}",
-                "url": f"{url_prefix}{ticket.number}/",
-                "subject": ticket.subject,
-                "meta": f"{meta} · {CHANNEL_LABELS.get(ticket.channel, ticket.channel)}",
-                "escalated": ticket.escalation_level > 0,
-                "requester": contact.name or contact.email or "—",
-                "vip": contact.tier == "vip",
-                "status": ticket.status,
-                "status_label": STATUS_LABELS.get(ticket.status, ticket.status),
-                "priority": ticket.priority,
-                "priority_label": PRIORITY_LABELS.get(ticket.priority, ""),
-                "assignee": (assignee.user.full_name or assignee.user.email) if assignee else "",
-                "due_iso": ticket.next_due_at.isoformat() if ticket.next_due_at else "",
-                "due_exact": times.exact_label(ticket.next_due_at) if ticket.next_due_at else "",
+                "pk": ticket["id"],
+                "ref": f"{prefix}-{ticket['number']}",
+                "url": f"{url_prefix}{ticket['number']}/",
+                "subject": ticket["subject"],
+                "meta": f"{meta} · {CHANNEL_LABELS.get(channel, channel)}",
+                "escalated": ticket["escalation_level"] > 0,
+                "requester": ticket["contact__name"] or ticket["contact__email"] or "—",
+                "vip": ticket["contact__tier"] == "vip",
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, status),
+                "priority": priority,
+                "priority_label": PRIORITY_LABELS.get(priority, ""),
+                # No assignee: both None (the join found no one).
+                "assignee": ticket["assignee__user__full_name"] or ticket["assignee__user__email"] or "",
+                "due_iso": next_due_at.isoformat() if next_due_at else "",
+                "due_exact": times.exact_label(next_due_at) if next_due_at else "",
                 "due": due,
                 "overdue": overdue,
                 "risk": risk,
-                "updated_iso": ticket.updated_at.isoformat(),
-                "updated_exact": times.exact_label(ticket.updated_at),
-                "updated": age_label(ticket.updated_at, now),
+                "updated_iso": updated_at.isoformat(),
+                "updated_exact": times.exact_label(updated_at),
+                "updated": age_label(updated_at, now),
             }
         )
     return rows

@@ -218,6 +218,23 @@ def list_rows(ids: list[int]) -> QuerySet[Ticket]:
     return with_list_columns(Ticket.objects.filter(pk__in=ids))
 
 
+# What a list row shows (tickets.rows.queue_rows), read as dicts: model instances of five tables for fifty rows
+# cost 2 ms more of Python a page than dicts of the same columns (a profile of the queue page).
+LIST_COLUMNS = (
+    "id", "number", "subject", "status", "priority", "channel", "escalation_level", "updated_at", "next_due_at",
+    "category_id", "contact__name", "contact__email", "contact__tier", "queue__name", "assignee__user__full_name",
+    "assignee__user__email", "category__name",
+)  # fmt: skip
+
+
+def list_row_values(ids: list[int]) -> list[dict]:
+    """The rows of list_rows as dicts of LIST_COLUMNS and the apps' LIST_ANNOTATIONS (by id alone, as there)."""
+    extra: dict = {}
+    for extra_columns in LIST_ANNOTATIONS.values():
+        extra.update(extra_columns())
+    return list(Ticket.objects.filter(pk__in=ids).annotate(**extra).values(*LIST_COLUMNS, *extra))
+
+
 # Columns apps above tickets add to the list's one query, as {name: expression} (sla: `risk_at`, the earliest
 # warning of a running SLA target, for the rows' at-risk flag); registered in their AppConfig.ready, so tickets
 # imports none of them and the list keeps its query count.
