@@ -141,13 +141,18 @@ def _list(
         url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
         now=timezone.now(),
     )
+    view_url, queue_url, saved_url = (
+        reverse(name, args=[arg]).removesuffix(f"{arg}/")
+        for name, arg in (("desk:view", "all"), ("desk:queue", 0), ("desk:saved_view", 0))
+    )
     context = {
         "title": title,
         "current": current,
         "queue": queue,
-        "nav_views": [(view, counts[view.slug]) for view in selectors.VIEWS],
-        "nav_queues": [(q, counts[f"queue-{q.pk}"]) for q in queues],
-        "nav_saved": [(v, counts[f"saved-{v.pk}"]) for v in saved_views],
+        # (list, count, link): the links from one reverse() per kind, not one {% url %} per sidebar entry.
+        "nav_views": [(view, counts[view.slug], f"{view_url}{view.slug}/") for view in selectors.VIEWS],
+        "nav_queues": [(q, counts[f"queue-{q.pk}"], f"{queue_url}{q.pk}/") for q in queues],
+        "nav_saved": [(v, counts[f"saved-{v.pk}"], f"{saved_url}{v.pk}/") for v in saved_views],
         "saved_current": saved_current,
         "cap": selectors.COUNT_CAP,
         "filters": filters,
