@@ -146,6 +146,21 @@ class TicketUpdateForm(forms.Form):
         return "; ".join(texts) or "Check the form and try again."
 
 
+class TicketCustomFieldsForm(forms.Form):
+    """The properties form's custom-field inputs alone, as the ticket page shows them (each with its "initial-"
+    twin), for TicketUpdateForm to validate when posted. The page writes the other properties by hand, and
+    building TicketUpdateForm for them cost 1.5 ms a page (copies of its model choice fields) to no effect."""
+
+    def __init__(self, *, ticket):
+        super().__init__()
+        values = ticket.custom_fields or {}
+        self.custom_names = add_custom_fields(self, active_fields(), values=values, mark_required="resolution")
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+
+    custom_fields = TicketUpdateForm.custom_fields
+
+
 class TagForm(forms.Form):
     names = forms.CharField(max_length=300, help_text="Separate tags with commas.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db.models import QuerySet
 
@@ -58,8 +59,10 @@ def paginate(
     cap: int,
     load: Callable[[list[int]], Iterable],
     per_page: int = PER_PAGE,
+    pk: Callable = attrgetter("pk"),
 ) -> Page:
-    """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`)."""
+    """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`; `pk(row)` says
+    a row's id: model instances by default, `itemgetter("id")` for dicts)."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -68,7 +71,7 @@ def paginate(
     # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
-    loaded = {row.pk: row for row in load(shown)} if shown else {}
+    loaded = {pk(row): row for row in load(shown)} if shown else {}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],
         number=number,

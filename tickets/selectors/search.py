@@ -13,7 +13,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from tenancy.models import Membership
 from tickets.models import Contact, Organisation, Ticket
 from tickets.search import clean_query, matching_contacts, matching_organisations, reference_number, search_tickets
-from tickets.selectors import COUNT_CAP, capped_counts, list_rows, sees_every_queue, view_tickets, visible_tickets
+from tickets.selectors import (
+    COUNT_CAP,
+    capped_counts,
+    list_row_values,
+    sees_every_queue,
+    view_tickets,
+    visible_tickets,
+)
 
 TICKETS_SHOWN = 25
 PEOPLE_SHOWN = 10
@@ -22,7 +29,7 @@ PEOPLE_SHOWN = 10
 @dataclass
 class DeskSearch:
     query: str
-    tickets: list[Ticket]  # newest activity first, loaded with the list columns
+    tickets: list[dict]  # newest activity first, the list columns (selectors.list_row_values)
     ticket_count: int  # capped at COUNT_CAP (+1 means "more")
     contacts: list[Contact]
     organisations: list[Organisation]
@@ -45,7 +52,7 @@ def search_desk(membership: Membership, query: str, *, prefix: str) -> DeskSearc
     count = capped_counts({"tickets": found})["tickets"]
     ids = list(found.order_by("-updated_at", "-id").values_list("pk", flat=True)[:TICKETS_SHOWN])
     order = {pk: index for index, pk in enumerate(ids)}
-    tickets = sorted(list_rows(ids), key=lambda ticket: order[ticket.pk]) if ids else []
+    tickets = sorted(list_row_values(ids), key=lambda row: order[row["id"]]) if ids else []
     contacts = _visible_contacts(membership, matching_contacts(query))
     organisations = _visible_organisations(membership, matching_organisations(query))
     return DeskSearch(

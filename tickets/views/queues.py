@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -20,7 +21,7 @@ from tickets.lifecycle import Status
 from tickets.models import Channel, Priority, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
-from tickets.rows import queue_rows, truncate
+from tickets.rows import queue_rows, queue_rows_html, truncate
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -38,14 +39,15 @@ def ticket_view(request: HttpRequest, view: str = "mine") -> HttpResponse:
 @role_required(Role.AGENT)
 @vary_on_headers("HX-Request")
 def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
-    queues = picklists().visible_queues(request.membership)  # the sidebar lists them too
+    lists = picklists()  # read once a request: each read is two cache round trips and an unpickling
+    queues = lists.visible_queues(request.membership)  # the sidebar lists them too
     queue = next((q for q in queues if q.pk == queue_id), None)
     if queue is None:
         raise Http404("No such queue.")
     tickets = selectors.queue_tickets(request.membership, queue)
     return _list(
         request, tickets, title=queue.name, current=f"queue-{queue.pk}", queue=queue, base=f"queue:{queue.pk}",
-        queues=queues,
+        queues=queues, lists=lists,
     )  # fmt: skip
 
 
@@ -96,18 +98,31 @@ def render_list(request: HttpRequest, source: ListSource, params: QueryDict, ext
 
 
 def _list(
-    request, tickets, *, title: str, current: str, base: str, queue=None, params=None, extra=None, queues=None
+    request,
+    tickets,
+    *,
+    title: str,
+    current: str,
+    base: str,
+    queue=None,
+    params=None,
+    extra=None,
+    queues=None,
+    lists=None,
 ) -> HttpResponse:
     membership = request.membership
     params = request.GET if params is None else params
     filters, filtered, sort = filtered_tickets(request, tickets, params)
-    lists = picklists()
+    lists = picklists() if lists is None else lists
     queues = lists.visible_queues(membership) if queues is None else queues
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
     total = selectors.capped_counts({"total": filtered})["total"]
-    page = paginate(filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP, load=selectors.list_rows)
+    page = paginate(
+        filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP, load=selectors.list_row_values,
+        pk=itemgetter("id"),
+    )  # fmt: skip
     query = params.copy()
     query.pop("page", None)
     staff = lists.staff
@@ -126,19 +141,25 @@ def _list(
         url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
         now=timezone.now(),
     )
+    view_url, queue_url, saved_url = (
+        reverse(name, args=[arg]).removesuffix(f"{arg}/")
+        for name, arg in (("desk:view", "all"), ("desk:queue", 0), ("desk:saved_view", 0))
+    )
     context = {
         "title": title,
         "current": current,
         "queue": queue,
-        "nav_views": [(view, counts[view.slug]) for view in selectors.VIEWS],
-        "nav_queues": [(q, counts[f"queue-{q.pk}"]) for q in queues],
-        "nav_saved": [(v, counts[f"saved-{v.pk}"]) for v in saved_views],
+        # (list, count, link): the links from one reverse() per kind, not one {% url %} per sidebar entry.
+        "nav_views": [(view, counts[view.slug], f"{view_url}{view.slug}/") for view in selectors.VIEWS],
+        "nav_queues": [(q, counts[f"queue-{q.pk}"], f"{queue_url}{q.pk}/") for q in queues],
+        "nav_saved": [(v, counts[f"saved-{v.pk}"], f"{saved_url}{v.pk}/") for v in saved_views],
         "saved_current": saved_current,
         "cap": selectors.COUNT_CAP,
         "filters": filters,
         "sort": sort,
         "page": page,
         "rows": rows,
+        "rows_html": queue_rows_html(rows),
         "merge_choices": [(r["pk"], f"{r['ref']} · {truncate(r['subject'], 40)}") for r in rows],
         "query_string": query.urlencode(),
         "save_query": save_query.urlencode(),

@@ -22,6 +22,7 @@ from tickets.forms import (
     ParticipantForm,
     ReplyForm,
     TagForm,
+    TicketCustomFieldsForm,
     TicketNumberForm,
     TicketUpdateForm,
     uploads_from,
@@ -53,6 +54,8 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
+        # Other tickets' links (the requester's, related ones): one reverse() for all of them.
+        "ticket_url": reverse("desk:ticket", args=[0]).removesuffix("0/"),
         "timeline": timeline,
         "related": related,
         "tags": selectors.ticket_tags(ticket),
@@ -81,7 +84,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "rating": selectors.get_rating(ticket),
         # The properties form's custom-field inputs (with their "initial-" twins); the other properties are
         # written by hand in the template from the choices above.
-        "update_form": TicketUpdateForm(ticket=ticket, tiers=lists.tiers),
+        "update_form": TicketCustomFieldsForm(ticket=ticket),
         "custom_field_panel": ticket_panel(ticket),
     }
 
