@@ -17,87 +17,27 @@ Definitions, in the words the page shows beside them:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
-from django.db.models import Avg, Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Avg, Count, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+# The scope and the at-risk list live in modules of their own; the views and tests reach every panel from here.
+from reporting.dashboard.due import RISK_LIMIT, DueList, DueRow, due_targets  # noqa: F401
 from reporting.dashboard.periods import Window
-from sla.models import SlaTarget, TargetKind
+from reporting.dashboard.scope import OpenCensus, Scope, desk_scope, open_census, personal_scope  # noqa: F401
+from sla.models import SlaTarget
 from tenancy.models import Membership
 from tenancy.roles import STAFF_ROLES
 from tenancy.selectors import list_staff
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Priority, SatisfactionRating, Ticket, TicketEvent
+from tickets.models import SatisfactionRating, Ticket, TicketEvent
 from tickets.picklists import picklists
-from tickets.selectors import sees_every_queue, visible_tickets
 
 RUNNING = SlaTarget.State.RUNNING
 OPEN_ORDER = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
-RISK_LIMIT = 25
-KIND_LABELS = dict(TargetKind.choices)
-PRIORITY_LABELS = dict(Priority.choices)
-
-
-# --- Scope -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The tickets a dashboard counts: every ticket the member may see (the supervisor's desk), or an agent's own
-    part of it (the queues of their teams and the tickets assigned to them)."""
-
-    membership: Membership
-    tickets: QuerySet[Ticket]
-    personal: bool
-    # False when `tickets` is every ticket of the tenant: the other tables need no subquery then.
-    restricted: bool
-    # The personal part as conditions on the ticket's own columns: implied by `tickets`, repeated on the joined
-    # ticket so PostgreSQL starts from the member's tickets (the assignee index) rather than from the subquery.
-    mine: Q = field(default_factory=Q)
-
-    def on_tickets(self, path: str = "ticket") -> Q:
-        """The scope as a condition on a row that points at a ticket through `path`."""
-        if not self.restricted:
-            return Q()
-        return Q(**{f"{path}__in": self.tickets.values("pk")}) & _prefixed(self.mine, path)
-
-    def narrowed(self, condition: Q) -> Scope:
-        return Scope(self.membership, self.tickets.filter(condition), True, True, self.mine & condition)
-
-    @cached_property
-    def census(self) -> OpenCensus:
-        """The open tickets counted once per request for the backlog, the unassigned and the agents' loads."""
-        return open_census(self)
-
-
-def _prefixed(condition: Q, path: str) -> Q:
-    """`condition` on the ticket, written from a row that points at it through `path`."""
-    rewritten = Q()
-    rewritten.connector, rewritten.negated = condition.connector, condition.negated
-    rewritten.children = [
-        _prefixed(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
-        for child in condition.children
-    ]
-    return rewritten
-
-
-def desk_scope(membership: Membership) -> Scope:
-    return Scope(membership, visible_tickets(membership), personal=False, restricted=not sees_every_queue(membership))
-
-
-def personal_scope(membership: Membership) -> Scope:
-    # The queues of the member's teams as ids from the picklists: a list PostgreSQL matches on the ticket's own
-    # column, where a join to the queues and a subquery on the teams made it visit every open ticket's row.
-    lists = picklists()
-    teams = lists.member_teams.get(membership.pk, frozenset())
-    mine = Q(assignee=membership) | Q(queue_id__in=[queue.pk for queue in lists.queues if queue.team_id in teams])
-    return Scope(membership, visible_tickets(membership).filter(mine), personal=True, restricted=True, mine=mine)
-
 
 # --- Backlog ---------------------------------------------------------------------------------------------------
 
@@ -118,26 +58,6 @@ class Backlog:
     total: int
 
 
-@dataclass(frozen=True)
-class OpenCensus:
-    per_queue_status: dict[tuple[int, str], int]
-    per_assignee: dict[int | None, int]  # None: unassigned
-
-
-def open_census(scope: Scope) -> OpenCensus:
-    """Open tickets per queue and status and per assignee, summed from one GROUP BY of all three: the open
-    tickets' own index (reporting_ticket_open_backlog) is in that order, so PostgreSQL counts its entries as they
-    come, without visiting the table or hashing (a few hundred groups; each figure's own GROUP BY read the 100,000
-    open tickets again)."""
-    per_queue_status: dict[tuple[int, str], int] = defaultdict(int)
-    per_assignee: dict[int | None, int] = defaultdict(int)
-    groups = scope.tickets.filter(is_open=True).order_by().values_list("queue_id", "status", "assignee_id")
-    for queue_id, status, assignee_id, n in groups.annotate(n=Count("*")):
-        per_queue_status[queue_id, status] += n
-        per_assignee[assignee_id] += n
-    return OpenCensus(dict(per_queue_status), dict(per_assignee))
-
-
 def backlog(scope: Scope) -> Backlog:
     """Open tickets per queue and status, from the census; the queues' names come from the picklists."""
     names = {queue.pk: queue.name for queue in picklists().queues}
@@ -151,103 +71,6 @@ def backlog(scope: Scope) -> Backlog:
         rows.append(BacklogRow(queue_id, entry["name"], cells, sum(cells)))
     totals = [sum(row.cells[i] for row in rows) for i in range(len(OPEN_ORDER))]
     return Backlog([(s.value, s.label) for s in OPEN_ORDER], rows, totals, sum(totals))
-
-
-# --- Targets at risk and breached -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueRow:
-    number: int
-    reference: str
-    subject: str
-    kind: str
-    due_at: datetime
-    breached: bool
-    at_risk: bool
-    queue_name: str
-    priority: str
-    assignee_id: int | None
-    assignee_name: str
-
-
-@dataclass(frozen=True)
-class DueList:
-    rows: list[DueRow]
-    at_risk: int
-    breached: int
-    limit: int = RISK_LIMIT
-    message: str = ""
-    error: str = ""
-
-    @property
-    def more(self) -> int:
-        return max(self.at_risk + self.breached - len(self.rows), 0)
-
-
-def _closed_with_running_clocks() -> QuerySet:
-    """Closed tickets whose running targets SLA has not stopped yet: it stops them from the change feed and
-    empties the ticket's next_due_at in the same transaction, so these are the closed tickets with a next due time
-    (none once the feed is drained; read from the closed end of ticket_open_due)."""
-    return Ticket.objects.filter(is_open=False, next_due_at__isnull=False).values_list("pk", flat=True)
-
-
-def due_targets(scope: Scope, now: datetime, *, tenant, warned_only: bool = True, limit: int = RISK_LIMIT) -> DueList:
-    """Running targets of open tickets, soonest due first (the most overdue at the top); with `warned_only`,
-    only those at risk or breached. Four queries: the closed tickets SLA has not caught up with, the breached
-    and the at-risk counts, and the first `limit` rows; on an agent's own tickets their ids first."""
-    if scope.restricted:
-        # An agent's own tickets (the only part of the desk with a due list of its own): their ids first, then
-        # their targets by ticket. As one statement PostgreSQL walked every running target due by now (it expects
-        # a hundredth of them) and looked each one's ticket up.
-        mine = list(scope.tickets.filter(is_open=True).values_list("pk", flat=True))
-        running = SlaTarget.objects.filter(ticket_id__in=mine, state=RUNNING, due_at__isnull=False)
-    else:
-        running = SlaTarget.objects.filter(state=RUNNING, due_at__isnull=False)
-    # The counts leave out the tickets closed before SLA stopped their clocks by the list of those tickets, not
-    # by a look at each target's ticket: with thousands of targets past their warning, one probe each was most of
-    # the dashboard's time. The list is read first (normally empty) so that the counts keep their plans: as a
-    # subquery PostgreSQL expects tens of thousands of such tickets and reads the targets from the table.
-    closed = list(_closed_with_running_clocks())
-    counted = running.exclude(ticket_id__in=closed) if closed else running
-    # Two ranges of plain columns (reporting 0005): breached from reporting_slatarget_due, at risk from
-    # reporting_slatarget_warned, each counted from its index alone (an agent's tickets are a filter on it).
-    breached = counted.filter(due_at__lte=now).count()
-    # The due time as the aggregate's filter, not the WHERE's: as a range it led PostgreSQL to read every target
-    # due later from reporting_slatarget_due rather than the few past their warning.
-    ahead = Q(due_at__gt=now)
-    at_risk = counted.filter(warn_at__lte=now).aggregate(n=Count("ticket_id", filter=ahead))["n"]
-    targets = running.filter(ticket__is_open=True)
-    # Past its warning, or (without one) past its due time, as one COALESCE: not an index range, so PostgreSQL
-    # walks reporting_slatarget_due in due order and stops at the limit (as two ranges it expected a few
-    # hundred rows, fetched all 22,000 and sorted them).
-    warned = Q(attention__lte=now)
-    listed = (targets.alias(attention=Coalesce("warn_at", "due_at")).filter(warned)) if warned_only else targets
-    rows = listed.order_by("due_at", "id").values(
-        "kind", "due_at", "warn_at", "ticket__number", "ticket__subject", "ticket__priority", "ticket__queue__name",
-        "ticket__assignee_id", "ticket__assignee__user__full_name", "ticket__assignee__user__email",
-    )[:limit]  # fmt: skip
-    return DueList(
-        [
-            DueRow(
-                number=row["ticket__number"],
-                reference=tenant.format_ticket_number(row["ticket__number"]),
-                subject=row["ticket__subject"],
-                kind=KIND_LABELS.get(row["kind"], row["kind"]),
-                due_at=row["due_at"],
-                breached=row["due_at"] <= now,
-                at_risk=row["due_at"] > now and (row["warn_at"] is not None and row["warn_at"] <= now),
-                queue_name=row["ticket__queue__name"],
-                priority=PRIORITY_LABELS.get(row["ticket__priority"], ""),
-                assignee_id=row["ticket__assignee_id"],
-                assignee_name=row["ticket__assignee__user__full_name"] or row["ticket__assignee__user__email"] or "",
-            )
-            for row in rows
-        ],
-        at_risk=at_risk,
-        breached=breached,
-        limit=limit,
-    )
 
 
 # --- Unassigned ------------------------------------------------------------------------------------------------
