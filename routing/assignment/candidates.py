@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 
 from tenancy.models import Membership, MembershipSkill
 from tenancy.roles import STAFF_ROLES
 from tickets.models import Queue, TeamMembership, Ticket
-from tickets.selectors import sees_every_queue
+from tickets.selectors import CappedCount, sees_every_queue
 
 CANNOT_SEE = "cannot_see"
 OFFLINE = "offline"
@@ -60,13 +60,6 @@ class Candidate:
             "skipped": self.skipped,
             **({"load_capped": True} if self.load_capped else {}),
         }
-
-
-class CappedCount(Subquery):
-    """count(*) of a sliced subquery: the database stops reading at the slice's end."""
-
-    template = "(SELECT count(*) FROM (%(subquery)s) AS capped)"
-    output_field = IntegerField()
 
 
 def pool(queue: Queue):

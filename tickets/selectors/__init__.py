@@ -124,7 +124,8 @@ def queue_tickets(membership: Membership, queue: Queue | OuterRef) -> QuerySet[T
 
 
 class CappedCount(Subquery):
-    """The number of rows of a (LIMITed) subquery, as a column."""
+    """The number of rows of a (LIMITed) subquery, as a column: the database stops reading at the slice's end
+    (queue counts here, an agent's load in routing's candidates)."""
 
     template = "(SELECT count(*) FROM (%(subquery)s) AS capped)"
     output_field = IntegerField()
