@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from reporting.dashboard.scope import Scope
 from sla.models import SlaTarget, TargetKind
+from tenancy.db.lookups import AnyOf
 from tickets.models import Priority, Ticket
 
 RUNNING = SlaTarget.State.RUNNING
@@ -63,7 +64,7 @@ def due_targets(scope: Scope, now: datetime, *, tenant, warned_only: bool = True
         # their targets by ticket. As one statement PostgreSQL walked every running target due by now (it expects
         # a hundredth of them) and looked each one's ticket up.
         mine = list(scope.tickets.filter(is_open=True).values_list("pk", flat=True))
-        running = SlaTarget.objects.filter(ticket_id__in=mine, state=RUNNING, due_at__isnull=False)
+        running = SlaTarget.objects.filter(AnyOf(F("ticket_id"), mine), state=RUNNING, due_at__isnull=False)
     else:
         running = SlaTarget.objects.filter(state=RUNNING, due_at__isnull=False)
     # The counts leave out the tickets closed before SLA stopped their clocks by the list of those tickets, not
