@@ -30,19 +30,23 @@ EXCLUDED_Q = Q(merged_into__isnull=False) | Q(status=Status.SPAM)
 TICKET_PARAMS = ("queue", "team", "category", "channel", "priority", "organisation", "agent")
 
 
+# What an unset filter reads as in its menu (Django's default is a row of dashes).
+ALL = "All"
+
+
 class ReportFilterForm(forms.Form):
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     interval = forms.ChoiceField(required=False, choices=list(INTERVALS.items()), label="Buckets")
-    queue = forms.ModelChoiceField(queryset=None, required=False)
-    team = forms.ModelChoiceField(queryset=None, required=False)
-    category = forms.ModelChoiceField(queryset=None, required=False)
-    channel = forms.ChoiceField(required=False, choices=[("", "---------"), *Channel.choices])
+    queue = forms.ModelChoiceField(queryset=None, required=False, empty_label=ALL)
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label=ALL)
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label=ALL)
+    channel = forms.ChoiceField(required=False, choices=[("", ALL), *Channel.choices])
     priority = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, choices=[("", "---------"), *Priority.choices]
+        required=False, coerce=int, empty_value=None, choices=[("", ALL), *Priority.choices]
     )
-    organisation = forms.ModelChoiceField(queryset=None, required=False)
-    agent = forms.ModelChoiceField(queryset=None, required=False)
+    organisation = forms.ModelChoiceField(queryset=None, required=False, empty_label=ALL)
+    agent = forms.ModelChoiceField(queryset=None, required=False, empty_label=ALL)
 
     def __init__(self, data: QueryDict, *, tenant: Tenant, today: date) -> None:
         super().__init__(data)
@@ -58,9 +62,9 @@ class ReportFilterForm(forms.Form):
         for definition in groupable_fields():
             name = CF_PREFIX + definition.key
             if definition.choices:
-                choices = [("", "---------"), *definition.choices]
+                choices = [("", ALL), *definition.choices]
             else:
-                choices = [("", "---------"), ("yes", "Ticked"), ("no", "Not ticked")]
+                choices = [("", ALL), ("yes", "Ticked"), ("no", "Not ticked")]
             self.fields[name] = forms.ChoiceField(required=False, choices=choices, label=definition.label)
             self.custom[name] = definition
 

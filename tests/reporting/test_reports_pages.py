@@ -41,6 +41,18 @@ def test_report_page_shows_supervisor_the_report(known, supervisor, slug):
     assert "Definition." in response.content.decode()
 
 
+def test_report_filters_left_unset_read_all(known, supervisor):
+    # given a supervisor of the hand-built desk
+    client = host_client(known["tenant"], supervisor)
+    # when they open a report with no filter chosen
+    page = client.get(report_url("volume")).content.decode()
+    # then every filter menu offers "All" as its unset choice, never Django's row of dashes
+    for name in ("queue", "team", "category", "channel", "priority", "organisation", "agent"):
+        menu = page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert '<option value="" selected>All</option>' in menu, name
+    assert "---------" not in page
+
+
 @pytest.mark.parametrize("slug", sorted(REPORTS))
 def test_report_refuses_agents_and_customers(known, customer, slug):
     # given an agent and a customer of the same tenant
