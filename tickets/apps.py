@@ -19,7 +19,10 @@ class TicketsConfig(AppConfig):
         # The change feed's subscribers that tickets owns; routing, SLA and reporting register theirs likewise.
         register_subscriber(
             Subscriber(
-                name=webhooks.FEED_SUBSCRIBER, handle=webhooks.queue_change_events, accepts=webhooks.accepts_change
+                name=webhooks.FEED_SUBSCRIBER,
+                handle=webhooks.queue_change_events,
+                accepts=webhooks.accepts_change,
+                batch=webhooks.batch_webhooks,
             )
         )
         picklists.connect()

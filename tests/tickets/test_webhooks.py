@@ -18,7 +18,8 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenancy import outbound
@@ -29,7 +30,7 @@ from tests.conftest import count_queries, host_client, make_member
 from tests.tickets.factories import WebhookDeliveryFactory, WebhookFactory
 from tickets import services
 from tickets.event_kinds import webhook_events
-from tickets.feed.dispatch import changes_of
+from tickets.feed.dispatch import changes_of, drain
 from tickets.feed.tasks import drain_feed_task
 from tickets.lifecycle import Status
 from tickets.models import FeedEntry, FeedReceipt, Priority, TicketEvent, Webhook, WebhookDelivery
@@ -615,6 +616,27 @@ def test_the_same_change_handed_out_twice_is_queued_once(tenant, admin, new_tick
         assert len(first) == 1 and second == []
         assert WebhookDelivery.objects.count() == 1
         assert PendingTask.objects.filter(task_name="tickets.deliver_webhook").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_drain_batch_reads_the_webhooks_once_and_queues_every_tickets_events(
+    tenant, new_ticket, django_capture_on_commit_callbacks
+):
+    # given a webhook for created tickets and three new tickets waiting in the feed (no drain ran: the test's
+    # transaction never commits)
+    with tenant_context(tenant):
+        WebhookFactory(tenant=tenant, events=[events.TICKET_CREATED], url="https://hooks.example.com/a")
+    tickets = [new_ticket(subject=f"Ticket {n}") for n in range(3)]
+    # when one drain hands them to the subscribers
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=False):
+        with CaptureQueriesContext(connection) as queries:
+            drain()
+        # then each ticket's creation is queued for the webhook
+        queued = WebhookDelivery.objects.filter(event=events.TICKET_CREATED)
+        assert sorted(d.payload["ticket"]["number"] for d in queued) == sorted(t.number for t in tickets)
+    # and the tenant's webhooks were read once for the batch, not once per change
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "tickets_webhook"' in q["sql"]]
+    assert len(reads) == 1
 
 
 # --- SSRF ---------------------------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ import logging
 import secrets
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from celery import current_app
@@ -165,14 +167,32 @@ def accepts_change(change: Change) -> bool:
     return any(webhook_events(event) for event in change.events)
 
 
+# The tenant's active webhooks as a drain batch read them (batch_webhooks); None outside a batch.
+_batch_webhooks: ContextVar[list[Webhook] | None] = ContextVar("webhooks_of_batch", default=None)
+
+
+@contextmanager
+def batch_webhooks(changes: list[Change]) -> Iterator[None]:
+    """The feed's batch hook: one read of the active webhooks for the whole batch rather than one per change (each
+    new ticket makes two changes, creation and routing). The dispatcher enters it inside the batch's transaction,
+    so the list is what that transaction sees, as each change's own read would have been."""
+    token = _batch_webhooks.set(list(Webhook.objects.filter(is_active=True)))
+    try:
+        yield
+    finally:
+        _batch_webhooks.reset(token)
+
+
 def queue_change_events(change: Change) -> list[WebhookDelivery]:
     """The webhooks' feed subscriber: one delivery per subscribed webhook and webhook event the change sets off.
 
     Runs in the subscriber's transaction (tickets.feed.dispatch), whose receipt makes a redelivered entry queue
     nothing; the deliveries' stable event ids (from the entry and its event ids) make that doubly sure. Replayed
     history never gets here (the subscriber takes no replay)."""
-    webhooks = list(Webhook.objects.filter(is_active=True))
-    if not webhooks:  # most tenants: one query and done
+    webhooks = _batch_webhooks.get()
+    if webhooks is None:
+        webhooks = list(Webhook.objects.filter(is_active=True))
+    if not webhooks:  # most tenants: one query (per batch) and done
         return []
     set_off: dict[str, list[TicketEvent]] = {}
     for event in change.events:
