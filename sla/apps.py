@@ -40,6 +40,7 @@ class SlaConfig(AppConfig):
                 handle=automation_feed.handle_change,
                 accepts=automation_feed.accepts_change,
                 replay=True,
+                batch=automation_feed.batch,
             )
         )
 
