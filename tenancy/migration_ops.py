@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import migrations
+from django.db import NotSupportedError, migrations
 
 POLICY = "tenant_isolation"
 PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
@@ -103,6 +103,89 @@ class PostgresSQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+def _online(schema_editor) -> bool:
+    """CONCURRENTLY where the database has it (PostgreSQL), which only runs outside a transaction."""
+    if schema_editor.connection.vendor != "postgresql":
+        return False
+    if schema_editor.connection.in_atomic_block:
+        raise NotSupportedError("An online index change needs a migration with `atomic = False`.")
+    return True
+
+
+class AddIndexOnline(migrations.AddIndex):
+    """An index built CONCURRENTLY on PostgreSQL, so a large table keeps taking writes while it is built (the
+    migration is `atomic = False`; a failed build leaves an INVALID index to drop before retrying), and a plain
+    CREATE INDEX on the demo's SQLite, which has no CONCURRENTLY."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            online = {"concurrently": True} if _online(schema_editor) else {}
+            schema_editor.add_index(model, self.index, **online)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            online = {"concurrently": True} if _online(schema_editor) else {}
+            schema_editor.remove_index(model, self.index, **online)
+
+
+class RemoveIndexOnline(migrations.RemoveIndex):
+    """DROP INDEX CONCURRENTLY on PostgreSQL (its lock does not queue the table's readers and writers behind a
+    long query), plain DROP INDEX on SQLite."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            online = {"concurrently": True} if _online(schema_editor) else {}
+            schema_editor.remove_index(model, index, **online)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            online = {"concurrently": True} if _online(schema_editor) else {}
+            schema_editor.add_index(model, index, **online)
+
+
+class DropFieldIndexOnline(migrations.operations.base.Operation):
+    """The database half of a foreign key's `db_index=True -> False` (paired with the AlterField in
+    SeparateDatabaseAndState): the field's own index, named as Django names it, dropped CONCURRENTLY. Django's
+    AlterField would drop the foreign-key constraint and add it again, validating it against every row under a
+    lock that blocks writes to both tables; the constraint does not change, so it is left alone."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name, self.field_name = model_name, field_name
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def describe(self):
+        return f"Drop the own index of {self.model_name}.{self.field_name}"
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.model_name, self.field_name], {}
+
+    def _name(self, schema_editor, state, app_label) -> tuple[str, object, object]:
+        model = state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.field_name)
+        return schema_editor._create_index_name(model._meta.db_table, [field.column], suffix=""), model, field
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        name, _, _ = self._name(schema_editor, from_state, app_label)
+        concurrently = "CONCURRENTLY " if _online(schema_editor) else ""
+        schema_editor.execute(f'DROP INDEX {concurrently}IF EXISTS "{name}"')
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        _, model, field = self._name(schema_editor, to_state, app_label)
+        online = {"concurrently": True} if _online(schema_editor) else {}
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], **online))
 
 
 def each_tenant(schema_editor):
