@@ -113,7 +113,7 @@ def agent_replies(ticket_ref: str = "ticket") -> Subquery:
         Message.objects.filter(ticket=OuterRef(ticket_ref), kind=Message.Kind.REPLY, author_membership__isnull=False)
         .order_by()
         .values("ticket")
-        # count(*): reporting_message_staff_reply holds no id (reporting 0007); the count reads the index only.
+        # count(*): reporting_message_staff_reply holds no id (reporting 0008); the count reads the index only.
         .annotate(n=Count("*"))
         .values("n")
     )

@@ -1,4 +1,4 @@
-"""The reports' indexes after the storage work (issue 21 item 4, reporting 0007)."""
+"""The reports' indexes after the storage work (issue 21 item 4, reporting 0008)."""
 
 from __future__ import annotations
 

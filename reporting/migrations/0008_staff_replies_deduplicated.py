@@ -17,7 +17,7 @@ NEW = f"tickets_message (tenant_id, ticket_id) {PREDICATE}"
 class Migration(migrations.Migration):
     atomic = False  # CREATE / DROP INDEX CONCURRENTLY run outside a transaction
 
-    dependencies = [("reporting", "0006_ticket_facts"), ("tickets", "0020_storage_indexes")]
+    dependencies = [("reporting", "0007_vacuum_often"), ("tickets", "0020_storage_indexes")]
 
     operations = [
         tenancy.migration_ops.PostgresSQL(
