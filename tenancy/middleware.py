@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 from tenancy import times
 from tenancy.context import no_tenant, tenant_context
+from tenancy.memo import request_memo
 from tenancy.selectors import NO_MEMBERSHIP, get_membership, get_tenant_for_host
 
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/scheduler"})
@@ -43,7 +44,7 @@ class TenantMiddleware:
 
         request.tenant = tenant
         request.membership = SimpleLazyObject(lambda: get_membership(user=request.user, tenant=tenant))
-        with tenant_context(tenant.pk):
+        with tenant_context(tenant.pk), request_memo():
             return self.get_response(request)
 
 

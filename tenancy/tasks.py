@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from tenancy.context import no_tenant, tenant_context
 from tenancy.leases import leased
-from tenancy.outbox import mark_done, prune_done, redeliver_pending
+from tenancy.outbox import SEND_RECORDED_TASK, mark_done, prune_done, redeliver_pending, send_recorded
 from tenancy.services.invitations import mail_invitation
 
 HEARTBEAT_KEY = "scheduler-heartbeat"
@@ -54,6 +54,12 @@ class PlatformTask(Task):
     def __call__(self, *args, **kwargs):
         with no_tenant():
             return super().__call__(*args, **kwargs)
+
+
+@shared_task(base=TenantTask, name=SEND_RECORDED_TASK)
+def send_recorded_tasks_task(*, tenant_id: int, outbox_ids: list[int]) -> int:
+    """Hand the tasks one transaction recorded, sent together, to Celery one by one (tenancy.outbox)."""
+    return send_recorded(outbox_ids=outbox_ids)
 
 
 @shared_task(base=PlatformTask, name="tenancy.redeliver_pending_tasks")

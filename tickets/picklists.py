@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
+from tenancy.memo import drop, remembered
 from tenancy.models import Membership, User
 from tenancy.selectors import list_user_tenant_ids
 from tickets.models import Category, EscalationTier, PortalSettings, Queue, Team, TeamMembership
@@ -66,8 +67,12 @@ class Picklists:
 
 
 def picklists() -> Picklists:
-    """The lists of the tenant in scope."""
+    """The lists of the tenant in scope (once per request: tenancy.memo)."""
     tenant_id = require_tenant_id()
+    return remembered(("picklists", tenant_id), lambda: _cached(tenant_id))
+
+
+def _cached(tenant_id: int) -> Picklists:
     key = f"picklists:{tenant_id}:{_version(tenant_id)}"
     lists = cache.get(key)
     if lists is None:
@@ -108,6 +113,7 @@ def _version(tenant_id: int) -> str:
 def _new_version(tenant_id: int) -> None:
     # Cache keys carry the tenant in scope (tenancy.cache): a change made from the platform admin, another
     # tenant's scope or an on-commit hook must write the key of the tenant it changed.
+    drop(("picklists", tenant_id))
     scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
     with scope:
         cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)

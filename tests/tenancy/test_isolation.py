@@ -237,3 +237,18 @@ def test_the_database_check_confirms_search_can_use_its_index_under_rls():
     # when the database checks run
     # then the text match is LEAKPROOF, so no warning
     assert check_full_text_match_is_leakproof(databases=["default"]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writing_a_new_row_without_a_tenant_raises(tenant):
+    # given no tenant in scope (the managers' create and insert skip the read filter, which writes do not need)
+    from tickets.models import Contact
+
+    # when a row is created through the manager, or saved with its tenant set by hand
+    # then both are refused before anything reaches the database
+    with pytest.raises(NoTenantError):
+        Contact.objects.create(email="nobody@example.com")
+    with pytest.raises(NoTenantError):
+        Contact(tenant_id=tenant.pk, email="nobody@example.com").save()
+    with unscoped():
+        assert not Contact.objects.filter(email="nobody@example.com").exists()

@@ -158,3 +158,65 @@ def test_sending_on_commit_runs_no_statement_of_its_own(tenant, settings):
     with tenant_context(tenant):
         rows = list(PendingTask.objects.filter(pk__in=[first.pk, second.pk]).values_list("attempts", "last_sent_at"))
     assert [attempts for attempts, _ in rows] == [1, 1] and all(sent is not None for _, sent in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_of_one_transaction_travel_in_one_message(tenant):
+    # given the broker up, nobody consuming (not eager), and the length of its default queue
+    import base64
+    import json
+
+    celery_app.conf.task_always_eager = False
+    try:
+        with celery_app.connection_for_write() as broker:
+            redis = broker.default_channel.client
+            queue = celery_app.conf.task_default_queue
+            before = redis.llen(queue)
+            # when one transaction records two tasks
+            with tenant_context(tenant), transaction.atomic():
+                first = on_commit_task("tests.record_scope", marker="together-1")
+                second = on_commit_task("tests.record_scope", marker="together-2")
+            # then one message was published, naming both rows (taken off again: no worker should run it later)
+            added = redis.llen(queue) - before
+            message = json.loads(redis.lpop(queue))
+    finally:
+        celery_app.conf.task_always_eager = True
+    assert added == 1
+    assert message["headers"]["task"] == "tenancy.send_recorded_tasks"
+    _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    assert kwargs == {"tenant_id": tenant.pk, "outbox_ids": [first.pk, second.pk]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_sent_together_all_run_and_a_rolled_back_one_is_not_sent(tenant):
+    # given a transaction that records two tasks, and a third in a savepoint that rolls back
+    with tenant_context(tenant), transaction.atomic():
+        first = on_commit_task("tests.record_scope", marker="batch-1")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            on_commit_task("tests.record_scope", marker="batch-lost")
+            raise RuntimeError("this part failed")
+        second = on_commit_task("tests.record_scope", marker="batch-2")
+    # then after commit (eager: the shared message's task sends each in turn) both ran in the tenant and are done
+    assert _seen(tenant, "batch-1") == {"scope": tenant.pk, "members": 0}
+    assert _seen(tenant, "batch-2") == {"scope": tenant.pk, "members": 0}
+    assert _seen(tenant, "batch-lost") is None
+    with tenant_context(tenant):
+        done = dict(PendingTask.objects.values_list("pk", "done_at"))
+    assert set(done) == {first.pk, second.pk} and all(done.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_sent_together_during_a_broker_outage_are_redelivered(tenant, settings):
+    # given the broker is unreachable when a transaction that recorded two tasks commits
+    with broker_down(), tenant_context(tenant), transaction.atomic():
+        on_commit_task("tests.record_scope", marker="outage-1")
+        on_commit_task("tests.record_scope", marker="outage-2")
+    with tenant_context(tenant):
+        assert list(PendingTask.objects.values_list("attempts", "last_sent_at")) == [(0, None), (0, None)]
+    # when the redelivery job runs after the grace period
+    settings.OUTBOX_GRACE_SECONDS = 60
+    with unscoped():
+        PendingTask.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    # then both are sent and run
+    assert redeliver_pending() == 2
+    assert _seen(tenant, "outage-1") is not None and _seen(tenant, "outage-2") is not None

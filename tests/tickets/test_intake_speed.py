@@ -21,13 +21,15 @@ pytestmark = pytest.mark.django_db
 
 # Counted inside the test's transaction (its BEGIN/COMMIT are savepoints, and the feed's drain task was recorded
 # by the first request of the test, so it is not recorded again; a request of its own adds BEGIN, that INSERT
-# and COMMIT: 18 and 15 on the bench). Portal: the tenant by host; the contact looked up and created; number,
-# ticket, message, event; the acknowledgement's row and its task; 4 savepoints and their releases. No portal
-# settings, categories, default queue (the tenant's cached lists), no mail template or support address (the
-# worker's), no rate-cap count (the worker's), no session, nothing after the commit.
-PORTAL_SUBMIT_QUERIES = 17
-# The tenant; the session's user; the membership; the contact; number, ticket, message, event; savepoints.
-AGENT_CREATE_QUERIES = 12
+# and COMMIT: 14 and 13 on the bench). Portal: the tenant by host; the contact looked up and created; number,
+# ticket, message, event; the acknowledgement's row and its task; one savepoint (submit_request's, which the
+# view's refusals roll back to) and its release. create_ticket and the acknowledgement open none of their own
+# (issue 21: four statements that protected nothing, as no caller catches an error between them and carries
+# on). No portal settings, categories, default queue (the tenant's cached lists), no mail template or support
+# address (the worker's), no rate-cap count (the worker's), no session, nothing after the commit.
+PORTAL_SUBMIT_QUERIES = 13
+# The tenant; the session's user; the membership; the contact; number, ticket, message, event (no savepoint).
+AGENT_CREATE_QUERIES = 10
 
 
 def _form(n: int, **overrides) -> dict:
@@ -159,3 +161,45 @@ def test_worker_counts_the_cap_over_the_hour_before_each_queued_mail(tenant, des
         sent = customer_mail.deliver_outbound_email(outbound_id=new.pk)
     # then it is sent: the old ones are outside its hour
     assert sent
+
+
+def test_portal_submit_reads_the_tenant_lists_from_the_cache_once(tenant, other_tenant, desk, monkeypatch):
+    # given the lists cached, and a count of every read of them from the shared cache
+    from tickets import picklists
+    from tickets.custom_fields import definitions
+
+    host_client(tenant).post("/new/", _form(0), REMOTE_ADDR="10.0.0.1")
+    reads = []
+    for module, name in ((picklists, "picklists"), (definitions, "fields")):
+
+        def counted(tenant_id, load=module._cached, name=name):
+            reads.append(name)
+            return load(tenant_id)
+
+        monkeypatch.setattr(module, "_cached", counted)
+    # when a visitor submits the form (the view, the form, the service and create_ticket each want the lists)
+    response = host_client(tenant).post("/new/", _form(1), REMOTE_ADDR="10.0.0.2")
+    # then each list came from the cache once (seven reads before: 14 cache round trips, 7 unpicklings)
+    assert response.status_code == 302
+    assert sorted(reads) == ["fields", "picklists"]
+    # and the next request, here another tenant's, reads its own lists afresh: nothing is kept between requests
+    host_client(other_tenant).get("/new/")
+    assert sorted(reads) == ["fields", "fields", "picklists", "picklists"]
+
+
+def test_agent_create_with_only_blank_tags_is_refused_before_anything_is_written(tenant, agent, desk):
+    # given a contact, and tags that normalise to nothing
+    from tickets.models import Contact
+    from tickets.services import ServiceError, create_ticket
+
+    with tenant_context(tenant):
+        contact = Contact.objects.create(email="blank-tags@customer.example")
+        # when a ticket is opened with them inside a caller's transaction (as a request's)
+        from django.db import transaction
+
+        with transaction.atomic():
+            with pytest.raises(ServiceError, match="at least one tag"):
+                create_ticket(actor=agent, contact=contact, subject="Tags", body="Hello.", tags=["  ", ""])
+            # then the transaction is still usable (create_ticket writes without a savepoint of its own, so its
+            # refusals must all come before the first write) and nothing was written
+            assert Ticket.objects.count() == 0

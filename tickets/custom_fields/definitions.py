@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
+from tenancy.memo import drop, remembered
 from tickets.models import CustomField, CustomFieldCategory
 
 SECONDS = 300
@@ -78,8 +79,12 @@ class FieldDef:
 
 
 def field_definitions() -> tuple[FieldDef, ...]:
-    """Every field of the tenant in scope, archived ones included, by position."""
+    """Every field of the tenant in scope, archived ones included, by position (once per request: tenancy.memo)."""
     tenant_id = require_tenant_id()
+    return remembered(("custom-fields", tenant_id), lambda: _cached(tenant_id))
+
+
+def _cached(tenant_id: int) -> tuple[FieldDef, ...]:
     key = f"custom-fields:{tenant_id}:{_version(tenant_id)}"
     found = cache.get(key)
     if found is None:
@@ -170,6 +175,7 @@ def _version(tenant_id: int) -> str:
 
 
 def _new_version(tenant_id: int) -> None:
+    drop(("custom-fields", tenant_id))
     scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
     with scope:
         cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)

@@ -17,7 +17,7 @@ from tickets.picklists import picklists
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.events import Actor, ServiceError, record_event
 from tickets.services.field_values import clean_for, record_value_events
-from tickets.services.tags import apply_tags
+from tickets.services.tags import apply_tags, normalise_tag
 
 
 def next_ticket_number(tenant_id: int) -> int:
@@ -88,6 +88,8 @@ def create_ticket(
     ensure_same_tenant(contact, queue, category, subcategory, *participants)
     html = body_html if body_html is not None else render_plain_text(body)
     text = html_to_text(html)
+    if tags and not {normalise_tag(name) for name in tags} - {""}:
+        raise ServiceError("Give at least one tag.")  # apply_tags' refusal, made before anything is written
     # The tenant's upload policy only when there is something to check (reading the tenant is a query).
     checked = validate_uploads(tenant=contact.tenant, uploads=list(uploads)) if uploads else []
     values = {}
@@ -99,7 +101,11 @@ def create_ticket(
         if missing:
             raise MissingAtCreation(missing)
 
-    with transaction.atomic():
+    # No savepoint: every refusal above comes before the first write, so what can still fail in here is the
+    # database or the storage, which no caller catches to carry on with the same transaction; it aborts the
+    # caller's transaction (or this one, when it is the outermost) as it would have anyway. Inside a request
+    # the savepoint cost two statements per ticket.
+    with transaction.atomic(savepoint=False):
         now = clock.now()
         ticket = Ticket.objects.create(
             number=next_ticket_number(tenant_id),
