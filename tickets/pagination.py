@@ -55,14 +55,17 @@ def paginate(
     queryset: QuerySet,
     page: str | int | None,
     *,
-    count: int,
+    count: int | Callable[[], int],
     cap: int,
     load: Callable[[list[int]], Iterable],
     per_page: int = PER_PAGE,
     pk: Callable = attrgetter("pk"),
 ) -> Page:
     """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`; `pk(row)` says
-    a row's id: model instances by default, `itemgetter("id")` for dicts)."""
+    a row's id: model instances by default, `itemgetter("id")` for dicts). `count`: the capped count, or a
+    function that counts, called only when this page does not show where the list ends (a search that finds a
+    page or less, a short queue: one statement fewer, and for a rare word or a phrase the one that reads every
+    candidate again)."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -71,6 +74,9 @@ def paginate(
     # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
+    if callable(count):
+        ends_here = len(ids) <= per_page and (shown or number == 1)
+        count = min(offset + len(shown), cap + 1) if ends_here else count()
     loaded = {pk(row): row for row in load(shown)} if shown else {}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],

@@ -118,9 +118,9 @@ def _list(
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
-    total = selectors.capped_counts({"total": filtered})["total"]
     page = paginate(
-        filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP, load=selectors.list_row_values,
+        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": filtered})["total"],
+        cap=selectors.COUNT_CAP, load=selectors.list_row_values,
         pk=itemgetter("id"),
     )  # fmt: skip
     query = params.copy()
