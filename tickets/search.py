@@ -161,7 +161,17 @@ def search_tickets(tickets: QuerySet, query: str, *, prefix: str | None, strateg
     # the tenant's) but the planner, which has no statistics on the expression, takes it to keep 0.5 % of
     # them: the walk then looks as costly as it is, and the matches come from the bitmaps, each read once,
     # then sorted (the page) or counted up to the cap (the count).
-    return found_tickets.alias(search_tenant=F("tenant_id") + 0).filter(search_tenant=tenant_id)
+    return found_tickets.alias(**{INDEX_FIRST_FENCE: F("tenant_id") + 0}).filter(**{INDEX_FIRST_FENCE: tenant_id})
+
+
+# The alias of INDEX_FIRST's condition (above): a list that carries it reads every match for its page anyway.
+INDEX_FIRST_FENCE = "search_index_first"
+
+
+def reads_every_match(tickets: QuerySet) -> bool:
+    """Whether the list's page, in any order, reads every row of `tickets` (a search planned INDEX_FIRST): its
+    statement can then count them too (a window count), and no second statement need read them again."""
+    return INDEX_FIRST_FENCE in tickets.query.annotations
 
 
 def _other_arms(query: str) -> list[QuerySet]:

@@ -19,6 +19,7 @@ from tickets.search import (
     choose_strategy,
     crossover,
     estimate,
+    reads_every_match,
     search_tickets,
     text_query,
 )
@@ -201,3 +202,29 @@ def test_paginate_counts_only_when_the_page_does_not_show_the_end(tenant, superv
     assert (last.count, last.has_next, len(last.rows)) == (120, False, 20)
     assert (first.count, beyond.count) == (120, 120) and len(counted) == 2
     assert capped.count == 101 and capped.count_capped
+
+
+@pytest.mark.django_db
+def test_paginate_counts_in_the_page_statement_when_the_search_reads_every_match(tenant, supervisor, zipf_tickets):
+    # given the most frequent subject word, searched with each plan, and a count that must not be needed
+    word = decile_words([set(ticket.subject.split()) for ticket in zipf_tickets])[0][0]
+
+    def count():
+        raise AssertionError("counted in a statement of its own")
+
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        index_first = search_tickets(base, word, prefix="ACME", strategy=Strategy.INDEX_FIRST).order_by(*SORTS["due"])
+        walked = search_tickets(base, word, prefix="ACME", strategy=Strategy.WALK).order_by(*SORTS["due"])
+        expected = walked.count()
+        # when a page that does not show the end of an INDEX_FIRST list is read, with a cap and without
+        page = paginate(index_first, 1, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=10,
+                        count_in_page=reads_every_match(index_first))  # fmt: skip
+        capped = paginate(index_first, 1, count=count, cap=20, load=list, pk=lambda pk: pk, per_page=10,
+                          count_in_page=reads_every_match(index_first))  # fmt: skip
+        walked_page = paginate(walked, 1, count=expected, cap=1000, load=list, pk=lambda pk: pk, per_page=10)
+    # then its one statement counted every match (capped as the list shows it); only INDEX_FIRST reads them all
+    assert expected > 20 and page.has_next
+    assert page.count == expected and (capped.count, capped.count_capped) == (21, True)
+    assert page.rows == walked_page.rows
+    assert reads_every_match(index_first) and not reads_every_match(walked)

@@ -22,6 +22,7 @@ from tickets.models import Channel, Priority, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
+from tickets.search import reads_every_match
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -120,7 +121,7 @@ def _list(
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
     page = paginate(
         filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": filtered})["total"],
-        cap=selectors.COUNT_CAP, load=selectors.list_row_values,
+        cap=selectors.COUNT_CAP, load=selectors.list_row_values, count_in_page=reads_every_match(filtered),
         pk=itemgetter("id"),
     )  # fmt: skip
     query = params.copy()
