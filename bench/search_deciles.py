@@ -82,7 +82,17 @@ def main(argv=None) -> int:
     from tenancy.middleware import SESSION_HOST_KEY
     from tenancy.models import Membership, Tenant
     from tickets import selectors
-    from tickets.search import Strategy, choose_strategy, crossover, estimate, search_tickets, text_query
+    from tickets.pagination import paginate
+    from tickets.search import (
+        Strategy,
+        choose_strategy,
+        crossover,
+        estimate,
+        for_count,
+        reads_every_match,
+        search_tickets,
+        text_query,
+    )
 
     tenant = Tenant.objects.filter(slug=args.tickets_tenant).first()
     if tenant is None:
@@ -98,9 +108,14 @@ def main(argv=None) -> int:
                 found = search_tickets(
                     selectors.view_tickets(supervisor, "all"), query, prefix=prefix, strategy=strategy
                 )
-                ids = list(found.order_by(*selectors.SORTS["due"]).values_list("id", flat=True)[:51])
-                # As the desk's list (tickets.pagination): counted only when the page does not show the end.
-                count = selectors.capped_counts({"n": found})["n"] if len(ids) > 50 else len(ids)
+                # As the desk's list pages it (tickets.pagination): the first 51 ids, the count in the same
+                # statement when the page reads every match, else counted only if there are more than 50.
+                page = paginate(
+                    found.order_by(*selectors.SORTS["due"]), 1, cap=selectors.COUNT_CAP, load=list, pk=lambda pk: pk,
+                    count=lambda: selectors.capped_counts({"n": for_count(found)})["n"],
+                    count_in_page=reads_every_match(found),
+                )  # fmt: skip
+                ids, count = page.rows, page.count
             return ids, count
 
         return run

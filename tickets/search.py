@@ -153,7 +153,14 @@ def search_tickets(tickets: QuerySet, query: str, *, prefix: str | None, strateg
         condition |= Q(number=int(query))
     found_tickets = tickets.filter(condition)
     tenant_id = current_tenant_id()
-    if strategy == Strategy.WALK or tenant_id is None:
+    if tenant_id is None:
+        return found_tickets
+    if strategy == Strategy.WALK:
+        if PHRASE.search(query):
+            # The planner estimates a phrase as all of its words (90,000 for two common ones) where few stand
+            # together (2,261): the unordered count it plans then scans the table for 1,001 matches (360,000
+            # rows, 0.7-1.5 s at a million tickets); from the words' bitmap it reads 40,000 candidates (0.4 s).
+            return found_tickets.alias(**{COUNT_FROM_INDEX: F("tenant_id") + 0})
         return found_tickets
     # INDEX_FIRST. Left to itself, the planner walks the list's order index and tests each row whenever it
     # believes a page of matches lies within a few thousand rows; for a word in 0.3-1 % of the tickets that
@@ -166,6 +173,19 @@ def search_tickets(tickets: QuerySet, query: str, *, prefix: str | None, strateg
 
 # The alias of INDEX_FIRST's condition (above): a list that carries it reads every match for its page anyway.
 INDEX_FIRST_FENCE = "search_index_first"
+
+
+# The alias a walked phrase carries (above): counted, it takes INDEX_FIRST's condition.
+COUNT_FROM_INDEX = "search_count_from_index"
+# A quoted run of two words or more: websearch_to_tsquery makes it a phrase (word <-> word).
+PHRASE = re.compile(r'"[^"]*\w\W+\w[^"]*"')
+
+
+def for_count(tickets: QuerySet) -> QuerySet:
+    """`tickets` as the list's count should read them: a walked phrase from the words' bitmaps (see above)."""
+    if COUNT_FROM_INDEX in tickets.query.annotations:
+        return tickets.filter(**{COUNT_FROM_INDEX: current_tenant_id()})
+    return tickets
 
 
 def reads_every_match(tickets: QuerySet) -> bool:

@@ -19,6 +19,7 @@ from tickets.search import (
     choose_strategy,
     crossover,
     estimate,
+    for_count,
     reads_every_match,
     search_tickets,
     text_query,
@@ -228,3 +229,21 @@ def test_paginate_counts_in_the_page_statement_when_the_search_reads_every_match
     assert page.count == expected and (capped.count, capped.count_capped) == (21, True)
     assert page.rows == walked_page.rows
     assert reads_every_match(index_first) and not reads_every_match(walked)
+
+
+@pytest.mark.django_db
+def test_for_count_reads_a_walked_phrase_from_the_index_and_counts_the_same(tenant, supervisor, zipf_tickets):
+    # given a phrase and a word, both walked (as the commonest are)
+    first = zipf_tickets[0].subject.split()
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        phrase = search_tickets(base, f'"{first[0]} {first[1]}"', prefix="ACME", strategy=Strategy.WALK)
+        word = search_tickets(base, first[0], prefix="ACME", strategy=Strategy.WALK)
+        # when each is prepared for the list's count
+        counted_phrase, counted_word = for_count(phrase), for_count(word)
+        # then only the phrase takes the index's condition (its estimate is of the words, not of the phrase), and
+        # the counts are the same as without it
+        phrase_sql = str(counted_phrase.query)
+        assert '"tenant_id" + 0)' in phrase_sql and '"tenant_id" + 0)' not in str(phrase.query)
+        assert '"tenant_id" + 0)' not in str(counted_word.query)
+        assert counted_phrase.count() == phrase.count() >= 1
