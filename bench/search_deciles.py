@@ -3,7 +3,7 @@
     HARNESS_DURABLE=1 python -m tests.harness --shell > /tmp/bench-svc.env &
     source <(grep export /tmp/bench-svc.env); export CACHE_URL=$REDIS_URL/12
     python manage.py seed_bench --quick --zipf          # as the owner: 100,000 tickets, Zipf-distributed words
-    python -m bench.search_deciles [--tickets-tenant acme-bench] [--runs 50] [--pages]
+    python -m bench.search_deciles [--tickets-tenant acme-bench] [--runs 50] [--pages] [--vocabulary standard]
 
 The words come from seed_bench's Zipf vocabulary (`--zipf`: 12 words a message drawn with weight 1 / rank**1.07
 from 20,000 made-up words). The query set: one word at each decile of the vocabulary ranked by frequency
@@ -12,9 +12,9 @@ walking the SLA order is slowest), two-word queries, and a phrase of two common 
 Each query's real match count is measured first (one count each).
 
 Connects as the application role (row-level security on), like bench/run.py. For each query it times the list
-query as the desk runs it (the first 51 ids of "All tickets" in SLA order, then the capped count) with the
-strategy tickets.search picks ("chosen", estimate queries included) and with the planner left to itself
-("planner", the plan before this change), rounds interleaved; `--pages` also times the whole page
+query as the desk runs it (the first 51 ids of "All tickets" in SLA order, then the capped count if there are
+more than 50) with the strategy tickets.search picks ("chosen", estimate queries included) and with the planner
+left to itself ("planner", the plan before the picker), rounds interleaved; `--pages` also times the whole page
 `GET /desk/views/all/?q=...` through the test Client. Prints the strategy, the planner's estimates, p50/p95 and
 the database's own time of the chosen plan (EXPLAIN ANALYZE). Target (issue 21): p95 <= 50 ms.
 """
@@ -41,19 +41,26 @@ def parse_args(argv):
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--pages", action="store_true", help="also time the whole page through the test Client")
     parser.add_argument("--only", default="", help="comma-separated labels (substring match) to run")
+    parser.add_argument(
+        "--vocabulary", choices=("zipf", "standard"), default="zipf", help="standard: a database seeded without --zipf"
+    )
     return parser.parse_args(argv)
 
 
-def query_set() -> list[tuple[str, str]]:
-    """(label, query) pairs: deciles, the middle band, two-word queries and a rare phrase of common words."""
-    from tickets.management.commands.seed_bench import zipf_words
+def query_set(vocabulary: str = "zipf") -> list[tuple[str, str]]:
+    """(label, query) pairs: deciles, the middle band, two-word queries and a rare phrase of common words.
+    `vocabulary`: "zipf" (seed_bench --zipf) or "standard", seed_bench's default medium words (2,000, drawn with
+    weight 1 / rank into pooled message bodies), for a database seeded without --zipf."""
+    from tickets.management.commands.seed_bench import medium_words, zipf_words
 
-    words = zipf_words()
-    queries = [(f"decile {index + 1} (rank {rank:,})", words[rank - 1]) for index, rank in enumerate(DECILE_RANKS)]
+    words = zipf_words() if vocabulary == "zipf" else medium_words()
+    step = len(words) // 10
+    ranks = DECILE_RANKS if vocabulary == "zipf" else [1 + decile * step for decile in range(10)]
+    queries = [(f"decile {index + 1} (rank {rank:,})", words[rank - 1]) for index, rank in enumerate(ranks)]
     queries += [(f"middle (rank {rank:,})", words[rank - 1]) for rank in MIDDLE_RANKS]
     queries += [
         ("two words (ranks 10 + 300)", f"{words[9]} {words[299]}"),
-        ("two words (ranks 100 + 2,001)", f"{words[99]} {words[2000]}"),
+        (f"two words (ranks 100 + {min(2001, len(words)):,})", f"{words[99]} {words[min(2000, len(words) - 1)]}"),
         ("two words (ranks 30 + 30)", f"{words[29]} {words[30]}"),
         ("phrase of two common words (ranks 20, 30)", f'"{words[19]} {words[29]}"'),
         ("common real word (password)", "password"),
@@ -75,7 +82,17 @@ def main(argv=None) -> int:
     from tenancy.middleware import SESSION_HOST_KEY
     from tenancy.models import Membership, Tenant
     from tickets import selectors
-    from tickets.search import Strategy, choose_strategy, crossover, estimate, search_tickets, text_query
+    from tickets.pagination import paginate
+    from tickets.search import (
+        Strategy,
+        choose_strategy,
+        crossover,
+        estimate,
+        for_count,
+        reads_every_match,
+        search_tickets,
+        text_query,
+    )
 
     tenant = Tenant.objects.filter(slug=args.tickets_tenant).first()
     if tenant is None:
@@ -91,8 +108,14 @@ def main(argv=None) -> int:
                 found = search_tickets(
                     selectors.view_tickets(supervisor, "all"), query, prefix=prefix, strategy=strategy
                 )
-                ids = list(found.order_by(*selectors.SORTS["due"]).values_list("id", flat=True)[:51])
-                count = selectors.capped_counts({"n": found})["n"]
+                # As the desk's list pages it (tickets.pagination): the first 51 ids, the count in the same
+                # statement when the page reads every match, else counted only if there are more than 50.
+                page = paginate(
+                    found.order_by(*selectors.SORTS["due"]), 1, cap=selectors.COUNT_CAP, load=list, pk=lambda pk: pk,
+                    count=lambda: selectors.capped_counts({"n": for_count(found)})["n"],
+                    count_in_page=reads_every_match(found),
+                )  # fmt: skip
+                ids, count = page.rows, page.count
             return ids, count
 
         return run
@@ -129,7 +152,7 @@ def main(argv=None) -> int:
         "| --- | ---: | ---: | --- | ---: | ---: | ---: |" + (" ---: |" if args.pages else ""),
     ]
     only = [part.strip() for part in args.only.split(",") if part.strip()]
-    for label, query in query_set():
+    for label, query in query_set(args.vocabulary):
         if only and not any(part in label for part in only):
             continue
         with tenant_context(tenant), transaction.atomic():

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 PER_PAGE = 50
 MAX_PAGE = 10_000
@@ -55,22 +55,40 @@ def paginate(
     queryset: QuerySet,
     page: str | int | None,
     *,
-    count: int,
+    count: int | Callable[[], int],
     cap: int,
     load: Callable[[list[int]], Iterable],
     per_page: int = PER_PAGE,
     pk: Callable = attrgetter("pk"),
+    count_in_page: bool = False,
 ) -> Page:
     """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`; `pk(row)` says
-    a row's id: model instances by default, `itemgetter("id")` for dicts)."""
+    a row's id: model instances by default, `itemgetter("id")` for dicts). `count`: the capped count, or a
+    function that counts, called only when this page does not show where the list ends (a search that finds a
+    page or less, a short queue: one statement fewer, and for a rare word or a phrase the one that reads every
+    candidate again). `count_in_page`: the page's statement counts the list too (a window count), for a list
+    whose page reads every row anyway (tickets.search.reads_every_match)."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page
     # Ids first: a deep page then skips over index entries only, and the joins run for one page of rows.
-    ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    if count_in_page:
+        rows = list(
+            queryset.annotate(page_count=Window(Count("pk"))).values_list("pk", "page_count")[
+                offset : offset + per_page + 1
+            ]
+        )
+        ids = [row[0] for row in rows]
+        if rows:
+            count = min(rows[0][1], cap + 1)
+    else:
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
+    if callable(count):
+        ends_here = len(ids) <= per_page and (shown or number == 1)
+        count = min(offset + len(shown), cap + 1) if ends_here else count()
     loaded = {pk(row): row for row in load(shown)} if shown else {}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],

@@ -8,10 +8,10 @@ from itertools import accumulate
 import pytest
 
 from tenancy.context import tenant_context
-from tests.tickets.factories import TicketFactory
+from tests.tickets.factories import AttachmentFactory, TicketFactory
+from tickets.pagination import paginate
 from tickets.search import (
     ALWAYS_INDEX,
-    COUNTED_ROWS,
     PAGE_ROWS,
     WALK_ROW_COST,
     Estimate,
@@ -19,6 +19,8 @@ from tickets.search import (
     choose_strategy,
     crossover,
     estimate,
+    for_count,
+    reads_every_match,
     search_tickets,
     text_query,
 )
@@ -45,14 +47,13 @@ def decile_words(dataset: list[set[str]]) -> list[tuple[str, int]]:
 
 
 def simulated_costs(dataset: list[set[str]], word: str) -> tuple[float, float]:
-    """What each plan really does on the data, for the page and the capped count: INDEX_FIRST takes every match
-    twice; WALK tests rows in order until it has a page, and again until the count reaches its cap."""
-    matches, for_page, for_count = 0, 0, 0
+    """What each plan's page really does on the data: INDEX_FIRST reads every match once; WALK tests rows in
+    order until it has a page (the count, unordered, is the same either way)."""
+    matches, walked = 0, 0
     for words in dataset:
-        for_page += matches < PAGE_ROWS
-        for_count += matches < COUNTED_ROWS
+        walked += matches < PAGE_ROWS
         matches += word in words
-    return 2.0 * matches, (for_page + for_count) * WALK_ROW_COST
+    return float(matches), walked * WALK_ROW_COST
 
 
 @pytest.mark.parametrize("size", [2_000, 20_000])
@@ -73,12 +74,13 @@ def test_choose_strategy_is_never_far_from_the_cheaper_plan_at_any_decile(size):
 def test_choose_strategy_walks_only_for_common_words():
     # given a list of 800,000 tickets
     rows = 800_000
-    # when / then: rare and middling words come from the index; a word in a third of the tickets is walked
+    # when / then: rare and middling words come from the index; a word in 2 % of the tickets or more is walked
     assert choose_strategy(Estimate(rows=rows, matches=9)) == Strategy.INDEX_FIRST
     assert choose_strategy(Estimate(rows=rows, matches=5_510)) == Strategy.INDEX_FIRST
-    assert choose_strategy(Estimate(rows=rows, matches=16_664)) == Strategy.INDEX_FIRST
+    assert 7_000 < crossover(rows) < 8_000
     assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 0.99)) == Strategy.INDEX_FIRST
     assert choose_strategy(Estimate(rows=rows, matches=crossover(rows) * 1.01)) == Strategy.WALK
+    assert choose_strategy(Estimate(rows=rows, matches=16_664)) == Strategy.WALK
     assert choose_strategy(Estimate(rows=rows, matches=364_983)) == Strategy.WALK
 
 
@@ -104,9 +106,18 @@ def zipf_tickets(tenant, other_tenant):
         mine = [
             TicketFactory(tenant=tenant, subject=subject, number=index + 1) for index, subject in enumerate(subjects)
         ]
+        # a requester and an attachment that only those arms of the search find
+        mine[7].contact.name = "Quinn Zarembo"
+        mine[7].contact.save(update_fields=["name"])
+        AttachmentFactory(tenant=tenant, ticket=mine[9], filename="zarembo-trace.log")
     with tenant_context(other_tenant):
-        for index, subject in enumerate(subjects[:20]):
+        theirs = [
             TicketFactory(tenant=other_tenant, subject=subject, number=index + 1)
+            for index, subject in enumerate(subjects[:20])
+        ]
+        theirs[0].contact.name = "Quinn Zarembo"
+        theirs[0].contact.save(update_fields=["name"])
+        AttachmentFactory(tenant=other_tenant, ticket=theirs[1], filename="zarembo-trace.log")
     return mine
 
 
@@ -116,7 +127,8 @@ def test_search_tickets_finds_the_same_tickets_with_every_strategy_at_every_deci
     dataset = [set(ticket.subject.split()) for ticket in zipf_tickets]
     words = [word for word, _ in decile_words(dataset)]
     first = zipf_tickets[0].subject.split()
-    queries = [*words, f"{words[0]} {words[3]}", f'"{first[0]} {first[1]}"']
+    queries = [*words, f"{words[0]} {words[3]}", f'"{first[0]} {first[1]}"', "zarem", f"zarembo {first[0]}"]
+    by_other_arms = {"zarem": {zipf_tickets[7].pk, zipf_tickets[9].pk}, f"zarembo {first[0]}": set()}
     with tenant_context(tenant):
         base = view_tickets(supervisor, "all")
         for query in queries:
@@ -133,7 +145,9 @@ def test_search_tickets_finds_the_same_tickets_with_every_strategy_at_every_deci
             assert len(set(map(tuple, found.values()))) == 1, query
             mine = {ticket.pk for ticket in zipf_tickets}
             assert set(found[None]) <= mine
-            if not query.startswith('"'):
+            if query in by_other_arms:  # the requester (a word starting "zarem") and the file name (containing it)
+                assert set(found[None]) == by_other_arms[query], query
+            elif not query.startswith('"'):
                 expected = {t.pk for t in zipf_tickets if set(query.split()) <= set(t.subject.split())}
                 assert set(found[None]) == expected, query
             else:
@@ -150,3 +164,86 @@ def test_estimate_reads_the_planners_row_estimates(tenant, supervisor, zipf_tick
     # then it answers with row counts (from statistics; the app role cannot ANALYZE, so defaults here)
     assert guess.rows > 0 and guess.matches >= 0
     assert choose_strategy(guess) in (Strategy.INDEX_FIRST, Strategy.WALK)
+
+
+@pytest.mark.django_db
+def test_search_tickets_passes_requesters_and_attachments_as_ids_so_each_match_is_read_once(
+    tenant, supervisor, zipf_tickets
+):
+    # given a word that a subject, a requester and an attachment match ("zarem...")
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        for strategy in (None, Strategy.INDEX_FIRST, Strategy.WALK):
+            # when the list's search is compiled
+            sql, _ = search_tickets(base, "zarembo", prefix="ACME", strategy=strategy).query.sql_with_params()
+            # then no arm is a subquery of ticket ids (its matches would be read, then read again by id): the
+            # requesters and attachments come as arrays of ids, which an index answers beside the text's
+            assert "SELECT" not in sql.split(" WHERE ", 1)[1], sql
+            assert "= ANY(" in sql, sql
+
+
+@pytest.mark.django_db
+def test_paginate_counts_only_when_the_page_does_not_show_the_end(tenant, supervisor, zipf_tickets):
+    # given the tenant's 120 tickets, and a count that says when it runs
+    counted = []
+
+    def count():
+        counted.append(1)
+        return 120
+
+    with tenant_context(tenant):
+        tickets = view_tickets(supervisor, "all").order_by("id")
+        # when a page shows the end of the list, when it does not, and past the end
+        last = paginate(tickets, 3, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=50)
+        assert counted == []
+        first = paginate(tickets, 1, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=50)
+        beyond = paginate(tickets, 9, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=50)
+        capped = paginate(tickets, 3, count=count, cap=100, load=list, pk=lambda pk: pk, per_page=50)
+    # then the last page knows its count without a statement; the others ask for it
+    assert (last.count, last.has_next, len(last.rows)) == (120, False, 20)
+    assert (first.count, beyond.count) == (120, 120) and len(counted) == 2
+    assert capped.count == 101 and capped.count_capped
+
+
+@pytest.mark.django_db
+def test_paginate_counts_in_the_page_statement_when_the_search_reads_every_match(tenant, supervisor, zipf_tickets):
+    # given the most frequent subject word, searched with each plan, and a count that must not be needed
+    word = decile_words([set(ticket.subject.split()) for ticket in zipf_tickets])[0][0]
+
+    def count():
+        raise AssertionError("counted in a statement of its own")
+
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        index_first = search_tickets(base, word, prefix="ACME", strategy=Strategy.INDEX_FIRST).order_by(*SORTS["due"])
+        walked = search_tickets(base, word, prefix="ACME", strategy=Strategy.WALK).order_by(*SORTS["due"])
+        expected = walked.count()
+        # when a page that does not show the end of an INDEX_FIRST list is read, with a cap and without
+        page = paginate(index_first, 1, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=10,
+                        count_in_page=reads_every_match(index_first))  # fmt: skip
+        capped = paginate(index_first, 1, count=count, cap=20, load=list, pk=lambda pk: pk, per_page=10,
+                          count_in_page=reads_every_match(index_first))  # fmt: skip
+        walked_page = paginate(walked, 1, count=expected, cap=1000, load=list, pk=lambda pk: pk, per_page=10)
+    # then its one statement counted every match (capped as the list shows it); only INDEX_FIRST reads them all
+    assert expected > 20 and page.has_next
+    assert page.count == expected and (capped.count, capped.count_capped) == (21, True)
+    assert page.rows == walked_page.rows
+    assert reads_every_match(index_first) and not reads_every_match(walked)
+
+
+@pytest.mark.django_db
+def test_for_count_reads_a_walked_phrase_from_the_index_and_counts_the_same(tenant, supervisor, zipf_tickets):
+    # given a phrase and a word, both walked (as the commonest are)
+    first = zipf_tickets[0].subject.split()
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        phrase = search_tickets(base, f'"{first[0]} {first[1]}"', prefix="ACME", strategy=Strategy.WALK)
+        word = search_tickets(base, first[0], prefix="ACME", strategy=Strategy.WALK)
+        # when each is prepared for the list's count
+        counted_phrase, counted_word = for_count(phrase), for_count(word)
+        # then only the phrase takes the index's condition (its estimate is of the words, not of the phrase), and
+        # the counts are the same as without it
+        phrase_sql = str(counted_phrase.query)
+        assert '"tenant_id" + 0)' in phrase_sql and '"tenant_id" + 0)' not in str(phrase.query)
+        assert '"tenant_id" + 0)' not in str(counted_word.query)
+        assert counted_phrase.count() == phrase.count() >= 1

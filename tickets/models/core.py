@@ -50,6 +50,11 @@ class Contact(TenantModel):
     # Set when the person signs in to the portal.
     membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The words of the name and of the address (split at its dots, @ and dashes), for the search box: a GIN
+    # index finds the requesters whose words start with the query's (tickets.search.matching_contacts) where a
+    # substring match read every contact of the tenant. Kept by a trigger on PostgreSQL
+    # (migrations/0020_search_requesters); NULL on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -58,7 +63,10 @@ class Contact(TenantModel):
                 fields=["tenant", "membership"], name="contact_tenant_membership", condition=Q(membership__isnull=False)
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "organisation"], name="contact_tenant_org")]
+        indexes = [
+            models.Index(fields=["tenant", "organisation"], name="contact_tenant_org"),
+            GinIndex(fields=["tenant", "search_vector"], name="contact_search"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

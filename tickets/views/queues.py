@@ -22,6 +22,7 @@ from tickets.models import Channel, Priority, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
+from tickets.search import for_count, reads_every_match
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -118,9 +119,9 @@ def _list(
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
-    total = selectors.capped_counts({"total": filtered})["total"]
     page = paginate(
-        filtered, params.get("page"), count=total, cap=selectors.COUNT_CAP, load=selectors.list_row_values,
+        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": for_count(filtered)})["total"],
+        cap=selectors.COUNT_CAP, load=selectors.list_row_values, count_in_page=reads_every_match(filtered),
         pk=itemgetter("id"),
     )  # fmt: skip
     query = params.copy()
