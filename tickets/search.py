@@ -48,7 +48,7 @@ REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,9})-(\d{1,18})$")
 # A whole address: looked up by the contacts' (tenant, email) index rather than scanned for.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NUMBER = 2**63 - 1
-# A requester's words: what the contacts' trigger indexes (migrations/0020_search_requesters).
+# A requester's words: what the contacts' trigger indexes (migrations/0021_search_requesters).
 REQUESTER_WORD = re.compile(r"[^\W_]+")
 
 

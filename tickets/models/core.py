@@ -53,7 +53,7 @@ class Contact(TenantModel):
     # The words of the name and of the address (split at its dots, @ and dashes), for the search box: a GIN
     # index finds the requesters whose words start with the query's (tickets.search.matching_contacts) where a
     # substring match read every contact of the tenant. Kept by a trigger on PostgreSQL
-    # (migrations/0020_search_requesters); NULL on SQLite.
+    # (migrations/0021_search_requesters); NULL on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta(TenantModel.Meta):

@@ -48,7 +48,7 @@ def fill_words(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0019_reporting_indexes")]
+    dependencies = [("tickets", "0020_storage_indexes")]
 
     operations = [
         migrations.AddField(
