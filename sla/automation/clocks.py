@@ -39,10 +39,15 @@ def status_since(ticket: Ticket) -> datetime | None:
     return None
 
 
+def is_watched(ticket: Ticket) -> bool:
+    """The ticket has a clock: pending or resolved, and not merged into another."""
+    return ticket.status in WATCHED and not ticket.merged_into_id
+
+
 def refresh_clock(ticket: Ticket) -> StatusClock | None:
     """Make the ticket's clock row match the ticket (call it with the ticket read in the current transaction)."""
     watched = WATCHED.get(ticket.status)
-    since = status_since(ticket) if watched and not ticket.merged_into_id else None
+    since = status_since(ticket) if is_watched(ticket) else None
     if since is None:
         StatusClock.objects.filter(ticket=ticket).delete()
         return None
@@ -74,9 +79,8 @@ def refresh_locked_clocks(*, ticket_ids: set[int]) -> None:
         .defer("search_vector")
         .order_by("pk")
     )
-    watched = [ticket for ticket in tickets if ticket.status in WATCHED and not ticket.merged_into_id]
-    unwatched = [ticket.pk for ticket in tickets if ticket not in watched]
+    unwatched = [ticket.pk for ticket in tickets if not is_watched(ticket)]
     if unwatched:
         StatusClock.objects.filter(ticket_id__in=unwatched).delete()
-    for ticket in watched:
+    for ticket in filter(is_watched, tickets):
         refresh_clock(ticket)
