@@ -12,18 +12,13 @@ forget() themselves.
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
-from tenancy.memo import drop, remembered
 from tenancy.models import Membership, User
 from tenancy.selectors import list_user_tenant_ids
+from tenancy.tenant_lists import TenantList
 from tickets.models import Category, EscalationTier, PortalSettings, Queue, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
 from tickets.selectors.structure import Tier, get_portal_settings, list_tiers
@@ -67,24 +62,13 @@ class Picklists:
 
 
 def picklists() -> Picklists:
-    """The lists of the tenant in scope (once per request: tenancy.memo)."""
-    tenant_id = require_tenant_id()
-    return remembered(("picklists", tenant_id), lambda: _cached(tenant_id))
-
-
-def _cached(tenant_id: int) -> Picklists:
-    key = f"picklists:{tenant_id}:{_version(tenant_id)}"
-    lists = cache.get(key)
-    if lists is None:
-        lists = _load()
-        cache.set(key, lists, SECONDS)
-    return lists
+    """The lists of the tenant in scope (once per request, once per process per version: tenancy.tenant_lists)."""
+    return LISTS.get()
 
 
 def forget(tenant_id: int) -> None:
     """The tenant's lists changed: the next page reads them afresh (now, and again once the change commits)."""
-    _new_version(tenant_id)
-    transaction.on_commit(lambda: _new_version(tenant_id))
+    LISTS.forget(tenant_id)
 
 
 def _load() -> Picklists:
@@ -102,25 +86,7 @@ def _load() -> Picklists:
     )
 
 
-def _version(tenant_id: int) -> str:
-    version = cache.get(_version_key(tenant_id))
-    if version is None:
-        cache.add(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
-        version = cache.get(_version_key(tenant_id)) or "new"
-    return version
-
-
-def _new_version(tenant_id: int) -> None:
-    # Cache keys carry the tenant in scope (tenancy.cache): a change made from the platform admin, another
-    # tenant's scope or an on-commit hook must write the key of the tenant it changed.
-    drop(("picklists", tenant_id))
-    scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
-    with scope:
-        cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
-
-
-def _version_key(tenant_id: int) -> str:
-    return f"picklists-version:{tenant_id}"
+LISTS = TenantList("picklists", _load, seconds=SECONDS)
 
 
 # --- What changes them ---------------------------------------------------------------------------------------------

@@ -170,13 +170,13 @@ def test_portal_submit_reads_the_tenant_lists_from_the_cache_once(tenant, other_
 
     host_client(tenant).post("/new/", _form(0), REMOTE_ADDR="10.0.0.1")
     reads = []
-    for module, name in ((picklists, "picklists"), (definitions, "fields")):
+    for lists, name in ((picklists.LISTS, "picklists"), (definitions.DEFINITIONS, "fields")):
 
-        def counted(tenant_id, load=module._cached, name=name):
+        def counted(tenant_id, load=lists.cached, name=name):
             reads.append(name)
             return load(tenant_id)
 
-        monkeypatch.setattr(module, "_cached", counted)
+        monkeypatch.setattr(lists, "cached", counted)
     # when a visitor submits the form (the view, the form, the service and create_ticket each want the lists)
     response = host_client(tenant).post("/new/", _form(1), REMOTE_ADDR="10.0.0.2")
     # then each list came from the cache once (seven reads before: 14 cache round trips, 7 unpicklings)

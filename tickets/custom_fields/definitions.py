@@ -6,16 +6,12 @@ once and again on commit, as tickets.picklists does; a copy lives five minutes a
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
-from tenancy.memo import drop, remembered
+from tenancy.context import current_tenant_id
+from tenancy.tenant_lists import TenantList
 from tickets.models import CustomField, CustomFieldCategory
 
 SECONDS = 300
@@ -79,18 +75,8 @@ class FieldDef:
 
 
 def field_definitions() -> tuple[FieldDef, ...]:
-    """Every field of the tenant in scope, archived ones included, by position (once per request: tenancy.memo)."""
-    tenant_id = require_tenant_id()
-    return remembered(("custom-fields", tenant_id), lambda: _cached(tenant_id))
-
-
-def _cached(tenant_id: int) -> tuple[FieldDef, ...]:
-    key = f"custom-fields:{tenant_id}:{_version(tenant_id)}"
-    found = cache.get(key)
-    if found is None:
-        found = _load()
-        cache.set(key, found, SECONDS)
-    return found
+    """Every field of the tenant in scope, archived ones included, by position (tenancy.tenant_lists)."""
+    return DEFINITIONS.get()
 
 
 def active_fields() -> tuple[FieldDef, ...]:
@@ -160,29 +146,12 @@ def _load() -> tuple[FieldDef, ...]:
     )
 
 
+DEFINITIONS = TenantList("custom-fields", _load, seconds=SECONDS)
+
+
 def forget(tenant_id: int) -> None:
     """The tenant's definitions changed: read them afresh (now, and again once the change commits)."""
-    _new_version(tenant_id)
-    transaction.on_commit(lambda: _new_version(tenant_id))
-
-
-def _version(tenant_id: int) -> str:
-    version = cache.get(_version_key(tenant_id))
-    if version is None:
-        cache.add(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
-        version = cache.get(_version_key(tenant_id)) or "new"
-    return version
-
-
-def _new_version(tenant_id: int) -> None:
-    drop(("custom-fields", tenant_id))
-    scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
-    with scope:
-        cache.set(_version_key(tenant_id), uuid.uuid4().hex, SECONDS)
-
-
-def _version_key(tenant_id: int) -> str:
-    return f"custom-fields-version:{tenant_id}"
+    DEFINITIONS.forget(tenant_id)
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

@@ -1,0 +1,67 @@
+"""A tenant's lists unpickled once per process (tenancy.tenant_lists): later requests take the process's copy of
+the version they read, a change shows at once, each tenant gets its own, and the process keeps a bounded number."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenancy import tenant_lists
+from tenancy.context import tenant_context
+from tenancy.memo import request_memo
+from tickets import picklists
+from tickets.models import Queue
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue_names() -> set[str]:
+    with request_memo():
+        return {queue.name for queue in picklists.picklists().queues}
+
+
+def _shared_key(tenant_id: int) -> str:
+    return f"picklists:{tenant_id}:{cache.get(f'picklists-version:{tenant_id}')}"
+
+
+def test_a_later_request_takes_the_process_copy_without_the_shared_cache_or_the_database(tenant, desk):
+    with tenant_context(tenant):
+        # given one request has read the lists
+        first = _queue_names()
+        # and the shared cache no longer holds them (evicted by another process's writes, say)
+        cache.delete(_shared_key(tenant.pk))
+        # when the next request reads them
+        with CaptureQueriesContext(connection) as queries:
+            second = _queue_names()
+    # then they come from this process's copy: no query, the same lists
+    assert second == first and first
+    assert len(queries) == 0
+
+
+def test_a_change_shows_at_once_and_other_tenants_keep_their_own(tenant, other_tenant, desk):
+    with tenant_context(other_tenant):
+        theirs = _queue_names()
+    with tenant_context(tenant):
+        before = _queue_names()
+        # when a queue is renamed (its signal gives the tenant a new version)
+        queue = Queue.objects.get(name=sorted(before)[0])
+        queue.name = "Renamed queue"
+        queue.save()
+        after = _queue_names()
+    # then the next read shows it, from the new version rather than the process's old copy
+    assert "Renamed queue" in after and "Renamed queue" not in before
+    with tenant_context(other_tenant):
+        assert _queue_names() == theirs
+
+
+def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
+    monkeypatch.setattr(tenant_lists, "PROCESS_COPIES", 2)
+    monkeypatch.setattr(tenant_lists, "_copies", type(tenant_lists._copies)())
+    loads = []
+    for key in ("a", "b", "a", "c", "a", "b"):
+        tenant_lists._process_copy(key, lambda key=key: loads.append(key) or key)
+    # "a" stayed (read again before "c" came), "b" was the least recently used when "c" arrived
+    assert loads == ["a", "b", "c", "b"]
+    assert list(tenant_lists._copies) == ["a", "b"]
