@@ -11,8 +11,9 @@ from django.utils.functional import SimpleLazyObject
 
 from tenancy import times
 from tenancy.context import no_tenant, tenant_context
+from tenancy.hosts import tenant_for_host
 from tenancy.memo import request_memo
-from tenancy.selectors import NO_MEMBERSHIP, get_membership, get_tenant_for_host
+from tenancy.selectors import NO_MEMBERSHIP, get_membership
 
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/scheduler"})
 
@@ -38,7 +39,7 @@ class TenantMiddleware:
             with no_tenant():
                 return self.get_response(request)
 
-        tenant = get_tenant_for_host(hostname)
+        tenant = tenant_for_host(hostname)
         if tenant is None:
             return HttpResponseNotFound(render_to_string("errors/unknown_host.html", {"host": hostname}))
 

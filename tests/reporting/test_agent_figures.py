@@ -16,7 +16,10 @@ SETTINGS = "/desk/settings/agent-visibility/"
 
 
 def _figures(tenant, allowed: bool) -> None:
-    Tenant.objects.filter(pk=tenant.pk).update(agents_see_own_figures=allowed)
+    # saved, not QuerySet.update: the hosts' process copies are renewed by the save (tenancy.hosts)
+    row = Tenant.objects.get(pk=tenant.pk)
+    row.agents_see_own_figures = allowed
+    row.save(update_fields=["agents_see_own_figures"])
 
 
 @pytest.mark.parametrize("panel", ["my_load", "my_due", "my_backlog"])

@@ -91,3 +91,44 @@ def test_platform_landing_picks_among_the_users_tenants(tenant, other_tenant):
     assert response.status_code == 200
     assert "Acme Corporation" in response.text and "Globex Inc." in response.text
     assert "Initech" not in response.text
+
+
+@pytest.mark.django_db
+def test_a_host_served_before_is_resolved_without_a_query_and_each_request_gets_its_own_tenant(tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenancy.hosts import tenant_for_host
+
+    # given the host was served once
+    first = tenant_for_host("acme.localhost")
+    # when it is asked again
+    with CaptureQueriesContext(connection) as queries:
+        second = tenant_for_host("acme.localhost")
+    # then the process's copy answers: no query, the same tenant, but an instance of the request's own
+    assert len(queries) == 0
+    assert second == first == tenant and second is not first
+    second.allowed_attachment_kinds.append("exe")
+    assert "exe" not in tenant_for_host("acme.localhost").allowed_attachment_kinds
+
+
+@pytest.mark.django_db
+def test_suspending_a_tenant_served_before_takes_effect_with_the_next_request(tenant):
+    # given its host was served (and is remembered by this process)
+    assert host_client(tenant).get("/").status_code == 200
+    # when the tenant is suspended
+    tenant.is_active = False
+    tenant.save(update_fields=["is_active"])
+    # then its next request is refused
+    assert host_client(tenant).get("/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_removed_domain_served_before_stops_at_once(tenant):
+    # given a custom domain that served acme
+    domain = TenantDomainFactory(tenant=tenant, domain="help.acme-corp.com")
+    assert host_client().get("/", HTTP_HOST="help.acme-corp.com").status_code == 200
+    # when the domain is removed
+    domain.delete()
+    # then the host is no longer served
+    assert host_client().get("/", HTTP_HOST="help.acme-corp.com").status_code == 404
