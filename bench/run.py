@@ -176,7 +176,7 @@ def sign_in(client, user, tenant) -> None:
     desk sees an anonymous request and every page is a redirect to the sign-in form."""
     from tenancy.middleware import SESSION_HOST_KEY
 
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="tenancy.auth.UserBackend")
     session = client.session
     session[SESSION_HOST_KEY] = f"t{tenant.pk}"
     session.save()

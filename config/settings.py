@@ -172,6 +172,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 AUTH_USER_MODEL = "tenancy.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "tenancy.auth.UserBackend",
+    # Still names the sessions signed in before UserBackend existed, so they stay signed in.
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"

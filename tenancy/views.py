@@ -25,6 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from tenancy import handover, health, services, times
+from tenancy.auth import USER_BACKEND
 from tenancy.forms import (
     AcceptInvitationForm,
     EmailAuthenticationForm,
@@ -190,14 +191,11 @@ def accept_handover(request: HttpRequest) -> HttpResponse:
         context = {"problem": str(refused), "platform_url": _platform_url()}
         return render(request, "platform/handover.html", context, status=400)
     if request.method == "POST":
-        auth_login(request, user, backend=MODEL_BACKEND)
+        auth_login(request, user, backend=USER_BACKEND)
         return redirect("start")
     if request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("start")
     return render(request, "platform/handover.html", {"email": user.email, "token": token})
-
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 # --- Invitations (tenant host) -------------------------------------------------------------------------------------
@@ -234,7 +232,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 add_refusal(form, refused)
         else:
             if membership is not None:
-                auth_login(request, membership.user, backend=MODEL_BACKEND)
+                auth_login(request, membership.user, backend=USER_BACKEND)
                 messages.success(request, f"Welcome to {request.tenant.brand_name}.")
                 return redirect("desk:home")
     context = {"invitation": invitation, "form": form, "role": Role(invitation.role).label}

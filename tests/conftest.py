@@ -128,7 +128,7 @@ def sign_in(client: Client, user, *, tenant=None) -> None:
     session bound to that host (tenancy.middleware.SessionBindingMiddleware), else it is refused there."""
     from tenancy.middleware import SESSION_HOST_KEY
 
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="tenancy.auth.UserBackend")
     session = client.session
     session[SESSION_HOST_KEY] = f"t{tenant.pk}" if tenant is not None else "platform"
     session.save()

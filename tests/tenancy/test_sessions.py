@@ -78,7 +78,7 @@ def test_a_tenant_session_is_refused_on_the_platform_host(tenant, member_of_both
 def test_a_session_without_a_binding_is_anonymous(tenant, agent):
     # given a signed-in session from before sessions were bound (no host recorded in it)
     client = host_client(tenant)
-    client.force_login(agent.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(agent.user, backend="tenancy.auth.UserBackend")
     # when it is used on the host it was made for
     response = client.get("/desk/")
     # then it no longer signs anyone in (deploying the binding invalidates old sessions)
@@ -219,3 +219,20 @@ def test_a_handover_for_a_removed_member_is_refused(tenant, agent):
     response = Client(HTTP_HOST=tenant.host).post("/accounts/handover/", {"token": token})
     # then it is refused
     assert response.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_in_request_reads_its_user_without_a_transaction_of_its_own(tenant, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given an agent signed in with the password form (the session names the backend that signed them in)
+    client = _signed_in(tenant.host, agent.user.email)
+    # when they open the desk
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/desk/").status_code == 200
+    statements = [query["sql"] for query in queries.captured_queries]
+    read = next(i for i, sql in enumerate(statements) if 'FROM "tenancy_user"' in sql)
+    # then the user is read by itself, before the request's transaction (no BEGIN and COMMIT around it)
+    assert "BEGIN" not in statements[:read]
+    assert statements[read + 1] == "BEGIN"

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
+from tenancy.auth import USER_BACKEND
 from tenancy.roles import public
 from tickets.errors import TicketError
 from tickets.lifecycle import CUSTOMER_WORDING
@@ -26,7 +27,6 @@ SIGN_IN_RATE_PER_IP = "10/h"
 SIGN_IN_RATE_PER_EMAIL = "5/h"
 SIGN_IN_SESSION_KEY = "portal_sign_in_email"
 FIRST_SIGN_IN_SESSION_KEY = "portal_first_sign_in"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
@@ -101,7 +101,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return _no_referrer(render(request, "portal/sign_in_confirm.html", {"email": row.email, "next": next_path}))
     first = membership.user.last_login is None
-    login(request, membership.user, backend=MODEL_BACKEND)
+    login(request, membership.user, backend=USER_BACKEND)
     if first:
         # The portal's home greets a returning customer with "Welcome back": not on their first visit.
         request.session[FIRST_SIGN_IN_SESSION_KEY] = True
