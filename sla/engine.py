@@ -43,6 +43,12 @@ TARGET_FIELDS = (
 )
 SWEEP_FIELDS = ("warned_at", "breached_at", "history_until")
 BATCH = 200
+# What the rules and the writes read of a ticket (attributes_of, compute, Writes.add): not its text, search vector or
+# custom fields.
+TICKET_FIELDS = (
+    "tenant_id", "created_at", "priority", "queue_id", "category_id", "channel", "contact__tier",
+    "contact__organisation_id", "first_response_due_at", "next_update_due_at", "resolution_due_at", "next_due_at",
+)  # fmt: skip
 EVENT_FIELDS = ("id", "ticket_id", "kind", "field", "old_value", "new_value", "created_at", "actor_membership_id")
 
 
@@ -117,7 +123,13 @@ def recompute_locked(
     tickets, tickets.feed.batching). Raises Ticket.DoesNotExist for a missing ticket unless `missing_ok`."""
     ids = sorted(tickets)
     # The policy book's marker rides on the locking statement; the book is read only when it changed.
-    rows = Ticket.objects.select_for_update(of=("self",)).select_related("contact").filter(pk__in=ids).order_by("pk")
+    rows = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .only(*TICKET_FIELDS)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
     if book is None and book_cache_enabled():
         rows = rows.annotate(sla_marker=marker_expression())
     locked = list(rows)
