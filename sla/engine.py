@@ -5,7 +5,8 @@ difference: the change-feed subscriber calls it for every change that can move a
 function of the history alone, the subscriber is correct whatever order (or how many times) the feed hands it one
 ticket's entries: a late entry only means the next recompute sees one more event, and a second delivery writes
 nothing. The ticket row is locked for the recompute, so two drains working on one ticket take turns and the second
-sees the first's events.
+sees the first's events. `recompute_locked` does it for many tickets at once (a drain batch, the demo): the reads
+and each kind of write are one statement for all of them.
 """
 
 from __future__ import annotations
