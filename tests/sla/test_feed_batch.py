@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from sla import engine
 from sla.feed import FEED_SUBSCRIBER, accepts_change, handle_change
 from sla.models import ClockEvent, SlaTarget
 from tenancy.context import tenant_context
@@ -20,7 +21,7 @@ from tickets.feed import dispatch, recording
 from tickets.feed.dispatch import changes_of, drain
 from tickets.feed.registry import SUBSCRIBERS
 from tickets.lifecycle import Status
-from tickets.models import FeedEntry, Priority, Queue, Team, Ticket
+from tickets.models import FeedEntry, FeedReceipt, Priority, Queue, Team, Ticket
 
 TARGET_COLUMNS = (
     "ticket_id", "kind", "policy_id", "policy_version", "state", "started_at", "used_seconds", "remaining_seconds",
@@ -190,3 +191,31 @@ def test_feed_batch_reads_a_ticket_history_only_once_it_holds_the_ticket(tenant,
         states = dict(SlaTarget.objects.filter(ticket=second).values_list("kind", "state"))
         assert states == {"first_response": "met", "resolution": "running"}
         assert SlaTarget.objects.get(ticket=first, kind="first_response").state == "running"
+
+
+@pytest.mark.django_db
+def test_feed_batch_with_a_failing_ticket_is_redone_one_change_at_a_time(tenant, desk, office, new_ticket, monkeypatch):
+    # given three new tickets, the rules failing on the second
+    good, bad, other = (new_ticket(subject=s) for s in ("Good", "Bad", "Other"))
+    compute = engine.compute
+
+    def failing(ticket, *args, **kwargs):
+        if ticket.pk == bad.pk:
+            raise RuntimeError("the rules failed")
+        return compute(ticket, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute", failing)
+    with tenant_context(tenant):
+        # when the feed is drained
+        drain()
+        # then the batch was rolled back and redone change by change: the others have their targets, the failing
+        # ticket none, and its entry waits with no SLA receipt
+        assert set(SlaTarget.objects.values_list("ticket_id", flat=True)) == {good.pk, other.pk}
+        entry = FeedEntry.objects.get(ticket=bad)
+        assert entry.done_at is None
+        assert not FeedReceipt.objects.filter(entry_id=entry.pk, subscriber=FEED_SUBSCRIBER).exists()
+        # and once the rules work again, the next drain gives it its targets
+        monkeypatch.setattr(engine, "compute", compute)
+        drain()
+        assert SlaTarget.objects.filter(ticket=bad).count() == 2
+        assert FeedEntry.objects.get(ticket=bad).done_at is not None
