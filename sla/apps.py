@@ -20,7 +20,13 @@ class SlaConfig(AppConfig):
 
         # Replayed history too: SLA computes deadlines from the events' own times (it notifies no one).
         register_subscriber(
-            Subscriber(name=feed.FEED_SUBSCRIBER, handle=feed.handle_change, accepts=feed.accepts_change, replay=True)
+            Subscriber(
+                name=feed.FEED_SUBSCRIBER,
+                handle=feed.handle_change,
+                accepts=feed.accepts_change,
+                replay=True,
+                batch=feed.batch,
+            )
         )
         # The sweep's events (sla.sweep), at their true times; the field names the target kind.
         register_kind("sla_warning", describe=lambda e, name: f"SLA warning: {_kind(e)} is at risk")

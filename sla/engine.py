@@ -5,13 +5,15 @@ difference: the change-feed subscriber calls it for every change that can move a
 function of the history alone, the subscriber is correct whatever order (or how many times) the feed hands it one
 ticket's entries: a late entry only means the next recompute sees one more event, and a second delivery writes
 nothing. The ticket row is locked for the recompute, so two drains working on one ticket take turns and the second
-sees the first's events.
+sees the first's events. `recompute_locked` does it for many tickets at once (a drain batch, the demo): the reads
+and each kind of write are one statement for all of them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -20,9 +22,8 @@ from django.utils import timezone
 from sla import clocks
 from sla.models import ClockEvent, SlaTarget
 from sla.policies import PolicyBook, book_cache_enabled, marker_expression
-from tenancy.context import current_tenant_id
 from tickets.models import Ticket, TicketEvent
-from tickets.services.deadlines import Deadlines, set_deadlines
+from tickets.services.deadlines import Deadlines, set_many_deadlines
 
 TARGET_FIELDS = (
     "policy_id",
@@ -42,6 +43,13 @@ TARGET_FIELDS = (
     "next_check_at",
 )
 SWEEP_FIELDS = ("warned_at", "breached_at", "history_until")
+BATCH = 200
+# What the rules and the writes read of a ticket (attributes_of, compute, Writes.add): not its text, search vector or
+# custom fields.
+TICKET_FIELDS = (
+    "tenant_id", "created_at", "priority", "queue_id", "category_id", "channel", "contact__tier",
+    "contact__organisation_id", "first_response_due_at", "next_update_due_at", "resolution_due_at", "next_due_at",
+)  # fmt: skip
 EVENT_FIELDS = ("id", "ticket_id", "kind", "field", "old_value", "new_value", "created_at", "actor_membership_id")
 
 
@@ -93,76 +101,136 @@ def recompute_ticket(
     # which a failure here rolls back whole; a second one would cost two statements per ticket and undo nothing more.
     # Called outside a transaction, this block is the transaction.
     with transaction.atomic(savepoint=False):
-        # The policy book's marker rides on the locking statement; the book is read only when it changed.
-        tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact")
-        if book_cache_enabled():
-            tickets = tickets.annotate(sla_marker=marker_expression())
-        ticket = tickets.get(pk=ticket_id)
-        book = book or PolicyBook.current(tenant_id=ticket.tenant_id, marker=getattr(ticket, "sla_marker", None))
-        rows = TicketEvent.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").values(*EVENT_FIELDS)
-        events = [event_of(row) for row in rows]
-        existing = list(SlaTarget.objects.filter(ticket_id=ticket_id))
-        outcome = compute(ticket, events, existing, book)
-        log_rows = ClockEvent.objects.filter(ticket_id=ticket_id, source_event_id__isnull=False)
-        store(ticket, outcome, existing, log_rows, history_until=history_until)
-    return outcome
+        return recompute_locked(tickets={ticket_id: history_until}, book=book)[ticket_id]
 
 
 def recompute_tickets(
     *, ticket_ids: list[int], book: PolicyBook | None = None, history_until: datetime | None = None
 ) -> int:
-    """Recompute many tickets (the demo's history, a repair), a few queries per batch of tickets."""
-    book = book or PolicyBook.current(tenant_id=current_tenant_id())
+    """Recompute many tickets (the demo's history, a repair), a transaction per 200 tickets."""
     done = 0
-    for start in range(0, len(ticket_ids), 200):
-        batch = ticket_ids[start : start + 200]
+    for start in range(0, len(ticket_ids), BATCH):
         with transaction.atomic():
-            tickets = Ticket.objects.select_for_update(of=("self",)).select_related("contact").filter(pk__in=batch)
-            events: dict[int, list] = defaultdict(list)
-            rows = TicketEvent.objects.filter(ticket_id__in=batch).order_by("created_at", "id").values(*EVENT_FIELDS)
-            for row in rows:
-                events[row["ticket_id"]].append(event_of(row))
-            targets: dict[int, list] = defaultdict(list)
-            for target in SlaTarget.objects.filter(ticket_id__in=batch):
-                targets[target.ticket_id].append(target)
-            logs: dict[int, list] = defaultdict(list)
-            for line in ClockEvent.objects.filter(ticket_id__in=batch, source_event_id__isnull=False):
-                logs[line.ticket_id].append(line)
-            for ticket in tickets:
-                outcome = compute(ticket, events[ticket.pk], targets[ticket.pk], book)
-                store(ticket, outcome, targets[ticket.pk], logs[ticket.pk], history_until=history_until)
-                done += 1
+            batch = dict.fromkeys(ticket_ids[start : start + BATCH], history_until)
+            done += len(recompute_locked(tickets=batch, book=book, missing_ok=True))
     return done
 
 
-def store(ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], log_rows, *, history_until=None) -> None:
-    now = timezone.now()
-    by_kind = {target.kind: target for target in existing}
-    creating, updating = [], []
-    for kind, clock in outcome.clocks.items():
-        values = _target_values(clock)
-        target = by_kind.pop(kind, None)
-        values.update(_sweep_values(clock, target, history_until))
-        if target is None:
-            creating.append(SlaTarget(tenant_id=ticket.tenant_id, ticket_id=ticket.pk, kind=kind, updated_at=now,
-                                      **values))  # fmt: skip
-        elif any(getattr(target, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(target, name, value)
-            target.updated_at = now
-            updating.append(target)
-    if creating:
-        SlaTarget.objects.bulk_create(creating)
-    if updating:
-        SlaTarget.objects.bulk_update(updating, [*TARGET_FIELDS, *SWEEP_FIELDS, "updated_at"])
-    if by_kind:  # kinds the history no longer gives (a policy without that target)
-        SlaTarget.objects.filter(pk__in=[target.pk for target in by_kind.values()]).delete()
+def recompute_locked(
+    *, tickets: dict[int, datetime | None], book: PolicyBook | None = None, missing_ok: bool = False
+) -> dict[int, clocks.Outcome]:
+    """Recompute these tickets (id -> their `history_until`) in the current transaction, the tickets locked in id
+    order, and store what changed: four reads and at most six writes whatever their number (a drain batch's
+    tickets, tickets.feed.batching). Raises Ticket.DoesNotExist for a missing ticket unless `missing_ok`."""
+    ids = sorted(tickets)
+    # The policy book's marker rides on the locking statement; the book is read only when it changed.
+    rows = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .only(*TICKET_FIELDS)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if book is None and book_cache_enabled():
+        rows = rows.annotate(sla_marker=marker_expression())
+    locked = list(rows)
+    if len(locked) != len(ids) and not missing_ok:
+        raise Ticket.DoesNotExist(f"No ticket {sorted(set(ids) - {t.pk for t in locked})}")
+    if not locked:
+        return {}
+    ids = [ticket.pk for ticket in locked]
+    book = book or PolicyBook.current(tenant_id=locked[0].tenant_id, marker=getattr(locked[0], "sla_marker", None))
+    events: dict[int, list] = defaultdict(list)
+    for row in TicketEvent.objects.filter(ticket_id__in=ids).order_by("created_at", "id").values(*EVENT_FIELDS):
+        events[row["ticket_id"]].append(event_of(row))
+    targets: dict[int, list] = defaultdict(list)
+    for target in SlaTarget.objects.filter(ticket_id__in=ids):
+        targets[target.ticket_id].append(target)
+    logs: dict[int, list] = defaultdict(list)
+    for line in ClockEvent.objects.filter(ticket_id__in=ids, source_event_id__isnull=False):
+        logs[line.ticket_id].append(line)
+    writes, outcomes = Writes(), {}
+    for ticket in locked:
+        outcome = compute(ticket, events[ticket.pk], targets[ticket.pk], book)
+        writes.add(ticket, outcome, targets[ticket.pk], logs[ticket.pk], history_until=tickets[ticket.pk])
+        outcomes[ticket.pk] = outcome
+    writes.save()
+    return outcomes
 
-    deadlines = deadlines_of(outcome.clocks.values())
-    current = Deadlines(ticket.first_response_due_at, ticket.next_update_due_at, ticket.resolution_due_at)
-    if deadlines != current or ticket.next_due_at != deadlines.next_due:
-        set_deadlines(ticket_id=ticket.pk, deadlines=deadlines)
-    _store_log(ticket, outcome.log, list(log_rows))
+
+@dataclass
+class Writes:
+    """What recomputes change, gathered over many tickets so that each kind of write is one statement."""
+
+    new_targets: list[SlaTarget] = field(default_factory=list)
+    changed_targets: list[SlaTarget] = field(default_factory=list)
+    gone_targets: list[int] = field(default_factory=list)
+    deadlines: list[tuple[int, Deadlines]] = field(default_factory=list)
+    stale_lines: list[int] = field(default_factory=list)
+    new_lines: list[ClockEvent] = field(default_factory=list)
+
+    def add(self, ticket: Ticket, outcome: clocks.Outcome, existing: list[SlaTarget], log_rows: list[ClockEvent],
+            *, history_until=None) -> None:  # fmt: skip
+        now = timezone.now()
+        by_kind = {target.kind: target for target in existing}
+        for kind, clock in outcome.clocks.items():
+            values = _target_values(clock)
+            target = by_kind.pop(kind, None)
+            values.update(_sweep_values(clock, target, history_until))
+            if target is None:
+                self.new_targets.append(
+                    SlaTarget(tenant_id=ticket.tenant_id, ticket_id=ticket.pk, kind=kind, updated_at=now, **values)
+                )
+            elif any(getattr(target, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(target, name, value)
+                target.updated_at = now
+                self.changed_targets.append(target)
+        # kinds the history no longer gives (a policy without that target)
+        self.gone_targets.extend(target.pk for target in by_kind.values())
+
+        deadlines = deadlines_of(outcome.clocks.values())
+        current = Deadlines(ticket.first_response_due_at, ticket.next_update_due_at, ticket.resolution_due_at)
+        if deadlines != current or ticket.next_due_at != deadlines.next_due:
+            self.deadlines.append((ticket.pk, deadlines))
+        self._add_log(ticket, outcome.log, log_rows)
+
+    def _add_log(self, ticket: Ticket, wanted: list[clocks.LogLine], rows: list[ClockEvent]) -> None:
+        """Keep the derived log equal to what the history says: usually only appends; a late entry that changes the
+        past replaces the lines from where they differ (lines of a re-applied policy, without a source, stay)."""
+        rows.sort(key=lambda row: row.position)
+        same = 0
+        while same < min(len(rows), len(wanted)) and _line_key(rows[same]) == _line_key(wanted[same]):
+            same += 1
+        self.stale_lines.extend(row.pk for row in rows[same:])
+        self.new_lines.extend(
+            ClockEvent(
+                tenant_id=ticket.tenant_id,
+                ticket_id=ticket.pk,
+                target_kind=line.target_kind,
+                action=line.action,
+                at=line.at,
+                due_at=line.due_at,
+                reason=line.reason,
+                source_event_id=line.source_event_id,
+                position=position,
+            )
+            for position, line in enumerate(wanted[same:], start=same)
+        )
+
+    def save(self) -> None:
+        if self.new_targets:
+            SlaTarget.objects.bulk_create(self.new_targets)
+        if self.changed_targets:
+            SlaTarget.objects.bulk_update(self.changed_targets, [*TARGET_FIELDS, *SWEEP_FIELDS, "updated_at"])
+        if self.gone_targets:
+            SlaTarget.objects.filter(pk__in=self.gone_targets).delete()
+        if self.deadlines:
+            set_many_deadlines(rows=self.deadlines)
+        if self.stale_lines:  # before the inserts: the replacing lines take the stale lines' positions
+            ClockEvent.objects.filter(pk__in=self.stale_lines).delete()
+        if self.new_lines:
+            ClockEvent.objects.bulk_create(self.new_lines)
 
 
 def deadlines_of(targets) -> Deadlines:
@@ -220,31 +288,3 @@ def _line_key(line) -> tuple:
     if isinstance(line, ClockEvent):
         return (line.target_kind, line.action, line.at, line.due_at, line.reason, line.source_event_id)
     return (line.target_kind, line.action, line.at, line.due_at, line.reason, line.source_event_id)
-
-
-def _store_log(ticket: Ticket, wanted: list[clocks.LogLine], rows: list[ClockEvent]) -> None:
-    """Keep the derived log equal to what the history says: usually only appends; a late entry that changes the
-    past replaces the lines from where they differ (lines of a re-applied policy, without a source, stay)."""
-    rows.sort(key=lambda row: row.position)
-    same = 0
-    while same < min(len(rows), len(wanted)) and _line_key(rows[same]) == _line_key(wanted[same]):
-        same += 1
-    stale = rows[same:]
-    if stale:
-        ClockEvent.objects.filter(pk__in=[row.pk for row in stale]).delete()
-    fresh = [
-        ClockEvent(
-            tenant_id=ticket.tenant_id,
-            ticket_id=ticket.pk,
-            target_kind=line.target_kind,
-            action=line.action,
-            at=line.at,
-            due_at=line.due_at,
-            reason=line.reason,
-            source_event_id=line.source_event_id,
-            position=position,
-        )
-        for position, line in enumerate(wanted[same:], start=same)
-    ]
-    if fresh:
-        ClockEvent.objects.bulk_create(fresh)

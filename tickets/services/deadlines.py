@@ -37,11 +37,6 @@ class Deadlines:
         }
 
 
-def set_deadlines(*, ticket_id: int, deadlines: Deadlines) -> bool:
-    """Write one ticket's due columns (one UPDATE; the caller skips it when nothing changed)."""
-    return bool(Ticket.objects.filter(pk=ticket_id).update(**deadlines.columns()))
-
-
 def set_many_deadlines(*, rows: Iterable[tuple[int, Deadlines]]) -> int:
     """Write many tickets' due columns in one UPDATE ... FROM unnest(...) per call (the current tenant's tickets
     only: the statement filters by tenant too, and row-level security would refuse the rest anyway); returns how many
