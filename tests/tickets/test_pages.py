@@ -479,3 +479,37 @@ def test_hostile_filter_values_are_shown_as_text(tenant, agent, desk, payload):
     # then the values come back as text in their fields, never as markup
     assert live_markup(page) == [] and live_markup(fragment) == []
     assert 'name="tag" value="' in page
+
+
+@pytest.mark.django_db
+def test_ticket_page_reads_the_related_panel_only_for_a_ticket_with_links(
+    tenant, other_tenant, agent, other_agent, desk, new_ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def link_reads(number):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/desk/tickets/{number}/").text
+        # get_related's statement (get_ticket's EXISTS on the links selects no column of them)
+        return page, [q for q in captured.captured_queries if '"tickets_ticketlink"."kind"' in q["sql"]]
+
+    # given a ticket without links, beside another tenant's linked tickets
+    alone, other = new_ticket(subject="Alone"), new_ticket(subject="Other")
+    with tenant_context(other_tenant):
+        contact = ContactFactory(tenant=other_tenant)
+        queue = Queue.objects.create(name="Theirs", is_default=True)
+        theirs = [
+            services.create_ticket(actor=contact, contact=contact, subject=subject, body="x", queue=queue)
+            for subject in ("Theirs 1", "Theirs 2")
+        ]
+        services.link(ticket=theirs[0], other=theirs[1], actor=other_agent)
+    client = host_client(tenant, agent)
+    # when its page is shown, then no statement reads its links
+    page, reads = link_reads(alone.number)
+    assert reads == [] and '<li class="muted small">None</li>' in page
+    # when it is linked to another ticket, then the panel reads and shows the link
+    with tenant_context(tenant):
+        services.link(ticket=alone, other=other, actor=agent)
+    page, reads = link_reads(alone.number)
+    assert len(reads) == 1 and f"-{other.number}</a>" in page

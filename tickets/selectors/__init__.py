@@ -361,8 +361,8 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
 
     Only the relations the ticket page shows are joined: the planner's time and the ORM's grow fast with every
     join (eleven tables took 10 ms a page); the request's `tenant` is attached instead of joined.
-    For the ticket `page`, its newest event's id and whether it has been rated come with it (two subqueries
-    on their indexes rather than two more queries)."""
+    For the ticket `page`, its newest event's id, whether it has been rated and whether it has links come with
+    it (subqueries on their indexes rather than more queries; most tickets have no rating and no links)."""
     related = ["contact__organisation", "queue", "team", "assignee__user"]
     tickets = visible_tickets(membership).select_related(*related)
     if page:
@@ -372,6 +372,7 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
                 TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
             ),
             is_rated=Exists(SatisfactionRating.objects.filter(ticket=OuterRef("pk"))),
+            has_links=Exists(TicketLink.objects.filter(Q(source=OuterRef("pk")) | Q(target=OuterRef("pk")))),
         )
     ticket = tickets.get(number=number)
     ticket.tenant = tenant
@@ -530,7 +531,10 @@ def merged_from(related: Related) -> list[int]:
 
 def get_related(ticket: Ticket, viewer: Membership) -> Related:
     """The tickets linked to this one (related, follow-ups, merges) in one query; whether the viewer may open
-    each is a subquery of visible_tickets."""
+    each is a subquery of visible_tickets. No query for a ticket get_ticket(page=True) found without links:
+    the two visibility subqueries cost more to build than the page's other queries."""
+    if getattr(ticket, "has_links", True) is False:
+        return Related(shown=[], hidden=[], merged_ids=[])
     links = TicketLink.objects.filter(source=ticket) | TicketLink.objects.filter(target=ticket)
     # Number and subject are all the panel shows: the linked tickets' other columns (their search text) stay put.
     shown = [f"{side}__{field}" for side in ("source", "target") for field in ("id", "tenant_id", "number", "subject")]
