@@ -12,7 +12,7 @@ from tests.tickets.factories import ContactFactory
 from tests.tickets.ticket_forms import update_form
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.models import OutboundEmail, Queue, Team, Ticket
+from tickets.models import Category, OutboundEmail, Queue, Team, Ticket
 from tickets.services import Upload, customer_mail
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
@@ -331,6 +331,47 @@ def test_timeline_describes_events_with_current_names(tenant, agent, supervisor,
     assert "changed the priority: normal → urgent" in page
     assert f"assigned the ticket to {supervisor.display_name}" in page
     assert "added the tag refund" in page
+
+
+@pytest.mark.django_db
+def test_timeline_names_listed_things_from_the_tenants_lists(tenant, other_tenant, agent, supervisor, desk, new_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a trail naming a queue, a category, a tier, a colleague and a former colleague
+    ticket = new_ticket()
+    with tenant_context(other_tenant):
+        Queue.objects.create(name="Their queue")  # another tenant's lists name nothing here
+    with tenant_context(tenant):
+        billing = Queue.objects.create(name="Billing")
+        hardware = Category.objects.create(name="Hardware")
+        leaver = MembershipFactory(tenant=tenant, role="agent", user__full_name="Lee Leaver")
+        services.move_to_queue(ticket=ticket, queue=billing, actor=agent)
+        services.update_ticket(ticket=ticket, changes={"category": hardware}, actor=agent)
+        services.escalate(ticket=ticket, level=1, actor=agent)
+        services.assign(ticket=ticket, assignee=leaver, actor=agent)
+        services.assign(ticket=ticket, assignee=supervisor, actor=agent)
+        leaver.is_active = False
+        leaver.save(update_fields=["is_active"])
+    client = host_client(tenant, agent)
+    client.get(f"/desk/tickets/{ticket.number}/")  # the tenant's lists read once
+    # when the page is shown again
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/desk/tickets/{ticket.number}/").text
+    # then the trail names them all, and only the former colleague (not in the staff list) was looked up
+    assert "changed the queue: General → Billing" in page
+    assert "Hardware" in page
+    assert f"assigned the ticket to {supervisor.display_name}" in page and "Lee Leaver" in page
+    tables = ("tickets_queue", "tickets_team", "tickets_category", "tickets_escalationtier", "tenancy_membership")
+    looked_up = [
+        table
+        for q in captured.captured_queries
+        for table in tables
+        # by id, as name_lookup asked for each kind; the tiers all at once
+        if q["sql"].startswith(f'SELECT "{table}".')
+        and (f'"{table}"."id" IN (' in q["sql"] or table == "tickets_escalationtier")
+    ]
+    assert looked_up == ["tenancy_membership"]
 
 
 @pytest.mark.django_db
