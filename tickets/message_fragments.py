@@ -12,7 +12,8 @@ cache (connect()); a change that bypasses signals (QuerySet.update, an erasure d
 live SECONDS at most: Redis is shared with the broker, and a missing message renders in a fraction of a ms.
 
 One entry per message (`ticket-message:<version>:<id>`; tenancy.cache puts the tenant in every key), read with
-one get_many and written with one set_many per page.
+one get_many and written with one set_many per page. The page reads its messages without their bodies
+(get_timeline(bodies=False)); the bodies of the messages rendered afresh come in one query, on a miss only.
 """
 
 from __future__ import annotations
@@ -60,8 +61,24 @@ def inputs(message: Message, *, viewer_is_admin: bool) -> tuple:
         getattr(message, "inbound_email_id", None),
         mail_state,
         files,
-        len(message.body_html),
+        body_size(message),
     )
+
+
+def body_size(message: Message) -> int:
+    """The body's size in bytes: as get_timeline(bodies=False) read it (the body itself not loaded), else
+    measured here (the database's octet_length of the same UTF-8 text)."""
+    size = getattr(message, "body_size", None)
+    return len(message.body_html.encode()) if size is None else size
+
+
+def _load_bodies(messages: list[Message]) -> None:
+    """Give the messages whose body was not loaded their body, in one query for all of them (a deferred field
+    would load itself with a query per message)."""
+    wanted = {m.pk: m for m in messages if "body_html" in m.get_deferred_fields()}
+    if wanted:
+        for pk, body in Message.objects.filter(pk__in=wanted).values_list("pk", "body_html"):
+            wanted[pk].body_html = body
 
 
 def render_messages(messages: Iterable[Message], *, request=None) -> None:
@@ -72,20 +89,24 @@ def render_messages(messages: Iterable[Message], *, request=None) -> None:
     stored = cache.get_many([key(m.pk) for m in messages])
     membership = getattr(request, "membership", None)
     is_admin = membership is not None and membership.role == "admin"  # as tickets/_mail_status.html asks
-    template = None
-    fresh = {}
+    wanted = {message.pk: inputs(message, viewer_is_admin=is_admin) for message in messages}
+    html = {}
     for message in messages:
-        wanted = inputs(message, viewer_is_admin=is_admin)
         entry = stored.get(key(message.pk))
-        if entry is not None and entry[0] == wanted:
-            html = entry[1]
-        else:
-            template = template or get_template(TEMPLATE)
+        if entry is not None and entry[0] == wanted[message.pk]:
+            html[message.pk] = entry[1]
+    missing = [message for message in messages if message.pk not in html]
+    fresh = {}
+    if missing:
+        _load_bodies(missing)
+        template = get_template(TEMPLATE)
+        for message in missing:
             # The request as a plain variable: render(request=) would run every context processor per message.
-            html = template.render({"m": message, "time_mark": TIME_MARK, "request": request})
-            fresh[key(message.pk)] = (wanted, html)
+            html[message.pk] = template.render({"m": message, "time_mark": TIME_MARK, "request": request})
+            fresh[key(message.pk)] = (wanted[message.pk], html[message.pk])
+    for message in messages:
         # The mark comes before the body, so replacing the first one never touches the body.
-        message.fragment = mark_safe(html.replace(TIME_MARK, when(message.created_at), 1))  # noqa: S308
+        message.fragment = mark_safe(html[message.pk].replace(TIME_MARK, when(message.created_at), 1))  # noqa: S308
     if fresh:
         cache.set_many(fresh, SECONDS)
 

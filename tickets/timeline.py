@@ -22,7 +22,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.selectors.structure import escalation_label, list_tiers
+from tickets.selectors.structure import escalation_label
 
 LOOKUPS = {
     "queue": Queue,
@@ -56,12 +56,21 @@ def name_lookup(events: list[TicketEvent], *, visible: QuerySet[Ticket] | None =
             if model is not None and value.isdigit():
                 wanted[model].add(int(value))
     names: dict[tuple[type, str], str] = {}
+    lists = _picklists()
     if EscalationTier in wanted:
-        # Events store the level; every level, 0 included, reads as the tier's name now (one query).
-        tiers = list_tiers()
+        # Events store the level; every level, 0 included, reads as the tier's name now.
         for level in wanted.pop(EscalationTier):
-            names[(EscalationTier, str(level))] = escalation_label(level, tiers)
+            names[(EscalationTier, str(level))] = escalation_label(level, lists.tiers)
+    # Queues, teams, categories and active staff are in the tenant's cached lists (current names: a rename gives
+    # the lists a new version); only the others (a former colleague, a tag, a contact, a ticket) are queried.
+    for model, known in _listed_names(lists).items():
+        for pk in list(wanted.get(model, ())):
+            if pk in known:
+                names[(model, str(pk))] = known[pk]
+                wanted[model].discard(pk)
     for model, ids in wanted.items():
+        if not ids:
+            continue
         rows = model.objects.filter(pk__in=ids)
         if model is Membership:
             rows = rows.select_related("user")
@@ -70,6 +79,23 @@ def name_lookup(events: list[TicketEvent], *, visible: QuerySet[Ticket] | None =
         for row in rows:
             names[(model, str(row.pk))] = HIDDEN_TICKET if getattr(row, "may_open", True) is False else _display(row)
     return names
+
+
+def _picklists():
+    # Imported here: tickets.picklists imports the selectors, which import this module.
+    from tickets.picklists import picklists
+
+    return picklists()
+
+
+def _listed_names(lists) -> dict[type, dict[int, str]]:
+    """What _display would say of each row of the tenant's cached lists (tickets.picklists)."""
+    return {
+        Queue: {queue.pk: queue.name for queue in lists.queues},
+        Team: {team.pk: team.name for team in lists.teams},
+        Category: {category.pk: category.name for category in lists.categories},
+        Membership: {member.pk: member.display_name for member in lists.staff},
+    }
 
 
 def _display(row) -> str:

@@ -8,6 +8,8 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenancy.context import tenant_context
@@ -111,3 +113,46 @@ def test_message_fragments_are_one_cache_round_trip_per_page(tenant, agent, desk
     # then the messages were read from the cache in one call, for all of them
     [call] = reads.call_args_list
     assert sorted(call.args[0]) == sorted(message_fragments.key(pk) for pk in ids)
+
+
+def _body_reads(queries) -> list[str]:
+    """The statements that read message bodies (the timeline's OCTET_LENGTH of one reads only its size)."""
+    return [
+        q["sql"]
+        for q in queries
+        if '"tickets_message"."body_html"' in q["sql"].replace('OCTET_LENGTH("tickets_message"."body_html")', "")
+    ]
+
+
+def test_ticket_page_reads_message_bodies_only_for_messages_rendered_afresh(tenant, agent, desk, new_ticket):
+    # given a ticket page viewed once (its messages cached)
+    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    client = host_client(tenant, agent)
+    first = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
+    # when it is viewed again
+    with CaptureQueriesContext(connection) as warm:
+        second = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
+    # then no body was read, and the conversation reads the same
+    assert _body_reads(warm.captured_queries) == []
+    assert second == first and "We are on it." in second
+    # when one message's entry is gone, the page reads that body alone, in one statement
+    with tenant_context(tenant):
+        message_fragments.forget([ids[1]])
+    with CaptureQueriesContext(connection) as missing:
+        third = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
+    [read] = _body_reads(missing.captured_queries)
+    assert third == first
+    assert all(len(_body_reads([q])) == 0 or q["sql"] == read for q in missing.captured_queries)
+
+
+def test_cached_message_shows_a_body_changed_without_a_signal(tenant, agent, desk, new_ticket):
+    # given a ticket page viewed once (its messages cached)
+    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    client = host_client(tenant, agent)
+    assert "Still smoking." in client.get(f"/desk/tickets/{ticket.number}/").text
+    # when a body is rewritten by an UPDATE that sends no signal (as a bulk redaction or a storage migration would)
+    with tenant_context(tenant):
+        Message.objects.filter(pk=ids[2]).update(body_html="<p>[redacted by request]</p>")
+    # then the page shows the new body, not the cached one
+    page = client.get(f"/desk/tickets/{ticket.number}/").text
+    assert "[redacted by request]" in page and "Still smoking." not in page

@@ -12,7 +12,7 @@ from tests.tickets.factories import ContactFactory
 from tests.tickets.ticket_forms import update_form
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.models import OutboundEmail, Queue, Team, Ticket
+from tickets.models import Category, OutboundEmail, Queue, Team, Ticket
 from tickets.services import Upload, customer_mail
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
@@ -334,6 +334,47 @@ def test_timeline_describes_events_with_current_names(tenant, agent, supervisor,
 
 
 @pytest.mark.django_db
+def test_timeline_names_listed_things_from_the_tenants_lists(tenant, other_tenant, agent, supervisor, desk, new_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a trail naming a queue, a category, a tier, a colleague and a former colleague
+    ticket = new_ticket()
+    with tenant_context(other_tenant):
+        Queue.objects.create(name="Their queue")  # another tenant's lists name nothing here
+    with tenant_context(tenant):
+        billing = Queue.objects.create(name="Billing")
+        hardware = Category.objects.create(name="Hardware")
+        leaver = MembershipFactory(tenant=tenant, role="agent", user__full_name="Lee Leaver")
+        services.move_to_queue(ticket=ticket, queue=billing, actor=agent)
+        services.update_ticket(ticket=ticket, changes={"category": hardware}, actor=agent)
+        services.escalate(ticket=ticket, level=1, actor=agent)
+        services.assign(ticket=ticket, assignee=leaver, actor=agent)
+        services.assign(ticket=ticket, assignee=supervisor, actor=agent)
+        leaver.is_active = False
+        leaver.save(update_fields=["is_active"])
+    client = host_client(tenant, agent)
+    client.get(f"/desk/tickets/{ticket.number}/")  # the tenant's lists read once
+    # when the page is shown again
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/desk/tickets/{ticket.number}/").text
+    # then the trail names them all, and only the former colleague (not in the staff list) was looked up
+    assert "changed the queue: General → Billing" in page
+    assert "Hardware" in page
+    assert f"assigned the ticket to {supervisor.display_name}" in page and "Lee Leaver" in page
+    tables = ("tickets_queue", "tickets_team", "tickets_category", "tickets_escalationtier", "tenancy_membership")
+    looked_up = [
+        table
+        for q in captured.captured_queries
+        for table in tables
+        # by id, as name_lookup asked for each kind; the tiers all at once
+        if q["sql"].startswith(f'SELECT "{table}".')
+        and (f'"{table}"."id" IN (' in q["sql"] or table == "tickets_escalationtier")
+    ]
+    assert looked_up == ["tenancy_membership"]
+
+
+@pytest.mark.django_db
 def test_timeline_names_people_who_left_and_people_copied(tenant, agent, desk, new_ticket):
     # given a reply by an agent who has since left, and one by someone copied on the ticket
     ticket = new_ticket()
@@ -479,3 +520,37 @@ def test_hostile_filter_values_are_shown_as_text(tenant, agent, desk, payload):
     # then the values come back as text in their fields, never as markup
     assert live_markup(page) == [] and live_markup(fragment) == []
     assert 'name="tag" value="' in page
+
+
+@pytest.mark.django_db
+def test_ticket_page_reads_the_related_panel_only_for_a_ticket_with_links(
+    tenant, other_tenant, agent, other_agent, desk, new_ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def link_reads(number):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/desk/tickets/{number}/").text
+        # get_related's statement (get_ticket's EXISTS on the links selects no column of them)
+        return page, [q for q in captured.captured_queries if '"tickets_ticketlink"."kind"' in q["sql"]]
+
+    # given a ticket without links, beside another tenant's linked tickets
+    alone, other = new_ticket(subject="Alone"), new_ticket(subject="Other")
+    with tenant_context(other_tenant):
+        contact = ContactFactory(tenant=other_tenant)
+        queue = Queue.objects.create(name="Theirs", is_default=True)
+        theirs = [
+            services.create_ticket(actor=contact, contact=contact, subject=subject, body="x", queue=queue)
+            for subject in ("Theirs 1", "Theirs 2")
+        ]
+        services.link(ticket=theirs[0], other=theirs[1], actor=other_agent)
+    client = host_client(tenant, agent)
+    # when its page is shown, then no statement reads its links
+    page, reads = link_reads(alone.number)
+    assert reads == [] and '<li class="muted small">None</li>' in page
+    # when it is linked to another ticket, then the panel reads and shows the link
+    with tenant_context(tenant):
+        services.link(ticket=alone, other=other, actor=agent)
+    page, reads = link_reads(alone.number)
+    assert len(reads) == 1 and f"-{other.number}</a>" in page

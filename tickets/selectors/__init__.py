@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import (
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -361,8 +362,8 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
 
     Only the relations the ticket page shows are joined: the planner's time and the ORM's grow fast with every
     join (eleven tables took 10 ms a page); the request's `tenant` is attached instead of joined.
-    For the ticket `page`, its newest event's id and whether it has been rated come with it (two subqueries
-    on their indexes rather than two more queries)."""
+    For the ticket `page`, its newest event's id, whether it has been rated and whether it has links come with
+    it (subqueries on their indexes rather than more queries; most tickets have no rating and no links)."""
     related = ["contact__organisation", "queue", "team", "assignee__user"]
     tickets = visible_tickets(membership).select_related(*related)
     if page:
@@ -372,6 +373,7 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
                 TicketEvent.objects.filter(ticket=OuterRef("pk")).order_by("-id").values("id")[:1]
             ),
             is_rated=Exists(SatisfactionRating.objects.filter(ticket=OuterRef("pk"))),
+            has_links=Exists(TicketLink.objects.filter(Q(source=OuterRef("pk")) | Q(target=OuterRef("pk")))),
         )
     ticket = tickets.get(number=number)
     ticket.tenant = tenant
@@ -406,15 +408,30 @@ AUTHOR_COLUMNS = (
 )  # fmt: skip
 
 
+class OctetLength(Func):
+    """A text's size in bytes; PostgreSQL reads a compressed value's size without decompressing it."""
+
+    function = "OCTET_LENGTH"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):  # SQLite before 3.43 has no octet_length
+        return self.as_sql(compiler, connection, template="LENGTH(CAST(%(expressions)s AS BLOB))", **extra)
+
+
 def get_timeline(
     ticket: Ticket,
     *,
     include_internal: bool = True,
     merged_ids: list[int] | None = None,
     viewer: Membership | None = None,
+    bodies: bool = True,
 ) -> list[TimelineEntry]:
     """Messages (with those of tickets merged into this one) and events, oldest first. The ticket page passes
     the `merged_ids` its Related panel has loaded (merged_from(get_related(ticket, viewer))).
+
+    Without `bodies` (staff timeline only), the messages come without body_html, with its size in bytes as
+    `body_size`: the ticket page takes most of them from the cache (tickets.message_fragments loads the bodies
+    of the others in one query); a mail's body can be hundreds of kilobytes.
 
     With a staff `viewer`, other tickets the viewer may not open are not named (no reference): the messages of
     a merged ticket stay (the merge made them this ticket's conversation), marked "from a merged ticket"."""
@@ -435,7 +452,12 @@ def get_timeline(
     else:
         # The agent's page names the authors from its staff list and the ticket's requester
         # (tickets.timeline.present_timeline): no joins.
-        messages = messages.only(*MESSAGE_COLUMNS)
+        if bodies:
+            messages = messages.only(*MESSAGE_COLUMNS)
+        else:
+            # octet_length reads a compressed body's size from its header, without decompressing it.
+            columns = [c for c in MESSAGE_COLUMNS if c != "body_html"]
+            messages = messages.only(*columns).annotate(body_size=OctetLength("body_html"))
         # The mail a message arrived as, for the agents' link to the original (a subquery on its index).
         inbound = InboundEmail.objects.filter(message=OuterRef("pk")).values("pk")[:1]
         messages = messages.annotate(inbound_email_id=Subquery(inbound))
@@ -530,7 +552,10 @@ def merged_from(related: Related) -> list[int]:
 
 def get_related(ticket: Ticket, viewer: Membership) -> Related:
     """The tickets linked to this one (related, follow-ups, merges) in one query; whether the viewer may open
-    each is a subquery of visible_tickets."""
+    each is a subquery of visible_tickets. No query for a ticket get_ticket(page=True) found without links:
+    the two visibility subqueries cost more to build than the page's other queries."""
+    if getattr(ticket, "has_links", True) is False:
+        return Related(shown=[], hidden=[], merged_ids=[])
     links = TicketLink.objects.filter(source=ticket) | TicketLink.objects.filter(target=ticket)
     # Number and subject are all the panel shows: the linked tickets' other columns (their search text) stay put.
     shown = [f"{side}__{field}" for side in ("source", "target") for field in ("id", "tenant_id", "number", "subject")]

@@ -47,7 +47,9 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     staff, categories = lists.staff, lists.categories
     related = selectors.get_related(ticket, membership)
     timeline = present_timeline(
-        selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership), ticket, staff
+        selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership, bodies=False),
+        ticket,
+        staff,
     )
     # Each message's rendered form from the cache, its time and mail status filled in now.
     message_fragments.render_messages((e.message for e in timeline if e.message is not None), request=request)
