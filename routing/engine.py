@@ -33,6 +33,7 @@ from tenancy.actors import Automation
 from tenancy.errors import ServiceError
 from tenancy.models import Membership
 from tickets import clock
+from tickets.feed.registry import Change
 from tickets.models import Category, Team, Ticket, TicketEvent
 
 ROUTING = Automation("routing")
@@ -263,31 +264,95 @@ def route_ticket(
         matches, plan, skipped = evaluate(ruleset, facts, Context(), trigger=trigger)
         kept = queue_kept(ticket.pk, trigger=trigger, change_events=change_events, reads=reads)
         outcome = check(plan, ticket, names, matches=matches, queue_kept=kept, skipped=skipped)
-        decision = RoutingDecision.objects.create(
-            ticket=ticket,
-            entry_id=entry_id,
-            version_id=ruleset.version_id,
-            trigger=trigger,
-            matched=[
-                {
-                    "rule": m.rule.id,
-                    "name": m.rule.name,
-                    "match": "all" if m.rule.match_all else "any",
-                    "conditions": m.held,
-                }
-                for m in matches
-            ],
-            replay=replay,
-            requested_by=requested_by,
-            created_at=clock.now(),
-        )
+        decision = _decision(ticket, entry_id, ruleset, trigger, matches, replay=replay, requested_by=requested_by)
+        decision.save(force_insert=True)
         ticket = held[ticket.pk] = _write(ticket, outcome, decision, replay=replay)
-        moved = "queue" in outcome.changes or any(event.kind == "queue_changed" for event in change_events)
-        assign = _assign(ticket, outcome, trigger=trigger, moved=moved)
+        assign = _assign(ticket, outcome, trigger=trigger, moved=_moved(outcome, change_events))
         decision.applied, decision.skipped, decision.assign = outcome.applied, outcome.skipped, assign
         decision.save(update_fields=["applied", "skipped", "assign"])
         rules_applied.send(sender=RoutingDecision, ticket=ticket, entry_id=entry_id, assign=assign, decision=decision)
     return decision
+
+
+def _decision(ticket, entry_id, ruleset, trigger, matches, *, replay, requested_by) -> RoutingDecision:
+    """The decision row, not yet written (what it applied and skipped is filled in by the caller)."""
+    return RoutingDecision(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        entry_id=entry_id,
+        version_id=ruleset.version_id,
+        trigger=trigger,
+        matched=[
+            {
+                "rule": m.rule.id,
+                "name": m.rule.name,
+                "match": "all" if m.rule.match_all else "any",
+                "conditions": m.held,
+            }
+            for m in matches
+        ],
+        replay=replay,
+        requested_by=requested_by,
+        created_at=clock.now(),
+    )
+
+
+def _moved(outcome: Outcome, change_events) -> bool:
+    return "queue" in outcome.changes or any(event.kind == "queue_changed" for event in change_events)
+
+
+def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
+    """`route_ticket` for a drain batch's new tickets (routing.batch defers them to the batch's end), with the
+    same decisions, audit events, feed entries and hand-offs to assignment, in a fixed number of statements for
+    the rules' part: the tickets locked in one statement (id order), the decisions inserted in one, their field
+    changes written by tickets.services.update_tickets (one UPDATE, one INSERT of events).
+
+    A ticket whose facts are stale (it changed since the batch read them), or whose plan has more than the
+    fields update_tickets writes (an assignee, tags), takes route_ticket's way; one whose changes are refused
+    takes route_ticket's one-by-one way. Runs inside the batch's transaction: a failure rolls all back, and the
+    feed redoes the batch one change at a time (route_ticket)."""
+    from tickets.services.common import holding, lock_tickets
+    from tickets.services.updates import TOGETHER, update_tickets
+
+    changes = [change for change in changes if change.entry_id not in reads.decided]
+    tickets = lock_tickets(change.ticket_id for change in changes)
+    together, apart = [], []
+    for change in changes:
+        ticket = tickets.get(change.ticket_id)
+        facts = reads.facts_for(ticket) if ticket is not None else None
+        if facts is None:
+            apart.append(change)
+            continue
+        matches, plan, skipped = evaluate(reads.ruleset, facts, Context(), trigger=CREATED)
+        kept = queue_kept(ticket.pk, trigger=CREATED, change_events=change.events, reads=reads)
+        outcome = check(plan, ticket, reads.names, matches=matches, queue_kept=kept, skipped=skipped)
+        if not set(outcome.changes) <= set(TOGETHER):
+            apart.append(change)
+            continue
+        decision = _decision(ticket, change.entry_id, reads.ruleset, CREATED, matches, replay=False,
+                             requested_by=None)  # fmt: skip
+        decision.applied, decision.skipped = outcome.applied, outcome.skipped
+        decision.assign = _assign(ticket, outcome, trigger=CREATED, moved=_moved(outcome, change.events))
+        together.append((change, ticket, outcome, decision))
+    with holding(*(ticket for _, ticket, _, _ in together)) as held:
+        RoutingDecision.objects.bulk_create([decision for *_, decision in together])
+        refused = update_tickets(
+            changes=[(ticket, outcome.changes) for _, ticket, outcome, _ in together if outcome.changes],
+            actor=ROUTING,
+            reasons={ticket.pk: _reason(decision) for _, ticket, _, decision in together},
+        )
+        for change, ticket, outcome, decision in together:
+            if ticket.pk in refused:
+                # As route_ticket does when update_ticket refuses: each change alone, the refusals recorded.
+                ticket = held[ticket.pk] = _write_one_by_one(ticket, outcome, _reason(decision))
+                decision.assign = _assign(ticket, outcome, trigger=CREATED, moved=_moved(outcome, change.events))
+                decision.save(update_fields=["applied", "skipped", "assign"])
+            ticket = held[ticket.pk] = _write_rest(ticket, outcome, replay=False)
+            rules_applied.send(sender=RoutingDecision, ticket=ticket, entry_id=change.entry_id,
+                               assign=decision.assign, decision=decision)  # fmt: skip
+    for change in apart:
+        route_ticket(ticket_id=change.ticket_id, trigger=CREATED, entry_id=change.entry_id,
+                     change_events=change.events)  # fmt: skip
 
 
 def _assign(ticket: Ticket, outcome: Outcome, *, trigger: str, moved: bool) -> str:
@@ -299,11 +364,9 @@ def _assign(ticket: Ticket, outcome: Outcome, *, trigger: str, moved: bool) -> s
 
 
 def _write(ticket: Ticket, outcome: Outcome, decision: RoutingDecision, *, replay: bool) -> Ticket:
-    from tickets.services.conversation import add_note
-    from tickets.services.notifications import notify
     from tickets.services.updates import update_ticket
 
-    reason = f"routing decision #{decision.pk}"
+    reason = _reason(decision)
     if outcome.changes:
         try:
             with transaction.atomic():
@@ -311,14 +374,27 @@ def _write(ticket: Ticket, outcome: Outcome, decision: RoutingDecision, *, repla
         except ServiceError:
             # One refused change must not cost the others: apply them one by one and record the refusals.
             ticket = _write_one_by_one(ticket, outcome, reason)
+    _write_rest(ticket, outcome, replay=replay)
+    # The queue too: the strategy reads it next.
+    return Ticket.objects.select_related("tenant", "queue").get(pk=ticket.pk)
+
+
+def _reason(decision: RoutingDecision) -> str:
+    return f"routing decision #{decision.pk}"
+
+
+def _write_rest(ticket: Ticket, outcome: Outcome, *, replay: bool) -> Ticket:
+    """What the rules do beside the ticket's fields: skills, notes, notifications."""
+    from tickets.services.conversation import add_note
+    from tickets.services.notifications import notify
+
     for skill_id, _rule in outcome.skills:
         TicketSkillRequirement.objects.get_or_create(ticket=ticket, skill_id=skill_id)
     for text, _rule in outcome.notes:
         add_note(ticket=ticket, actor=ROUTING, body=text)
     if outcome.notify and not replay and not clock.is_replaying():
         notify(kind=NOTIFICATION_KIND, ticket=ticket, recipients=[m for m, _ in outcome.notify], actor=ROUTING)
-    # The queue too: the strategy reads it next.
-    return Ticket.objects.select_related("tenant", "queue").get(pk=ticket.pk)
+    return ticket
 
 
 FIELD_ACTIONS = {
