@@ -287,7 +287,7 @@ def update_tickets(*, changes: list[tuple[Ticket, dict]], actor: Automation, rea
             ticket.updated_at = clock.now()
             edited.append((ticket, {name for edit in edits for name in edit.fields}))
             events += [event for edit in edits for event in edit.events]
-    _save_together(edited)
+    save_together(edited)
     record_events(events)
     return refused
 
@@ -308,7 +308,7 @@ def _edits(ticket: Ticket, wanted: dict, actor: Automation, reason: str) -> list
     return [edit for edit in edits if edit is not None]
 
 
-def _save_together(edited: list[tuple[Ticket, set[str]]]) -> None:
+def save_together(edited: list[tuple[Ticket, set[str]]]) -> None:
     """`save` for many tickets: their edited columns and updated_at, one statement (PostgreSQL: UPDATE ... FROM
     VALUES; elsewhere Django's bulk_update). A column one ticket did not edit is written with the value its locked
     row already has."""
