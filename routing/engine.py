@@ -23,6 +23,7 @@ from django.db import transaction
 
 from routing import batch
 from routing.actions import Plan
+from routing.assignment.services import assigning_together
 from routing.compiler import CompiledRule, CompiledRuleSet, compiled_version
 from routing.conditions import Context, Facts
 from routing.facts import facts_for
@@ -326,7 +327,10 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
         matches, plan, skipped = evaluate(reads.ruleset, facts, Context(), trigger=CREATED)
         kept = queue_kept(ticket.pk, trigger=CREATED, change_events=change.events, reads=reads)
         outcome = check(plan, ticket, reads.names, matches=matches, queue_kept=kept, skipped=skipped)
-        if not set(outcome.changes) <= set(TOGETHER):
+        # Tags after the other fields, as update_ticket orders them; an escalation would come after the tags.
+        if not set(outcome.changes) <= {*TOGETHER, "add_tags"} or {"add_tags", "escalation_level"} <= set(
+            outcome.changes
+        ):
             apart.append(change)
             continue
         decision = _decision(ticket, change.entry_id, reads.ruleset, CREATED, matches, replay=False,
@@ -336,8 +340,9 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
         together.append((change, ticket, outcome, decision))
     with holding(*(ticket for _, ticket, _, _ in together)) as held:
         RoutingDecision.objects.bulk_create([decision for *_, decision in together])
+        fields = {ticket.pk: _without(outcome.changes, "add_tags") for _, ticket, outcome, _ in together}
         refused = update_tickets(
-            changes=[(ticket, outcome.changes) for _, ticket, outcome, _ in together if outcome.changes],
+            changes=[(ticket, fields[ticket.pk]) for _, ticket, _, _ in together if fields[ticket.pk]],
             actor=ROUTING,
             reasons={ticket.pk: _reason(decision) for _, ticket, _, decision in together},
         )
@@ -347,9 +352,18 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
                 ticket = held[ticket.pk] = _write_one_by_one(ticket, outcome, _reason(decision))
                 decision.assign = _assign(ticket, outcome, trigger=CREATED, moved=_moved(outcome, change.events))
                 decision.save(update_fields=["applied", "skipped", "assign"])
-            ticket = held[ticket.pk] = _write_rest(ticket, outcome, replay=False)
-            rules_applied.send(sender=RoutingDecision, ticket=ticket, entry_id=change.entry_id,
-                               assign=decision.assign, decision=decision)  # fmt: skip
+            elif "add_tags" in outcome.changes:
+                tags = {"add_tags": outcome.changes["add_tags"]}
+                ticket = held[ticket.pk] = _write_group(ticket, outcome, tags, _reason(decision))
+                if "add_tags" not in outcome.changes:  # refused: recorded as a skip
+                    decision.save(update_fields=["applied", "skipped"])
+            held[ticket.pk] = _write_rest(ticket, outcome, replay=False)
+        # After every rule's writes (the skills a strategy reads), assignment picks for the batch at once.
+        strategy = [held[ticket.pk] for _, ticket, _, decision in together if decision.assign == "strategy"]
+        with assigning_together(strategy):
+            for change, ticket, _, decision in together:
+                rules_applied.send(sender=RoutingDecision, ticket=held[ticket.pk], entry_id=change.entry_id,
+                                   assign=decision.assign, decision=decision)  # fmt: skip
     for change in apart:
         route_ticket(ticket_id=change.ticket_id, trigger=CREATED, entry_id=change.entry_id,
                      change_events=change.events)  # fmt: skip
@@ -377,6 +391,10 @@ def _write(ticket: Ticket, outcome: Outcome, decision: RoutingDecision, *, repla
     _write_rest(ticket, outcome, replay=replay)
     # The queue too: the strategy reads it next.
     return Ticket.objects.select_related("tenant", "queue").get(pk=ticket.pk)
+
+
+def _without(changes: dict, name: str) -> dict:
+    return {key: value for key, value in changes.items() if key != name}
 
 
 def _reason(decision: RoutingDecision) -> str:
@@ -409,8 +427,6 @@ FIELD_ACTIONS = {
 
 
 def _write_one_by_one(ticket: Ticket, outcome: Outcome, reason: str) -> Ticket:
-    from tickets.services.updates import update_ticket
-
     groups: list[dict] = []
     for name, value in outcome.changes.items():
         if name == "subcategory":
@@ -420,16 +436,24 @@ def _write_one_by_one(ticket: Ticket, outcome: Outcome, reason: str) -> Ticket:
             group["subcategory"] = outcome.changes["subcategory"]
         groups.append(group)
     for group in groups:
-        try:
-            with transaction.atomic():
-                ticket = update_ticket(ticket=ticket, changes=group, actor=ROUTING, reason=reason)
-        except ServiceError as refused:
-            action = FIELD_ACTIONS[next(iter(group))]
-            for entry in [a for a in outcome.applied if a["action"] == action]:
-                outcome.applied.remove(entry)
-                _skip(outcome, action, entry["value"], entry["rule"], "refused", str(refused))
-            outcome.changes = {k: v for k, v in outcome.changes.items() if k not in group}
+        ticket = _write_group(ticket, outcome, group, reason)
     return ticket
+
+
+def _write_group(ticket: Ticket, outcome: Outcome, group: dict, reason: str) -> Ticket:
+    """Apply one group of the changes alone; a refusal turns its actions into skips that say why."""
+    from tickets.services.updates import update_ticket
+
+    try:
+        with transaction.atomic():
+            return update_ticket(ticket=ticket, changes=group, actor=ROUTING, reason=reason)
+    except ServiceError as refused:
+        action = FIELD_ACTIONS[next(iter(group))]
+        for entry in [a for a in outcome.applied if a["action"] == action]:
+            outcome.applied.remove(entry)
+            _skip(outcome, action, entry["value"], entry["rule"], "refused", str(refused))
+        outcome.changes = {k: v for k, v in outcome.changes.items() if k not in group}
+        return ticket
 
 
 def rerun(*, tickets: list[Ticket], requested_by: Membership) -> list[RoutingDecision]:
