@@ -10,6 +10,9 @@ Three steps, the first two pure (the editor's "test against a ticket" and the si
    rest (skills, notes, notifications) beside it, writes the RoutingDecision and sends `rules_applied`, all in one
    transaction. A decision is unique per change-feed entry: an entry handed over twice is decided once.
 
+In a drain batch, new tickets take `route_together`: the same three steps for all of them at once, with the same
+rows written, in a fixed number of statements.
+
 Routing's own changes carry the actor "routing", so the feed never hands them back (no loops).
 """
 
@@ -308,10 +311,12 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
     the rules' part: the tickets locked in one statement (id order), the decisions inserted in one, their field
     changes written by tickets.services.update_tickets (one UPDATE, one INSERT of events).
 
-    A ticket whose facts are stale (it changed since the batch read them), or whose plan has more than the
-    fields update_tickets writes (an assignee, tags), takes route_ticket's way; one whose changes are refused
-    takes route_ticket's one-by-one way. Runs inside the batch's transaction: a failure rolls all back, and the
-    feed redoes the batch one change at a time (route_ticket)."""
+    Added tags follow a ticket's other fields (in a savepoint each, as update_ticket orders them), and the queues'
+    strategies pick for the whole batch at once (routing.assignment.services.assigning_together). A ticket whose
+    facts are stale (it changed since the batch read them), or whose plan names an assignee or adds tags and
+    escalates, takes route_ticket's way; one whose changes are refused takes route_ticket's one-by-one way. Runs
+    inside the batch's transaction: a failure rolls all back, and the feed redoes the batch one change at a time
+    (route_ticket)."""
     from tickets.services.common import holding, lock_tickets
     from tickets.services.updates import TOGETHER, update_tickets
 

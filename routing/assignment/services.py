@@ -6,7 +6,9 @@ counts loads, and a round-robin pick first locks its queue's turn row; the locks
 commits. Workers routing the same queue's tickets at once therefore pick one after another, each seeing the
 previous pick: nobody is given more than their capacity and no turn is taken twice. Order of locks, always: the
 ticket, then the round-robin turn, then members by id; nothing here locks in another order, so there is no
-deadlock. Tickets of different teams do not wait for each other.
+deadlock. Tickets of different teams do not wait for each other. A routing batch (`assigning_together`) keeps
+that order too: its tickets, then its queues' turns by queue, then all its pools' members by id, in one statement
+each.
 
 Waiting tickets (nobody fitted when they were routed) are assigned nearest due first when an agent comes online
 or frees capacity (`assign_waiting_tickets`, run by the `routing.assign_waiting` outbox task).

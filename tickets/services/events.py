@@ -43,22 +43,13 @@ def require_desk_actor(actor: Actor) -> None:
         require_staff(actor)
 
 
-def record_event(
-    ticket: Ticket,
-    *,
-    actor: Actor,
-    kind: str,
-    field: str = "",
-    old: object = "",
-    new: object = "",
-    reason: str = "",
-    at=None,
-) -> TicketEvent:
-    """Append one audit event. Values are ids and codes (never names or text), so erasure never touches them.
+def record_event(ticket: Ticket, **fields) -> TicketEvent:
+    """Append one audit event (`fields` as for `new_event`). Values are ids and codes (never names or text), so
+    erasure never touches them.
 
     The event joins its transaction's change-feed entry for the ticket (tickets.feed.recording): that is how
     routing, SLA and webhooks hear of every change, with no call of their own in the services."""
-    return append_event(new_event(ticket, actor=actor, kind=kind, field=field, old=old, new=new, reason=reason, at=at))
+    return append_event(new_event(ticket, **fields))
 
 
 def append_event(event: TicketEvent) -> TicketEvent:
