@@ -450,8 +450,8 @@ def _write_group(ticket: Ticket, outcome: Outcome, group: dict, reason: str) -> 
     from tickets.services.updates import update_ticket
 
     try:
-        with transaction.atomic():
-            return update_ticket(ticket=ticket, changes=group, actor=ROUTING, reason=reason)
+        # update_ticket checks before it writes and writes in a savepoint of its own: a refusal leaves nothing.
+        return update_ticket(ticket=ticket, changes=group, actor=ROUTING, reason=reason)
     except ServiceError as refused:
         action = FIELD_ACTIONS[next(iter(group))]
         for entry in [a for a in outcome.applied if a["action"] == action]:
