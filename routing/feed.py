@@ -23,7 +23,12 @@ def accepts_change(change: Change) -> bool:
 
 
 def handle_change(change: Change):
+    from routing import batch
     from routing.engine import CREATED, UPDATED, route_ticket
+
+    reads = batch.current()
+    if reads is not None and reads.defer(change):
+        return None  # a new ticket: routed with the batch's other new tickets at its end
 
     trigger = CREATED if "created" in change.kinds else UPDATED
     arguments = {

@@ -41,13 +41,38 @@ def on_commit_task(task_name: str, **kwargs) -> PendingTask:
     pending = PendingTask.objects.create(
         tenant_id=tenant_id, task_name=task_name, kwargs=kwargs, last_sent_at=timezone.now(), attempts=1
     )
+    _publish(tenant_id, [pending])
+    return pending
+
+
+def on_commit_tasks(task_name: str, arguments: list[dict]) -> list[PendingTask]:
+    """`on_commit_task` for several calls of one task, recorded in one statement."""
+    if not arguments:
+        return []
+    tenant_id = require_tenant_id()
+    now = timezone.now()
+    pending = PendingTask.objects.bulk_create(
+        [
+            PendingTask(tenant_id=tenant_id, task_name=task_name, kwargs=kwargs, last_sent_at=now, attempts=1)
+            for kwargs in arguments
+        ]
+    )
+    _publish(tenant_id, pending)
+    return pending
+
+
+def _publish(tenant_id: int, pending: list[PendingTask]) -> None:
     publication = _open_publication(tenant_id)
     if publication is not None:
-        publication.pending.append(pending)
-    else:
-        publication = _Publication(tenant_id, pending)
-        transaction.on_commit(publication)  # outside a transaction this sends at once: its list is complete
-    return pending
+        publication.pending.extend(pending)
+        return
+    if not transaction.get_connection().in_atomic_block:
+        for row in pending:  # outside a transaction each is sent at once, as it was recorded
+            transaction.on_commit(_Publication(tenant_id, row))
+        return
+    publication = _Publication(tenant_id, pending[0])
+    publication.pending.extend(pending[1:])
+    transaction.on_commit(publication)
 
 
 class _Publication:

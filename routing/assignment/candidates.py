@@ -23,6 +23,7 @@ block the key-share locks that inserting an event or ticket pointing at the memb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import OuterRef
@@ -76,14 +77,21 @@ def lock_candidates(*, ticket: Ticket, required_skill_ids: frozenset[int] = froz
     members = list(pool(queue).select_for_update(of=("self",), no_key=True).select_related("user", "tenant"))
     if not members:
         return []
-    ids = [member.pk for member in members]
-    in_team = set(ids) if queue.team_id is not None else set()
-    skills: dict[int, set[int]] = {}
-    if required_skill_ids:
-        for member_id, skill_id in MembershipSkill.objects.filter(
-            membership_id__in=ids, skill_id__in=required_skill_ids
-        ).values_list("membership_id", "skill_id"):
-            skills.setdefault(member_id, set()).add(skill_id)
+    skills = _skills([member.pk for member in members], required_skill_ids)
+    return candidates_of(members, queue, skills, required_skill_ids, count=count_loads)
+
+
+def candidates_of(
+    members: list[Membership],
+    queue: Queue,
+    skills: dict[int, set[int]],
+    required_skill_ids: frozenset[int],
+    *,
+    count: Callable[[list[int], int], dict[int, int]],
+) -> list[Candidate]:
+    """The candidates among the queue's locked pool `members`; `count(ids, limit)` gives the loads of those
+    left in, each counted up to `limit`."""
+    in_team = {member.pk for member in members} if queue.team_id is not None else set()
     candidates = [
         Candidate(member=member, load=None, skipped=_why_not(member, in_team, skills, required_skill_ids))
         for member in members
@@ -91,19 +99,79 @@ def lock_candidates(*, ticket: Ticket, required_skill_ids: frozenset[int] = froz
     counted = [candidate for candidate in candidates if candidate.eligible]
     if counted:
         limit = max(candidate.member.capacity for candidate in counted) + 1
-        open_of = Ticket.objects.open().filter(assignee_id=OuterRef("pk")).order_by().values("pk")[:limit]
-        loads = dict(
-            Membership.objects.filter(pk__in=[c.member.pk for c in counted])
-            .order_by()
-            .annotate(load=CappedCount(open_of))
-            .values_list("pk", "load")
-        )
+        loads = count([c.member.pk for c in counted], limit)
         for candidate in counted:
             candidate.load = loads.get(candidate.member.pk, 0)
             candidate.load_capped = candidate.load >= limit
             if candidate.load >= candidate.member.capacity:
                 candidate.skipped = AT_CAPACITY
     return candidates
+
+
+def count_loads(member_ids: list[int], limit: int) -> dict[int, int]:
+    """Each member's open tickets, counted up to `limit` (one query)."""
+    open_of = Ticket.objects.open().filter(assignee_id=OuterRef("pk")).order_by().values("pk")[:limit]
+    return dict(
+        Membership.objects.filter(pk__in=member_ids)
+        .order_by()
+        .annotate(load=CappedCount(open_of))
+        .values_list("pk", "load")
+    )
+
+
+def _skills(member_ids: list[int], required_skill_ids: frozenset[int]) -> dict[int, set[int]]:
+    skills: dict[int, set[int]] = {}
+    if required_skill_ids:
+        for member_id, skill_id in MembershipSkill.objects.filter(
+            membership_id__in=member_ids, skill_id__in=required_skill_ids
+        ).values_list("membership_id", "skill_id"):
+            skills.setdefault(member_id, set()).add(skill_id)
+    return skills
+
+
+class LockedPools:
+    """The pools of several queues locked together (one statement, members in id order) and their members' loads
+    counted once, then kept in memory as a batch assigns (`took`): while the locks are held no other automatic
+    pick can change them, so each ticket sees exactly the candidates and loads `lock_candidates` would count."""
+
+    def __init__(self, queues: list[Queue], required_skill_ids: frozenset[int] = frozenset()) -> None:
+        team_ids = {queue.team_id for queue in queues}
+        members = Membership.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        if None not in team_ids:
+            members = members.filter(pk__in=TeamMembership.objects.filter(team_id__in=team_ids).values("membership_id"))
+        locked = list(
+            members.select_for_update(of=("self",), no_key=True).select_related("user", "tenant").order_by("pk")
+        )
+        in_team: dict[int, set[int]] = {}
+        for team_id, member_id in TeamMembership.objects.filter(
+            team_id__in=team_ids - {None}, membership_id__in=[member.pk for member in locked]
+        ).values_list("team_id", "membership_id"):
+            in_team.setdefault(team_id, set()).add(member_id)
+        self._members = {
+            queue.pk: [m for m in locked if queue.team_id is None or m.pk in in_team.get(queue.team_id, ())]
+            for queue in queues
+        }
+        self._skills = _skills([member.pk for member in locked], required_skill_ids)
+        online = [member for member in locked if member.availability == Membership.Availability.ONLINE]
+        # Exact below the largest capacity + 1: each ticket's own (smaller or equal) limit then caps it.
+        self._limit = max((member.capacity for member in online), default=0) + 1
+        self._loads = count_loads([member.pk for member in online], self._limit) if online else {}
+
+    def has(self, queue_id: int) -> bool:
+        return queue_id in self._members
+
+    def candidates(self, queue: Queue, required_skill_ids: frozenset[int] = frozenset()) -> list[Candidate]:
+        return candidates_of(self._members.get(queue.pk, []), queue, self._skills, required_skill_ids,
+                             count=self._count)  # fmt: skip
+
+    def _count(self, member_ids: list[int], limit: int) -> dict[int, int]:
+        if limit > self._limit:
+            raise ValueError(f"Loads were counted up to {self._limit}, not {limit}")
+        return {pk: min(self._loads.get(pk, 0), limit) for pk in member_ids}
+
+    def took(self, member_id: int) -> None:
+        """A member of the pools was given one more open ticket."""
+        self._loads[member_id] = self._loads.get(member_id, 0) + 1
 
 
 def _why_not(member: Membership, in_team: set[int], skills: dict, required: frozenset[int]) -> str:

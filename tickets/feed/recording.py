@@ -51,6 +51,12 @@ def _current(connection) -> _FeedTransaction | None:
 
 def event_recorded(event: TicketEvent) -> None:
     """Called once for each audit event, in the transaction that recorded it."""
+    events_recorded([event])
+
+
+def events_recorded(events: list[TicketEvent]) -> None:
+    """Called for audit events written together (in order, in the transaction that recorded them): the drain is
+    published once, and on PostgreSQL a replayed ticket's entry is marked once (the trigger made one per ticket)."""
     alias = scope_alias()
     connection = connections[alias]
     marker = _current(connection)
@@ -63,19 +69,23 @@ def event_recorded(event: TicketEvent) -> None:
         transaction.on_commit(marker, using=alias)
     if connection.vendor == "postgresql":
         if clock.is_replaying():
-            _mark_replay(connection, event)
+            _mark_replay(connection, events)
         return
-    _collect(connection, marker, event, fresh=fresh)
+    for event in events:
+        _collect(connection, marker, event, fresh=fresh)
+        fresh = False
 
 
-def _mark_replay(connection, event: TicketEvent) -> None:
-    """Imports only: the trigger cannot see Python's replay flag, so the entry is marked here."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tickets_feedentry SET replay = true "
-            "WHERE tenant_id = %s AND ticket_id = %s AND xact_id = pg_current_xact_id()::text::bigint",
-            [event.tenant_id, event.ticket_id],
-        )
+def _mark_replay(connection, events: list[TicketEvent]) -> None:
+    """Imports only: the trigger cannot see Python's replay flag, so the entries are marked here."""
+    for tenant_id in sorted({event.tenant_id for event in events}):
+        ticket_ids = sorted({event.ticket_id for event in events if event.tenant_id == tenant_id})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE tickets_feedentry SET replay = true "
+                "WHERE tenant_id = %s AND ticket_id = ANY(%s) AND xact_id = pg_current_xact_id()::text::bigint",
+                [tenant_id, ticket_ids],
+            )
 
 
 def _collect(connection, marker: _FeedTransaction, event: TicketEvent, *, fresh: bool) -> None:

@@ -8,9 +8,18 @@ from tenancy.models import Membership, ensure_same_tenant
 from tickets import clock
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets
-from tickets.services.common import locked, save
-from tickets.services.events import Actor, Automation, ServiceError, record_event, require_desk_actor, require_staff
-from tickets.services.notifications import notify_assigned
+from tickets.services.common import Edit, held_instance, locked, save, write_edit
+from tickets.services.events import (
+    Actor,
+    Automation,
+    ServiceError,
+    new_event,
+    record_event,
+    record_events,
+    require_desk_actor,
+    require_staff,
+)
+from tickets.services.notifications import Kind, notify_assigned, notify_each
 
 
 class AlreadyClaimed(ServiceError):
@@ -56,30 +65,85 @@ def assign(*, ticket: Ticket, assignee: Membership, actor: Actor, reason: str = 
     returned ticket's `warnings` lists "Ana is at 10 of 10 open tickets". Automations check capacity themselves
     (routing.assignment) and get no warning."""
     require_desk_actor(actor)
-    if not assignee.is_staff_member:
-        raise ServiceError(f"{assignee.display_name} is not an agent here.")
+    _check_assignee(assignee)
     with locked(ticket) as ticket:
-        ensure_same_tenant(ticket, assignee)
         ticket.warnings = []
-        if not ticket.is_open:
-            raise ServiceError("Only open tickets can be assigned.")
-        old = ticket.assignee_id
-        if old == assignee.pk:
+        if not _needs_assigning(ticket, assignee):
             return ticket
         if not visible_tickets(assignee).filter(pk=ticket.pk).exists():
-            raise ServiceError(
-                f"{assignee.display_name} cannot see tickets in {ticket.queue.name}: add them to the queue's team "
-                "or choose someone else."
-            )
+            raise _cannot_see(assignee, ticket)
         if not isinstance(actor, Automation):
             warning = capacity_warning(assignee, open_load(assignee))
             if warning:
                 ticket.warnings.append(warning)
-        ticket.assignee = assignee
-        save(ticket, "assignee")
-        record_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)
+        write_edit(ticket, _assignee_edit(ticket, assignee, actor=actor, reason=reason))
         notify_assigned(ticket=ticket, assignee=assignee, actor=actor)
     return ticket
+
+
+def assign_tickets(*, assignments: list[tuple[Ticket, Membership]], actor: Automation, reasons: dict[int, str]) -> None:
+    """`assign` for many tickets an automation holds locked (`holding`; a batch of routing's picks): the same
+    checks, values, events and notifications, in a fixed number of statements (one visibility check per
+    assignee, one UPDATE, one INSERT of events, the notifications together). A refusal raises before anything is
+    written."""
+    from tickets.services.updates import save_together
+
+    if not isinstance(actor, Automation):
+        raise ServiceError("Only automations assign tickets together; a person assigns through assign.")
+    todo = []
+    for ticket, assignee in assignments:
+        if not held_instance(ticket):
+            raise ValueError(f"assign_tickets assigns held tickets only, not #{ticket.pk}")
+        _check_assignee(assignee)
+        if _needs_assigning(ticket, assignee):
+            todo.append((ticket, assignee))
+    by_assignee: dict[int, tuple[Membership, list[Ticket]]] = {}
+    for ticket, assignee in todo:
+        by_assignee.setdefault(assignee.pk, (assignee, []))[1].append(ticket)
+    for assignee, tickets in by_assignee.values():
+        seen = set(visible_tickets(assignee).filter(pk__in=[t.pk for t in tickets]).values_list("pk", flat=True))
+        refused = next((ticket for ticket in tickets if ticket.pk not in seen), None)
+        if refused is not None:
+            raise _cannot_see(assignee, refused)
+    edits = [
+        (ticket, _assignee_edit(ticket, assignee, actor=actor, reason=reasons.get(ticket.pk, "")))
+        for ticket, assignee in todo
+    ]
+    now = clock.now()
+    for ticket, _edit in edits:
+        ticket.updated_at = now
+    save_together([(ticket, set(edit.fields)) for ticket, edit in edits])
+    record_events([event for _, edit in edits for event in edit.events])
+    notify_each(kind=Kind.ASSIGNED, recipients=todo, actor=actor)
+
+
+def _check_assignee(assignee: Membership) -> None:
+    if not assignee.is_staff_member:
+        raise ServiceError(f"{assignee.display_name} is not an agent here.")
+
+
+def _needs_assigning(ticket: Ticket, assignee: Membership) -> bool:
+    """False when the ticket is the assignee's already; refuses a closed ticket or another tenant's member."""
+    ensure_same_tenant(ticket, assignee)
+    if not ticket.is_open:
+        raise ServiceError("Only open tickets can be assigned.")
+    return ticket.assignee_id != assignee.pk
+
+
+def _cannot_see(assignee: Membership, ticket: Ticket) -> ServiceError:
+    return ServiceError(
+        f"{assignee.display_name} cannot see tickets in {ticket.queue.name}: add them to the queue's team "
+        "or choose someone else."
+    )
+
+
+def _assignee_edit(ticket: Ticket, assignee: Membership, *, actor: Actor, reason: str) -> Edit:
+    old = ticket.assignee_id
+    ticket.assignee = assignee
+    return Edit(
+        ("assignee",),
+        [new_event(ticket, actor=actor, kind="assigned", field="assignee", old=old, new=assignee.pk, reason=reason)],
+    )
 
 
 def unassign(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:

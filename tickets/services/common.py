@@ -3,13 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from tickets import clock
 from tickets.lifecycle import Status, is_open
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 from tickets.search_index import forget_vector
+from tickets.services.events import append_event
 
 # Tickets whose row lock the current code already holds (see `holding`), by id.
 _held: ContextVar[dict[int, Ticket] | None] = ContextVar("tickets_held_locks", default=None)
@@ -33,13 +35,32 @@ def _held_instance(ticket: Ticket | int) -> Ticket | None:
     return None if instance is None or getattr(instance, "_lock_stale", False) else instance
 
 
+def lock_tickets(ids) -> dict[int, Ticket]:
+    """`lock` for many tickets in one statement, in id order (the order every batch locks in, so two never
+    deadlock), with their queues; tickets not found (or not this tenant's) are left out."""
+    rows = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tenant", "queue")
+        .defer("search_vector")
+        .filter(pk__in=sorted(set(ids)))
+        .order_by("pk")
+    )
+    return {ticket.pk: ticket for ticket in rows}
+
+
+def held_instance(ticket: Ticket) -> bool:
+    """Whether `ticket` is the very instance a caller's `holding` holds (locked, and not stale)."""
+    return _held_instance(ticket) is ticket
+
+
 @contextmanager
-def holding(ticket: Ticket) -> Iterator[dict[int, Ticket]]:
-    """For a caller that locked `ticket` and changes it through several services in one transaction (update_ticket,
-    routing): those services reuse it instead of re-reading and re-locking the row, and take no savepoint of their
-    own. Yields the map of held tickets, for a caller that replaces its instance. If anything fails inside, the
-    instance (changed in memory, rolled back in the database) is marked stale and is re-read by the next lock."""
-    held = {**(_held.get() or {}), ticket.pk: ticket}
+def holding(*tickets: Ticket) -> Iterator[dict[int, Ticket]]:
+    """For a caller that locked `tickets` and changes them through several services in one transaction
+    (update_ticket, routing): those services reuse them instead of re-reading and re-locking the rows, and take no
+    savepoint of their own. Yields the map of held tickets, for a caller that replaces an instance. If anything
+    fails inside, the instances (changed in memory, rolled back in the database) are marked stale and are re-read
+    by the next lock."""
+    held = {**(_held.get() or {}), **{ticket.pk: ticket for ticket in tickets}}
     token = _held.set(held)
     try:
         yield held
@@ -66,6 +87,24 @@ def locked(ticket: Ticket | int) -> Iterator[Ticket]:
         return
     with transaction.atomic():
         yield lock(ticket)
+
+
+@dataclass
+class Edit:
+    """A change a per-field service made to a locked instance in memory: the columns it set (besides updated_at)
+    and its audit events, not yet written. `write_edit` writes one; tickets.services.updates.update_tickets writes
+    many tickets' together."""
+
+    fields: tuple[str, ...]
+    events: list[TicketEvent]
+
+
+def write_edit(ticket: Ticket, edit: Edit | None) -> None:
+    if edit is None:
+        return
+    save(ticket, *edit.fields)
+    for event in edit.events:
+        append_event(event)
 
 
 def save(ticket: Ticket, *fields: str) -> None:

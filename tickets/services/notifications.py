@@ -18,7 +18,7 @@ from django.db import transaction
 
 from tenancy import times
 from tenancy.models import Membership
-from tenancy.outbox import on_commit_task
+from tenancy.outbox import on_commit_task, on_commit_tasks
 from tickets import clock, notification_kinds
 from tickets.mentions import find_mentions
 from tickets.models import Message, Notification, NotificationSetting, Ticket
@@ -28,6 +28,7 @@ from tickets.services.events import Actor
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
+EMAIL_TASK = "tickets.send_notification_email"
 # How long the "already mailed" marker lives; far beyond any retry or redelivery of the outbox.
 EMAIL_SENT_TTL = 60 * 60 * 24 * 30
 
@@ -42,13 +43,7 @@ def notify(*, kind: str, ticket: Ticket, recipients: Iterable[Membership | None]
     if clock.is_replaying():
         return []
     actor_membership = actor if isinstance(actor, Membership) else None
-    targets: dict[int, Membership] = {}
-    for member in recipients:
-        if member is None or not member.is_staff_member or member.tenant_id != ticket.tenant_id:
-            continue
-        if actor_membership is not None and member.pk == actor_membership.pk:
-            continue
-        targets.setdefault(member.pk, member)
+    targets = _targets(ticket, recipients, actor_membership)
     if not targets:
         return []
     now = clock.now()
@@ -59,8 +54,48 @@ def notify(*, kind: str, ticket: Ticket, recipients: Iterable[Membership | None]
     muted = _email_muted(kind, list(targets))
     for notification in notifications:
         if notification.recipient_id not in muted:
-            on_commit_task("tickets.send_notification_email", notification_id=notification.pk)
+            on_commit_task(EMAIL_TASK, notification_id=notification.pk)
     return notifications
+
+
+def notify_each(*, kind: str, recipients: list[tuple[Ticket, Membership]], actor: Actor) -> list[Notification]:
+    """`notify` for many tickets, one recipient each (a batch of assignments): the same notifications and mails,
+    written in one statement, the mail settings read in one, the mails recorded in one."""
+    notification_kinds.get(kind)
+    if clock.is_replaying():
+        return []
+    actor_membership = actor if isinstance(actor, Membership) else None
+    now = clock.now()
+    notifications = [
+        Notification(
+            tenant_id=ticket.tenant_id,
+            recipient=member,
+            kind=kind,
+            ticket=ticket,
+            actor=actor_membership,
+            created_at=now,
+        )
+        for ticket, recipient in recipients
+        for member in _targets(ticket, [recipient], actor_membership).values()
+    ]
+    if not notifications:
+        return []
+    Notification.objects.bulk_create(notifications)
+    muted = _email_muted(kind, sorted({notification.recipient_id for notification in notifications}))
+    on_commit_tasks(EMAIL_TASK, [{"notification_id": n.pk} for n in notifications if n.recipient_id not in muted])
+    return notifications
+
+
+def _targets(ticket: Ticket, recipients: Iterable[Membership | None], actor: Membership | None) -> dict:
+    """Who of `recipients` is told: active staff of the ticket's tenant, never the actor, each once."""
+    targets: dict[int, Membership] = {}
+    for member in recipients:
+        if member is None or not member.is_staff_member or member.tenant_id != ticket.tenant_id:
+            continue
+        if actor is not None and member.pk == actor.pk:
+            continue
+        targets.setdefault(member.pk, member)
+    return targets
 
 
 def _email_muted(kind: str, member_ids: list[int]) -> set[int]:

@@ -8,19 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connections, transaction
 
+from tenancy.db.router import scope_alias
 from tenancy.models import Membership
+from tickets import clock
 from tickets.lifecycle import Status, is_open
 from tickets.models import Category, Priority, Queue, Tag, Ticket
 from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services.assignment import assign, unassign
-from tickets.services.common import holding, lock
-from tickets.services.events import Actor, Automation, ServiceError, require_desk_actor
+from tickets.services.common import Edit, held_instance, holding, lock
+from tickets.services.events import Actor, Automation, ServiceError, record_events, require_desk_actor
 from tickets.services.field_values import changed_keys, clean_for, set_custom_fields
 from tickets.services.relations import tag, untag
 from tickets.services.tags import normalise_tag
-from tickets.services.workflow import categorise, change_priority, change_status, escalate, move_to_queue
+from tickets.services.workflow import (
+    categorise,
+    category_edit,
+    change_priority,
+    change_status,
+    check_category,
+    escalate,
+    escalation_edit,
+    move_to_queue,
+    priority_edit,
+    queue_edit,
+)
 
 # The fields a call may change. `custom_fields` is {key: value} for the keys to change (None clears one); the
 # others keep their values (tickets.services.field_values).
@@ -84,9 +97,9 @@ def update_ticket(*, ticket: Ticket, changes: dict, actor: Actor, reason: str = 
     return ticket
 
 
-def _check_values(changes: dict) -> None:
+def _check_values(changes: dict, tiers: list | None = None) -> None:
     """Refuse values of the wrong kind with a message; the services check the rest (a status's transition, a
-    queue's team, the tenant of every object)."""
+    queue's team, the tenant of every object). `tiers`: the tenant's escalation tiers, if read already."""
     if "queue" in changes and not isinstance(changes["queue"], Queue):
         raise ServiceError("Choose a queue.")
     for name in ("category", "subcategory"):
@@ -99,7 +112,7 @@ def _check_values(changes: dict) -> None:
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise ServiceError(f"Unknown priority “{changes['priority']}”.")
     if "escalation_level" in changes:
-        check_escalation_level(changes["escalation_level"], list_tiers())
+        check_escalation_level(changes["escalation_level"], list_tiers() if tiers is None else tiers)
     if "custom_fields" in changes and not isinstance(changes["custom_fields"], dict):
         raise ServiceError("“custom_fields” is an object of {field key: value}.")
     tag_fields = [name for name in ("tags", "add_tags", "remove_tags") if name in changes]
@@ -142,11 +155,8 @@ def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
             steps.append(lambda t, a, r: move_to_queue(ticket=t, queue=queue, actor=a, reason=r))
 
     if "category" in changes or "subcategory" in changes:
-        category = changes.get("category", ticket.category)
+        category, subcategory = _category_target(ticket, changes)
         category_id = getattr(category, "pk", None)
-        # A subcategory not given stays while the category does; a new category starts without one.
-        kept = ticket.subcategory if category_id == ticket.category_id else None
-        subcategory = changes.get("subcategory", kept)
         if (category_id, getattr(subcategory, "pk", None)) == (ticket.category_id, ticket.subcategory_id):
             path = " / ".join(c.name for c in (category, subcategory) if c is not None)
             already.append(f"already in {path}" if path else "already uncategorised")
@@ -192,6 +202,14 @@ def _plan(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
     return steps, already
 
 
+def _category_target(ticket: Ticket, changes: dict) -> tuple[Category | None, Category | None]:
+    """The category and subcategory `changes` ask for. A subcategory not given stays while the category does; a
+    new category starts without one."""
+    category = changes.get("category", ticket.category)
+    kept = ticket.subcategory if getattr(category, "pk", None) == ticket.category_id else None
+    return category, changes.get("subcategory", kept)
+
+
 def _plan_tags(ticket: Ticket, changes: dict) -> tuple[list, list[str]]:
     if not {"tags", "add_tags", "remove_tags"} & set(changes):
         return [], []
@@ -233,3 +251,93 @@ def _untagged(ticket: Ticket, actor: Actor, reason: str, removed: Tag) -> Ticket
 
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# The fields `update_tickets` changes on many tickets at once, in the order `update_ticket` applies them.
+TOGETHER = ("priority", "queue", "category", "subcategory", "escalation_level")
+
+
+def update_tickets(*, changes: list[tuple[Ticket, dict]], actor: Automation, reasons: dict[int, str]) -> set[int]:
+    """`update_ticket` for many tickets an automation holds locked (`holding`), each with its own changes and
+    reason: the same checks, values and audit events per ticket, through the same per-field code, but written
+    with one UPDATE for all the tickets and one INSERT for all their events (one feed entry per ticket, as
+    ever: they are one transaction's). Only the fields of TOGETHER.
+
+    A ticket whose changes are refused is neither changed nor written: its id is returned and its instance marked
+    stale (the next `lock` re-reads it), for the caller to apply them another way (`update_ticket`, one field at
+    a time). Asking only for what a ticket already has writes nothing for it."""
+    if not isinstance(actor, Automation):
+        raise ServiceError("Only automations change tickets together; a person's change goes through update_ticket.")
+    tiers = list_tiers() if any("escalation_level" in wanted for _, wanted in changes) else None
+    refused: set[int] = set()
+    edited: list[tuple[Ticket, set[str]]] = []
+    events = []
+    for ticket, wanted in changes:
+        unknown = [name for name in wanted if name not in TOGETHER]
+        if unknown or not held_instance(ticket):
+            raise ValueError(f"update_tickets changes {TOGETHER} of held tickets only, not {unknown} of #{ticket.pk}")
+        try:
+            _check_values(wanted, tiers)
+            edits = _edits(ticket, wanted, actor, reasons.get(ticket.pk, ""))
+        except ServiceError:
+            ticket._lock_stale = True  # perhaps changed in memory before the refusal
+            refused.add(ticket.pk)
+            continue
+        if edits:
+            ticket.updated_at = clock.now()
+            edited.append((ticket, {name for edit in edits for name in edit.fields}))
+            events += [event for edit in edits for event in edit.events]
+    save_together(edited)
+    record_events(events)
+    return refused
+
+
+def _edits(ticket: Ticket, wanted: dict, actor: Automation, reason: str) -> list[Edit]:
+    """The per-field services' edits, in update_ticket's order, made on the instance (nothing written)."""
+    edits = []
+    if "priority" in wanted:
+        edits.append(priority_edit(ticket, priority=wanted["priority"], actor=actor, reason=reason))
+    if "queue" in wanted:
+        edits.append(queue_edit(ticket, queue=wanted["queue"], actor=actor, reason=reason))
+    if "category" in wanted or "subcategory" in wanted:
+        category, subcategory = _category_target(ticket, wanted)
+        check_category(category, subcategory)
+        edits.append(category_edit(ticket, category=category, subcategory=subcategory, actor=actor, reason=reason))
+    if "escalation_level" in wanted:
+        edits.append(escalation_edit(ticket, level=wanted["escalation_level"], actor=actor, reason=reason))
+    return [edit for edit in edits if edit is not None]
+
+
+def save_together(edited: list[tuple[Ticket, set[str]]]) -> None:
+    """`save` for many tickets: their edited columns and updated_at, one statement (PostgreSQL: UPDATE ... FROM
+    VALUES; elsewhere Django's bulk_update). A column one ticket did not edit is written with the value its locked
+    row already has."""
+    if not edited:
+        return
+    names = [*sorted({name for _, fields in edited for name in fields}), "updated_at"]
+    tickets = [ticket for ticket, _ in edited]
+    connection = connections[scope_alias()]
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, names)
+        return
+    columns = [Ticket._meta.get_field(name) for name in names]
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    params = [
+        value
+        for ticket in tickets
+        for value in (
+            ticket.pk,
+            *(column.get_db_prep_save(getattr(ticket, column.attname), connection) for column in columns),
+        )
+    ]
+    sets = ", ".join(f'"{c.column}" = v."{c.column}"::{c.db_type(connection)}' for c in columns)
+    aliases = ", ".join(f'"{c.column}"' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{Ticket._meta.db_table}" AS t SET {sets} '  # noqa: S608 - our table and column names
+            f"FROM (VALUES {', '.join([row] * len(tickets))}) AS v(id, {aliases}) "
+            "WHERE t.tenant_id = %s AND t.id = v.id::bigint",
+            [*params, tickets[0].tenant_id],
+        )
+        if cursor.rowcount != len(tickets):
+            raise RuntimeError(f"update_tickets wrote {cursor.rowcount} of {len(tickets)} locked tickets")

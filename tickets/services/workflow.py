@@ -8,11 +8,12 @@ from tickets.lifecycle import Status, TransitionError, check_transition
 from tickets.models import Category, Contact, Priority, Queue, Ticket
 from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services import customer_mail
-from tickets.services.common import locked, save, set_status
+from tickets.services.common import Edit, locked, save, set_status, write_edit
 from tickets.services.events import (
     Actor,
     ServiceError,
     acting_member,
+    new_event,
     record_event,
     require_desk_actor,
 )
@@ -44,45 +45,67 @@ def change_status(*, ticket: Ticket, status: str, actor: Actor, reason: str = ""
 
 def change_priority(*, ticket: Ticket, priority: int, actor: Actor, reason: str = "") -> Ticket:
     require_desk_actor(actor)
+    check_priority(priority)
+    with locked(ticket) as ticket:
+        write_edit(ticket, priority_edit(ticket, priority=priority, actor=actor, reason=reason))
+    return ticket
+
+
+def check_priority(priority: int) -> None:
     if priority not in Priority.values:
         raise ServiceError(f"Unknown priority “{priority}”.")
-    with locked(ticket) as ticket:
-        old = ticket.priority
-        if old == priority:
-            return ticket
-        ticket.priority = priority
-        save(ticket, "priority")
-        record_event(
-            ticket, actor=actor, kind="priority_changed", field="priority", old=old, new=priority, reason=reason
-        )
-    return ticket
+
+
+def priority_edit(ticket: Ticket, *, priority: int, actor: Actor, reason: str = "") -> Edit | None:
+    """Set the priority on the locked instance; the columns and event to write (None: already so)."""
+    old = ticket.priority
+    if old == priority:
+        return None
+    ticket.priority = priority
+    return Edit(
+        ("priority",),
+        [
+            new_event(
+                ticket, actor=actor, kind="priority_changed", field="priority", old=old, new=priority, reason=reason
+            )
+        ],
+    )
 
 
 def categorise(
     *, ticket: Ticket, category: Category | None, subcategory: Category | None = None, actor: Actor, reason: str = ""
 ) -> Ticket:
     require_desk_actor(actor)
+    check_category(category, subcategory)
+    with locked(ticket) as ticket:
+        write_edit(
+            ticket, category_edit(ticket, category=category, subcategory=subcategory, actor=actor, reason=reason)
+        )
+    return ticket
+
+
+def check_category(category: Category | None, subcategory: Category | None) -> None:
     if category is not None and category.parent_id is not None:
         raise ServiceError("Choose a top-level category; its subcategories go in the second field.")
     if subcategory is not None and (category is None or subcategory.parent_id != category.pk):
         raise ServiceError("The subcategory does not belong to the chosen category.")
-    with locked(ticket) as ticket:
-        ensure_same_tenant(ticket, category, subcategory)
-        old = (ticket.category_id, ticket.subcategory_id)
-        new = (getattr(category, "pk", None), getattr(subcategory, "pk", None))
-        if old == new:
-            return ticket
-        ticket.category, ticket.subcategory = category, subcategory
-        save(ticket, "category", "subcategory")
-        if old[0] != new[0]:
-            record_event(
-                ticket, actor=actor, kind="categorised", field="category", old=old[0], new=new[0], reason=reason
-            )
-        if old[1] != new[1]:
-            record_event(
-                ticket, actor=actor, kind="categorised", field="subcategory", old=old[1], new=new[1], reason=reason
-            )
-    return ticket
+
+
+def category_edit(
+    ticket: Ticket, *, category: Category | None, subcategory: Category | None, actor: Actor, reason: str = ""
+) -> Edit | None:
+    ensure_same_tenant(ticket, category, subcategory)
+    old = (ticket.category_id, ticket.subcategory_id)
+    new = (getattr(category, "pk", None), getattr(subcategory, "pk", None))
+    if old == new:
+        return None
+    ticket.category, ticket.subcategory = category, subcategory
+    events = [
+        new_event(ticket, actor=actor, kind="categorised", field=name, old=old[index], new=new[index], reason=reason)
+        for index, name in enumerate(("category", "subcategory"))
+        if old[index] != new[index]
+    ]
+    return Edit(("category", "subcategory"), events)
 
 
 def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "") -> Ticket:
@@ -91,21 +114,27 @@ def move_to_queue(*, ticket: Ticket, queue: Queue, actor: Actor, reason: str = "
     to their teams, not into another team's queue. Routing and other automations are not limited."""
     require_desk_actor(actor)
     with locked(ticket) as ticket:
-        ensure_same_tenant(ticket, queue)
-        if ticket.queue_id == queue.pk:
-            return ticket
-        member = acting_member(actor)
-        if member is not None and not selectors.visible_queues(member).filter(pk=queue.pk).exists():
-            raise ServiceError("You can move tickets only into the queues of your own teams.")
-        old_queue, old_team = ticket.queue_id, ticket.team_id
-        ticket.queue, ticket.team_id = queue, queue.team_id
-        save(ticket, "queue", "team")
-        record_event(
-            ticket, actor=actor, kind="queue_changed", field="queue", old=old_queue, new=queue.pk, reason=reason
-        )
-        if old_team != queue.team_id:
-            record_event(ticket, actor=actor, kind="team_changed", field="team", old=old_team, new=queue.team_id)
+        write_edit(ticket, queue_edit(ticket, queue=queue, actor=actor, reason=reason))
     return ticket
+
+
+def queue_edit(ticket: Ticket, *, queue: Queue, actor: Actor, reason: str = "") -> Edit | None:
+    ensure_same_tenant(ticket, queue)
+    if ticket.queue_id == queue.pk:
+        return None
+    member = acting_member(actor)
+    if member is not None and not selectors.visible_queues(member).filter(pk=queue.pk).exists():
+        raise ServiceError("You can move tickets only into the queues of your own teams.")
+    old_queue, old_team = ticket.queue_id, ticket.team_id
+    ticket.queue, ticket.team_id = queue, queue.team_id
+    events = [
+        new_event(ticket, actor=actor, kind="queue_changed", field="queue", old=old_queue, new=queue.pk, reason=reason)
+    ]
+    if old_team != queue.team_id:
+        events.append(
+            new_event(ticket, actor=actor, kind="team_changed", field="team", old=old_team, new=queue.team_id)
+        )
+    return Edit(("queue", "team"), events)
 
 
 def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> Ticket:
@@ -116,11 +145,22 @@ def escalate(*, ticket: Ticket, level: int, actor: Actor, reason: str = "") -> T
     with locked(ticket) as ticket:
         if not ticket.is_open:
             raise ServiceError("Only open tickets can be escalated.")
-        old = ticket.escalation_level
-        if old == level:
+        edit = escalation_edit(ticket, level=level, actor=actor, reason=reason)
+        if edit is None:
             raise ServiceError(f"The ticket is already at “{escalation_label(level, tiers)}”.")
-        ticket.escalation_level = level
-        save(ticket, "escalation_level")
-        kind = "escalated" if level > old else "de_escalated"
-        record_event(ticket, actor=actor, kind=kind, field="escalation_level", old=old, new=level, reason=reason)
+        write_edit(ticket, edit)
     return ticket
+
+
+def escalation_edit(ticket: Ticket, *, level: int, actor: Actor, reason: str = "") -> Edit | None:
+    old = ticket.escalation_level
+    if old == level:
+        return None
+    if not ticket.is_open:
+        raise ServiceError("Only open tickets can be escalated.")
+    ticket.escalation_level = level
+    kind = "escalated" if level > old else "de_escalated"
+    return Edit(
+        ("escalation_level",),
+        [new_event(ticket, actor=actor, kind=kind, field="escalation_level", old=old, new=level, reason=reason)],
+    )
