@@ -263,7 +263,7 @@ def preview_email(*, tenant, kind: str, wording: composing.Wording) -> composing
         "ticket.number": reference,
         "ticket.subject": "The printer on the third floor is on fire",
         "ticket.url": f"{base}requests/1042/",
-        # The customer's zone is the tenant's (tickets.services.customer_mail._ticket_values).
+        # The customer's zone is the tenant's (tickets.services.customer_mail.writing._ticket_values).
         "ticket.created": times.exact_label(timezone.now(), times.zone_for(tenant=tenant)),
         "status": label,
         "next_step": next_step,
