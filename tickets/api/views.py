@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tickets import services
@@ -40,6 +41,7 @@ from tickets.models import (
     Tag,
     Ticket,
 )
+from tickets.search_words import common_words_notice, only_common_words
 from tickets.selectors import visible_tickets
 from tickets.services import directory
 
@@ -80,6 +82,13 @@ class ApiTicketFilter(TicketFilter):
         empty_label=None,
         choices=[("created", "Newest first"), ("updated", "Recently updated first")],
     )
+
+    def filter_queryset(self, queryset):
+        # The desk shows a notice beside the list; an API client gets the reason instead of an empty page.
+        query = self.form.cleaned_data.get("q") or ""
+        if only_common_words(query):
+            raise ValidationError({"q": [common_words_notice(query)]})
+        return super().filter_queryset(queryset)
 
 
 TICKET_ORDERINGS = {"created": ("-created_at", "-id"), "updated": ("-updated_at", "-id")}
