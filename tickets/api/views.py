@@ -126,7 +126,13 @@ class TicketList(KeyGated, generics.ListAPIView):
     def get_cursor_ordering(self, request):
         return TICKET_ORDERINGS.get(request.query_params.get("sort", ""), TICKET_ORDERINGS["created"])
 
-    @extend_schema(summary="List tickets", description="The agent pages' filters; cursor-paginated.")
+    @extend_schema(
+        summary="List tickets",
+        description=(
+            "The agent pages' filters; cursor-paginated. `q` searches subjects and messages without English stop "
+            'words ("the", "is", "not"); a `q` of stop words alone is a 400 that says so.'
+        ),
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
