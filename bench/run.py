@@ -261,9 +261,10 @@ def pick_search_words(tenant):
     from tenancy.context import tenant_context
     from tickets.management.commands.seed_bench import RARE_WORDS, medium_words
     from tickets.models import Ticket
+    from tickets.search_words import SEARCH_CONFIG
 
     def count(word, cap=1_000_000):
-        query = SearchQuery(word, config="simple", search_type="websearch")
+        query = SearchQuery(word, config=SEARCH_CONFIG, search_type="websearch")
         return Ticket.objects.filter(search_vector=query)[:cap].count()
 
     with tenant_context(tenant), transaction.atomic():

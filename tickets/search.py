@@ -42,6 +42,7 @@ from django.db.models.expressions import RawSQL
 from tenancy.context import current_tenant_id
 from tenancy.db.lookups import AnyOf
 from tickets.models import Attachment, Contact, Message, Organisation, Ticket
+from tickets.search_words import SEARCH_CONFIG, only_common_words, searchable_words
 
 MAX_QUERY = 200
 REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,9})-(\d{1,18})$")
@@ -242,8 +243,9 @@ def _with_other_arms_inside(tickets: QuerySet, query: str, words: SearchQuery, s
 
 
 def text_query(query: str) -> SearchQuery:
-    """The words as PostgreSQL reads a search box: quoted phrases, OR, -excluded (websearch_to_tsquery)."""
-    return SearchQuery(query, config="simple", search_type="websearch")
+    """The words as PostgreSQL reads a search box: quoted phrases, OR, -excluded (websearch_to_tsquery), English
+    stop words left out as the vectors leave them out (tickets.search_words)."""
+    return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
 
 
 def estimate(tickets: QuerySet, words: SearchQuery) -> Estimate:
@@ -267,11 +269,13 @@ def _planned_rows(queryset: QuerySet) -> float:
 
 def _text_matches_sqlite(query: str) -> QuerySet:
     condition = Q()
-    for word in query.split()[:10]:
+    for word in searchable_words(query)[:10]:
         word = word.strip("\"'")
         if word and not word.startswith("-"):
             in_messages = Exists(Message.objects.filter(ticket=OuterRef("pk"), body_html__icontains=word))
             condition &= Q(subject__icontains=word) | Q(in_messages)
+    if not condition and only_common_words(query):
+        return Ticket.objects.none().values("pk")  # as on PostgreSQL: stop words alone match no ticket by its words
     return Ticket.objects.filter(condition).values("pk")
 
 

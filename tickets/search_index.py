@@ -6,7 +6,8 @@ weight-B words the row holds, on every INSERT and every UPDATE of the subject; t
 message's words in the same UPDATE that saves the ticket (`append_words`), and a merge appends the merged
 ticket's words (`merge_words`). The vector's positions are capped by PostgreSQL (16,383) and its size at 1 MB:
 words stop being added once a ticket's vector passes MAX_VECTOR_BYTES (a conversation of hundreds of pages;
-its first pages stay searchable). SQLite (the demo) keeps no vector: its search reads the messages.
+its first pages stay searchable). Words are read with the `tessera_search` configuration: English stop words left
+out (tickets.search_words). SQLite (the demo) keeps no vector: its search reads the messages.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import connection
 from django.db.models import Expression
 
 from tickets.models import Ticket
+from tickets.search_words import SEARCH_CONFIG
 
 # Text of one message indexed at most (the words beyond stay readable, not searchable).
 MAX_INDEXED_CHARS = 100_000
@@ -38,7 +40,7 @@ class _VectorSQL(Expression):
 
 def body_words(text: str) -> Expression:
     """The words of a new ticket's first message, for its INSERT (the trigger puts the subject's in front)."""
-    return _VectorSQL("setweight(to_tsvector('simple'::regconfig, %s), 'B')", [text[:MAX_INDEXED_CHARS]])
+    return _VectorSQL("setweight(to_tsvector(%s::regconfig, %s), 'B')", [SEARCH_CONFIG, text[:MAX_INDEXED_CHARS]])
 
 
 def append_words(ticket: Ticket, text: str) -> list[str]:
@@ -47,8 +49,8 @@ def append_words(ticket: Ticket, text: str) -> list[str]:
         return []
     ticket.search_vector = _VectorSQL(
         "CASE WHEN pg_column_size(search_vector) > %s THEN search_vector ELSE "
-        "COALESCE(search_vector, ''::tsvector) || setweight(to_tsvector('simple'::regconfig, %s), 'B') END",
-        [MAX_VECTOR_BYTES, text[:MAX_INDEXED_CHARS]],
+        "COALESCE(search_vector, ''::tsvector) || setweight(to_tsvector(%s::regconfig, %s), 'B') END",
+        [MAX_VECTOR_BYTES, SEARCH_CONFIG, text[:MAX_INDEXED_CHARS]],
     )
     return ["search_vector"]
 

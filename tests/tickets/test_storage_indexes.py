@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 
 from tenancy.context import tenant_context, unscoped
 from tenancy.db.router import PLATFORM
+from tests.tickets.factories import AttachmentFactory, MessageFactory
 from tests.tickets.test_generic_plans import _generic_plan
 from tickets import selectors, services
 from tickets.models import Message, Ticket, TicketEvent
@@ -112,3 +113,34 @@ def test_nullable_foreign_keys_keep_their_constraint_checked_through_a_partial_i
     # then the constraint is still there, and its check on a parent's delete reads the partial index
     assert constraints == 1
     assert index in _constraint_check_plan(table, column)
+
+
+@pytest.mark.django_db
+def test_a_messages_primary_key_is_its_tenant_key(tenant, agent, new_ticket, other_tenant):
+    # given a ticket with an attachment on its message, and a message in another tenant
+    ticket = new_ticket(subject="Scanned invoice", body="Attached.")
+    with tenant_context(tenant):
+        message = Message.objects.get(ticket=ticket)
+        AttachmentFactory(tenant=tenant, ticket=ticket, message=message)
+    theirs = MessageFactory(tenant=other_tenant)
+    # then one unique index serves a message: the primary key on (tenant_id, id), under the tenant key's name
+    # (TenantSecurity finds it), and nothing references a message by id alone
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, indisprimary, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'tickets_message'::regclass AND indisunique"
+        )
+        unique = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, array_length(conkey, 1) FROM pg_constraint "
+            "WHERE confrelid = 'tickets_message'::regclass ORDER BY 1"
+        )
+        references = cursor.fetchall()
+    assert unique == [("tickets_message_tenant_key", True, unique[0][2])]
+    assert unique[0][2].endswith("USING btree (tenant_id, id)")
+    assert references == [("tickets_attachment", 2), ("tickets_inboundemail", 2), ("tickets_outboundemail", 2)]
+    # and the database still refuses an attachment on another tenant's message (the same-tenant key)
+    with tenant_context(tenant), pytest.raises(IntegrityError), transaction.atomic():
+        AttachmentFactory(tenant=tenant, ticket=ticket, message_id=theirs.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tickets import services
@@ -40,6 +41,7 @@ from tickets.models import (
     Tag,
     Ticket,
 )
+from tickets.search_words import common_words_notice, only_common_words
 from tickets.selectors import visible_tickets
 from tickets.services import directory
 
@@ -81,6 +83,13 @@ class ApiTicketFilter(TicketFilter):
         choices=[("created", "Newest first"), ("updated", "Recently updated first")],
     )
 
+    def filter_queryset(self, queryset):
+        # The desk shows a notice beside the list; an API client gets the reason instead of an empty page.
+        query = self.form.cleaned_data.get("q") or ""
+        if only_common_words(query):
+            raise ValidationError({"q": [common_words_notice(query)]})
+        return super().filter_queryset(queryset)
+
 
 TICKET_ORDERINGS = {"created": ("-created_at", "-id"), "updated": ("-updated_at", "-id")}
 
@@ -117,7 +126,13 @@ class TicketList(KeyGated, generics.ListAPIView):
     def get_cursor_ordering(self, request):
         return TICKET_ORDERINGS.get(request.query_params.get("sort", ""), TICKET_ORDERINGS["created"])
 
-    @extend_schema(summary="List tickets", description="The agent pages' filters; cursor-paginated.")
+    @extend_schema(
+        summary="List tickets",
+        description=(
+            "The agent pages' filters; cursor-paginated. `q` searches subjects and messages without English stop "
+            'words ("the", "is", "not"); a `q` of stop words alone is a 400 that says so.'
+        ),
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -118,7 +118,10 @@ class InboundEmail(TenantModel):
     authentication = models.CharField(max_length=255, blank=True)
     # The ticket it was added to or opened; while HELD, the ticket it claims.
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Enforced by the same-tenant key (tenant, message): the message's primary key is (tenant, id) (0023_s3).
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     received_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta(TenantModel.Meta):
@@ -165,7 +168,10 @@ class OutboundEmail(TenantModel):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Enforced by the same-tenant key (tenant, message): the message's primary key is (tenant, id) (0023_s3).
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     to_address = models.EmailField(max_length=254)
     from_address = models.CharField(max_length=320, blank=True)  # "Name <address>"
     reply_to = models.CharField(max_length=320, blank=True)

@@ -447,7 +447,10 @@ class Message(TenantModel):
 
 class Attachment(TenantModel):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    # Enforced by the same-tenant key (tenant, message): the message's primary key is (tenant, id) (0023_s3).
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments", db_constraint=False
+    )
     file = models.FileField(upload_to=tenant_upload_path, max_length=255)
     # The uploader's name, for display and download only; never used as a path.
     filename = models.CharField(max_length=255)

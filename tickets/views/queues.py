@@ -23,6 +23,7 @@ from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
 from tickets.search import for_count, reads_every_match
+from tickets.search_words import common_words_notice, only_common_words
 from tickets.services.bulk import MAX_BULK
 
 VIEW_LABELS = {view.slug: view.label for view in selectors.VIEWS}
@@ -89,6 +90,12 @@ def filtered_tickets(request: HttpRequest, tickets: QuerySet, params: QueryDict)
     sort = filters.sort_key if filters.is_bound else "due"
     ordering = filters.ordering if filters.is_bound else selectors.SORTS[sort]
     return filters, filtered.order_by(*ordering), sort
+
+
+def search_notice(filters: TicketFilter) -> dict:
+    """What the list says about the words its search left out as too common (tickets.search_words)."""
+    query = filters.form.cleaned_data.get("q", "") if filters.is_bound and filters.form.is_valid() else ""
+    return {"search_notice": common_words_notice(query), "search_only_common": only_common_words(query)}
 
 
 def render_list(request: HttpRequest, source: ListSource, params: QueryDict, extra: dict) -> HttpResponse:
@@ -165,6 +172,7 @@ def _list(
         "query_string": query.urlencode(),
         "save_query": save_query.urlencode(),
         "filtered": filters.is_bound and filters.is_filtered,
+        **search_notice(filters),
         "base": base,
         "list_url": reverse("desk:queue", args=[queue.pk]) if queue else reverse("desk:view", args=[base]),
         # One staff list for the assignee filter and the bulk "Assign to" menu; the queue and team filters

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from tenancy.roles import Role, role_required
 from tickets.rows import queue_rows
 from tickets.search import MAX_QUERY
+from tickets.search_words import common_words_notice, only_common_words
 from tickets.selectors import COUNT_CAP
 from tickets.selectors.search import find_reference, search_desk
 
@@ -32,6 +33,8 @@ def desk_search(request: HttpRequest) -> HttpResponse:
         "title": f"Search: {found.query}" if found.query else "Search",
         "found": found,
         "too_long": len(query) > MAX_QUERY,
+        "common_notice": common_words_notice(found.query),
+        "only_common": only_common_words(found.query),
         "rows": queue_rows(
             found.tickets,
             prefix=prefix,

@@ -42,6 +42,7 @@ from tenancy.roles import Role
 from tenancy.services import add_member, create_tenant, get_or_create_user
 from tickets.content import html_to_text, render_plain_text
 from tickets.models import Category, CustomField, Organisation, Queue, Team, TeamMembership
+from tickets.search_words import SEARCH_CONFIG
 
 BENCH_SEED = Automation("benchmark seed")
 BENCH_PASSWORD = "tessera-bench"  # noqa: S105 - throw-away benchmark logins, printed at the end
@@ -593,8 +594,8 @@ class Command(BaseCommand):
                 if opts["search_vector"] == "update":
                     t = time.monotonic()
                     cur.execute(
-                        "UPDATE tickets_ticket AS t SET search_vector = t.search_vector || "
-                        "setweight(to_tsvector('simple', d.document), 'B') FROM seed_ticket_documents AS d "
+                        "UPDATE tickets_ticket AS t SET search_vector = t.search_vector || "  # noqa: S608
+                        f"setweight(to_tsvector('{SEARCH_CONFIG}', d.document), 'B') FROM seed_ticket_documents AS d "
                         "WHERE t.id = d.id"
                     )
                     self.log(f"search_vector filled by one UPDATE ({time.monotonic() - t:.1f}s)")
@@ -648,7 +649,7 @@ class Command(BaseCommand):
         Temporary objects: gone with the session (and with the transaction on a rollback)."""
         columns = [column.strip() for column in TICKET_COLUMNS.split(",")]
         values = ", ".join(f"NEW.{column}" for column in columns)
-        vector = "NULL" if deferred else "setweight(to_tsvector('simple', NEW.document), 'B')"
+        vector = "NULL" if deferred else f"setweight(to_tsvector('{SEARCH_CONFIG}', NEW.document), 'B')"
         keep = "INSERT INTO seed_ticket_documents VALUES (NEW.id, NEW.document);" if deferred else ""
         cur.execute("CREATE TEMPORARY TABLE seed_ticket_documents (id bigint, document text) ON COMMIT DROP")
         cur.execute(
