@@ -140,7 +140,7 @@ def signed_in_client(tenant, membership):
     from tenancy.middleware import SESSION_HOST_KEY
 
     client = Client(HTTP_HOST=f"{tenant.slug}.localhost")
-    client.force_login(membership.user, backend="tenancy.auth.UserBackend")
+    client.force_login(membership.user)  # the first backend that loads users, as in bench.run
     session = client.session
     session[SESSION_HOST_KEY] = f"t{tenant.pk}"
     session.save()
