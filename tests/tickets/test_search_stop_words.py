@@ -4,22 +4,17 @@ alone says so on the desk's search page, in the lists and in the API instead of 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from tenancy.context import tenant_context
 from tests.conftest import host_client
+from tests.tickets.scratch_database import run_in_scratch_database, scratch_database_url
 from tests.tickets.test_api import api, make_key
-from tests.tickets.test_storage import _scratch_database_url
 from tickets import services
 from tickets.models import Ticket
 from tickets.search import text_query
@@ -194,30 +189,11 @@ def test_api_search_of_stop_words_alone_is_refused_with_the_reason(tenant, admin
     assert found.status_code == 200 and [t["subject"] for t in found.json()["results"]] == ["The printer is a mess"]
 
 
-@pytest.mark.skipif(_scratch_database_url() is None, reason="needs the harness's PostgreSQL (owner role)")
+@pytest.mark.skipif(scratch_database_url() is None, reason="needs the harness's PostgreSQL (owner role)")
 def test_migration_0022_drops_stop_words_from_existing_vectors_in_batches():
-    # given a scratch database made by the owner role
-    owner_url = _scratch_database_url()
-    name = f"search_words_check_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(owner_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        parts = urlsplit(owner_url)
-        env = {**os.environ, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
-        env.setdefault("SECRET_KEY", "search-words-check")
-        # when two tenants' tickets are written the old way and migrated to 0022 two tickets a batch
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.tickets.search_words_migration_check"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        # then every vector is what a fresh one would be, phrases match, a second run and the way back work
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "FAIL" not in result.stdout
-    finally:
-        dropper = os.environ.get("DATABASE_SUPERUSER_URL") or owner_url
-        with psycopg.connect(dropper, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # given a scratch database made by the owner role, with two tenants' tickets written the old way
+    # when it is migrated to 0022 two tickets a batch
+    result = run_in_scratch_database("tests.tickets.search_words_migration_check", "search_words_check")
+    # then every vector is what a fresh one would be, phrases match, a second run and the way back work
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout

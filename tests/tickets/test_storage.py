@@ -3,19 +3,14 @@ vector kept by the services and the subject trigger, and migration 0018 on exist
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 
 from tenancy.context import tenant_context
+from tests.tickets.scratch_database import run_in_scratch_database, scratch_database_url
 from tickets import services
 from tickets.content import html_to_plain_text, render_plain_text
 from tickets.models import Message, Ticket
@@ -77,39 +72,10 @@ def test_ticket_save_after_a_reply_does_not_append_the_words_again(tenant, agent
     assert before == after
 
 
-def _scratch_database_url() -> str | None:
-    owner_url = os.environ.get("DATABASE_URL", "")
-    if not owner_url.startswith("postgres"):
-        return None
-    return owner_url
-
-
-@pytest.mark.skipif(_scratch_database_url() is None, reason="needs the harness's PostgreSQL (owner role)")
+@pytest.mark.skipif(scratch_database_url() is None, reason="needs the harness's PostgreSQL (owner role)")
 def test_migration_0018_keeps_existing_data_searchable():
-    # given a scratch database made by the owner role
-    owner_url = _scratch_database_url()
-    name = f"storage_check_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(owner_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        parts = urlsplit(owner_url)
-        env = {**os.environ, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
-        env.setdefault("SECRET_KEY", "storage-check")
-        # when it is migrated to 0017, written the old way, and migrated to 0018
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.tickets.storage_migration_check"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        # then every check passes
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "FAIL" not in result.stdout
-    finally:
-        # The superuser drops it: an autovacuum worker started by the load belongs to no role
-        # the owner can signal, so the owner's DROP ... WITH (FORCE) is refused.
-        dropper = os.environ.get("DATABASE_SUPERUSER_URL") or owner_url
-        with psycopg.connect(dropper, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # given a scratch database made by the owner role, migrated to 0017, written the old way, and migrated to 0018
+    result = run_in_scratch_database("tests.tickets.storage_migration_check", "storage_check")
+    # then every check passes
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
