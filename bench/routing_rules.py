@@ -144,8 +144,9 @@ def main(argv: list[str]) -> int:
 
     from routing.compiler import compile_rules
     from routing.conditions import Context, Facts
-    from routing.engine import CREATED, evaluate, route_ticket
+    from routing.engine import CREATED, evaluate
     from routing.models import Rule, RuleSetVersion
+    from routing.route import route_ticket
     from routing.simulator import simulate
     from tenancy.context import tenant_context, unscoped
     from tenancy.models import Tenant

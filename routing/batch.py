@@ -1,7 +1,7 @@
 """What routing reads for a whole drain batch at once (the feed subscriber's `batch`), instead of per ticket: the
 rules in force, which entries were decided already, the names of queues and agents, which tickets had their queue
 chosen by a person, and the facts of every new ticket. The new tickets themselves are routed together when the
-batch's changes have all been handed over (routing.engine.route_together), in the batch's transaction.
+batch's changes have all been handed over (routing.route.route_together), in the batch's transaction.
 
 Facts are read before the ticket is locked, so they are used only when the locked row shows the ticket unchanged
 since (`updated_at`, which every ticket service moves); otherwise the engine reads them afresh under its lock, as
@@ -39,7 +39,7 @@ class BatchReads:
     new: list[Change] = field(default_factory=list)  # new tickets' changes, routed together at the batch's end
 
     def defer(self, change: Change) -> bool:
-        """Keep a new ticket's change for the batch's end (routing.engine.route_together); False for any other
+        """Keep a new ticket's change for the batch's end (routing.route.route_together); False for any other
         (an update, replayed history, a ticket changed twice in the batch), which is routed at once."""
         if change.replay or change.ticket_id not in self.facts:
             return False
@@ -90,7 +90,7 @@ def reading_together(changes: list[Change]) -> Iterator[BatchReads]:
         yield reads
         # Not reached when a change failed: the batch is rolled back and redone change by change, without it.
         if reads.new:
-            from routing.engine import route_together
+            from routing.route import route_together
 
             route_together(reads.new, reads)
     finally:

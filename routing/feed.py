@@ -24,7 +24,8 @@ def accepts_change(change: Change) -> bool:
 
 def handle_change(change: Change):
     from routing import batch
-    from routing.engine import CREATED, UPDATED, route_ticket
+    from routing.engine import CREATED, UPDATED
+    from routing.route import route_ticket
 
     reads = batch.current()
     if reads is not None and reads.defer(change):

@@ -16,9 +16,9 @@ from routing.actions import REGISTRY as ACTIONS
 from routing.actions import clean_action
 from routing.compiler import snapshot_rule
 from routing.conditions import RuleError, clean_condition, compile_condition
-from routing.engine import rerun
 from routing.models import RoutingDecision, Rule, RuleSetVersion
 from routing.names import Names
+from routing.route import rerun
 from tenancy.actors import Automation, require_admin_or_automation, require_role
 from tenancy.audit import record_config_change, settings_service, snapshot
 from tenancy.models import ConfigChange, Membership

@@ -130,7 +130,7 @@ def _recorded(decision: AssignmentDecision, together: _Together | None) -> Assig
 
 @contextmanager
 def assigning_together(tickets: list[Ticket]) -> Iterator[None]:
-    """Around `assign_by_strategy` calls for a batch of `tickets` the caller holds locked (routing.engine's
+    """Around `assign_by_strategy` calls for a batch of `tickets` the caller holds locked (routing.route's
     route_together): the round-robin turns of their queues and then the queues' pools are locked once, in the
     order every pick locks in (turns by queue, members by id), the loads counted once and kept in memory, the
     skills read once; the decisions are written together at the end, the turns once each. The same candidates,

@@ -41,7 +41,7 @@ def _tickets(tenant, queue, count: int) -> list[int]:
 
 
 def _route_batch(ticket_ids: list[int]) -> None:
-    """As routing's drain batch does (routing.engine.route_together): the tickets locked together, then assigned
+    """As routing's drain batch does (routing.route.route_together): the tickets locked together, then assigned
     with the pools locked and the loads counted once (assigning_together), in one transaction."""
     with transaction.atomic():
         held = list(lock_tickets(ticket_ids).values())

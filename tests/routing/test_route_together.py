@@ -1,4 +1,4 @@
-"""A drain batch's new tickets are routed together (routing.engine.route_together): a fixed number of statements for
+"""A drain batch's new tickets are routed together (routing.route.route_together): a fixed number of statements for
 the whole batch, and exactly the tickets, audit events, feed entries, decisions and notifications that routing the
 same tickets one by one (route_ticket) gives."""
 
