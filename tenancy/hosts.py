@@ -13,25 +13,20 @@ its `request.tenant` never reach another's).
 from __future__ import annotations
 
 import copy
-import threading
-import uuid
-from collections import OrderedDict
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from tenancy.context import no_tenant
 from tenancy.models import Tenant, TenantDomain
+from tenancy.process_copies import ProcessCopies, current_version, new_version
 from tenancy.selectors import get_tenant_for_host
 
 VERSION_KEY = "tenant-hosts-version"
 SECONDS = 300
 # Host names remembered per process, least recently used first (Host headers are the client's to choose).
-PROCESS_HOSTS = 512
+HOSTS = ProcessCopies(512)
 _FIELDS = [field.attname for field in Tenant._meta.concrete_fields]
-_hosts: OrderedDict[tuple[str, str], tuple[str, tuple]] = OrderedDict()
-_lock = threading.Lock()
 
 
 def tenant_for_host(hostname: str) -> Tenant | None:
@@ -39,22 +34,15 @@ def tenant_for_host(hostname: str) -> Tenant | None:
     version = _version()
     if version is None:
         return get_tenant_for_host(hostname)
-    key = (hostname, version)
-    with _lock:
-        kept = _hosts.get(key)
-        if kept is not None:
-            _hosts.move_to_end(key)
+    kept = HOSTS.kept((hostname, version), lambda: _values(get_tenant_for_host(hostname)))
     if kept is None:
-        tenant = get_tenant_for_host(hostname)
-        if tenant is None:
-            return None
-        with _lock:
-            _hosts[key] = (tenant._state.db, tuple(getattr(tenant, name) for name in _FIELDS))
-            while len(_hosts) > PROCESS_HOSTS:
-                _hosts.popitem(last=False)
-        return tenant
+        return None
     db, values = kept
     return Tenant.from_db(db, _FIELDS, copy.deepcopy(values))
+
+
+def _values(tenant: Tenant | None) -> tuple[str, tuple] | None:
+    return None if tenant is None else (tenant._state.db, tuple(getattr(tenant, name) for name in _FIELDS))
 
 
 def forget() -> None:
@@ -65,16 +53,12 @@ def forget() -> None:
 
 def _version() -> str | None:
     with no_tenant():  # one key for the platform, whichever scope asks
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, SECONDS)
-            version = cache.get(VERSION_KEY)
-    return version
+        return current_version(VERSION_KEY, SECONDS)
 
 
 def _new_version() -> None:
     with no_tenant():
-        cache.set(VERSION_KEY, uuid.uuid4().hex, SECONDS)
+        new_version(VERSION_KEY, SECONDS)
 
 
 def _changed(sender, **kwargs) -> None:

@@ -15,9 +15,6 @@ The values are shared by the process's requests: callers read them and never cha
 from __future__ import annotations
 
 import contextlib
-import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -26,13 +23,12 @@ from django.db import transaction
 
 from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
 from tenancy.memo import drop, remembered
+from tenancy.process_copies import ProcessCopies, current_version, new_version
 
 T = TypeVar("T")
 
 # Unpickled lists kept by this process, least recently used first; a few per tenant that is being served.
-PROCESS_COPIES = 256
-_copies: OrderedDict[str, object] = OrderedDict()
-_lock = threading.Lock()
+COPIES = ProcessCopies(256)
 
 
 class TenantList(Generic[T]):
@@ -49,7 +45,7 @@ class TenantList(Generic[T]):
         if version is None:  # the cache keeps nothing (down, or a dummy): read the rows
             return self.load()
         key = f"{self.name}:{tenant_id}:{version}"
-        return _process_copy(key, lambda: self._shared(key))
+        return COPIES.kept(key, lambda: self._shared(key))
 
     def forget(self, tenant_id: int) -> None:
         """The tenant's rows changed: read them afresh (now, and again once the change commits)."""
@@ -64,12 +60,7 @@ class TenantList(Generic[T]):
         return value
 
     def _version(self, tenant_id: int) -> str | None:
-        key = self._version_key(tenant_id)
-        version = cache.get(key)
-        if version is None:
-            cache.add(key, uuid.uuid4().hex, self.seconds)
-            version = cache.get(key)
-        return version
+        return current_version(self._version_key(tenant_id), self.seconds)
 
     def _new_version(self, tenant_id: int) -> None:
         drop((self.name, tenant_id))
@@ -77,20 +68,7 @@ class TenantList(Generic[T]):
         # tenant's scope or an on-commit hook must write the key of the tenant it changed.
         scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
         with scope:
-            cache.set(self._version_key(tenant_id), uuid.uuid4().hex, self.seconds)
+            new_version(self._version_key(tenant_id), self.seconds)
 
     def _version_key(self, tenant_id: int) -> str:
         return f"{self.name}-version:{tenant_id}"
-
-
-def _process_copy(key: str, load: Callable[[], T]) -> T:
-    with _lock:
-        if key in _copies:
-            _copies.move_to_end(key)
-            return _copies[key]
-    value = load()
-    with _lock:
-        _copies[key] = value
-        while len(_copies) > PROCESS_COPIES:
-            _copies.popitem(last=False)
-    return value

@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenancy import tenant_lists
 from tenancy.context import tenant_context
 from tenancy.memo import request_memo
+from tenancy.process_copies import ProcessCopies
 from tickets import picklists
 from tickets.models import Queue
 
@@ -56,12 +56,11 @@ def test_a_change_shows_at_once_and_other_tenants_keep_their_own(tenant, other_t
         assert _queue_names() == theirs
 
 
-def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
-    monkeypatch.setattr(tenant_lists, "PROCESS_COPIES", 2)
-    monkeypatch.setattr(tenant_lists, "_copies", type(tenant_lists._copies)())
+def test_the_process_keeps_a_bounded_number_of_copies():
+    copies = ProcessCopies(2)
     loads = []
     for key in ("a", "b", "a", "c", "a", "b"):
-        tenant_lists._process_copy(key, lambda key=key: loads.append(key) or key)
+        copies.kept(key, lambda key=key: loads.append(key) or key)
     # "a" stayed (read again before "c" came), "b" was the least recently used when "c" arrived
     assert loads == ["a", "b", "c", "b"]
-    assert list(tenant_lists._copies) == ["a", "b"]
+    assert list(copies) == ["a", "b"]
