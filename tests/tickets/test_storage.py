@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 
 from tenancy.context import tenant_context
 from tests.tickets.scratch_database import run_in_scratch_database, scratch_database_url
@@ -79,3 +80,25 @@ def test_migration_0018_keeps_existing_data_searchable():
     # then every check passes
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
+
+
+@pytest.mark.django_db
+def test_a_long_conversation_keeps_its_search_vector_in_the_row(tenant, agent, new_ticket):
+    # given a ticket whose conversation has hundreds of distinct words (a vector of several kilobytes)
+    words = " ".join(f"word{index}x{index * 7919 % 10007}" for index in range(400))
+    ticket = new_ticket(subject="Long thread", body=words)
+    with tenant_context(tenant):
+        services.reply(ticket=ticket, actor=agent, body=words.upper())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_column_size(search_vector) FROM tickets_ticket WHERE id = %s", [ticket.pk])
+            stored = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT attstorage FROM pg_attribute "
+                "WHERE attrelid = 'tickets_ticket'::regclass AND attname = 'search_vector'"
+            )
+            storage = cursor.fetchone()[0]
+        # then the vector is kept compressed in the row (STORAGE MAIN: out of line only if the row would not fit
+        # a page), so a walk in the list's order reads no TOAST chunk for it; and it is searchable
+        assert stored > 2000
+        assert storage == "m"
+        assert ticket.pk in _found("word399x7476")
