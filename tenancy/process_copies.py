@@ -37,6 +37,10 @@ class ProcessCopies:
                     self._copies.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
     def __iter__(self) -> Iterator[Hashable]:
         return iter(list(self._copies))
 

@@ -166,7 +166,10 @@ def count_queries(client: Client, url: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tickets.search import forget_list_sizes
+
     cache.clear()
+    forget_list_sizes()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

@@ -6,6 +6,8 @@ import random
 from itertools import accumulate
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tenancy.context import tenant_context
 from tests.tickets.factories import AttachmentFactory, TicketFactory
@@ -164,6 +166,26 @@ def test_estimate_reads_the_planners_row_estimates(tenant, supervisor, zipf_tick
     # then it answers with row counts (from statistics; the app role cannot ANALYZE, so defaults here)
     assert guess.rows > 0 and guess.matches >= 0
     assert choose_strategy(guess) in (Strategy.INDEX_FIRST, Strategy.WALK)
+
+
+@pytest.mark.django_db
+def test_estimate_asks_the_planner_for_a_lists_size_once_a_minute(tenant, supervisor, agent, zipf_tickets):
+    # given a search of the tenant's tickets, asked once
+    words = zipf_tickets[0].subject.split()
+    with tenant_context(tenant):
+        everything, mine = view_tickets(supervisor, "all"), view_tickets(agent, "mine")
+        first = estimate(everything, text_query(words[0]))
+        # when the same list is searched again, for another word, and another list is searched
+        with CaptureQueriesContext(connection) as again:
+            second = estimate(everything, text_query(words[1]))
+        with CaptureQueriesContext(connection) as other_list:
+            estimate(mine, text_query(words[0]))
+    # then the list's size comes from the first answer (only the words' matches are planned), and another
+    # list's size is asked for
+    explains = [query["sql"] for query in again.captured_queries if query["sql"].startswith("EXPLAIN")]
+    assert len(explains) == 1 and "@@" in explains[0]
+    assert second.rows == first.rows
+    assert sum(query["sql"].startswith("EXPLAIN") for query in other_list.captured_queries) == 2
 
 
 @pytest.mark.django_db
