@@ -87,6 +87,7 @@ def main(argv=None) -> int:
     from tickets import selectors
     from tickets.pagination import paginate
     from tickets.search import (
+        PHRASE,
         Strategy,
         choose_strategy,
         crossover,
@@ -161,7 +162,7 @@ def main(argv=None) -> int:
         with tenant_context(tenant), transaction.atomic():
             base = selectors.view_tickets(supervisor, "all")
             matches = search_tickets(base, query, prefix=prefix, strategy=Strategy.INDEX_FIRST).count()
-            guess = estimate(base, text_query(query))
+            guess = estimate(base, text_query(query), phrase=bool(PHRASE.search(query)))
             strategy = choose_strategy(guess)
             found = search_tickets(base, query, prefix=prefix, strategy=strategy)
             sql, params = found.order_by(*selectors.SORTS["due"]).values("id")[:51].query.sql_with_params()

@@ -86,6 +86,18 @@ def test_choose_strategy_walks_only_for_common_words():
     assert choose_strategy(Estimate(rows=rows, matches=364_983)) == Strategy.WALK
 
 
+def test_choose_strategy_reads_a_phrases_candidates_unless_they_are_very_many():
+    # given a list of 800,000 tickets and phrases of two common words (estimated as their words' candidates)
+    rows = 800_000
+    # when / then: the index's candidates are read (the walk may find few that stand together) up to ~55,000,
+    # where the same counts as plain words are walked
+    assert choose_strategy(Estimate(rows=rows, matches=35_383, phrase=True)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=35_383)) == Strategy.WALK
+    assert choose_strategy(Estimate(rows=rows, matches=50_000, phrase=True)) == Strategy.INDEX_FIRST
+    assert choose_strategy(Estimate(rows=rows, matches=60_000, phrase=True)) == Strategy.WALK
+    assert choose_strategy(Estimate(rows=rows, matches=300_000, phrase=True)) == Strategy.WALK
+
+
 def test_choose_strategy_takes_the_index_for_small_or_empty_lists():
     # given lists with few matches whatever their share, and degenerate estimates
     cases = [Estimate(rows=1_500, matches=1_500), Estimate(rows=0, matches=0), Estimate(rows=-1, matches=5_000)]
