@@ -23,5 +23,7 @@ class KbConfig(AppConfig):
         from tickets.feed.registry import Subscriber, register_subscriber
 
         register_subscriber(
-            Subscriber(name=feed.FEED_SUBSCRIBER, handle=feed.handle_change, accepts=feed.accepts_change)
+            Subscriber(
+                name=feed.FEED_SUBSCRIBER, handle=feed.handle_change, accepts=feed.accepts_change, batch=feed.batch
+            )
         )

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kb import services
@@ -203,6 +205,27 @@ def test_deflection_suggestion_opened_after_filing_is_a_new_visit(tenant, desk, 
         drain()
     # then the later visit stays pending: the filing came before it
     assert deflections(tenant) == [("pending", article.pk)]
+
+
+def test_deflection_requests_of_a_drain_batch_are_decided_with_one_read_of_the_notes(tenant, desk, article):
+    # given two browsers that opened a suggestion and filed requests, and two requests filed without the cookie,
+    # none yet handed to the feed's subscribers
+    browsers = [Client(HTTP_HOST=tenant.host, **BROWSER) for _ in range(2)]
+    for browser in browsers:
+        open_from_form(browser, article.slug)
+    for index, client in enumerate([*browsers, *(Client(HTTP_HOST=tenant.host, **BROWSER) for _ in range(2))]):
+        assert client.post("/new/", {**FORM, "email": f"robin{index}@example.com"}).status_code == 302
+    # when the feed is drained (one batch)
+    with tenant_context(tenant), CaptureQueriesContext(connection) as captured:
+        drain()
+    # then both deflections are decided as filed, no ticket stays linked to a browser, and the notes of the four
+    # new tickets were read once
+    assert deflections(tenant) == [("filed", article.pk), ("filed", article.pk)]
+    with tenant_context(tenant):
+        assert not FiledRequest.objects.exists()
+        assert FeedReceipt.objects.filter(subscriber=FEED_SUBSCRIBER).count() == 4
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "kb_filedrequest"')]
+    assert len(reads) == 1
 
 
 @pytest.mark.django_db(transaction=True)
