@@ -121,14 +121,14 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
     the rules' part: the tickets locked in one statement (id order), the decisions inserted in one, their field
     changes written by tickets.services.update_tickets (one UPDATE, one INSERT of events).
 
-    Added tags follow a ticket's other fields (in a savepoint each, as update_ticket orders them), and the queues'
-    strategies pick for the whole batch at once (routing.assignment.services.assigning_together). A ticket whose
-    facts are stale (it changed since the batch read them), or whose plan names an assignee or adds tags and
-    escalates, takes route_ticket's way; one whose changes are refused takes route_ticket's one-by-one way. Runs
-    inside the batch's transaction: a failure rolls all back, and the feed redoes the batch one change at a time
-    (route_ticket)."""
+    Added tags follow the tickets' other fields (tickets.services.updates.tag_tickets: one INSERT of ticket tags
+    and one of events, as update_ticket orders them), and the queues' strategies pick for the whole batch at once
+    (routing.assignment.services.assigning_together). A ticket whose facts are stale (it changed since the batch
+    read them), or whose plan names an assignee or adds tags and escalates, takes route_ticket's way; one whose
+    changes are refused takes route_ticket's one-by-one way. Runs inside the batch's transaction: a failure rolls
+    all back, and the feed redoes the batch one change at a time (route_ticket)."""
     from tickets.services.common import holding, lock_tickets
-    from tickets.services.updates import TOGETHER, update_tickets
+    from tickets.services.updates import TOGETHER, tag_tickets, update_tickets
 
     changes = [change for change in changes if change.entry_id not in reads.decided]
     tickets = lock_tickets(change.ticket_id for change in changes)
@@ -161,17 +161,22 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
             actor=ROUTING,
             reasons={ticket.pk: _reason(decision) for _, ticket, _, decision in together},
         )
+        tagging = [(ticket, outcome.changes["add_tags"]) for _, ticket, outcome, _ in together
+                   if "add_tags" in outcome.changes and ticket.pk not in refused]  # fmt: skip
+        untagged = tag_tickets(
+            tags=tagging, actor=ROUTING, reasons={ticket.pk: _reason(decision) for _, ticket, _, decision in together}
+        )
         for change, ticket, outcome, decision in together:
             if ticket.pk in refused:
                 # As route_ticket does when update_ticket refuses: each change alone, the refusals recorded.
                 ticket = held[ticket.pk] = _write_one_by_one(ticket, outcome, _reason(decision))
                 decision.assign = _assign(ticket, outcome, trigger=CREATED, moved=_moved(outcome, change.events))
                 decision.save(update_fields=["applied", "skipped", "assign"])
-            elif "add_tags" in outcome.changes:
+            elif ticket.pk in untagged:
+                # update_ticket refuses them as tag_tickets did: recorded as a skip.
                 tags = {"add_tags": outcome.changes["add_tags"]}
                 ticket = held[ticket.pk] = _write_group(ticket, outcome, tags, _reason(decision))
-                if "add_tags" not in outcome.changes:  # refused: recorded as a skip
-                    decision.save(update_fields=["applied", "skipped"])
+                decision.save(update_fields=["applied", "skipped"])
             held[ticket.pk] = _write_rest(ticket, outcome, replay=False)
         # After every rule's writes (the skills a strategy reads), assignment picks for the batch at once.
         strategy = [held[ticket.pk] for _, ticket, _, decision in together if decision.assign == "strategy"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models.functions import Lower
 
 from tickets.models import Tag, Ticket, TicketTag
-from tickets.services.events import Actor, ServiceError, record_event
+from tickets.services.events import Actor, ServiceError, new_event, record_event
 
 MAX_TAG_LENGTH = 50
 
@@ -35,3 +35,32 @@ def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor, reason: str = "") -> b
     if deleted:
         record_event(ticket, actor=actor, kind="untagged", field="tags", old=tag.pk, reason=reason)
     return bool(deleted)
+
+
+def tags_together(
+    wanted: list[tuple[Ticket, set[str]]], *, actor: Actor, reasons: dict[int, str]
+) -> tuple[list[TicketTag], list]:
+    """`apply_tags` for many tickets (each with normalised, non-empty names): the tags any of them lacks created
+    on first use, and the ticket tags and "tagged" events to add, not yet written (same order and values)."""
+    names = {name for _, ticket_names in wanted for name in ticket_names}
+    existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=names)}
+    carried: dict[int, set[int]] = {}
+    for ticket_id, tag_id in TicketTag.objects.filter(ticket__in=[t for t, _ in wanted]).values_list(
+        "ticket_id", "tag_id"
+    ):
+        carried.setdefault(ticket_id, set()).add(tag_id)
+    rows, events = [], []
+    for ticket, ticket_names in wanted:
+        for name in sorted(ticket_names):
+            tag = existing.get(name)
+            if tag is None:
+                tag = existing[name] = Tag.objects.create(name=name)
+            if tag.pk in carried.get(ticket.pk, ()):
+                continue
+            rows.append(TicketTag(tenant_id=ticket.tenant_id, ticket=ticket, tag=tag))
+            events.append(
+                new_event(
+                    ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, reason=reasons.get(ticket.pk, "")
+                )
+            )
+    return rows, events

@@ -14,14 +14,14 @@ from tenancy.db.router import scope_alias
 from tenancy.models import Membership
 from tickets import clock
 from tickets.lifecycle import Status, is_open
-from tickets.models import Category, Priority, Queue, Tag, Ticket
+from tickets.models import Category, Priority, Queue, Tag, Ticket, TicketTag
 from tickets.selectors.structure import check_escalation_level, escalation_label, list_tiers
 from tickets.services.assignment import assign, unassign
 from tickets.services.common import Edit, held_instance, holding, lock
 from tickets.services.events import Actor, Automation, ServiceError, record_events, require_desk_actor
 from tickets.services.field_values import changed_keys, clean_for, set_custom_fields
 from tickets.services.relations import tag, untag
-from tickets.services.tags import normalise_tag
+from tickets.services.tags import normalise_tag, tags_together
 from tickets.services.workflow import (
     categorise,
     category_edit,
@@ -289,6 +289,37 @@ def update_tickets(*, changes: list[tuple[Ticket, dict]], actor: Automation, rea
             events += [event for edit in edits for event in edit.events]
     save_together(edited)
     record_events(events)
+    return refused
+
+
+def tag_tickets(*, tags: list[tuple[Ticket, list[str]]], actor: Automation, reasons: dict[int, str]) -> set[int]:
+    """`update_ticket(changes={"add_tags": names})` for many tickets an automation holds locked: the same tags
+    created on first use, the same ticket tags and "tagged" events (one per added tag, in name order), written with
+    one INSERT each for all the tickets and one UPDATE of the tagged tickets. A ticket asked for no usable name is
+    refused as update_ticket refuses it: its id is returned, nothing written for it."""
+    if not isinstance(actor, Automation):
+        raise ServiceError("Only automations tag tickets together; a person's change goes through update_ticket.")
+    wanted, refused = [], set()
+    for ticket, names in tags:
+        if not held_instance(ticket):
+            raise ValueError(f"tag_tickets tags held tickets only, not #{ticket.pk}")
+        try:
+            _check_values({"add_tags": names})
+        except ServiceError:
+            refused.add(ticket.pk)
+            continue
+        wanted.append((ticket, _names(names)))
+    if not wanted:
+        return refused
+    rows, events = tags_together(wanted, actor=actor, reasons=reasons)
+    TicketTag.objects.bulk_create(rows)
+    record_events(events)
+    tagged = {row.ticket_id for row in rows}
+    now = clock.now()
+    for ticket, _ in wanted:
+        if ticket.pk in tagged:
+            ticket.updated_at = now
+    save_together([(ticket, set()) for ticket, _ in wanted if ticket.pk in tagged])
     return refused
 
 
