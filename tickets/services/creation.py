@@ -13,7 +13,7 @@ from tickets import clock, search_index
 from tickets.content import html_to_text, render_plain_text
 from tickets.custom_fields.definitions import active_fields
 from tickets.custom_fields.validation import MissingAtCreation, merged, missing_at_creation
-from tickets.feed.recording import event_recorded
+from tickets.feed.recording import drain_to_write, event_recorded
 from tickets.models import Category, Channel, Contact, Message, Priority, Queue, Ticket, TicketParticipant
 from tickets.picklists import picklists
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
@@ -215,10 +215,12 @@ def open_ticket(new: NewTicket, *, actor: Actor, contact: Contact) -> Ticket:
             created_at=now,
         )
         created = new_event(ticket, actor=actor, kind="created", field="channel", new=channel, at=now)
-        # The number, the ticket, its message and its event in one statement (tickets.services.opening).
-        write_opening(ticket=ticket, message=message, event=created)
+        # The number, the ticket, its message, its event and the feed's outbox row in one statement
+        # (tickets.services.opening).
+        drain = drain_to_write()
+        write_opening(ticket=ticket, message=message, event=created, drain=drain)
         search_index.forget_vector(ticket)
-        event_recorded(created)
+        event_recorded(created, drain=drain)
         store_attachments(ticket=ticket, message=message, checked=new.uploads)
         if new.queue_chosen:
             record_event(ticket, actor=actor, kind="queue_chosen", field="queue", new=queue.pk, at=now)

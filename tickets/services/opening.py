@@ -1,7 +1,8 @@
-"""The rows that open a ticket (its number, the ticket, its first message, its "created" event), written together.
+"""The rows that open a ticket (its number, the ticket, its first message, its "created" event, and the change
+feed's outbox row when the transaction has not recorded one yet), written together.
 
-On PostgreSQL one statement takes the tenant's next number and inserts the three rows (data-modifying CTEs):
-through the ORM that was four round trips and ~0.6 ms of Python for the saves alone (the Ticket's forty-odd
+On PostgreSQL one statement takes the tenant's next number and inserts the rows (data-modifying CTEs): through
+the ORM that was four or five round trips and ~0.6 ms of Python for the saves alone (the Ticket's forty-odd
 fields went through the model's save machinery and a fresh insert compiler), on every intake. The values are
 still the ORM's: each field goes through the insert compiler's own pre_save_val / prepare_value /
 field_as_sql, so defaults, JSON, expressions (the search vector) and placeholders come out as Ticket.objects.create
@@ -17,6 +18,7 @@ from django.db.models import signals
 from django.db.models.sql import InsertQuery
 
 from tenancy.db.router import scope_alias
+from tenancy.models import PendingTask
 from tickets.models import Message, Ticket, TicketEvent
 
 # The tenant's next number. The row lock serialises concurrent creation; a rollback returns the number, so numbers
@@ -26,32 +28,39 @@ NEXT_NUMBER_SQL = (
 )
 
 
-def write_opening(*, ticket: Ticket, message: Message, event: TicketEvent) -> None:
-    """Give `ticket` the tenant's next number and insert it, `message` and `event` (made with `ticket`, unsaved);
-    their pks (and the message's and event's ticket_id) are set as their saves would have set them."""
-    for obj in (ticket, message, event):
+def write_opening(*, ticket: Ticket, message: Message, event: TicketEvent, drain: PendingTask | None = None) -> None:
+    """Give `ticket` the tenant's next number and insert it, `message` and `event` (made with `ticket`, unsaved),
+    and `drain` (the change feed's outbox row, tickets.feed.recording.drain_to_write) when there is one; their pks
+    (and the message's and event's ticket_id) are set as their saves would have set them."""
+    rows = [ticket, message, event] + ([drain] if drain is not None else [])
+    for obj in rows:
         obj.take_scope_tenant()
     alias = scope_alias()
     connection = connections[alias]
     if not _one_statement(connection):
-        _save_each(ticket, message, event, alias)
+        _save_each(ticket, message, event, drain, alias)
         return
-    for obj in (ticket, message, event):
+    for obj in rows:
         signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
     ticket_sql, ticket_params = _insert(connection, ticket, {"number": "(SELECT last_ticket_number FROM n)"})
     message_sql, message_params = _insert(connection, message, {"ticket_id": "(SELECT id FROM t)"})
     event_sql, event_params = _insert(connection, event, {"ticket_id": "(SELECT id FROM t)"})
+    drain_sql, drain_params = _insert(connection, drain, {}) if drain is not None else ("SELECT NULL::bigint", [])
     # Only column names, compiler placeholders and fixed SQL are joined; every value is a parameter.
     sql = (
-        f"WITH n AS ({NEXT_NUMBER_SQL}), t AS ({ticket_sql}), m AS ({message_sql}), e AS ({event_sql}) "  # noqa: S608
-        "SELECT (SELECT last_ticket_number FROM n), (SELECT id FROM t), (SELECT id FROM m), (SELECT id FROM e)"
+        f"WITH n AS ({NEXT_NUMBER_SQL}), t AS ({ticket_sql}), m AS ({message_sql}), e AS ({event_sql}), "  # noqa: S608
+        f"p AS ({drain_sql}) "
+        "SELECT (SELECT last_ticket_number FROM n), (SELECT id FROM t), (SELECT id FROM m), (SELECT id FROM e), "
+        "(SELECT * FROM p)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.tenant_id, *ticket_params, *message_params, *event_params])
-        number, ticket.pk, message.pk, event.pk = cursor.fetchone()
+        cursor.execute(sql, [ticket.tenant_id, *ticket_params, *message_params, *event_params, *drain_params])
+        number, ticket.pk, message.pk, event.pk, drain_pk = cursor.fetchone()
+    if drain is not None:
+        drain.pk = drain_pk
     ticket.number = number
     message.ticket_id = event.ticket_id = ticket.pk
-    for obj in (ticket, message, event):
+    for obj in rows:
         obj._state.adding, obj._state.db = False, alias
         signals.post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias)
 
@@ -88,7 +97,7 @@ def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
     return sql, params
 
 
-def _save_each(ticket: Ticket, message: Message, event: TicketEvent, alias: str) -> None:
+def _save_each(ticket: Ticket, message: Message, event: TicketEvent, drain: PendingTask | None, alias: str) -> None:
     with connections[alias].cursor() as cursor:
         cursor.execute(NEXT_NUMBER_SQL, [ticket.tenant_id])
         ticket.number = cursor.fetchone()[0]
@@ -96,3 +105,5 @@ def _save_each(ticket: Ticket, message: Message, event: TicketEvent, alias: str)
     message.ticket = event.ticket = ticket  # their ticket_id was taken while the ticket had no pk
     message.save(force_insert=True, using=alias)
     event.save(force_insert=True, using=alias)
+    if drain is not None:
+        drain.save(force_insert=True, using=alias)
