@@ -35,13 +35,24 @@ SEND_RECORDED_TASK = "tenancy.send_recorded_tasks"
 
 def on_commit_task(task_name: str, **kwargs) -> PendingTask:
     """Record `task_name(tenant_id=..., **kwargs)` now and send it when the current transaction commits."""
-    tenant_id = require_tenant_id()
+    pending = new_pending(task_name, **kwargs)
+    pending.save(force_insert=True)
+    return publish_recorded(pending)
+
+
+def new_pending(task_name: str, **kwargs) -> PendingTask:
+    """The row on_commit_task writes, unsaved: for a writer that inserts it together with other rows (the
+    intake's one statement, tickets.services.opening), then hands it to `publish_recorded`."""
     # Recorded as sent now: a request publishing two tasks used to spend a transaction (BEGIN, UPDATE, COMMIT,
     # a WAL flush with synchronous commit) on each after its own commit, to write what is known here already.
-    pending = PendingTask.objects.create(
-        tenant_id=tenant_id, task_name=task_name, kwargs=kwargs, last_sent_at=timezone.now(), attempts=1
+    return PendingTask(
+        tenant_id=require_tenant_id(), task_name=task_name, kwargs=kwargs, last_sent_at=timezone.now(), attempts=1
     )
-    _publish(tenant_id, [pending])
+
+
+def publish_recorded(pending: PendingTask) -> PendingTask:
+    """Send a row of `new_pending`, written in the current transaction, when that commits."""
+    _publish(pending.tenant_id, [pending])
     return pending
 
 

@@ -64,6 +64,12 @@ class TenantModel(models.Model):
         base_manager_name = "objects"
 
     def save(self, *args, **kwargs) -> None:
+        self.take_scope_tenant()
+        super().save(*args, **kwargs)
+
+    def take_scope_tenant(self) -> None:
+        """Fill the tenant from the scope, or refuse another tenant's row (save's guard; for writers that insert
+        without save(), as tickets.services.opening does)."""
         scope = current_scope()
         if self.tenant_id is None:
             if not isinstance(scope, int):
@@ -71,7 +77,6 @@ class TenantModel(models.Model):
             self.tenant_id = scope
         elif isinstance(scope, int) and self.tenant_id != scope:
             raise CrossTenantError(f"{type(self).__name__} belongs to tenant {self.tenant_id}, not {scope}.")
-        super().save(*args, **kwargs)
 
 
 def ensure_same_tenant(*objects: TenantModel | None) -> None:

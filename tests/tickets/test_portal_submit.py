@@ -94,10 +94,13 @@ def test_submit_request_refuses_a_file_type_or_size_we_do_not_take(tenant, desk)
     big = SimpleUploadedFile("big.png", PNG + b"\x00" * (1024 * 1024), content_type="image/png")
     refused_type = client.post("/new/", {**_form(), "files": [exe]})
     refused_size = client.post("/new/", {**_form(), "files": [big]})
-    # then each is refused with a clear message and nothing is created
+    # then each is refused with a clear message and nothing is created, not even the submitter's contact (the
+    # ticket's refusals come before it is written, as there is no savepoint to roll it back)
     assert refused_type.status_code == 400 and "not a file type we accept" in refused_type.text
     assert refused_size.status_code == 400 and "larger than 1 MB" in refused_size.text
     assert _tickets(tenant) == []
+    with tenant_context(tenant):
+        assert not Contact.objects.filter(email="robin@example.com").exists()
 
 
 def test_submit_request_refuses_an_overlong_description(tenant, desk):

@@ -8,7 +8,7 @@ per event, in the same transaction, so it rolls back with it.
 Once per transaction the drain task is recorded in the outbox (one INSERT), so the worker takes the new entries
 promptly after commit and a broker outage loses nothing; history replayed by an import publishes nothing (the
 periodic sweep hands its entries over, marked replay). That INSERT is the only statement the feed adds to a
-write on PostgreSQL.
+write on PostgreSQL; a new ticket writes it within its own one statement (drain_to_write, tickets.services.opening).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from django.db import connections, transaction
 
 from tenancy.context import current_tenant_id
 from tenancy.db.router import scope_alias
-from tenancy.outbox import on_commit_task
+from tenancy.models import PendingTask
+from tenancy.outbox import new_pending, on_commit_task, publish_recorded
 from tickets import clock
 from tickets.models import FeedEntry, TicketEvent
 
@@ -49,22 +50,40 @@ def _current(connection) -> _FeedTransaction | None:
     return None
 
 
-def event_recorded(event: TicketEvent) -> None:
-    """Called once for each audit event, in the transaction that recorded it."""
-    events_recorded([event])
+def event_recorded(event: TicketEvent, *, drain: PendingTask | None = None) -> None:
+    """Called once for each audit event, in the transaction that recorded it. `drain`: the row of
+    `drain_to_write()`, written by the caller together with the event."""
+    events_recorded([event], drain=drain)
 
 
-def events_recorded(events: list[TicketEvent]) -> None:
+def drain_to_write() -> PendingTask | None:
+    """The drain's outbox row, unsaved, when the event about to be written will be the first of its transaction
+    to publish one; else None. For a writer that inserts the row with the event (tickets.services.opening) and
+    then passes it to event_recorded."""
+    if _current(connections[scope_alias()]) is not None or not _publishes():
+        return None
+    return new_pending(DRAIN_TASK)
+
+
+def _publishes() -> bool:
+    # Inside unscoped() (platform code) there is no tenant to publish for: the periodic sweep takes it.
+    return not clock.is_replaying() and current_tenant_id() is not None
+
+
+def events_recorded(events: list[TicketEvent], *, drain: PendingTask | None = None) -> None:
     """Called for audit events written together (in order, in the transaction that recorded them): the drain is
     published once, and on PostgreSQL a replayed ticket's entry is marked once (the trigger made one per ticket)."""
     alias = scope_alias()
     connection = connections[alias]
     marker = _current(connection)
     fresh = marker is None
+    if drain is not None and not fresh:
+        raise ValueError("This transaction has published its drain already: drain_to_write() said so.")
     if fresh:
         marker = _FeedTransaction()
-        # Inside unscoped() (platform code) there is no tenant to publish for: the periodic sweep takes it.
-        if not clock.is_replaying() and current_tenant_id() is not None:
+        if drain is not None:
+            publish_recorded(drain)
+        elif _publishes():
             on_commit_task(DRAIN_TASK)
         transaction.on_commit(marker, using=alias)
     if connection.vendor == "postgresql":

@@ -11,20 +11,28 @@ def get_or_create_contact(
     *, email: str = "", name: str = "", phone: str = "", organisation: Organisation | None = None
 ) -> Contact:
     """The contact with this email in the tenant in scope, or a new one (a phone-only contact needs a phone)."""
+    email = check_contact_address(email=email, phone=phone)
+    if email:
+        contact = Contact.objects.filter(email=email).first()
+        if contact is not None:
+            return fill_contact_name(contact=contact, name=name)
+    return Contact.objects.create(
+        email=email or None, name=name.strip()[:200], phone=phone.strip()[:40], organisation=organisation
+    )
+
+
+def check_contact_address(*, email: str = "", phone: str = "") -> str:
+    """get_or_create_contact's refusals, for a caller that must make them before it writes (the portal); the
+    address as it is looked up."""
     email = email.strip().lower()
     if email:
         try:
             validate_email(email)
         except ValidationError as error:
             raise ServiceError(f"“{email}” is not a valid email address.") from error
-        contact = Contact.objects.filter(email=email).first()
-        if contact is not None:
-            return fill_contact_name(contact=contact, name=name)
     elif not phone.strip():
         raise ServiceError("A contact needs an email address or a phone number.")
-    return Contact.objects.create(
-        email=email or None, name=name.strip()[:200], phone=phone.strip()[:40], organisation=organisation
-    )
+    return email
 
 
 def fill_contact_name(*, contact: Contact, name: str) -> Contact:

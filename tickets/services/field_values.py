@@ -24,8 +24,13 @@ TEXT_MARK = "(text)"  # what the trail keeps of a text value: that there was one
 
 def clean_for(actor: Actor, raw: Mapping[str, object]) -> dict[str, object | None]:
     """Clean raw values for this actor: a customer sets only the fields the portal shows."""
+    return clean_values_for(raw, customer=isinstance(actor, Contact))
+
+
+def clean_values_for(raw: Mapping[str, object], *, customer: bool) -> dict[str, object | None]:
+    """clean_for, for a customer or not (the portal checks before the submitter's contact exists)."""
     fields = fields_by_key()
-    writable = [f.key for f in fields.values() if f.visible_in_portal] if isinstance(actor, Contact) else None
+    writable = [f.key for f in fields.values() if f.visible_in_portal] if customer else None
     return clean_values(raw, fields=fields, writable=writable)
 
 

@@ -14,9 +14,9 @@ from tickets.picklists import picklists
 from tickets.selectors import customer_contact
 from tickets.services.attachments import Upload
 from tickets.services.common import lock
-from tickets.services.contacts import get_or_create_contact
+from tickets.services.contacts import check_contact_address, get_or_create_contact
 from tickets.services.conversation import may_write
-from tickets.services.creation import create_ticket
+from tickets.services.creation import check_ticket, open_ticket
 from tickets.services.events import ServiceError
 from tickets.services.workflow import change_status
 
@@ -56,8 +56,25 @@ def submit_request(
     if portal.require_phone and not phone:
         raise ServiceError("Give a phone number we can call you on.")
     top, sub = _public_category(category)
-    with transaction.atomic():
-        contact = customer_contact(membership)
+    # Every refusal of the ticket before anything is written: the contact written below then needs no savepoint
+    # to roll back to when the view turns a refusal into the form again (two statements a submission).
+    new = check_ticket(
+        by_customer=True,
+        subject=subject,
+        body=description,
+        channel=Channel.WEB,
+        category=top,
+        subcategory=sub,
+        uploads=uploads,
+        custom_fields=custom_fields if custom_fields is not None else {},
+        tenant=tenant,
+    )
+    contact = customer_contact(membership)
+    if contact is None:
+        check_contact_address(email=email)
+    # No savepoint: the refusals are all above (a refusal raised inside a block without one would leave the
+    # request's transaction unusable for the form shown again).
+    with transaction.atomic(savepoint=False):
         if contact is None:
             contact = get_or_create_contact(email=email, name=name)
             if membership is not None and contact.membership_id is None:
@@ -66,17 +83,7 @@ def submit_request(
         if phone and not contact.phone:
             contact.phone = phone
             contact.save(update_fields=["phone"])
-        ticket = create_ticket(
-            actor=contact,
-            contact=contact,
-            subject=subject,
-            body=description,
-            channel=Channel.WEB,
-            category=top,
-            subcategory=sub,
-            uploads=uploads,
-            custom_fields=custom_fields if custom_fields is not None else {},
-        )
+        ticket = open_ticket(new, actor=contact, contact=contact)
         if tenant is None or tenant.pk != ticket.tenant_id:
             tenant = Tenant.objects.get(pk=ticket.tenant_id)
         ticket.tenant = contact.tenant = tenant
