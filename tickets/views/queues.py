@@ -126,10 +126,11 @@ def _list(
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
+    counted = for_count(filtered)
     page = paginate(
-        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": for_count(filtered)})["total"],
+        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": counted})["total"],
         cap=selectors.COUNT_CAP, load=selectors.list_row_values, count_in_page=reads_every_match(filtered),
-        pk=itemgetter("id"),
+        load_counting=lambda ids: selectors.list_row_values_counting(ids, counted), pk=itemgetter("id"),
     )  # fmt: skip
     query = params.copy()
     query.pop("page", None)
