@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import Client, TransactionTestCase
 
+from routing.availability import middleware as activity_middleware
 from tenancy.context import current_scope, tenant_context
 from tenancy.demo import DEMO_PASSWORD
 from tenancy.roles import Role
@@ -67,6 +68,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _isolated_test_state():
     cache.clear()
+    activity_middleware._ASKED.clear()  # the process's own note of whom it asked the cache about
     # A test that runs a real worker in this process marks the process as a worker, where Celery refuses to
     # wait for a result ("never call result.get() within a task"); eager tests after it wait for theirs.
     _set_task_join_will_block(False)
@@ -170,6 +172,7 @@ def count_queries(client: Client, url: str) -> int:
 
     cache.clear()
     forget_list_sizes()
+    activity_middleware._ASKED.clear()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

@@ -61,13 +61,17 @@ def paginate(
     per_page: int = PER_PAGE,
     pk: Callable = attrgetter("pk"),
     count_in_page: bool = False,
+    load_counting: Callable[[list[int]], tuple[list, int | None]] | None = None,
 ) -> Page:
     """The page's rows: their ids in the list's order first, then the rows by id (`load(ids)`; `pk(row)` says
     a row's id: model instances by default, `itemgetter("id")` for dicts). `count`: the capped count, or a
     function that counts, called only when this page does not show where the list ends (a search that finds a
     page or less, a short queue: one statement fewer, and for a rare word or a phrase the one that reads every
     candidate again). `count_in_page`: the page's statement counts the list too (a window count), for a list
-    whose page reads every row anyway (tickets.search.reads_every_match)."""
+    whose page reads every row anyway (tickets.search.reads_every_match). `load_counting(ids)`: the rows and the
+    capped count from one statement (the rows' statement counts the list in a scalar subquery), used instead of
+    `load` and `count()` when the count is needed: one round trip fewer, and the count is still read only then;
+    a count of None (no row came back) falls back to `count()`."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -86,10 +90,19 @@ def paginate(
     else:
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
+    loaded_rows = None
     if callable(count):
         ends_here = len(ids) <= per_page and (shown or number == 1)
-        count = min(offset + len(shown), cap + 1) if ends_here else count()
-    loaded = {pk(row): row for row in load(shown)} if shown else {}
+        if ends_here:
+            count = min(offset + len(shown), cap + 1)
+        else:
+            counted = None
+            if load_counting is not None and shown:
+                loaded_rows, counted = load_counting(shown)
+            count = count() if counted is None else min(counted, cap + 1)
+    if loaded_rows is None:
+        loaded_rows = load(shown) if shown else ()
+    loaded = {pk(row): row for row in loaded_rows}
     return Page(
         rows=[loaded[pk] for pk in shown if pk in loaded],
         number=number,

@@ -3,15 +3,19 @@ capacity, sign-in, idle to away, offline return, the settings page."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
 
 from routing import assignment_feed
 from routing.assignment.services import AGENT_ONLINE, ASSIGN_WAITING_TASK, assign_waiting_tickets
+from routing.availability.middleware import THROTTLE_SECONDS
 from routing.availability.services import (
     IDLE,
     mark_idle_away,
@@ -200,6 +204,25 @@ def test_desk_requests_note_activity_but_polling_does_not(tenant, desk):
     assert reload(tenant, ana).last_active_at is None
     # when she opens a page, then it is
     client.get("/desk/")
+    assert reload(tenant, ana).last_active_at is not None
+
+
+def test_desk_requests_ask_the_shared_cache_about_a_member_once_a_minute_per_process(tenant, desk):
+    # given an agent whose first page noted her activity
+    ana = agent_named(tenant, "Ana", team=desk["team"])
+    client = host_client(tenant, ana)
+    client.get("/desk/")
+    with tenant_context(tenant):
+        Membership.objects.filter(pk=ana.pk).update(last_active_at=None)
+    # when the shared throttle key is gone (another process's minute) and she opens pages within the minute
+    cache.clear()
+    client.get("/desk/")
+    # then this process does not ask again: nothing is noted
+    assert reload(tenant, ana).last_active_at is None
+    # and once its minute has passed it asks, and notes her activity
+    later = time.monotonic() + THROTTLE_SECONDS + 1
+    with mock.patch("routing.availability.middleware.time.monotonic", return_value=later):
+        client.get("/desk/")
     assert reload(tenant, ana).last_active_at is not None
 
 

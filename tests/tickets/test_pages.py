@@ -8,7 +8,7 @@ import pytest
 from tenancy.context import tenant_context
 from tests.conftest import count_queries, host_client, make_member
 from tests.tenancy.factories import MembershipFactory
-from tests.tickets.factories import ContactFactory
+from tests.tickets.factories import ContactFactory, TicketFactory
 from tests.tickets.ticket_forms import update_form
 from tickets import services
 from tickets.lifecycle import Status
@@ -291,6 +291,31 @@ def test_queue_page_queries_do_not_grow_with_rows(tenant, agent, desk):
     _grow(tenant, agent, desk, tickets=12, messages=0)
     many = [count_queries(client, url) for url in urls]
     assert few == many
+
+
+@pytest.mark.django_db
+def test_queue_longer_than_a_page_is_counted_in_the_rows_statement(tenant, other_tenant, agent, desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given 55 open tickets in the queue, and another tenant's tickets in a queue of its own
+    with tenant_context(tenant):
+        for _ in range(55):
+            TicketFactory(tenant=tenant, queue=desk["queue"], contact=desk["contact"])
+    with tenant_context(other_tenant):
+        TicketFactory.create_batch(3, tenant=other_tenant)
+    client = host_client(tenant, agent)
+    url = f"/desk/queues/{desk['queue'].pk}/"
+    client.get(url)  # the sidebar's counts, kept for a few seconds
+    # when the first page is shown again
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).text
+    # then it says how many there are, without a statement of its own to count them
+    assert "1\u201350 of 55" in page
+    assert not any(q["sql"].startswith("SELECT (SELECT count(*)") for q in captured.captured_queries)
+    assert sum("count(*)" in q["sql"] for q in captured.captured_queries) == 1
+    # and the second page, which shows the end, says the same
+    assert "51\u201355 of 55" in client.get(f"{url}?page=2").text
 
 
 @pytest.mark.django_db

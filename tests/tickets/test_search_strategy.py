@@ -240,6 +240,59 @@ def test_paginate_counts_only_when_the_page_does_not_show_the_end(tenant, superv
 
 
 @pytest.mark.django_db
+def test_paginate_counts_with_the_rows_when_the_page_does_not_show_the_end(tenant, supervisor, zipf_tickets):
+    # given the tenant's 120 tickets, a count that must not run, and a load that counts as it loads
+    loads = []
+
+    def count():
+        raise AssertionError("counted in a statement of its own")
+
+    def load_counting(ids):
+        loads.append(ids)
+        return list(ids), 120
+
+    with tenant_context(tenant):
+        tickets = view_tickets(supervisor, "all").order_by("id")
+        # when the first page, the last one and one past the end are read
+        first = paginate(tickets, 1, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=50,
+                         load_counting=load_counting)  # fmt: skip
+        capped = paginate(tickets, 1, count=count, cap=100, load=list, pk=lambda pk: pk, per_page=50,
+                          load_counting=load_counting)  # fmt: skip
+        last = paginate(tickets, 3, count=count, cap=1000, load=list, pk=lambda pk: pk, per_page=50,
+                        load_counting=load_counting)  # fmt: skip
+        beyond = paginate(tickets, 9, count=lambda: 120, cap=1000, load=list, pk=lambda pk: pk, per_page=50,
+                          load_counting=load_counting)  # fmt: skip
+    # then the first page's rows came with the count; the last page needed none; past the end the count ran
+    assert (first.count, len(first.rows), first.has_next) == (120, 50, True)
+    assert (capped.count, capped.count_capped) == (101, True)
+    assert (last.count, len(last.rows)) == (120, 20) and beyond.count == 120 and beyond.rows == []
+    assert len(loads) == 2
+
+
+@pytest.mark.django_db
+def test_list_row_values_counting_counts_the_list_in_the_rows_statement(tenant, supervisor, zipf_tickets):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.selectors import list_row_values, list_row_values_counting
+
+    # given the tenant's tickets (and the other tenant's, which no count may include)
+    with tenant_context(tenant):
+        tickets = view_tickets(supervisor, "all").order_by("id")
+        ids = list(tickets.values_list("pk", flat=True)[:5])
+        # when five rows are loaded with the list's count, capped at 1000 and at 50
+        with CaptureQueriesContext(connection) as captured:
+            rows, count = list_row_values_counting(ids, tickets)
+        _, capped = list_row_values_counting(ids, tickets, cap=50)
+        _, nothing = list_row_values_counting([0], tickets)
+        plain = list_row_values(ids)
+    # then one statement gave the same rows as list_row_values and the count
+    assert len(captured) == 1
+    assert sorted(rows, key=lambda row: row["id"]) == sorted(plain, key=lambda row: row["id"])
+    assert (count, capped, nothing) == (120, 51, None)
+
+
+@pytest.mark.django_db
 def test_paginate_counts_in_the_page_statement_when_the_search_reads_every_match(tenant, supervisor, zipf_tickets):
     # given the most frequent subject word, searched with each plan, and a count that must not be needed
     word = decile_words([set(ticket.subject.split()) for ticket in zipf_tickets])[0][0]

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.http import QueryDict
 
+from tenancy.db.lookups import AnyOf
 from tenancy.models import Membership, Tenant, mention_handle_of
 from tenancy.roles import Role
 from tenancy.selectors import list_staff
@@ -231,10 +232,28 @@ LIST_COLUMNS = (
 
 def list_row_values(ids: list[int]) -> list[dict]:
     """The rows of list_rows as dicts of LIST_COLUMNS and the apps' LIST_ANNOTATIONS (by id alone, as there)."""
+    return list(_list_row_values(ids))
+
+
+def _list_row_values(ids: list[int], **more) -> QuerySet:
     extra: dict = {}
     for extra_columns in LIST_ANNOTATIONS.values():
         extra.update(extra_columns())
-    return list(Ticket.objects.filter(pk__in=ids).annotate(**extra).values(*LIST_COLUMNS, *extra))
+    extra.update(more)
+    # The ids as one array parameter (AnyOf): one statement text whatever the page's size, and 0.1 ms of Python
+    # less to build than fifty `IN` parameters.
+    return Ticket.objects.filter(AnyOf(F("id"), ids)).annotate(**extra).values(*LIST_COLUMNS, *extra)
+
+
+def list_row_values_counting(ids: list[int], counted: QuerySet, cap: int = COUNT_CAP) -> tuple[list[dict], int | None]:
+    """list_row_values, and `counted`'s rows up to cap + 1 from the same statement (tickets.pagination's
+    load_counting): the count is an uncorrelated scalar subquery, which PostgreSQL runs once (an InitPlan) with
+    the plan it would have as a statement of its own; None when no row came back to carry it."""
+    loaded = list(_list_row_values(ids, list_count=CappedCount(counted.order_by().values("pk")[: cap + 1])))
+    count = loaded[0]["list_count"] if loaded else None
+    for row in loaded:
+        del row["list_count"]
+    return loaded, count
 
 
 # Columns apps above tickets add to the list's one query, as {name: expression} (sla: `risk_at`, the earliest

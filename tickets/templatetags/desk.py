@@ -109,6 +109,17 @@ def menu_buttons(choices, action: str) -> SafeString:
     )
 
 
+@register.simple_tag
+def badge_buttons(choices, action: str, badge_class: str) -> SafeString:
+    """The bulk bar's status and priority buttons: do=<action>:<value>, the label in a badge whose class ends
+    with the value (`badge_class` + value). A template loop spent a node per value, label and int a button."""
+    return format_html_join(
+        "",
+        '<button type="submit" name="do" value="{0}:{1}" class="menu__item"><span class="{2}{1}">{3}</span></button>',
+        ((action, str(value), badge_class, label) for value, label in choices),
+    )
+
+
 @register.simple_tag(takes_context=True)
 def options(context, choices, selected=None) -> SafeString:
     """<option>s from (value, label) pairs, marking the one equal to `selected` (compared as text)."""

@@ -53,6 +53,11 @@ def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
     )  # fmt: skip
 
 
+def count_label(count: int) -> str:
+    """A sidebar count as shown: "1000+" past the cap (selectors.COUNT_CAP)."""
+    return f"{selectors.COUNT_CAP}+" if count > selectors.COUNT_CAP else str(count)
+
+
 @dataclass
 class ListSource:
     """One of the desk's lists, named by a base ("all", "mine", ... or "queue:<id>")."""
@@ -126,10 +131,11 @@ def _list(
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
+    counted = for_count(filtered)
     page = paginate(
-        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": for_count(filtered)})["total"],
+        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": counted})["total"],
         cap=selectors.COUNT_CAP, load=selectors.list_row_values, count_in_page=reads_every_match(filtered),
-        pk=itemgetter("id"),
+        load_counting=lambda ids: selectors.list_row_values_counting(ids, counted), pk=itemgetter("id"),
     )  # fmt: skip
     query = params.copy()
     query.pop("page", None)
@@ -157,10 +163,12 @@ def _list(
         "title": title,
         "current": current,
         "queue": queue,
-        # (list, count, link): the links from one reverse() per kind, not one {% url %} per sidebar entry.
-        "nav_views": [(view, counts[view.slug], f"{view_url}{view.slug}/") for view in selectors.VIEWS],
-        "nav_queues": [(q, counts[f"queue-{q.pk}"], f"{queue_url}{q.pk}/") for q in queues],
-        "nav_saved": [(v, counts[f"saved-{v.pk}"], f"{saved_url}{v.pk}/") for v in saved_views],
+        # The links from one reverse() per kind, not one {% url %} per sidebar entry.
+        # (list, count as shown, link): "1000+" past the cap; text, since an int goes through the template's
+        # number localisation (a few microseconds each, for every count and id of the page).
+        "nav_views": [(view, count_label(counts[view.slug]), f"{view_url}{view.slug}/") for view in selectors.VIEWS],
+        "nav_queues": [(q, count_label(counts[f"queue-{q.pk}"]), f"{queue_url}{q.pk}/") for q in queues],
+        "nav_saved": [(v, count_label(counts[f"saved-{v.pk}"]), f"{saved_url}{v.pk}/") for v in saved_views],
         "saved_current": saved_current,
         "cap": selectors.COUNT_CAP,
         "filters": filters,
