@@ -556,3 +556,40 @@ def test_ticket_page_reads_the_related_panel_only_for_a_ticket_with_links(
         services.link(ticket=alone, other=other, actor=agent)
     page, reads = link_reads(alone.number)
     assert len(reads) == 1 and f"-{other.number}</a>" in page
+
+
+@pytest.mark.django_db
+def test_ticket_page_reads_tags_and_people_copied_only_for_a_ticket_that_has_them(
+    tenant, other_tenant, agent, other_agent, desk, new_ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wanted = ('INNER JOIN "tickets_tickettag"', 'INNER JOIN "tickets_ticketparticipant"')
+
+    def reads(number):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/desk/tickets/{number}/").text
+        # ticket_tags' and list_participants' statements (get_ticket only asks whether there are any)
+        return page, [w for q in captured.captured_queries for w in wanted if w in q["sql"]]
+
+    # given a ticket without tags or people copied, beside another tenant's tagged ticket with a participant
+    alone = new_ticket(subject="Alone")
+    with tenant_context(other_tenant):
+        contact = ContactFactory(tenant=other_tenant)
+        queue = Queue.objects.create(name="Theirs", is_default=True)
+        theirs = services.create_ticket(actor=contact, contact=contact, subject="Theirs", body="x", queue=queue)
+        services.tag(ticket=theirs, names=["theirs"], actor=other_agent)
+        services.add_participant(ticket=theirs, contact=ContactFactory(tenant=other_tenant), actor=other_agent)
+    client = host_client(tenant, agent)
+    # when its page is shown, then neither is read, and the panels say so
+    page, read = reads(alone.number)
+    assert read == [] and '<li class="muted small">No tags</li>' in page and "panel__copied" not in page
+    # when it is tagged and someone is copied, then both are read and shown
+    with tenant_context(tenant):
+        services.tag(ticket=alone, names=["urgent"], actor=agent)
+        copied = ContactFactory(tenant=tenant, name="Casey Copied", email="casey@customer.example")
+        services.add_participant(ticket=alone, contact=copied, actor=agent)
+    page, read = reads(alone.number)
+    assert sorted(read) == sorted(wanted)
+    assert "Remove tag urgent" in page and "Copied</span> Casey Copied</p>" in page

@@ -61,7 +61,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "timeline_html": timeline.html,
         "related": related,
         "tags": selectors.ticket_tags(ticket),
-        "participants": list(ticket.participants.order_by("name", "email")),
+        "participants": selectors.list_participants(ticket),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
         "staff": staff,
         # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
