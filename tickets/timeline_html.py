@@ -164,6 +164,13 @@ def forget_tenant(tenant_id: int) -> None:
 def _ticket_row_changed(sender, instance, created=False, **kwargs) -> None:
     if sender is Message and created:  # a new message writes an event too: the newest event id tells
         return
+    if created:
+        # A new file or mail: no view can have read it before its transaction commits, so renewing then is
+        # enough (intake, which writes an acknowledgement with each new ticket, pays one cache write, not two).
+        if instance.ticket_id is not None:
+            key, tenant_id = _ticket_generation_key(instance.ticket_id), instance.tenant_id
+            transaction.on_commit(lambda: _renew(key, tenant_id))
+        return
     forget_ticket(ticket_id=instance.ticket_id, tenant_id=instance.tenant_id)
 
 
