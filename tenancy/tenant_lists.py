@@ -70,5 +70,9 @@ class TenantList(Generic[T]):
         with scope:
             new_version(self._version_key(tenant_id), self.seconds)
 
+    def version_key(self, tenant_id: int) -> str:
+        """The shared cache's key of the tenant's version (to read it with other keys in one round trip)."""
+        return self._version_key(tenant_id)
+
     def _version_key(self, tenant_id: int) -> str:
         return f"{self.name}-version:{tenant_id}"

@@ -29,6 +29,9 @@ class TicketsConfig(AppConfig):
         from tickets import message_fragments
 
         message_fragments.connect()
+        from tickets import timeline_html
+
+        timeline_html.connect()
         from tickets.custom_fields import definitions as custom_field_definitions
 
         custom_field_definitions.connect()

@@ -27,7 +27,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tenancy.context import current_tenant_id, tenant_context
+from tenancy.context import current_tenant_id, require_tenant_id, tenant_context
 from tenancy.templatetags.moments import when
 from tickets.models import Contact, Message
 
@@ -81,8 +81,9 @@ def _load_bodies(messages: list[Message]) -> None:
             wanted[pk].body_html = body
 
 
-def render_messages(messages: Iterable[Message], *, request=None) -> None:
-    """Set `fragment` (safe HTML of the whole timeline item) on each message present_timeline prepared."""
+def render_messages(messages: Iterable[Message], *, request=None, time_mark: str | None = None) -> None:
+    """Set `fragment` (safe HTML of the whole timeline item) on each message present_timeline prepared; with
+    `time_mark`, its time is left as that mark (tickets.timeline_html fills the times in at each view)."""
     messages = list(messages)
     if not messages:
         return
@@ -106,19 +107,32 @@ def render_messages(messages: Iterable[Message], *, request=None) -> None:
             fresh[key(message.pk)] = (wanted[message.pk], html[message.pk])
     for message in messages:
         # The mark comes before the body, so replacing the first one never touches the body.
-        message.fragment = mark_safe(html[message.pk].replace(TIME_MARK, when(message.created_at), 1))  # noqa: S308
+        moment = time_mark if time_mark is not None else when(message.created_at)
+        message.fragment = mark_safe(html[message.pk].replace(TIME_MARK, moment, 1))  # noqa: S308
     if fresh:
         cache.set_many(fresh, SECONDS)
 
 
 def forget(message_ids: Iterable[int]) -> None:
-    """Drop the cached fragments of these messages (after an erasure or any change that bypasses signals)."""
-    cache.delete_many([key(pk) for pk in message_ids])
+    """Drop the cached fragments of these messages (after an erasure or any change that bypasses signals), and
+    the tenant's cached timelines that show them (tickets.timeline_html: which tickets they are is not known here)."""
+    from tickets import timeline_html  # it renders through this module
+
+    if _drop(message_ids):
+        timeline_html.forget_tenant(require_tenant_id())
+
+
+def _drop(message_ids: Iterable[int]) -> bool:
+    # The signals' path: tickets.timeline_html hears of the same saves and drops only the ticket's timelines.
+    keys = [key(pk) for pk in message_ids]
+    if keys:
+        cache.delete_many(keys)
+    return bool(keys)
 
 
 def _message_changed(sender, instance, created=False, **kwargs) -> None:
     if not created:  # a new message has nothing cached yet (and intake should not pay a cache round trip)
-        forget([instance.pk])
+        _drop([instance.pk])
 
 
 def _contact_renamed(sender, instance, created=False, update_fields=None, **kwargs) -> None:
@@ -131,7 +145,7 @@ def _contact_renamed(sender, instance, created=False, update_fields=None, **kwar
         contextlib.nullcontext() if current_tenant_id() == instance.tenant_id else tenant_context(instance.tenant_id)
     )
     with scope:
-        forget(Message.objects.filter(author_contact_id=instance.pk).values_list("pk", flat=True))
+        _drop(Message.objects.filter(author_contact_id=instance.pk).values_list("pk", flat=True))
 
 
 def connect() -> None:

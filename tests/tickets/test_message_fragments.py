@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tenancy.context import tenant_context
 from tests.conftest import host_client
-from tickets import message_fragments, services
+from tickets import message_fragments, services, timeline_html
 from tickets.models import Message, OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +94,10 @@ def test_cached_message_shows_its_mail_going_out(tenant, agent, desk, new_ticket
     ticket, _ids = _conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     assert "Mail pending" in client.get(f"/desk/tickets/{ticket.number}/").text
-    # when the mail is sent (the worker updates the row: no signal)
+    # when the mail is sent (the worker updates the row: no signal, so it drops the ticket's cached timeline)
     with tenant_context(tenant):
         OutboundEmail.objects.filter(ticket=ticket).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now())
+        timeline_html.forget_ticket(ticket_id=ticket.pk, tenant_id=tenant.pk)
     # then the page says so
     page = client.get(f"/desk/tickets/{ticket.number}/").text
     assert "Mailed" in page and "Mail pending" not in page
@@ -107,11 +108,13 @@ def test_message_fragments_are_one_cache_round_trip_per_page(tenant, agent, desk
     ticket, ids = _conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     client.get(f"/desk/tickets/{ticket.number}/")
-    # when it is viewed again
+    # when it is viewed again with its timeline rendered afresh (tickets.timeline_html keeps it otherwise)
+    with tenant_context(tenant):
+        timeline_html.forget_ticket(ticket_id=ticket.pk, tenant_id=tenant.pk)
     with mock.patch.object(message_fragments.cache, "get_many", wraps=message_fragments.cache.get_many) as reads:
         client.get(f"/desk/tickets/{ticket.number}/")
-    # then the messages were read from the cache in one call, for all of them
-    [call] = reads.call_args_list
+    # then the messages were read from the cache in one call, for all of them (after the timeline's one call)
+    [_timeline_call, call] = reads.call_args_list
     assert sorted(call.args[0]) == sorted(message_fragments.key(pk) for pk in ids)
 
 
@@ -129,7 +132,9 @@ def test_ticket_page_reads_message_bodies_only_for_messages_rendered_afresh(tena
     ticket, ids = _conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     first = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
-    # when it is viewed again
+    # when it is viewed again with its timeline rendered afresh (tickets.timeline_html keeps it otherwise)
+    with tenant_context(tenant):
+        timeline_html.forget_ticket(ticket_id=ticket.pk, tenant_id=tenant.pk)
     with CaptureQueriesContext(connection) as warm:
         second = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
     # then no body was read, and the conversation reads the same
@@ -151,8 +156,10 @@ def test_cached_message_shows_a_body_changed_without_a_signal(tenant, agent, des
     client = host_client(tenant, agent)
     assert "Still smoking." in client.get(f"/desk/tickets/{ticket.number}/").text
     # when a body is rewritten by an UPDATE that sends no signal (as a bulk redaction or a storage migration would)
+    # and only the ticket's cached timeline is dropped (the message's fragment is not)
     with tenant_context(tenant):
         Message.objects.filter(pk=ids[2]).update(body_html="<p>[redacted by request]</p>")
-    # then the page shows the new body, not the cached one
+        timeline_html.forget_ticket(ticket_id=ticket.pk, tenant_id=tenant.pk)
+    # then the page shows the new body, not the cached one (the fragment's inputs carry the body's size)
     page = client.get(f"/desk/tickets/{ticket.number}/").text
     assert "[redacted by request]" in page and "Still smoking." not in page

@@ -10,7 +10,7 @@ from tests.conftest import count_queries, host_client, make_member
 from tests.tenancy.factories import MembershipFactory
 from tests.tickets.factories import ContactFactory, TicketFactory
 from tests.tickets.ticket_forms import update_form
-from tickets import services
+from tickets import services, timeline_html
 from tickets.lifecycle import Status
 from tickets.models import Category, OutboundEmail, Queue, Team, Ticket
 from tickets.services import Upload, customer_mail
@@ -380,7 +380,9 @@ def test_timeline_names_listed_things_from_the_tenants_lists(tenant, other_tenan
         leaver.save(update_fields=["is_active"])
     client = host_client(tenant, agent)
     client.get(f"/desk/tickets/{ticket.number}/")  # the tenant's lists read once
-    # when the page is shown again
+    # when the page is shown again, its timeline rendered afresh (tickets.timeline_html would keep it otherwise)
+    with tenant_context(tenant):
+        timeline_html.forget_ticket(ticket_id=ticket.pk, tenant_id=tenant.pk)
     with CaptureQueriesContext(connection) as captured:
         page = client.get(f"/desk/tickets/{ticket.number}/").text
     # then the trail names them all, and only the former colleague (not in the staff list) was looked up
@@ -579,3 +581,40 @@ def test_ticket_page_reads_the_related_panel_only_for_a_ticket_with_links(
         services.link(ticket=alone, other=other, actor=agent)
     page, reads = link_reads(alone.number)
     assert len(reads) == 1 and f"-{other.number}</a>" in page
+
+
+@pytest.mark.django_db
+def test_ticket_page_reads_tags_and_people_copied_only_for_a_ticket_that_has_them(
+    tenant, other_tenant, agent, other_agent, desk, new_ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wanted = ('INNER JOIN "tickets_tickettag"', 'INNER JOIN "tickets_ticketparticipant"')
+
+    def reads(number):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/desk/tickets/{number}/").text
+        # ticket_tags' and list_participants' statements (get_ticket only asks whether there are any)
+        return page, [w for q in captured.captured_queries for w in wanted if w in q["sql"]]
+
+    # given a ticket without tags or people copied, beside another tenant's tagged ticket with a participant
+    alone = new_ticket(subject="Alone")
+    with tenant_context(other_tenant):
+        contact = ContactFactory(tenant=other_tenant)
+        queue = Queue.objects.create(name="Theirs", is_default=True)
+        theirs = services.create_ticket(actor=contact, contact=contact, subject="Theirs", body="x", queue=queue)
+        services.tag(ticket=theirs, names=["theirs"], actor=other_agent)
+        services.add_participant(ticket=theirs, contact=ContactFactory(tenant=other_tenant), actor=other_agent)
+    client = host_client(tenant, agent)
+    # when its page is shown, then neither is read, and the panels say so
+    page, read = reads(alone.number)
+    assert read == [] and '<li class="muted small">No tags</li>' in page and "panel__copied" not in page
+    # when it is tagged and someone is copied, then both are read and shown
+    with tenant_context(tenant):
+        services.tag(ticket=alone, names=["urgent"], actor=agent)
+        copied = ContactFactory(tenant=tenant, name="Casey Copied", email="casey@customer.example")
+        services.add_participant(ticket=alone, contact=copied, actor=agent)
+    page, read = reads(alone.number)
+    assert sorted(read) == sorted(wanted)
+    assert "Remove tag urgent" in page and "Copied</span> Casey Copied</p>" in page

@@ -47,6 +47,7 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
     TicketParticipant,
+    TicketTag,
 )
 from tickets.selectors.mail import list_ticket_mails, mails_by_message
 from tickets.timeline import describe, name_lookup
@@ -381,8 +382,8 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
 
     Only the relations the ticket page shows are joined: the planner's time and the ORM's grow fast with every
     join (eleven tables took 10 ms a page); the request's `tenant` is attached instead of joined.
-    For the ticket `page`, its newest event's id, whether it has been rated and whether it has links come with
-    it (subqueries on their indexes rather than more queries; most tickets have no rating and no links)."""
+    For the ticket `page`, its newest event's id and whether it has been rated, has links, tags or people copied
+    come with it (subqueries on their indexes rather than more queries; most tickets have none of them)."""
     related = ["contact__organisation", "queue", "team", "assignee__user"]
     tickets = visible_tickets(membership).select_related(*related)
     if page:
@@ -393,6 +394,8 @@ def get_ticket(membership: Membership, number: int, *, tenant: Tenant, page: boo
             ),
             is_rated=Exists(SatisfactionRating.objects.filter(ticket=OuterRef("pk"))),
             has_links=Exists(TicketLink.objects.filter(Q(source=OuterRef("pk")) | Q(target=OuterRef("pk")))),
+            has_tags=Exists(TicketTag.objects.filter(ticket=OuterRef("pk"))),
+            has_participants=Exists(TicketParticipant.objects.filter(ticket=OuterRef("pk"))),
         )
     ticket = tickets.get(number=number)
     ticket.tenant = tenant
@@ -620,7 +623,17 @@ def list_categories() -> list[Category]:
 
 
 def ticket_tags(ticket: Ticket) -> list[Tag]:
+    """The ticket's tags by name (without a query when get_ticket(page=True) found it has none)."""
+    if getattr(ticket, "has_tags", True) is False:
+        return []
     return list(Tag.objects.filter(tickettag__ticket=ticket).order_by("name"))
+
+
+def list_participants(ticket: Ticket) -> list[Contact]:
+    """The people copied on the ticket by name (without a query when get_ticket(page=True) found none)."""
+    if getattr(ticket, "has_participants", True) is False:
+        return []
+    return list(ticket.participants.order_by("name", "email"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 register = template.Library()
 
@@ -157,4 +158,33 @@ def mention_items(staff) -> SafeString:
         "",
         '<li role="option" data-handle="{0}" data-name="{1}">{1} <span class="muted small">@{0}</span></li>',
         ((m.mention_handle, m.display_name) for m in staff),
+    )
+
+
+# The ticket page's list of the requester's other tickets, as its template's loop laid it out (one per line).
+TICKET_ITEM = (
+    "\n            "
+    '<li><a href="{url}{number}/">{prefix}-{number}</a> <span class="list__subject">{subject}</span> '
+    '<span class="badge status status--{status}">{status_label}</span> <span class="muted small">{channel}</span></li>'
+    "\n            "
+)
+
+
+@register.simple_tag
+def ticket_items(tickets, url: str, prefix: str) -> SafeString:
+    """One <li> per ticket: its reference (a link), its subject cut to 40 characters, its status and channel."""
+    url, prefix = conditional_escape(url), conditional_escape(prefix)
+    return mark_safe(  # noqa: S308 - every value below is escaped
+        "".join(
+            TICKET_ITEM.format(
+                url=url,
+                number=int(t.number),
+                prefix=prefix,
+                subject=conditional_escape(Truncator(t.subject).chars(40)),
+                status=conditional_escape(t.status),
+                status_label=conditional_escape(t.get_status_display()),
+                channel=conditional_escape(t.get_channel_display()),
+            )
+            for t in tickets
+        )
     )

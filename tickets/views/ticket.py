@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
-from tickets import message_fragments, presence, selectors, services
+from tickets import presence, selectors, services, timeline_html
 from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
 from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
@@ -46,22 +46,22 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
     lists = picklists()
     staff, categories = lists.staff, lists.categories
     related = selectors.get_related(ticket, membership)
-    timeline = present_timeline(
-        selectors.get_timeline(ticket, merged_ids=selectors.merged_from(related), viewer=membership, bodies=False),
-        ticket,
-        staff,
-    )
-    # Each message's rendered form from the cache, its time and mail status filled in now.
-    message_fragments.render_messages((e.message for e in timeline if e.message is not None), request=request)
+    # The timeline from the cache, its times filled in now; read and rendered only when something it shows changed.
+    timeline = timeline_html.Timeline(ticket, is_admin=membership.role == Role.ADMIN)
+    if timeline.html is None:
+        entries = selectors.get_timeline(
+            ticket, merged_ids=selectors.merged_from(related), viewer=membership, bodies=False
+        )
+        timeline.html = timeline.render(present_timeline(entries, ticket, staff), request=request)
     return {
         "ticket": ticket,
         "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
         # Other tickets' links (the requester's, related ones): one reverse() for all of them.
         "ticket_url": reverse("desk:ticket", args=[0]).removesuffix("0/"),
-        "timeline": timeline,
+        "timeline_html": timeline.html,
         "related": related,
         "tags": selectors.ticket_tags(ticket),
-        "participants": list(ticket.participants.order_by("name", "email")),
+        "participants": selectors.list_participants(ticket),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
         "staff": staff,
         # (value, label) pairs for the side panel's selects, written by the desk `options` tag.

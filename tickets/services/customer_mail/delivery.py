@@ -22,6 +22,7 @@ from tickets.services.customer_mail.rules import (
     _over_limit,
 )
 from tickets.services.customer_mail.writing import _compose, _sender, _thread, _ticket_values
+from tickets.timeline_html import forget_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
     if outbound.kind in SECRET_KINDS:
         fields.update(body_text=SCRUBBED, body_html="")
     OutboundEmail.objects.filter(pk=outbound.pk).update(attempts=outbound.attempts + 1, **fields)
+    forget_ticket(ticket_id=outbound.ticket_id, tenant_id=outbound.tenant_id)  # the update sends no signal
     return True
 
 
@@ -98,6 +100,7 @@ def _record_failure(outbound: OutboundEmail, error: Exception, *, final: bool) -
         if outbound.kind in SECRET_KINDS:
             fields.update(body_text=SCRUBBED, body_html="")
     OutboundEmail.objects.filter(pk=outbound.pk).update(**fields)
+    forget_ticket(ticket_id=outbound.ticket_id, tenant_id=outbound.tenant_id)  # the update sends no signal
 
 
 def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
