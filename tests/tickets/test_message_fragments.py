@@ -14,19 +14,11 @@ from django.utils import timezone
 
 from tenancy.context import tenant_context
 from tests.conftest import host_client
-from tickets import message_fragments, services, timeline_html
+from tests.tickets.conversations import printer_conversation
+from tickets import message_fragments, timeline_html
 from tickets.models import Message, OutboundEmail
 
 pytestmark = pytest.mark.django_db
-
-
-def _conversation(tenant, agent, desk, new_ticket):
-    ticket = new_ticket(subject="Printer on fire")
-    with tenant_context(tenant):
-        services.reply(ticket=ticket, actor=agent, body="We are on it.")
-        services.reply(ticket=ticket, actor=desk["contact"], body="Still smoking.")
-        ids = list(Message.objects.filter(ticket=ticket).order_by("id").values_list("pk", flat=True))
-    return ticket, ids
 
 
 def _timeline(page: str) -> str:
@@ -40,7 +32,7 @@ def _cached(tenant, message_ids):
 
 def test_ticket_page_renders_cached_messages_without_rendering_them_again(tenant, agent, desk, new_ticket):
     # given a ticket page viewed once
-    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     first = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
     assert all(_cached(tenant, ids).values())
@@ -54,7 +46,7 @@ def test_ticket_page_renders_cached_messages_without_rendering_them_again(tenant
 
 def test_ticket_page_shows_a_renamed_contact_and_agent_at_once(tenant, agent, desk, new_ticket):
     # given a ticket page viewed once (its messages cached)
-    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     assert "Pat Requester" in client.get(f"/desk/tickets/{ticket.number}/").text
     # when the requester is renamed (as an erasure overwrites the name) and the agent renames themselves
@@ -78,7 +70,7 @@ def test_ticket_page_shows_a_renamed_contact_and_agent_at_once(tenant, agent, de
 
 def test_cached_message_shows_its_time_relative_to_each_view(tenant, agent, desk, new_ticket):
     # given a ticket page viewed right after the messages were written
-    ticket, _ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, _ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     assert "just now" in client.get(f"/desk/tickets/{ticket.number}/").text
     # when it is viewed three hours later
@@ -91,7 +83,7 @@ def test_cached_message_shows_its_time_relative_to_each_view(tenant, agent, desk
 
 def test_cached_message_shows_its_mail_going_out(tenant, agent, desk, new_ticket):
     # given an agent's reply whose mail is waiting, on a page viewed once
-    ticket, _ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, _ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     assert "Mail pending" in client.get(f"/desk/tickets/{ticket.number}/").text
     # when the mail is sent (the worker updates the row: no signal, so it drops the ticket's cached timeline)
@@ -105,7 +97,7 @@ def test_cached_message_shows_its_mail_going_out(tenant, agent, desk, new_ticket
 
 def test_message_fragments_are_one_cache_round_trip_per_page(tenant, agent, desk, new_ticket):
     # given a ticket page viewed once
-    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     client.get(f"/desk/tickets/{ticket.number}/")
     # when it is viewed again with its timeline rendered afresh (tickets.timeline_html keeps it otherwise)
@@ -129,7 +121,7 @@ def _body_reads(queries) -> list[str]:
 
 def test_ticket_page_reads_message_bodies_only_for_messages_rendered_afresh(tenant, agent, desk, new_ticket):
     # given a ticket page viewed once (its messages cached)
-    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     first = _timeline(client.get(f"/desk/tickets/{ticket.number}/").text)
     # when it is viewed again with its timeline rendered afresh (tickets.timeline_html keeps it otherwise)
@@ -152,7 +144,7 @@ def test_ticket_page_reads_message_bodies_only_for_messages_rendered_afresh(tena
 
 def test_cached_message_shows_a_body_changed_without_a_signal(tenant, agent, desk, new_ticket):
     # given a ticket page viewed once (its messages cached)
-    ticket, ids = _conversation(tenant, agent, desk, new_ticket)
+    ticket, ids = printer_conversation(tenant, agent, desk, new_ticket)
     client = host_client(tenant, agent)
     assert "Still smoking." in client.get(f"/desk/tickets/{ticket.number}/").text
     # when a body is rewritten by an UPDATE that sends no signal (as a bulk redaction or a storage migration would)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import host_client, make_member
+from tests.tickets.conversations import printer_conversation
 from tickets import services, timeline_html
 from tickets.models import Message, OutboundEmail, Queue, Tag, Ticket
 from tickets.services import customer_mail, directory, tag_settings
@@ -24,11 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _conversation(tenant, agent, desk, new_ticket):
-    ticket = new_ticket(subject="Printer on fire")
-    with tenant_context(tenant):
-        services.reply(ticket=ticket, actor=agent, body="We are on it.")
-        services.reply(ticket=ticket, actor=desk["contact"], body="Still smoking.")
-    return ticket
+    return printer_conversation(tenant, agent, desk, new_ticket)[0]
 
 
 def _timeline(page: str) -> str:
