@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models.functions import Lower
 
 from tickets.models import Tag, Ticket, TicketTag
-from tickets.services.events import Actor, ServiceError, new_event, record_event
+from tickets.services.events import Actor, ServiceError, new_event, record_event, record_events
 
 MAX_TAG_LENGTH = 50
 
@@ -17,17 +17,10 @@ def apply_tags(ticket: Ticket, *, names, actor: Actor, at=None, reason: str = ""
     wanted = {normalise_tag(name) for name in names} - {""}
     if not wanted:
         raise ServiceError("Give at least one tag.")
-    existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted)}
-    carried = set(TicketTag.objects.filter(ticket=ticket).values_list("tag_id", flat=True))
-    added = []
-    for name in sorted(wanted):
-        tag = existing.get(name) or Tag.objects.create(name=name)
-        if tag.pk in carried:
-            continue
-        TicketTag.objects.create(ticket=ticket, tag=tag)
-        record_event(ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, at=at, reason=reason)
-        added.append(tag)
-    return added
+    rows, events = tags_together([(ticket, wanted)], actor=actor, reasons={ticket.pk: reason}, at=at)
+    TicketTag.objects.bulk_create(rows)
+    record_events(events)
+    return [row.tag for row in rows]
 
 
 def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor, reason: str = "") -> bool:
@@ -38,10 +31,11 @@ def remove_tag(ticket: Ticket, *, tag: Tag, actor: Actor, reason: str = "") -> b
 
 
 def tags_together(
-    wanted: list[tuple[Ticket, set[str]]], *, actor: Actor, reasons: dict[int, str]
+    wanted: list[tuple[Ticket, set[str]]], *, actor: Actor, reasons: dict[int, str], at=None
 ) -> tuple[list[TicketTag], list]:
-    """`apply_tags` for many tickets (each with normalised, non-empty names): the tags any of them lacks created
-    on first use, and the ticket tags and "tagged" events to add, not yet written (same order and values)."""
+    """The plan of `apply_tags` for many tickets (each with normalised, non-empty names): the tags any of them
+    lacks created on first use, and the ticket tags and "tagged" events to add (stamped `at`, or now), not yet
+    written, in ticket order and then name order."""
     names = {name for _, ticket_names in wanted for name in ticket_names}
     existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=names)}
     carried: dict[int, set[int]] = {}
@@ -60,7 +54,13 @@ def tags_together(
             rows.append(TicketTag(tenant_id=ticket.tenant_id, ticket=ticket, tag=tag))
             events.append(
                 new_event(
-                    ticket, actor=actor, kind="tagged", field="tags", new=tag.pk, reason=reasons.get(ticket.pk, "")
+                    ticket,
+                    actor=actor,
+                    kind="tagged",
+                    field="tags",
+                    new=tag.pk,
+                    reason=reasons.get(ticket.pk, ""),
+                    at=at,
                 )
             )
     return rows, events
