@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from tenancy.roles import Role
-from tickets.mail import intake
+from tickets.mail import outcomes
+from tickets.mail.addresses import SupportAddresses
 from tickets.mail.parsing import ParsedEmail, parse_email
 from tickets.models import Contact, InboundEmail, Ticket
 from tickets.services.conversation import may_write
@@ -38,7 +39,7 @@ def release_held_email(*, actor: Actor, inbound_id: int) -> InboundEmail:
                 f"{parsed.from_address or 'The sender'} is neither the requester of {claimed.reference} nor copied "
                 "on it any more: open the mail as a new ticket instead."
             )
-        intake._append(inbound, parsed, claimed, contact, "release by hand")
+        outcomes.append_reply(inbound, parsed, claimed, contact, "release by hand")
         landed = Ticket.objects.get(pk=inbound.ticket_id)
         record_event(
             landed,
@@ -68,7 +69,7 @@ def open_held_email_as_ticket(*, actor: Actor, inbound_id: int) -> InboundEmail:
         parsed = _parsed(inbound)
         if not parsed.from_address:
             raise ServiceError("The mail has no valid From address to open a ticket for.")
-        intake._open_ticket(inbound, parsed, intake._Addresses(), refused_on=None, how="", limit=False)
+        outcomes.open_new_ticket(inbound, parsed, SupportAddresses(), refused_on=None, how="", limit=False)
         opened = Ticket.objects.get(pk=inbound.ticket_id)
         record_event(
             opened,

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -37,13 +36,24 @@ from django.utils import timezone
 
 from tenancy.context import require_tenant_id
 from tenancy.models import Membership, Tenant
-from tickets import clock, services
-from tickets.content import render_plain_text
+from tickets import clock
 from tickets.mail import identity
+from tickets.mail.addresses import SupportAddresses, base_address
 from tickets.mail.authentication import Verdict, judge, platform_authserv_ids, stored_authserv_ids
-from tickets.mail.parsing import ParsedEmail, is_forwarded, parse_email, trim_quoted
+from tickets.mail.outcomes import (
+    Outcome,
+    accepted_uploads,
+    add_agent_note,
+    append_reply,
+    hold,
+    open_new_ticket,
+    over_sender_limit,
+    record_automatic_reply,
+    record_bounce,
+    set_outcome,
+)
+from tickets.mail.parsing import ParsedEmail, parse_email
 from tickets.models import (
-    Channel,
     Contact,
     ImapMailbox,
     InboundEmail,
@@ -54,18 +64,11 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors import visible_tickets
-from tickets.selectors.mail import new_tickets_per_sender_per_hour
-from tickets.services import address_claims, customer_mail
-from tickets.services.attachments import MAX_FILES_PER_MESSAGE, Upload, validate_uploads
 from tickets.services.conversation import may_write
-from tickets.services.events import Automation, ServiceError, record_event
+from tickets.services.events import ServiceError
 
 logger = logging.getLogger(__name__)
 
-INTAKE = Automation("email intake")
-Outcome = InboundEmail.Outcome
-MAX_PARTICIPANTS = 20
-EMPTY_BODY = "(The email had no text.)"
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # what the entry points accept (HTTP, ingest_email)
 
 
@@ -123,22 +126,17 @@ def trusted_authserv_ids(parsed: ParsedEmail, *, source: str, mailbox: ImapMailb
     envelope = [parsed.headers.get(h, "").strip().strip("<>").lower() for h in ("delivered-to", "x-original-to")]
     recipients = [a for a in [*envelope, *parsed.recipients] if "@" in a]
     if recipients:
-        candidates = {*recipients, *(_base_address(a) for a in recipients)}
+        candidates = {*recipients, *(base_address(a) for a in recipients)}
         overrides = dict(
             SupportAddress.objects.filter(email__in=candidates)
             .exclude(trusted_authserv_ids="")
             .values_list("email", "trusted_authserv_ids")
         )
         for address in recipients:
-            override = overrides.get(address) or overrides.get(_base_address(address))
+            override = overrides.get(address) or overrides.get(base_address(address))
             if override:
                 return stored_authserv_ids(override)
     return platform_authserv_ids()
-
-
-def _base_address(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _store(raw: bytes, parsed: ParsedEmail, source: str, mailbox: ImapMailbox | None) -> tuple[InboundEmail, bool]:
@@ -208,56 +206,6 @@ def process(*, inbound_id: int, parsed: ParsedEmail | None = None) -> InboundEma
     return InboundEmail.objects.get(pk=inbound_id)
 
 
-def _set(inbound: InboundEmail, outcome: str, reason: str, message: Message | None = None) -> None:
-    inbound.outcome = outcome
-    inbound.reason = reason[:255]
-    if message is not None:
-        inbound.message = message
-        inbound.ticket_id = message.ticket_id
-
-
-class _Addresses:
-    """The tenant's support addresses, and whether an address is one of them (plus-tagged reply addresses too).
-    Only verified ones (and the tenant's own support@<slug>.<BASE_DOMAIN>) receive: see address_claims."""
-
-    def __init__(self) -> None:
-        self.by_email = {a.email: a for a in SupportAddress.objects.select_related("queue")}
-        self.receiving = address_claims.verified_addresses(require_tenant_id())
-
-    def base(self, address: str) -> str:
-        return _base_address(address)
-
-    def _known(self, address: str) -> str | None:
-        for candidate in (address, self.base(address)):
-            if candidate in self.by_email or candidate in self.receiving:
-                return candidate
-        return None
-
-    def is_ours(self, address: str) -> bool:
-        return self._known(address) is not None
-
-    def waiting_only(self, recipients: list[str]) -> str | None:
-        """The first support address the mail was sent to when none of them receives yet (all unverified)."""
-        known = [found for address in recipients if (found := self._known(address)) is not None]
-        return known[0] if known and not any(found in self.receiving for found in known) else None
-
-    def received_at(self, recipients: list[str]) -> str:
-        """The first of our receiving support addresses the mail was sent to ("" when none: a forward, a Bcc)."""
-        for address in recipients:
-            found = self._known(address)
-            if found is not None and found in self.receiving:
-                return found
-        return ""
-
-    def queue_for(self, recipients: list[str]):
-        for address in recipients:
-            found = self._known(address)
-            support = self.by_email.get(found) if found in self.receiving else None
-            if support is not None and support.queue_id:
-                return support.queue
-        return None
-
-
 @dataclass
 class _Route:
     """What a mail becomes, decided without writing anything (shared by the intake and `preview`)."""
@@ -271,7 +219,7 @@ class _Route:
     member: Membership | None = None
 
 
-def _route(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, addresses: _Addresses) -> _Route:
+def _route(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, addresses: SupportAddresses) -> _Route:
     if _is_our_own(parsed, addresses):
         return _Route("ignore", "Our own outgoing mail (loop protection).")
     if parsed.is_bounce:
@@ -312,24 +260,24 @@ def _staff_member(parsed: ParsedEmail, ticket: Ticket) -> Membership | None:
 
 def _decide(inbound: InboundEmail, parsed: ParsedEmail) -> None:
     tenant = Tenant.objects.get(pk=inbound.tenant_id)
-    addresses = _Addresses()
+    addresses = SupportAddresses()
     route = _route(tenant, inbound, parsed, addresses)
     if route.action == "ignore":
-        return _set(inbound, Outcome.IGNORED, route.reason)
+        return set_outcome(inbound, Outcome.IGNORED, route.reason)
     if route.action == "bounce":
-        return _record_bounce(inbound, parsed)
+        return record_bounce(inbound, parsed)
     if route.action == "fail":
-        return _set(inbound, Outcome.FAILED, route.reason)
+        return set_outcome(inbound, Outcome.FAILED, route.reason)
     if route.action == "automatic":
-        return _record_automatic_reply(inbound, route.ticket, allowed=route.allowed)
+        return record_automatic_reply(inbound, route.ticket, allowed=route.allowed)
     if route.action == "hold":
-        return _hold(inbound, route.ticket, route.how)
+        return hold(inbound, route.ticket, route.how)
     if route.action == "append":
-        return _append(inbound, parsed, route.ticket, route.contact, route.how)
+        return append_reply(inbound, parsed, route.ticket, route.contact, route.how)
     if route.action == "note":
-        return _add_agent_note(inbound, parsed, route.ticket, route.member)
+        return add_agent_note(inbound, parsed, route.ticket, route.member)
     limit = inbound.source != InboundEmail.Source.IMPORT  # history trips no cap
-    _open_ticket(inbound, parsed, addresses, refused_on=route.ticket, how=route.how, limit=limit)
+    open_new_ticket(inbound, parsed, addresses, refused_on=route.ticket, how=route.how, limit=limit)
     return None
 
 
@@ -349,7 +297,7 @@ def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> P
     to a closed ticket shows as appended (the reply service would open a follow-up)."""
     tenant = Tenant.objects.get(pk=require_tenant_id())
     parsed = parse_email(raw)
-    _, refused = _uploads(tenant, parsed)
+    _, refused = accepted_uploads(tenant, parsed)
     existing = already_received(parsed.message_id, parsed.content_digest)
     if existing is not None:
         return Preview(parsed, "duplicate", f"The same message as email #{existing.pk}: {existing.reason}")
@@ -357,7 +305,7 @@ def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> P
     inbound = InboundEmail(
         source=source, thread_index_root=parsed.thread_index_root, authenticated=verdict.authenticated
     )
-    route = _route(tenant, inbound, parsed, _Addresses())
+    route = _route(tenant, inbound, parsed, SupportAddresses())
     ticket = route.ticket.reference if route.ticket is not None else ""
     outcome, reason = {
         "ignore": ("ignored", route.reason),
@@ -369,7 +317,7 @@ def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> P
         "note": ("appended", f"Would be an internal note by {route.member and route.member.user.email} on {ticket}."),
     }.get(route.action, ("new", ""))
     if outcome == "new":
-        limited = source != InboundEmail.Source.IMPORT and _over_sender_limit(parsed.from_address)
+        limited = source != InboundEmail.Source.IMPORT and over_sender_limit(parsed.from_address)
         if limited:
             outcome, reason = "rate_limited", "Sender over the hourly limit of new tickets: kept, no ticket."
         elif route.ticket is not None:
@@ -379,23 +327,7 @@ def preview(raw: bytes, *, source: str, mailbox: ImapMailbox | None = None) -> P
     return Preview(parsed, outcome, reason, tuple(refused))
 
 
-def _record_automatic_reply(inbound: InboundEmail, ticket: Ticket, *, allowed: bool) -> None:
-    """An out-of-office or other machine answer on a ticket: noted on it, never a reply that reopens the ticket
-    or restarts its clock (and never a new ticket for a robot that claims one)."""
-    if not allowed:
-        _record_refusal(ticket, inbound, None)
-        reason = f"Automatic mail claiming {ticket.reference} from someone not on it: recorded, not added."
-    elif not inbound.authenticated:
-        # Unproven, so not noted on the ticket either (anyone could fill its history with "out of office").
-        reason = f"Automatic mail claiming {ticket.reference}, sender not authenticated: not noted on the ticket."
-    else:
-        record_event(ticket, actor=INTAKE, kind="auto_reply_received", field="inbound_email", new=inbound.pk)
-        reason = f"Automatic reply (e.g. out of office) on {ticket.reference}: noted on the ticket, not added."
-    inbound.ticket = ticket
-    _set(inbound, Outcome.IGNORED, reason)
-
-
-def _is_our_own(parsed: ParsedEmail, addresses: _Addresses) -> bool:
+def _is_our_own(parsed: ParsedEmail, addresses: SupportAddresses) -> bool:
     return (
         identity.is_our_message_id(parsed.message_id)
         or "x-tessera-tenant" in parsed.headers
@@ -448,229 +380,3 @@ def _find_ticket(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail) -> 
 
 def _ticket(**lookup) -> Ticket | None:
     return Ticket.objects.select_related("tenant").filter(**lookup).first()
-
-
-# --- outcomes --------------------------------------------------------------------------------------------------
-
-
-def _body(parsed: ParsedEmail) -> str:
-    """Safe HTML of what the sender wrote: quoted history and signature trimmed unless the mail is a forward."""
-    text = parsed.text.strip()
-    if not text:
-        return render_plain_text(EMPTY_BODY)
-    if is_forwarded(parsed.subject, text):
-        return parsed.html or render_plain_text(text)
-    trimmed = trim_quoted(text)
-    if parsed.html and trimmed == text:
-        return parsed.html
-    return render_plain_text(trimmed)
-
-
-def _uploads(tenant: Tenant, parsed: ParsedEmail) -> tuple[list[Upload], list[str]]:
-    """The attachments we accept; the refused ones are named in the outcome's reason, never fatal."""
-    accepted: list[Upload] = []
-    refused: list[str] = []
-    for attachment in parsed.attachments:
-        upload = Upload(name=attachment.name, content=attachment.content)
-        if len(accepted) >= MAX_FILES_PER_MESSAGE:
-            refused.append(attachment.name)
-            continue
-        try:
-            validate_uploads(tenant=tenant, uploads=[upload])
-        except ServiceError:
-            refused.append(attachment.name)
-            continue
-        accepted.append(upload)
-    return accepted, refused
-
-
-def _with_refused(reason: str, refused: list[str]) -> str:
-    if not refused:
-        return reason
-    return f"{reason} Attachments not taken: {', '.join(refused)}"
-
-
-def _kept_message_id(parsed: ParsedEmail) -> str:
-    """The Message-ID the ticket message keeps: none when a message already has it (another message that
-    reused the id; threading finds the first one, the InboundEmail keeps the id of each)."""
-    if not parsed.message_id or Message.objects.filter(email_message_id=parsed.message_id).exists():
-        return ""
-    return parsed.message_id
-
-
-def _append(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, contact: Contact, how: str) -> None:
-    uploads, refused = _uploads(ticket.tenant, parsed)
-    services.fill_contact_name(contact=contact, name=parsed.from_name)
-    message = services.reply(
-        ticket=ticket,
-        actor=contact,
-        body="",
-        body_html=_body(parsed),
-        uploads=uploads,
-        channel=Channel.EMAIL,
-        email_message_id=_kept_message_id(parsed),
-        email_in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
-    )
-    if message.ticket_id not in (ticket.pk, ticket.merged_into_id):
-        # A reply to a closed ticket opened a follow-up (the reply service links the two).
-        new = message.ticket
-        _set(inbound, Outcome.NEW_TICKET, f"Reply to closed {ticket.reference}: opened {new.reference}.", message)
-        inbound.reason = _with_refused(inbound.reason, refused)[:255]
-        _acknowledge(new, parsed)
-        return
-    reason = f"Added to {message.ticket.reference} (matched by {how})."
-    _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
-
-
-def _add_agent_note(inbound: InboundEmail, parsed: ParsedEmail, ticket: Ticket, member: Membership) -> None:
-    """An agent's own mail to the ticket's reply address: an internal note by them, never sent to the customer
-    (no tenant setting makes it public yet), recorded as such."""
-    uploads, refused = _uploads(ticket.tenant, parsed)
-    message = services.add_note(
-        ticket=ticket,
-        actor=member,
-        body="",
-        body_html=_body(parsed),
-        uploads=uploads,
-        channel=Channel.EMAIL,
-        email_message_id=_kept_message_id(parsed),
-    )
-    reason = (
-        f"Internal note by {member.user.email} on {ticket.reference}: their own mail to its reply address, "
-        "not sent to the customer."
-    )
-    _set(inbound, Outcome.APPENDED, _with_refused(reason, refused), message)
-
-
-def _open_ticket(
-    inbound: InboundEmail,
-    parsed: ParsedEmail,
-    addresses: _Addresses,
-    *,
-    refused_on: Ticket | None,
-    how: str,
-    limit: bool = True,
-) -> None:
-    tenant = Tenant.objects.get(pk=inbound.tenant_id)
-    if limit and _over_sender_limit(parsed.from_address):
-        _set(inbound, Outcome.RATE_LIMITED, "Sender over the hourly limit of new tickets: kept, no ticket.")
-        if refused_on is not None:
-            _record_refusal(refused_on, inbound, None)
-        return
-    contact = services.get_or_create_contact(email=parsed.from_address, name=parsed.from_name)
-    participants = []
-    for address in parsed.recipients:
-        if address == parsed.from_address or addresses.is_ours(address) or len(participants) >= MAX_PARTICIPANTS:
-            continue
-        try:
-            participants.append(services.get_or_create_contact(email=address))
-        except ServiceError:
-            continue
-    uploads, refused = _uploads(tenant, parsed)
-    ticket = services.create_ticket(
-        actor=contact,
-        contact=contact,
-        subject=parsed.subject or "(no subject)",
-        body="",
-        body_html=_body(parsed),
-        channel=Channel.EMAIL,
-        queue=addresses.queue_for(parsed.recipients),
-        received_address=addresses.received_at(parsed.recipients),
-        participants=participants,
-        uploads=uploads,
-        email_message_id=_kept_message_id(parsed),
-    )
-    message = ticket.messages.order_by("created_at", "id").first()
-    if refused_on is not None:
-        _record_refusal(refused_on, inbound, ticket)
-        reason = (
-            f"Claimed {refused_on.reference} (by {how}) but the sender is not its requester or copied on it: "
-            f"opened {ticket.reference} instead."
-        )
-    elif parsed.from_fallback:
-        reason = f"No usable From: opened {ticket.reference} for the {parsed.from_fallback} address, unacknowledged."
-    else:
-        reason = f"Opened {ticket.reference}."
-    _set(inbound, Outcome.NEW_TICKET, _with_refused(reason, refused), message)
-    _acknowledge(ticket, parsed)
-
-
-def _hold(inbound: InboundEmail, ticket: Ticket, how: str) -> None:
-    """A mail from the ticket's requester or a participant whose From is not authenticated: kept for an admin to
-    release or open as a new ticket, noted on the ticket (ids only); nothing is added, nothing is acknowledged."""
-    record_event(
-        ticket,
-        actor=INTAKE,
-        kind="email_held",
-        field="inbound_email",
-        new=inbound.pk,
-        reason="sender not authenticated",
-    )
-    inbound.ticket = ticket
-    _set(
-        inbound,
-        Outcome.HELD,
-        f"Claims {ticket.reference} (by {how}) but the sender is not authenticated: held for review "
-        f"({inbound.authentication}).",
-    )
-
-
-def _record_refusal(claimed: Ticket, inbound: InboundEmail, opened: Ticket | None) -> None:
-    """The refused attempt on the ticket it claimed: ids only (the inbound mail, the ticket opened instead)."""
-    record_event(
-        claimed,
-        actor=INTAKE,
-        kind="email_refused",
-        field="related" if opened is not None else "inbound_email",
-        new=opened.pk if opened is not None else inbound.pk,
-        reason="sender is not the requester or copied on this ticket",
-    )
-
-
-def _over_sender_limit(address: str) -> bool:
-    limit = new_tickets_per_sender_per_hour()
-    since = timezone.now() - timedelta(hours=1)
-    opened = (
-        InboundEmail.objects.filter(from_address=address, received_at__gte=since, outcome=Outcome.NEW_TICKET)
-        .exclude(source=InboundEmail.Source.IMPORT)  # history is not this hour's mail
-        .count()
-    )
-    return opened >= limit
-
-
-def _acknowledge(ticket: Ticket, parsed: ParsedEmail) -> None:
-    """Acknowledge a new ticket to its requester (the address that wrote), never to a machine, and never to an
-    address taken from Sender or Reply-To (unproven: anyone could make us mail a stranger)."""
-    if parsed.is_automatic or parsed.from_fallback:
-        return
-    references = " ".join(f"<{ref}>" for ref in [*parsed.references, parsed.message_id] if ref)
-    try:
-        with transaction.atomic():
-            customer_mail.send_acknowledgement(ticket=ticket, in_reply_to=parsed.message_id, references=references)
-    except Exception:
-        # The ticket matters more than its acknowledgement: keep it, and say why no mail went out.
-        logger.exception("No acknowledgement for ticket #%s", ticket.pk)
-
-
-def _record_bounce(inbound: InboundEmail, parsed: ParsedEmail) -> None:
-    """A delivery failure: an event on the ticket whose mail bounced (found by the original Message-ID)."""
-    ids = list(dict.fromkeys([*parsed.bounced_message_ids, *parsed.thread_ids]))
-    outbound = (
-        OutboundEmail.objects.filter(email_message_id__in=ids, ticket__isnull=False).select_related("ticket").first()
-        if ids
-        else None
-    )
-    if outbound is None:
-        return _set(inbound, Outcome.BOUNCE, "Bounce for mail we cannot match to a ticket: recorded, no ticket.")
-    status = parsed.bounce_status or "unknown"
-    record_event(
-        outbound.ticket,
-        actor=INTAKE,
-        kind="email_bounced",
-        field="outbound_email",
-        old=inbound.pk,
-        new=outbound.pk,
-        reason=f"delivery failed (status {status})",
-    )
-    inbound.ticket = outbound.ticket
-    return _set(inbound, Outcome.BOUNCE, f"Bounce of our mail on {outbound.ticket.reference} (status {status}).")
