@@ -37,9 +37,13 @@ def scenarios(queue_id: int) -> list[Scenario]:
     stamp = int(time.time())
     created = itertools.count(1)
 
+    # One handler for every visitor, as one server process (bench.run's portal_post does the same): a new Client
+    # per request would build the middleware chain again each time, which no server pays.
+    visitor = Client()
+
     def portal_post(_client, i):
         n = next(created)
-        visitor = Client(REMOTE_ADDR=f"10.9.{(n >> 8) & 255}.{n & 255}")  # a new anonymous visitor each time
+        visitor.cookies.clear()  # a new anonymous visitor each time
         return visitor.post(
             "/tickets/submit/",
             {
@@ -47,6 +51,7 @@ def scenarios(queue_id: int) -> list[Scenario]:
                 "submitter_email": f"visitor{stamp}-{n}@bench.example",
                 "body": "The export button spins and then nothing happens. Tried twice.",
             },
+            REMOTE_ADDR=f"10.9.{(n >> 8) & 255}.{n & 255}",
         )  # fmt: skip
 
     def create(client, i):
