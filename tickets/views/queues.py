@@ -130,7 +130,10 @@ def _list(
     queues = lists.visible_queues(membership) if queues is None else queues
     saved_views = selectors.list_saved_views(membership)
     # After a bulk action the counts changed: count afresh.
-    counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
+    counts = selectors.recent_sidebar_counts(
+        membership, queues, saved_views=saved_views, fresh=bool(extra),
+        in_teams=bool(lists.member_teams.get(membership.pk)),  # from the lists: no query of its own
+    )  # fmt: skip
     counted = for_count(filtered)
     page = paginate(
         filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": counted})["total"],
