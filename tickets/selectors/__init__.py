@@ -370,10 +370,14 @@ def saved_view_tickets(
     return filter_tickets(tickets, saved.query, prefix=membership.tenant.ticket_prefix)
 
 
-def list_saved_views(membership: Membership) -> list[SavedView]:
-    """The member's own views and those shared with a team they belong to."""
+def list_saved_views(membership: Membership, lists=None) -> list[SavedView]:
+    """The member's own views and those shared with a team they belong to; from the desk's lists when given
+    (tickets.picklists: every saved view of the tenant and each member's teams, kept until one changes)."""
     if not membership or not membership.is_staff_member:
         return []
+    if lists is not None:
+        teams = lists.member_teams.get(membership.pk, frozenset())
+        return [view for view in lists.saved_views if view.owner_id == membership.pk or view.team_id in teams]
     return list(
         SavedView.objects.filter(Q(owner=membership) | Q(team__in=my_team_ids(membership)))
         .select_related("team")

@@ -128,7 +128,7 @@ def _list(
     filters, filtered, sort = filtered_tickets(request, tickets, params)
     lists = picklists() if lists is None else lists
     queues = lists.visible_queues(membership) if queues is None else queues
-    saved_views = selectors.list_saved_views(membership)
+    saved_views = selectors.list_saved_views(membership, lists)
     # After a bulk action the counts changed: count afresh.
     counts = selectors.recent_sidebar_counts(
         membership, queues, saved_views=saved_views, fresh=bool(extra),
