@@ -32,8 +32,12 @@ COPIES = ProcessCopies(256)
 
 
 class TenantList(Generic[T]):
-    def __init__(self, name: str, load: Callable[[], T], *, seconds: int = 300) -> None:
+    def __init__(self, name: str, load: Callable[[], T], *, seconds: int = 300, shape: str = "") -> None:
+        """`shape`: names what the value holds, in its shared key: a release whose value holds more (a field
+        added to a dataclass) never unpickles the values of the release before it, which shares the cache and
+        the versions while both run (a deploy)."""
         self.name, self.load, self.seconds = name, load, seconds
+        self.shape = f":{shape}" if shape else ""
 
     def get(self) -> T:
         """The list of the tenant in scope."""
@@ -44,7 +48,7 @@ class TenantList(Generic[T]):
         version = self._version(tenant_id)
         if version is None:  # the cache keeps nothing (down, or a dummy): read the rows
             return self.load()
-        key = f"{self.name}:{tenant_id}:{version}"
+        key = f"{self.name}:{tenant_id}:{version}{self.shape}"
         return COPIES.kept(key, lambda: self._shared(key))
 
     def forget(self, tenant_id: int) -> None:

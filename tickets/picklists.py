@@ -1,5 +1,5 @@
-"""The short lists behind the desk's menus and filters (staff, queues, teams, categories), read once per tenant
-and kept in the cache until one of them changes.
+"""The short lists behind the desk's menus and filters (staff, queues, teams, categories, saved views), read once
+per tenant and kept in the cache until one of them changes.
 
 Every queue and ticket page shows them (and every portal submission reads the portal settings, the public
 categories and the default queue); read afresh they were four queries a page, a tenth of its time at a
@@ -19,7 +19,7 @@ from django.db.models.signals import post_delete, post_save
 from tenancy.models import Membership, User
 from tenancy.selectors import list_user_tenant_ids
 from tenancy.tenant_lists import TenantList
-from tickets.models import Category, EscalationTier, PortalSettings, Queue, Team, TeamMembership
+from tickets.models import Category, EscalationTier, PortalSettings, Queue, SavedView, Team, TeamMembership
 from tickets.selectors import StaffMember, list_categories, list_staff_members, sees_every_queue
 from tickets.selectors.structure import Tier, get_portal_settings, list_tiers
 
@@ -38,6 +38,9 @@ class Picklists:
     categories: list[Category]  # as selectors.list_categories: parents first, each with its parent
     member_teams: dict[int, frozenset[int]]  # membership id -> its teams
     tiers: list[Tier]  # the escalation ladder, level 1 first
+    # Every member's saved views, each with its team, in the sidebar's order (selectors.list_saved_views picks a
+    # member's own and their teams'): a query of every list page, for rows that change when someone saves a view.
+    saved_views: list[SavedView]
     # What the public request form asks for (read by every portal submission, changed by an admin now and then).
     # Not compared: an unsaved row of defaults (no settings saved yet) equals no other instance.
     portal_settings: PortalSettings = field(compare=False)
@@ -82,11 +85,13 @@ def _load() -> Picklists:
         categories=list_categories(),
         member_teams={member: frozenset(teams) for member, teams in member_teams.items()},
         tiers=list_tiers(),
+        saved_views=list(SavedView.objects.select_related("team").order_by("position", "name", "id")),
         portal_settings=get_portal_settings(),
     )
 
 
-LISTS = TenantList("picklists", _load, seconds=SECONDS)
+# Shape 2: with the saved views (the values of the releases before have none).
+LISTS = TenantList("picklists", _load, seconds=SECONDS, shape="2")
 
 
 # --- What changes them ---------------------------------------------------------------------------------------------
@@ -108,7 +113,7 @@ def _user_changed(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (Membership, Queue, Team, Category, TeamMembership, EscalationTier, PortalSettings):
+    for model in (Membership, Queue, Team, Category, TeamMembership, EscalationTier, PortalSettings, SavedView):
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.save")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"picklists.{model.__name__}.delete")
     post_save.connect(_user_changed, sender=User, dispatch_uid="picklists.user.save")

@@ -23,7 +23,7 @@ def _queue_names() -> set[str]:
 
 
 def _shared_key(tenant_id: int) -> str:
-    return f"picklists:{tenant_id}:{cache.get(f'picklists-version:{tenant_id}')}"
+    return f"picklists:{tenant_id}:{cache.get(f'picklists-version:{tenant_id}')}{picklists.LISTS.shape}"
 
 
 def test_a_later_request_takes_the_process_copy_without_the_shared_cache_or_the_database(tenant, desk):

@@ -232,3 +232,39 @@ def test_saved_views_page_lists_own_and_shared(tenant, agent, supervisor, desk):
     page = host_client(tenant, agent).get("/desk/saved/").text
     assert "Own one" in page and "Shared one" in page and "Shared with team Frontline" in page
     assert page.count(">Delete</button>") == 1
+
+
+@pytest.mark.django_db
+def test_list_pages_take_saved_views_from_the_lists_and_show_each_change_at_once(
+    tenant, agent, agent2, supervisor, desk, new_ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given an agent whose list page has read the desk's lists
+    new_ticket()
+    client = host_client(tenant, agent)
+    client.get("/desk/views/all/")
+    # when views are saved: the agent's own, one shared with the agent's team, another agent's personal one
+    own = _view(tenant, agent, name="Own view")
+    _view(tenant, supervisor, name="Frontline view", team=desk["team"])
+    _view(tenant, agent2, name="Someone else's")
+    page = client.get("/desk/views/all/").text
+    # then the next page shows the agent's and the team's, and a page once the lists are read asks for no view
+    assert "Own view" in page and "Frontline view" in page and "Someone else" not in page
+    with CaptureQueriesContext(connection) as warm:
+        client.get("/desk/views/all/")
+    with tenant_context(tenant), CaptureQueriesContext(connection) as asked:
+        assert [view.name for view in selectors.list_saved_views(agent)] == ["Frontline view", "Own view"]
+    assert any('FROM "tickets_savedview"' in q["sql"] for q in asked.captured_queries)
+    assert not any('FROM "tickets_savedview"' in q["sql"] for q in warm.captured_queries)
+    # and a rename, leaving the team and a delete each show on the next page
+    with tenant_context(tenant):
+        own.name = "Renamed view"
+        own.save(update_fields=["name"])
+        TeamMembership.objects.filter(membership=agent).delete()
+    page = client.get("/desk/views/all/").text
+    assert "Renamed view" in page and "Frontline view" not in page
+    with tenant_context(tenant):
+        own.delete()
+    assert "Renamed view" not in client.get("/desk/views/all/").text

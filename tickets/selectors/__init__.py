@@ -14,8 +14,10 @@ from django.db import connection
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
+from tenancy.context import current_tenant_id
 from tenancy.db.lookups import AnyOf
 from tenancy.models import Membership
+from tenancy.process_copies import ProcessCopies
 from tenancy.roles import Role
 from tickets.models import Contact, Queue, SatisfactionRating, SavedView, TeamMembership, Ticket, TicketParticipant
 
@@ -73,13 +75,14 @@ VIEWS = (
 )
 
 
-def view_tickets(membership: Membership, view: str) -> QuerySet[Ticket]:
+def view_tickets(membership: Membership, view: str, *, in_teams: bool | None = None) -> QuerySet[Ticket]:
+    """`in_teams`: whether the member belongs to a team, when known (else a query asks, for "unassigned")."""
     tickets = visible_tickets(membership)
     if view == "mine":
         return tickets.filter(assignee=membership, is_open=True)
     if view == "unassigned":
         teams = my_team_ids(membership)
-        mine = tickets.filter(queue__team__in=teams) if teams.exists() else tickets
+        mine = tickets.filter(queue__team__in=teams) if (teams.exists() if in_teams is None else in_teams) else tickets
         return mine.filter(assignee__isnull=True, is_open=True)
     if view == "escalated":
         return tickets.escalated().filter(is_open=True)
@@ -121,29 +124,66 @@ def capped_counts(
     `per_queue` (queue_counts), also each of its queues, keyed `queue-<id>`."""
     if not querysets and per_queue is None:
         return {}
-    parts, params = [], []
+    names = [*querysets, *(() if per_queue is None else (PER_QUEUE,))]
+    return _run_counts(names, _count_parts(querysets, cap, per_queue))
+
+
+# The name of queue_counts' part in _run_counts: its (id, count) pairs become `queue-<id>` keys.
+PER_QUEUE = object()
+
+
+def _count_parts(querysets: dict[str, QuerySet], cap: int, per_queue: QuerySet | None) -> list[tuple[str, list]]:
+    """Each count's select-list expression and its parameters (SQL compiled by Django)."""
+    parts = []
     for queryset in querysets.values():
-        sql, sub_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped)")  # noqa: S608 - SQL compiled by Django
-        params.extend(sub_params)
+        sql, params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append((f"(SELECT count(*) FROM ({sql}) AS capped)", list(params)))  # noqa: S608 - Django's SQL
     if per_queue is not None:
-        sql, sub_params = per_queue.query.sql_with_params()
+        sql, params = per_queue.query.sql_with_params()
         # (id, count) pairs as one JSON array: one statement still, whatever the number of queues.
         if connection.vendor == "postgresql":
             pairs = "json_agg(json_build_array(q.counted_queue, q.open_count))"
         else:  # SQLite, the embedded demo's database
             pairs = "json_group_array(json_array(q.counted_queue, q.open_count))"
-        parts.append(f"(SELECT {pairs} FROM ({sql}) AS q)")  # noqa: S608 - SQL compiled by Django
-        params.extend(sub_params)
+        parts.append((f"(SELECT {pairs} FROM ({sql}) AS q)", list(params)))  # noqa: S608 - Django's SQL
+    return parts
+
+
+def _run_counts(names: list, parts: list[tuple[str, list]]) -> dict[str, int]:
+    """One statement selecting every part; its values by name (PER_QUEUE's pairs as `queue-<id>`)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        cursor.execute(f"SELECT {', '.join(sql for sql, _ in parts)}", [p for _, params in parts for p in params])
         row = cursor.fetchone()
-    counts = dict(zip(querysets, row, strict=False))
-    if per_queue is not None:
-        pairs = row[-1]
-        pairs = json.loads(pairs) if isinstance(pairs, str) else pairs  # SQLite answers text
-        counts.update({f"queue-{pk}": n for pk, n in pairs or ()})
+    counts = {}
+    for name, value in zip(names, row, strict=True):
+        if name is PER_QUEUE:
+            pairs = json.loads(value) if isinstance(value, str) else value  # SQLite answers text
+            counts.update({f"queue-{pk}": n for pk, n in pairs or ()})
+        else:
+            counts[name] = value
     return counts
+
+
+# The compiled parts of the sidebar's fixed counts (the views and the queues), per process: building and
+# compiling their querysets was 4.5 ms of the 6.8 ms of Python a recount cost, for the same statement each time.
+# The key holds everything that shapes it: the tenant and the member (their ids are constants of the SQL), whether
+# they see every queue, whether they belong to a team, the queues counted. The teams themselves are read by the
+# statement (a subquery), never kept.
+FIXED_COUNTS = ProcessCopies(512)
+
+
+def _fixed_count_parts(membership: Membership, queues: Sequence[Queue], in_teams: bool):
+    key = (current_tenant_id(), membership.pk, sees_every_queue(membership), in_teams, tuple(q.pk for q in queues))
+
+    def compile_parts():
+        bases = {view.slug: view_tickets(membership, view.slug, in_teams=in_teams) for view in VIEWS}
+        per_queue = queue_counts(membership, queues) if queues else None
+        names = [*bases, *(() if per_queue is None else (PER_QUEUE,))]
+        return names, _count_parts(bases, COUNT_CAP, per_queue)
+
+    if key[0] is None:  # outside a tenant's scope nothing is kept (the statement would not name one)
+        return compile_parts()
+    return FIXED_COUNTS.kept(key, compile_parts)
 
 
 def sidebar_counts(
@@ -152,14 +192,20 @@ def sidebar_counts(
     also: dict[str, QuerySet] | None = None,
     *,
     saved_views: Sequence[SavedView] = (),
+    in_teams: bool | None = None,
 ) -> dict:
     """Capped counts of every view, queue and saved view (keyed `saved-<id>`), and of `also` (such as the
-    filtered list), in one round trip whatever the number of saved views."""
-    bases = {view.slug: view_tickets(membership, view.slug) for view in VIEWS}
-    querysets = dict(bases)
-    querysets.update({f"saved-{saved.pk}": saved_view_tickets(membership, saved, bases=bases) for saved in saved_views})
-    querysets.update(also or {})
-    counts = capped_counts(querysets, per_queue=queue_counts(membership, queues) if queues else None)
+    filtered list), in one round trip whatever the number of saved views. `in_teams`: whether the member belongs
+    to a team, when the caller knows (the desk's lists do); else a query asks."""
+    if in_teams is None:
+        in_teams = my_team_ids(membership).exists()
+    names, parts = _fixed_count_parts(membership, queues, in_teams)
+    more = {}
+    if saved_views:
+        bases = {view.slug: view_tickets(membership, view.slug, in_teams=in_teams) for view in VIEWS}
+        more.update({f"saved-{saved.pk}": saved_view_tickets(membership, saved, bases=bases) for saved in saved_views})
+    more.update(also or {})
+    counts = _run_counts([*names, *more], [*parts, *_count_parts(more, COUNT_CAP, None)])
     # A queue deleted since the list was read has no row: it counts nothing, as its own count would say.
     return {**{f"queue-{queue.pk}": 0 for queue in queues}, **counts}
 
@@ -168,7 +214,12 @@ SIDEBAR_COUNTS_SECONDS = 15
 
 
 def recent_sidebar_counts(
-    membership: Membership, queues: list[Queue], *, saved_views: Sequence[SavedView] = (), fresh: bool = False
+    membership: Membership,
+    queues: list[Queue],
+    *,
+    saved_views: Sequence[SavedView] = (),
+    fresh: bool = False,
+    in_teams: bool | None = None,
 ) -> dict:
     """The sidebar's counts, reused for a few seconds: they are a guide, and counting every view and queue
     (up to the cap each) is the largest part of a list page's database time at a million tickets. The key
@@ -177,7 +228,7 @@ def recent_sidebar_counts(
     key = f"sidebar-counts:{membership.pk}:{hashlib.sha256(signature.encode()).hexdigest()[:16]}"
     counts = None if fresh else cache.get(key)
     if counts is None:
-        counts = sidebar_counts(membership, queues, saved_views=saved_views)
+        counts = sidebar_counts(membership, queues, saved_views=saved_views, in_teams=in_teams)
         cache.set(key, counts, SIDEBAR_COUNTS_SECONDS)
     return counts
 
@@ -319,10 +370,14 @@ def saved_view_tickets(
     return filter_tickets(tickets, saved.query, prefix=membership.tenant.ticket_prefix)
 
 
-def list_saved_views(membership: Membership) -> list[SavedView]:
-    """The member's own views and those shared with a team they belong to."""
+def list_saved_views(membership: Membership, lists=None) -> list[SavedView]:
+    """The member's own views and those shared with a team they belong to; from the desk's lists when given
+    (tickets.picklists: every saved view of the tenant and each member's teams, kept until one changes)."""
     if not membership or not membership.is_staff_member:
         return []
+    if lists is not None:
+        teams = lists.member_teams.get(membership.pk, frozenset())
+        return [view for view in lists.saved_views if view.owner_id == membership.pk or view.team_id in teams]
     return list(
         SavedView.objects.filter(Q(owner=membership) | Q(team__in=my_team_ids(membership)))
         .select_related("team")

@@ -17,8 +17,8 @@ from tenancy.roles import Role, role_required
 from tickets import selectors
 from tickets.custom_fields.definitions import active_fields
 from tickets.filters import TicketFilter
-from tickets.lifecycle import Status
-from tickets.models import Channel, Priority, Queue
+from tickets.list_controls import bulk_menus, filter_controls
+from tickets.models import Channel, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
@@ -128,9 +128,12 @@ def _list(
     filters, filtered, sort = filtered_tickets(request, tickets, params)
     lists = picklists() if lists is None else lists
     queues = lists.visible_queues(membership) if queues is None else queues
-    saved_views = selectors.list_saved_views(membership)
+    saved_views = selectors.list_saved_views(membership, lists)
     # After a bulk action the counts changed: count afresh.
-    counts = selectors.recent_sidebar_counts(membership, queues, saved_views=saved_views, fresh=bool(extra))
+    counts = selectors.recent_sidebar_counts(
+        membership, queues, saved_views=saved_views, fresh=bool(extra),
+        in_teams=bool(lists.member_teams.get(membership.pk)),  # from the lists: no query of its own
+    )  # fmt: skip
     counted = for_count(filtered)
     page = paginate(
         filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": counted})["total"],
@@ -159,6 +162,13 @@ def _list(
         reverse(name, args=[arg]).removesuffix(f"{arg}/")
         for name, arg in (("desk:view", "all"), ("desk:queue", 0), ("desk:saved_view", 0))
     )
+    filter_choices = {
+        "assignee": staff_choices,
+        "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
+        "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
+        "channel": [("", "Any channel"), *Channel.choices],
+        "category": [("", "Any category"), *((c.pk, c.name) for c in lists.categories if not c.parent_id)],
+    }
     context = {
         "title": title,
         "current": current,
@@ -186,21 +196,14 @@ def _list(
         # One staff list for the assignee filter and the bulk "Assign to" menu; the queue and team filters
         # offer the lists the sidebar and the sharing menu show.
         "staff_choices": staff_choices,
-        "filter_choices": {
-            "assignee": staff_choices,
-            "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
-            "team": [("", "Any team"), *((t.pk, t.name) for t in teams)],
-            "channel": [("", "Any channel"), *Channel.choices],
-            "category": [
-                ("", "Any category"),
-                *((c.pk, c.name) for c in lists.categories if not c.parent_id),
-            ],
-        },
-        "bulk_statuses": Status.choices,
-        "bulk_priorities": Priority.choices,
+        "filter_choices": filter_choices,
+        # The sort menu and the filters' grid, kept per process for the same filters and lists; an htmx
+        # request swaps the results alone and never shows them.
+        "filter_controls": {} if request.htmx else filter_controls(filters, filter_choices),
         "share_teams": teams if is_supervisor else [],
         "bulk_max": MAX_BULK,
-        "custom_fields": active_fields(),  # the bulk bar's "set field" menus
+        # The bulk bar's menus of the tenant's lists (its custom fields' "set field" menus too), kept per process.
+        "bulk_menus": bulk_menus(staff_choices, filter_choices["queue"], active_fields()) if rows else {},
         **(extra or {}),
     }
     if request.htmx:
