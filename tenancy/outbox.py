@@ -8,9 +8,10 @@ job) re-sends rows still undone after a grace period, so a crash or broker outag
 loses nothing; tasks are idempotent, so a duplicate send is harmless.
 
 Several tasks recorded by one transaction (at one savepoint level, for one tenant) travel in one message: the
-worker's `send_recorded()` hands each to Celery in turn. A publish costs the request about a millisecond of
-Python (Celery's message, kombu's Redis client), and the portal's submission records two (the feed's drain and
-the acknowledgement); the hop through a worker costs them a few milliseconds of latency and nothing else.
+worker's `send_recorded()` hands each to Celery in turn. A publish costs the request one LPUSH of a message
+built by tenancy.publishing (Celery's apply_async spent about a millisecond of Python on it), and the portal's
+submission records two (the feed's drain and the acknowledgement); the hop through a worker costs them a few
+milliseconds of latency and nothing else.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tenancy import publishing
 from tenancy.context import require_tenant_id, tenant_context, unscoped
 from tenancy.models import PendingTask
 
@@ -118,9 +119,7 @@ def _send_together(tenant_id: int, outbox_ids: list[int]) -> bool:
     """One message for several recorded tasks (their rows count the attempt already); a failure takes it back."""
     with tenant_context(tenant_id):
         try:
-            current_app.signature(
-                SEND_RECORDED_TASK, kwargs={"tenant_id": tenant_id, "outbox_ids": outbox_ids}
-            ).apply_async(retry=False)
+            publishing.send(SEND_RECORDED_TASK, {"tenant_id": tenant_id, "outbox_ids": outbox_ids})
         except Exception:
             logger.exception("Could not send outbox rows %s; the redelivery job will retry them", outbox_ids)
             PendingTask.objects.filter(pk__in=outbox_ids).update(last_sent_at=None, attempts=F("attempts") - 1)
@@ -145,7 +144,7 @@ def send_pending(pending: PendingTask, *, recorded: bool = False) -> bool:
     with tenant_context(pending.tenant_id):
         try:
             # No publish retries: a commit hook must not stall a request; the redelivery job retries instead.
-            current_app.signature(pending.task_name, kwargs=kwargs).apply_async(retry=False)
+            publishing.send(pending.task_name, kwargs)
         except Exception:
             logger.exception("Could not send %s #%s; the redelivery job will retry it", pending.task_name, pending.pk)
             if recorded:

@@ -3,11 +3,11 @@ in the shared cache under a version that every change replaces, unpickled once p
 
 Nearly every request reads them. From the shared cache alone each read was two round trips and the unpickling of a
 few hundred model instances: 0.7 ms of the portal submission's 9 ms of Python, and as much on every desk page. The
-process keeps what it unpickled under the versioned key, so a request pays one round trip (the version) and
-nothing else; a change gives the tenant a new version at once and again when its transaction commits (so a page
-that read the old rows meanwhile does not keep them), and a version lives `seconds` at most, so a copy is never
-older than what the shared cache would give. Writes that skip signals (QuerySet.update, bulk_create) must call
-forget() themselves.
+process keeps what it unpickled under the versioned key, so a request pays one round trip (the versions of every
+list together: _versions) and nothing else; a change gives the tenant a new version at once and again when its
+transaction commits (so a page that read the old rows meanwhile does not keep them), and a version lives `seconds`
+at most, so a copy is never older than what the shared cache would give. Writes that skip signals
+(QuerySet.update, bulk_create) must call forget() themselves.
 
 The values are shared by the process's requests: callers read them and never change them.
 """
@@ -29,6 +29,9 @@ T = TypeVar("T")
 
 # Unpickled lists kept by this process, least recently used first; a few per tenant that is being served.
 COPIES = ProcessCopies(256)
+# Every list made, so that a request reads all their versions in one round trip (_versions).
+_LISTS: list[TenantList] = []
+_VERSIONS = "tenant-list-versions"
 
 
 class TenantList(Generic[T]):
@@ -38,6 +41,7 @@ class TenantList(Generic[T]):
         the versions while both run (a deploy)."""
         self.name, self.load, self.seconds = name, load, seconds
         self.shape = f":{shape}" if shape else ""
+        _LISTS.append(self)
 
     def get(self) -> T:
         """The list of the tenant in scope."""
@@ -64,10 +68,11 @@ class TenantList(Generic[T]):
         return value
 
     def _version(self, tenant_id: int) -> str | None:
-        return current_version(self._version_key(tenant_id), self.seconds)
+        return remembered((_VERSIONS, tenant_id), lambda: _versions(tenant_id))[self.name]
 
     def _new_version(self, tenant_id: int) -> None:
         drop((self.name, tenant_id))
+        drop((_VERSIONS, tenant_id))
         # Cache keys carry the tenant in scope (tenancy.cache): a change made from the platform admin, another
         # tenant's scope or an on-commit hook must write the key of the tenant it changed.
         scope = contextlib.nullcontext() if current_tenant_id() == tenant_id else tenant_context(tenant_id)
@@ -80,3 +85,16 @@ class TenantList(Generic[T]):
 
     def _version_key(self, tenant_id: int) -> str:
         return f"{self.name}-version:{tenant_id}"
+
+
+def _versions(tenant_id: int) -> dict[str, str | None]:
+    """The tenant's version of every list, by name, in one round trip: a request that reads two lists (the portal's
+    form reads the picklists and the custom fields) paid one per list. A version missing is made as
+    current_version makes it."""
+    keys = {tenant_list.name: tenant_list._version_key(tenant_id) for tenant_list in _LISTS}
+    found = cache.get_many(list(keys.values()))
+    return {
+        tenant_list.name: found.get(keys[tenant_list.name])
+        or current_version(keys[tenant_list.name], tenant_list.seconds)
+        for tenant_list in _LISTS
+    }

@@ -64,3 +64,27 @@ def test_the_process_keeps_a_bounded_number_of_copies():
     # "a" stayed (read again before "c" came), "b" was the least recently used when "c" arrived
     assert loads == ["a", "b", "c", "b"]
     assert list(copies) == ["a", "b"]
+
+
+def test_a_request_reads_the_versions_of_every_list_in_one_round_trip(tenant, desk):
+    from unittest import mock
+
+    from tickets.custom_fields import definitions
+
+    with tenant_context(tenant):
+        # given both lists read once (their versions exist)
+        with request_memo():
+            picklists.picklists(), definitions.field_definitions()
+        # when a request reads both
+        with (
+            request_memo(),
+            mock.patch.object(cache, "get", wraps=cache.get) as gets,
+            mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_manys,
+        ):
+            picklists.picklists(), definitions.field_definitions()
+    # then one get_many read both versions, and no version was read on its own
+    assert len(get_manys.call_args_list) == 1
+    assert {f"picklists-version:{tenant.pk}", f"custom-fields-version:{tenant.pk}"} <= set(
+        get_manys.call_args_list[0].args[0]
+    )
+    assert not [c for c in gets.call_args_list if "-version:" in c.args[0]]

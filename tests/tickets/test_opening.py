@@ -123,3 +123,55 @@ def test_the_statement_keeps_saves_signals_and_tenant_guard(tenant, other_tenant
         with pytest.raises(CrossTenantError):
             opening.write_opening(ticket=ticket, message=message, event=event)
         assert Ticket.objects.count() == count
+
+
+def _submitted(tenant, n: int, sent: list) -> tuple[Ticket, dict]:
+    from tickets.models import OutboundEmail
+    from tickets.services.portal import submit_request
+
+    with tenant_context(tenant):
+        before = set(PendingTask.objects.values_list("pk", flat=True))
+        ticket = submit_request(
+            email=f"visitor{n}@example.com", name="Robin", subject="Printer on fire", description="Help.", tenant=tenant
+        )
+        [outbound] = OutboundEmail.objects.filter(ticket_id=ticket.pk)
+        tasks = list(PendingTask.objects.exclude(pk__in=before).order_by("pk"))
+        mail_columns = _columns(OutboundEmail, pk=outbound.pk)
+        mail_columns[0].pop("email_message_id")  # a fresh one each time
+        mail_columns[0]["to_address"] = mail_columns[0]["to_address"].replace(str(n), "")
+        task_columns = _columns(PendingTask, pk__in=[t.pk for t in tasks])
+    rows = {
+        "mail": mail_columns,
+        "task names": [task.task_name for task in tasks],
+        "mail task kwargs": [task.kwargs for task in tasks if task.task_name == "tickets.send_outbound_email"],
+        "mail task is outbound": [t.kwargs for t in tasks if "outbound_id" in t.kwargs]
+                                 == [{"outbound_id": outbound.pk}],
+        "outbox": [{k: v for k, v in row.items() if k != "kwargs"} for row in task_columns],
+        "published": sorted(sent.pop()) == sorted(t.pk for t in tasks) and not sent,
+    }  # fmt: skip
+    rows["mail task kwargs"] = [set(kwargs) for kwargs in rows["mail task kwargs"]]
+    return ticket, rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_portal_acknowledgement_goes_in_the_statement_as_the_orm_writes_it(tenant, desk, monkeypatch):
+    # given the portal's submission written through the ORM (the SQLite path) and through the one statement, and
+    # what their commits publish
+    from tenancy import outbox
+
+    sent = []
+    monkeypatch.setattr(outbox, "_send_together", lambda tenant_id, ids: sent.append(ids) or True)
+    with monkeypatch.context() as orm:
+        orm.setattr(opening, "_one_statement", lambda connection: False)
+        _, orm_rows = _submitted(tenant, 1, sent)
+    with CaptureQueriesContext(connection) as captured:
+        _, statement_rows = _submitted(tenant, 2, sent)
+    # then the statement wrote the acknowledgement's row and task, and no other statement did
+    [statement] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("WITH n AS (UPDATE tenancy_")]
+    assert 'INSERT INTO "tickets_outboundemail"' in statement
+    assert not any(q["sql"].startswith(("INSERT INTO \"tickets_outboundemail\"", 'INSERT INTO "tenancy_pendingtask"'))
+                   for q in captured.captured_queries)  # fmt: skip
+    # and both ways wrote the same mail row and tasks (the mail's task naming its row), published together
+    assert statement_rows == orm_rows
+    assert orm_rows["mail"] and orm_rows["mail task is outbound"] and orm_rows["published"]
+    assert sorted(orm_rows["task names"]) == ["tickets.drain_feed", "tickets.send_outbound_email"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from tenancy.context import require_tenant_id
 from tenancy.models import Tenant, ensure_same_tenant
+from tenancy.outbox import publish_recorded
 from tickets import clock, search_index
 from tickets.content import html_to_text, render_plain_text
 from tickets.custom_fields.definitions import active_fields
@@ -19,7 +20,7 @@ from tickets.picklists import picklists
 from tickets.services.attachments import Upload, store_attachments, validate_uploads
 from tickets.services.events import Actor, ServiceError, new_event, record_event
 from tickets.services.field_values import clean_values_for, record_value_events
-from tickets.services.opening import write_opening
+from tickets.services.opening import OpeningMail, write_opening
 from tickets.services.tags import apply_tags, normalise_tag
 
 
@@ -178,8 +179,16 @@ def check_ticket(
     )
 
 
-def open_ticket(new: NewTicket, *, actor: Actor, contact: Contact) -> Ticket:
-    """Write the ticket that check_ticket accepted, for `contact`, as `actor` (create_ticket's second half)."""
+def open_ticket(
+    new: NewTicket,
+    *,
+    actor: Actor,
+    contact: Contact,
+    mail: Callable[[Ticket], OpeningMail | None] | None = None,
+) -> Ticket:
+    """Write the ticket that check_ticket accepted, for `contact`, as `actor` (create_ticket's second half).
+    `mail`: makes the rows of a mail to write with the ticket (the portal's acknowledgement:
+    customer_mail.acknowledgement_to_write) from the unsaved ticket; its task is published with the ticket's."""
     ensure_same_tenant(contact, new.queue, new.category, new.subcategory, *new.participants)
     channel, queue, values = new.channel, new.queue, new.values
     # No savepoint: every refusal comes before the first write (check_ticket's, the tenant guard above), so what
@@ -218,9 +227,12 @@ def open_ticket(new: NewTicket, *, actor: Actor, contact: Contact) -> Ticket:
         # The number, the ticket, its message, its event and the feed's outbox row in one statement
         # (tickets.services.opening).
         drain = drain_to_write()
-        write_opening(ticket=ticket, message=message, event=created, drain=drain)
+        opening_mail = mail(ticket) if mail is not None else None
+        write_opening(ticket=ticket, message=message, event=created, drain=drain, mail=opening_mail)
         search_index.forget_vector(ticket)
         event_recorded(created, drain=drain)
+        if opening_mail is not None:
+            publish_recorded(opening_mail.task)
         store_attachments(ticket=ticket, message=message, checked=new.uploads)
         if new.queue_chosen:
             record_event(ticket, actor=actor, kind="queue_chosen", field="queue", new=queue.pk, at=now)

@@ -1,5 +1,6 @@
-"""The rows that open a ticket (its number, the ticket, its first message, its "created" event, and the change
-feed's outbox row when the transaction has not recorded one yet), written together.
+"""The rows that open a ticket (its number, the ticket, its first message, its "created" event, the change
+feed's outbox row when the transaction has not recorded one yet, and the acknowledgement's mail row and its task
+when there is one), written together.
 
 On PostgreSQL one statement takes the tenant's next number and inserts the rows (data-modifying CTEs): through
 the ORM that was four or five round trips and ~0.6 ms of Python for the saves alone (the Ticket's forty-odd
@@ -13,13 +14,15 @@ both ways column by column.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connections
 from django.db.models import signals
 from django.db.models.sql import InsertQuery
 
 from tenancy.db.router import scope_alias
 from tenancy.models import PendingTask
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Message, OutboundEmail, Ticket, TicketEvent
 
 # The tenant's next number. The row lock serialises concurrent creation; a rollback returns the number, so numbers
 # are gap-free and race-free.
@@ -28,41 +31,75 @@ NEXT_NUMBER_SQL = (
 )
 
 
-def write_opening(*, ticket: Ticket, message: Message, event: TicketEvent, drain: PendingTask | None = None) -> None:
+@dataclass
+class OpeningMail:
+    """A mail written with the ticket (the portal's acknowledgement): its row, made with the unsaved ticket, and
+    its outbox task (tenancy.outbox.new_pending, kwargs empty: they become {"outbound_id": <the row's id>}),
+    unsaved."""
+
+    outbound: OutboundEmail
+    task: PendingTask
+
+
+def write_opening(
+    *,
+    ticket: Ticket,
+    message: Message,
+    event: TicketEvent,
+    drain: PendingTask | None = None,
+    mail: OpeningMail | None = None,
+) -> None:
     """Give `ticket` the tenant's next number and insert it, `message` and `event` (made with `ticket`, unsaved),
-    and `drain` (the change feed's outbox row, tickets.feed.recording.drain_to_write) when there is one; their pks
-    (and the message's and event's ticket_id) are set as their saves would have set them."""
+    `drain` (the change feed's outbox row, tickets.feed.recording.drain_to_write) and `mail` when there are; their
+    pks (and the message's, event's and mail's ticket_id, the mail task's outbound_id) are set as their saves
+    would have set them. Publishing the outbox rows is the caller's."""
+    if mail is not None and mail.task.kwargs:
+        raise ValueError("The mail's task takes its only argument, the mail's id, from the statement.")
     rows = [ticket, message, event] + ([drain] if drain is not None else [])
+    rows += [mail.outbound, mail.task] if mail is not None else []
     for obj in rows:
         obj.take_scope_tenant()
     alias = scope_alias()
     connection = connections[alias]
     if not _one_statement(connection):
-        _save_each(ticket, message, event, drain, alias)
+        _save_each(ticket, message, event, drain, mail, alias)
         return
     for obj in rows:
         signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
-    ticket_sql, ticket_params = _insert(connection, ticket, {"number": "(SELECT last_ticket_number FROM n)"})
-    message_sql, message_params = _insert(connection, message, {"ticket_id": "(SELECT id FROM t)"})
-    event_sql, event_params = _insert(connection, event, {"ticket_id": "(SELECT id FROM t)"})
-    drain_sql, drain_params = _insert(connection, drain, {}) if drain is not None else ("SELECT NULL::bigint", [])
-    # Only column names, compiler placeholders and fixed SQL are joined; every value is a parameter.
-    sql = (
-        f"WITH n AS ({NEXT_NUMBER_SQL}), t AS ({ticket_sql}), m AS ({message_sql}), e AS ({event_sql}), "  # noqa: S608
-        f"p AS ({drain_sql}) "
-        "SELECT (SELECT last_ticket_number FROM n), (SELECT id FROM t), (SELECT id FROM m), (SELECT id FROM e), "
-        "(SELECT * FROM p)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.tenant_id, *ticket_params, *message_params, *event_params, *drain_params])
-        number, ticket.pk, message.pk, event.pk, drain_pk = cursor.fetchone()
+    of_ticket = {"ticket_id": "(SELECT id FROM t)"}
+    parts = [
+        ("n", NEXT_NUMBER_SQL, [ticket.tenant_id]),
+        ("t", *_insert(connection, ticket, {"number": "(SELECT last_ticket_number FROM n)"})),
+        ("m", *_insert(connection, message, of_ticket)),
+        ("e", *_insert(connection, event, of_ticket)),
+    ]
     if drain is not None:
-        drain.pk = drain_pk
+        parts.append(("p", *_insert(connection, drain, {})))
+    if mail is not None:
+        parts.append(("o", *_insert(connection, mail.outbound, of_ticket)))
+        parts.append(("q", *_insert(connection, mail.task, {"kwargs": OUTBOUND_KWARGS_SQL})))
+    # Only names, column names, compiler placeholders and fixed SQL are joined; every value is a parameter.
+    ctes = ", ".join(f"{name} AS ({part_sql})" for name, part_sql, _params in parts)
+    ids = ", ".join(f"(SELECT id FROM {name})" for name, _sql, _params in parts[1:])  # noqa: S608
+    sql = f"WITH {ctes} SELECT (SELECT last_ticket_number FROM n), {ids}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _name, _sql, params in parts for param in params])
+        number, ticket.pk, message.pk, event.pk, *more = cursor.fetchone()
+    if drain is not None:
+        drain.pk = more.pop(0)
     ticket.number = number
     message.ticket_id = event.ticket_id = ticket.pk
+    if mail is not None:
+        mail.outbound.pk, mail.task.pk = more
+        mail.outbound.ticket_id = ticket.pk
+        mail.task.kwargs = {"outbound_id": mail.outbound.pk}
     for obj in rows:
         obj._state.adding, obj._state.db = False, alias
         signals.post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias)
+
+
+# The mail task's kwargs, {"outbound_id": <the mail row's id>}, as the JSON column takes them.
+OUTBOUND_KWARGS_SQL = "jsonb_build_object('outbound_id', (SELECT id FROM o))"
 
 
 def _one_statement(connection) -> bool:
@@ -97,7 +134,14 @@ def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
     return sql, params
 
 
-def _save_each(ticket: Ticket, message: Message, event: TicketEvent, drain: PendingTask | None, alias: str) -> None:
+def _save_each(
+    ticket: Ticket,
+    message: Message,
+    event: TicketEvent,
+    drain: PendingTask | None,
+    mail: OpeningMail | None,
+    alias: str,
+) -> None:
     with connections[alias].cursor() as cursor:
         cursor.execute(NEXT_NUMBER_SQL, [ticket.tenant_id])
         ticket.number = cursor.fetchone()[0]
@@ -107,3 +151,8 @@ def _save_each(ticket: Ticket, message: Message, event: TicketEvent, drain: Pend
     event.save(force_insert=True, using=alias)
     if drain is not None:
         drain.save(force_insert=True, using=alias)
+    if mail is not None:
+        mail.outbound.ticket = ticket
+        mail.outbound.save(force_insert=True, using=alias)
+        mail.task.kwargs = {"outbound_id": mail.outbound.pk}
+        mail.task.save(force_insert=True, using=alias)

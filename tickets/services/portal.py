@@ -42,10 +42,11 @@ def submit_request(
     tickets) are required here too, whatever form sent them; `custom_fields` are the portal's fields
     ({key: value}), those required at creation must be filled.
 
-    The acknowledgement is queued here and written by the worker (customer_mail.queue_acknowledgement). `tenant`:
-    the tenant in scope as the request already holds it (else it is read), for the mail's Message-ID."""
+    The acknowledgement is queued here, its rows written in the ticket's statement, and written by the worker
+    (customer_mail.queue_acknowledgement). `tenant`: the tenant in scope as the request already holds it (else it
+    is read), for the mail's Message-ID."""
     from tickets.portal_forms import public_categories  # the form module imports this one
-    from tickets.services.customer_mail import queue_acknowledgement
+    from tickets.services.customer_mail.send import acknowledgement_to_write
 
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(f"Keep the description under {MAX_DESCRIPTION:,} characters.")
@@ -83,11 +84,13 @@ def submit_request(
         if phone and not contact.phone:
             contact.phone = phone
             contact.save(update_fields=["phone"])
-        ticket = open_ticket(new, actor=contact, contact=contact)
-        if tenant is None or tenant.pk != ticket.tenant_id:
-            tenant = Tenant.objects.get(pk=ticket.tenant_id)
+        if tenant is None or tenant.pk != contact.tenant_id:
+            tenant = Tenant.objects.get(pk=contact.tenant_id)
+        # The acknowledgement's row and task go in the ticket's statement (tickets.services.opening).
+        ticket = open_ticket(
+            new, actor=contact, contact=contact, mail=lambda t: acknowledgement_to_write(ticket=t, tenant=tenant)
+        )
         ticket.tenant = contact.tenant = tenant
-        queue_acknowledgement(ticket=ticket, tenant=tenant)
     return ticket
 
 

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
+from tenancy import rate_caps
 from tenancy.hooks import each_hook
+from tenancy.rate_caps import Cap
 from tenancy.roles import Role, public, role_required
 from tickets import clock, selectors, services
 from tickets.custom_fields.forms import custom_field_values, show_missing
@@ -66,10 +67,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
-def _email_key(group: str, request: HttpRequest) -> str:
-    return request.POST.get("email", "").strip().lower()
-
-
 @public
 def submit_request(request: HttpRequest) -> HttpResponse:
     """The public request form; a signed-in customer writes as themselves."""
@@ -89,18 +86,23 @@ def submit_request(request: HttpRequest) -> HttpResponse:
     )
     if request.method != "POST":
         return render(request, "portal/new.html", {"form": form})
-    if is_ratelimited(request, group="portal-submit-ip", key="ip", rate=SUBMIT_RATE_PER_IP, increment=True):
+    # The form is checked before anything is counted, so both caps are counted in one round trip: every POST
+    # against its network's, each acceptable one against its address's (tenancy.rate_caps).
+    valid = not form.is_spam and form.is_valid()
+    email = form.cleaned_data["email"].strip().lower() if valid else ""
+    caps = [Cap("portal-submit-ip", rate_caps.network(request), SUBMIT_RATE_PER_IP)]
+    if valid:
+        caps.append(Cap("portal-submit-email", email, SUBMIT_RATE_PER_EMAIL))
+    over = rate_caps.first_over(request, caps)
+    if over == 0:
         form.add_error(None, "Too many requests were sent from your network. Please try again in an hour.")
         return _form_again(request, form, status=429)
     if form.is_spam:
         # Looks accepted to the bot; nothing is created or mailed.
         return _confirm(request, {"reference": "", "email": ""})
-    if not form.is_valid():
+    if not valid:
         return _form_again(request, form, status=400)
-    email = form.cleaned_data["email"].strip().lower()
-    if is_ratelimited(
-        request, group="portal-submit-email", key=lambda g, r: email, rate=SUBMIT_RATE_PER_EMAIL, increment=True
-    ):
+    if over == 1:
         form.add_error(None, "We have had several requests from this address in the last hour. Please try later.")
         return _form_again(request, form, status=429)
     try:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenancy.models import Membership, Tenant, User, normalize_email
-from tenancy.outbox import on_commit_task
+from tenancy.outbox import new_pending, on_commit_task, publish_recorded
 from tickets import clock
 from tickets.mail import composing, identity
 from tickets.models import Message, OutboundEmail, Ticket
@@ -31,6 +31,9 @@ from tickets.services.customer_mail.writing import (
     _ticket_values,
 )
 from tickets.services.events import ServiceError
+from tickets.services.opening import OpeningMail
+
+SEND_OUTBOUND_TASK = "tickets.send_outbound_email"
 
 
 def send_acknowledgement(*, ticket: Ticket, in_reply_to: str = "", references: str = "") -> OutboundEmail | None:
@@ -58,24 +61,38 @@ def queue_acknowledgement(*, ticket: Ticket, tenant: Tenant) -> OutboundEmail | 
     """Acknowledge a new ticket as send_acknowledgement does, but leave the writing to the worker: the row holds
     the recipient and our Message-ID, the task composes it (wording, sender, thread) and applies the hourly cap
     before sending (deliver_outbound_email). The public form's request then writes two rows and reads nothing
-    for its mail. None while replaying history or when the contact has no address."""
-    to = _ticket_recipient(ticket)
-    if to is None:
+    for its mail (and writes them in the ticket's own statement: acknowledgement_to_write). None while replaying
+    history or when the contact has no address."""
+    mail = acknowledgement_to_write(ticket=ticket, tenant=tenant)
+    if mail is None:
         return None
     # Two INSERTs and nothing to catch between them: inside the intake's transaction a savepoint of their own
     # would cost two statements and protect nothing (an error aborts the intake's transaction either way).
     with transaction.atomic(savepoint=False):
-        outbound = OutboundEmail.objects.create(
-            kind=Kind.ACKNOWLEDGEMENT,
-            ticket=ticket,
-            to_address=to,
-            subject=TO_COMPOSE,
-            body_text="",
-            email_message_id=identity.new_message_id(tenant),
-            created_at=timezone.now(),
-        )
-        on_commit_task("tickets.send_outbound_email", outbound_id=outbound.pk)
-    return outbound
+        mail.outbound.save(force_insert=True)
+        mail.task.kwargs = {"outbound_id": mail.outbound.pk}
+        mail.task.save(force_insert=True)
+        publish_recorded(mail.task)
+    return mail.outbound
+
+
+def acknowledgement_to_write(*, ticket: Ticket, tenant: Tenant) -> OpeningMail | None:
+    """queue_acknowledgement's rows, unsaved, for a ticket not written yet (`ticket` unsaved, its contact set):
+    tickets.services.opening writes them in the ticket's statement; the caller publishes the task
+    (tenancy.outbox.publish_recorded) once they are written. None as queue_acknowledgement."""
+    to = _ticket_recipient(ticket)
+    if to is None:
+        return None
+    outbound = OutboundEmail(
+        kind=Kind.ACKNOWLEDGEMENT,
+        ticket=ticket,
+        to_address=to,
+        subject=TO_COMPOSE,
+        body_text="",
+        email_message_id=identity.new_message_id(tenant),
+        created_at=timezone.now(),
+    )
+    return OpeningMail(outbound=outbound, task=new_pending(SEND_OUTBOUND_TASK))
 
 
 def send_reply_mail(*, message: Message, sender_name: str = "") -> OutboundEmail | None:
