@@ -8,6 +8,8 @@ These write the same markup with format_html / format_html_join, escaping every 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -121,16 +123,30 @@ def badge_buttons(choices, action: str, badge_class: str) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class EscapedOptions:
+    """A list's <option>s, escaped, with the offset where " selected" goes for each value (the first of equal
+    values). A page passes one in place of the (value, label) pairs for a list its requests share (the ticket page
+    keeps them with the tenant's picklists): the options tag then only splices the mark in."""
+
+    html: str
+    marks: dict[str, int]
+
+
 @register.simple_tag(takes_context=True)
 def options(context, choices, selected=None) -> SafeString:
-    """<option>s from (value, label) pairs, marking the one equal to `selected` (compared as text)."""
-    # Escaped once per template render and per list, then the mark is spliced in: a page with a menu per row
-    # (the dashboard's 25 reassign menus of every staff member) spent a third of its Python time on options.
-    built = context.render_context.setdefault(_OPTIONS_KEY, {})
-    if id(choices) not in built:
-        # The list is kept with its HTML so that its id cannot be reused by another list during the render.
-        built[id(choices)] = (choices, *_escaped_options(choices))
-    _, html, marks = built[id(choices)]
+    """<option>s from (value, label) pairs or EscapedOptions, marking the one equal to `selected` (as text)."""
+    if isinstance(choices, EscapedOptions):
+        html, marks = choices.html, choices.marks
+    else:
+        # Escaped once per template render and per list, then the mark is spliced in: a page with a menu per row
+        # (the dashboard's 25 reassign menus of every staff member) spent a third of its Python time on options.
+        built = context.render_context.setdefault(_OPTIONS_KEY, {})
+        if id(choices) not in built:
+            # The list is kept with its HTML so that its id cannot be reused by another list during the render.
+            escaped = escaped_options(choices)
+            built[id(choices)] = (choices, escaped.html, escaped.marks)
+        _, html, marks = built[id(choices)]
     at = marks.get("" if selected is None else str(selected))
     return mark_safe(html if at is None else f"{html[:at]} selected{html[at:]}")  # noqa: S308 - escaped below
 
@@ -138,8 +154,8 @@ def options(context, choices, selected=None) -> SafeString:
 _OPTIONS_KEY = object()
 
 
-def _escaped_options(choices) -> tuple[str, dict[str, int]]:
-    """The options' HTML, and for each value the offset where " selected" goes (the first of equal values)."""
+def escaped_options(choices) -> EscapedOptions:
+    """The options' HTML (every value and label escaped), and for each value where " selected" goes."""
     parts, marks, length = [], {}, 0
     for value, label in choices:
         value = str(value)
@@ -148,7 +164,7 @@ def _escaped_options(choices) -> tuple[str, dict[str, int]]:
         part = f"{head}>{conditional_escape(label)}</option>"
         parts.append(part)
         length += len(part)
-    return "".join(parts), marks
+    return EscapedOptions("".join(parts), marks)
 
 
 @register.simple_tag

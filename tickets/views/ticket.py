@@ -29,9 +29,10 @@ from tickets.forms import (
 )
 from tickets.lifecycle import allowed_targets
 from tickets.models import Priority, Tag, Ticket
-from tickets.picklists import picklists
+from tickets.picklists import Picklists, picklists
 from tickets.selectors.structure import escalation_choices, escalation_label
 from tickets.services import directory, drafts
+from tickets.templatetags.desk import EscapedOptions, escaped_options, mention_items
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
@@ -44,7 +45,7 @@ PAGE_ACTIONS = (
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
     membership = request.membership
     lists = picklists()
-    staff, categories = lists.staff, lists.categories
+    staff = lists.staff
     related = selectors.get_related(ticket, membership)
     # The timeline from the cache, its times filled in now; read and rendered only when something it shows changed.
     timeline = timeline_html.Timeline(ticket, is_admin=membership.role == Role.ADMIN)
@@ -64,21 +65,8 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "participants": selectors.list_participants(ticket),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
         "staff": staff,
-        # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
-        "staff_choices": [(m.pk, m.display_name) for m in staff],
-        "queue_choices": [(q.pk, q.name) for q in lists.visible_queues(membership)],
-        # Archived categories are offered only to the tickets already filed under them.
-        "category_choices": [
-            (c.pk, c.name) for c in categories if not c.parent_id and (c.is_active or c.pk == ticket.category_id)
-        ],
-        "subcategory_choices": [
-            (c.pk, f"{c.parent.name} / {c.name}")
-            for c in categories
-            if c.parent_id and (c.is_active or c.pk == ticket.subcategory_id)
-        ],
+        **_menus(lists, membership, ticket),
         "statuses": allowed_targets(ticket.status),
-        "priorities": Priority.choices,
-        "escalation_levels": escalation_choices(lists.tiers),
         "escalation_name": escalation_label(ticket.escalation_level, lists.tiers),
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "is_mine": ticket.assignee_id == membership.pk,
@@ -89,6 +77,52 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "update_form": TicketCustomFieldsForm(ticket=ticket),
         "custom_field_panel": ticket_panel(ticket),
     }
+
+
+def _menus(lists: Picklists, membership, ticket: Ticket) -> dict:
+    """The side panel's menus and the composer's mention list, escaped once per version of the tenant's lists
+    (Picklists.derived) rather than at each view; the options tag marks the ticket's own values."""
+    queues = lists.visible_queues(membership)
+    archived = lists.derived("archived_categories", lambda: {c.pk for c in lists.categories if not c.is_active})
+    return {
+        "mention_items": lists.derived("mention_items", lambda: mention_items(lists.staff)),
+        "staff_choices": lists.derived("staff", lambda: escaped_options((m.pk, m.display_name) for m in lists.staff)),
+        # Every queue for most viewers; an agent limited to their teams' queues has their own menu.
+        "queue_choices": lists.derived(
+            ("queues", None if queues is lists.queues else membership.pk),
+            lambda: escaped_options((q.pk, q.name) for q in queues),
+        ),
+        # Archived categories are offered only to the tickets already filed under them.
+        "category_choices": _categories(lists, ticket.category_id if ticket.category_id in archived else None),
+        "subcategory_choices": _subcategories(
+            lists, ticket.subcategory_id if ticket.subcategory_id in archived else None
+        ),
+        "priorities": PRIORITIES,
+        "escalation_levels": lists.derived("escalation", lambda: escaped_options(escalation_choices(lists.tiers))),
+    }
+
+
+PRIORITIES = escaped_options(Priority.choices)
+
+
+def _categories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
+    def make():
+        return escaped_options(
+            (c.pk, c.name) for c in lists.categories if not c.parent_id and (c.is_active or c.pk == archived_id)
+        )
+
+    return make() if archived_id else lists.derived("categories", make)
+
+
+def _subcategories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
+    def make():
+        return escaped_options(
+            (c.pk, f"{c.parent.name} / {c.name}")
+            for c in lists.categories
+            if c.parent_id and (c.is_active or c.pk == archived_id)
+        )
+
+    return make() if archived_id else lists.derived("subcategories", make)
 
 
 @role_required(Role.AGENT)
