@@ -1,5 +1,6 @@
 """What the ticket page keeps per process or in its cached timeline, and that it still shows what each view must:
-the action URLs (per URLconf and script prefix) and the times of the cached timeline (per view)."""
+the action URLs (per URLconf and script prefix), the times of the cached timeline (per view), the custom-field
+inputs (per definitions and values)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from django.test.utils import override_script_prefix
 from django.utils import timezone
 
 from tenancy import times
+from tenancy.context import tenant_context
 from tenancy.templatetags.moments import when
 from tests.conftest import host_client
 from tests.tickets.conversations import printer_conversation
+from tickets.custom_fields import page_inputs
+from tickets.services import custom_fields as field_services
+from tickets.services import update_ticket
 from tickets.views import ticket as ticket_views
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +72,34 @@ def _times(html: str) -> list[str]:
 def _timeline(page: str) -> str:
     start = page.index('<ol class="timeline">')
     return page[start : page.index("</ol>", start)]
+
+
+def test_custom_field_inputs_are_written_once_per_definitions_and_values(tenant, admin, agent, desk, new_ticket):
+    # given a choice field, and two tickets holding different values of it
+    with tenant_context(tenant):
+        product = field_services.create_custom_field(
+            actor=admin, key="product", label="Product", type="choice", choices=[("cloud", "Cloud"), ("app", "App")]
+        )
+    cloud, app = new_ticket(), new_ticket()
+    with tenant_context(tenant):
+        update_ticket(ticket=cloud, changes={"custom_fields": {"product": "cloud"}}, actor=agent)
+        update_ticket(ticket=app, changes={"custom_fields": {"product": "app"}}, actor=agent)
+    client = host_client(tenant, agent)
+    page_inputs._inputs.cache_clear()  # (another test's identical definitions would be found as they are)
+    client.get(f"/desk/tickets/{cloud.number}/")
+    # when the pages are viewed (one of them again)
+    with mock.patch.object(page_inputs, "TicketCustomFieldsForm", wraps=page_inputs.TicketCustomFieldsForm) as built:
+        again, other = (client.get(f"/desk/tickets/{t.number}/").text for t in (cloud, app))
+    # then each selects its own value, and the inputs already written were not built again
+    assert '<option value="cloud" selected>Cloud</option>' in again
+    assert '<option value="app" selected>App</option>' in other and 'value="cloud" selected' not in other
+    assert built.call_count == 1
+    # when the admin renames the field and a choice
+    with tenant_context(tenant):
+        field_services.update_custom_field(
+            actor=admin, field=product, label="Edition", type="choice", choices=[("cloud", "Hosted"), ("app", "App")]
+        )
+    page = client.get(f"/desk/tickets/{cloud.number}/").text
+    # then the next view shows the new words
+    assert '<label for="id_cf_product">Edition</label>' in page
+    assert '<option value="cloud" selected>Hosted</option>' in page

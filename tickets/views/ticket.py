@@ -17,13 +17,13 @@ from django.views.decorators.vary import vary_on_headers
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services, timeline_html
 from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
+from tickets.custom_fields.page_inputs import custom_field_inputs
 from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
     NewTicketForm,
     ParticipantForm,
     ReplyForm,
     TagForm,
-    TicketCustomFieldsForm,
     TicketNumberForm,
     TicketUpdateForm,
     uploads_from,
@@ -94,7 +94,7 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "rating": selectors.get_rating(ticket),
         # The properties form's custom-field inputs (with their "initial-" twins); the other properties are
         # written by hand in the template from the choices above.
-        "update_form": TicketCustomFieldsForm(ticket=ticket),
+        "custom_field_inputs": custom_field_inputs(ticket),
         "custom_field_panel": ticket_panel(ticket),
     }
 
