@@ -103,3 +103,18 @@ def test_custom_field_inputs_are_written_once_per_definitions_and_values(tenant,
     # then the next view shows the new words
     assert '<label for="id_cf_product">Edition</label>' in page
     assert '<option value="cloud" selected>Hosted</option>' in page
+
+
+def test_a_refused_note_keeps_its_message_type_and_errors(tenant, agent, desk, new_ticket):
+    # given a ticket page
+    ticket = new_ticket()
+    client = host_client(tenant, agent)
+    fresh = client.get(f"/desk/tickets/{ticket.number}/").text
+    # when the agent sends an empty internal note (refused)
+    refused = client.post(f"/desk/tickets/{ticket.number}/reply/", {"kind": "note", "body": "  "}).text
+    # then a fresh page offers a public reply, and the refused form keeps "Internal note" and says why
+    reply_tab = 'name="kind" value="reply" id="id_kind_0"'
+    assert f"{reply_tab} checked>" in fresh and 'value="note" id="id_kind_1">' in fresh
+    assert 'name="kind" value="note" id="id_kind_1" checked> Internal note</label>' in refused
+    assert f"{reply_tab}> Public reply</label>" in refused
+    assert "Write something first." in refused

@@ -181,6 +181,22 @@ def mention_items(staff) -> SafeString:
     )
 
 
+@register.simple_tag
+def composer_tabs(field) -> SafeString:
+    """The composer's message types: a labelled radio per choice of the bound `field`, its value checked (a template
+    loop looked the bound field up eight times a choice)."""
+    current, name, auto_id = field.value(), field.html_name, field.auto_id
+    return format_html_join(
+        "",
+        '<label class="composer__tab composer__tab--{0}" for="{1}_{2}">'
+        '<input type="radio" name="{3}" value="{0}" id="{1}_{2}"{4}> {5}</label>',
+        (
+            (value, auto_id, index, name, CHECKED if current == value else NOTHING, label)
+            for index, (value, label) in enumerate(field.field.choices)
+        ),
+    )
+
+
 # The ticket page's list of the requester's other tickets, as its template's loop laid it out (one per line).
 TICKET_ITEM = (
     "\n            "
