@@ -1,4 +1,4 @@
-"""Django's commonest widget templates (inputs, textarea, select), written in Python with the same output.
+"""Django's commonest widget templates (inputs, textarea, select, file), written in Python with the same output.
 
 Each widget Django renders goes through its template and an include of `attrs.html`; a <select> includes a
 template per <option>, and that one `attrs.html` again. On the ticket page the composer's and the custom
@@ -52,6 +52,14 @@ def _input(widget: dict) -> str | None:
     )
 
 
+def _file(widget: dict) -> str | None:
+    """clearable_file_input.html without a current file (an upload field: the composer's attachments)."""
+    attrs = _attrs(widget["attrs"])
+    if attrs is None or widget.get("is_initial"):
+        return None
+    return f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"{attrs}>'
+
+
 def _textarea(widget: dict) -> str | None:
     value, attrs = widget["value"], _attrs(widget["attrs"])
     if attrs is None or (value and not isinstance(value, TEXT)):
@@ -92,6 +100,7 @@ WRITERS = {
     **dict.fromkeys(INPUT_INCLUDES, _input),
     f"{WIDGETS}textarea.html": _textarea,
     f"{WIDGETS}select.html": _select,
+    f"{WIDGETS}clearable_file_input.html": _file,
 }
 
 

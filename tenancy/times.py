@@ -125,9 +125,12 @@ def exact_label(moment: datetime, zone: tzinfo | None = None) -> str:
 
 def time_html(moment: datetime, text: str, *, css_class: str = "") -> SafeString:
     """<time> with the machine-readable instant, the exact time in the viewer's zone on hover, and `text` shown."""
+    return mark_safe(f"{time_open(moment, css_class=css_class)}{escape(text)}</time>")  # noqa: S308
+
+
+def time_open(moment: datetime, *, css_class: str = "") -> str:
+    """time_html's opening tag, which depends only on the moment and the active zone (a cached page keeps it)."""
     # Written by hand rather than with format_html: the ticket page writes one per message and event. Only
     # `text` and the class can carry anything but digits, month names and a zone abbreviation.
     class_attr = f' class="{escape(css_class)}"' if css_class else ""
-    return mark_safe(  # noqa: S308
-        f'<time datetime="{moment.isoformat()}" title="{exact_label(moment)}"{class_attr}>{escape(text)}</time>'
-    )
+    return f'<time datetime="{moment.isoformat()}" title="{exact_label(moment)}"{class_attr}>'

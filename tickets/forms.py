@@ -4,7 +4,7 @@ from django import forms
 
 from tenancy.forms import TenantPasswordResetForm
 from tenancy.selectors import list_staff
-from tickets.custom_fields.definitions import active_fields
+from tickets.custom_fields.definitions import FieldDef, active_fields
 from tickets.custom_fields.forms import PREFIX, add_custom_fields, custom_field_values
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Priority, Queue
@@ -151,10 +151,11 @@ class TicketCustomFieldsForm(forms.Form):
     twin), for TicketUpdateForm to validate when posted. The page writes the other properties by hand, and
     building TicketUpdateForm for them cost 1.5 ms a page (copies of its model choice fields) to no effect."""
 
-    def __init__(self, *, ticket):
+    def __init__(self, *, ticket, fields: tuple[FieldDef, ...] | None = None):
         super().__init__()
         values = ticket.custom_fields or {}
-        self.custom_names = add_custom_fields(self, active_fields(), values=values, mark_required="resolution")
+        fields = active_fields() if fields is None else fields
+        self.custom_names = add_custom_fields(self, fields, values=values, mark_required="resolution")
         for field in self.fields.values():
             field.show_hidden_initial = True
 

@@ -12,7 +12,9 @@ forget() themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models.signals import post_delete, post_save
 
@@ -24,6 +26,7 @@ from tickets.selectors import StaffMember, list_categories, list_staff_members, 
 from tickets.selectors.structure import Tier, get_portal_settings, list_tiers
 
 SECONDS = 300
+T = TypeVar("T")
 # What the lists show of a membership and of a user: a save that changes none of these leaves them alone (an
 # agent's availability changes all day; a sign-in writes last_login).
 MEMBERSHIP_FIELDS = {"user", "user_id", "role", "is_active"}
@@ -55,6 +58,21 @@ class Picklists:
         rows = sorted((c for c in self.categories if c.is_public and c.is_active), key=lambda c: (c.position, c.name))
         public_top = {c.pk for c in rows if c.parent_id is None}
         return [c for c in rows if c.parent_id is None or c.parent_id in public_top]
+
+    def derived(self, name: Hashable, make: Callable[[], T]) -> T:
+        """What a page makes of these lists (a menu's escaped options, the mention list), made once and kept with
+        them: the process keeps one copy of the lists per version (tenancy.tenant_lists), so a change to any row
+        they are made of (a rename, an erasure) makes everything afresh, and the requests in between share it."""
+        made = self.__dict__.setdefault("_derived", {})  # frozen: set on the instance, not through setattr
+        try:
+            return made[name]
+        except KeyError:
+            value = made[name] = make()
+            return value
+
+    def __getstate__(self) -> dict:
+        # What was derived stays with this process's copy: the shared cache keeps the lists only.
+        return {name: value for name, value in self.__dict__.items() if name != "_derived"}
 
     def visible_queues(self, membership: Membership) -> list[Queue]:
         """selectors.visible_queues(membership), from the lists."""

@@ -14,8 +14,9 @@ it was made from; a view whose stamp differs renders afresh and replaces it:
 - a per-ticket generation, renewed when one of its messages, files or mails changes (connect(), and
   forget_ticket() where a write skips signals: the mail delivery's QuerySet.update).
 
-The relative times ("5 min ago") are never cached: the chunk is stored cut at each time, with the moments,
-and joined with tenancy's `when` at each view. A timeline that names other tickets (merged messages, link
+The relative times ("5 min ago") are never cached: the chunk is stored cut inside each <time> (its opening tag,
+which holds the exact time in the variant's zone, is kept), with the moments, and each view writes the labels
+as tenancy's `when` would. A timeline that names other tickets (merged messages, link
 events) depends on what the viewer may open: it is not kept. Entries live SECONDS at most (Redis is shared
 with the broker) and tenancy.cache puts the tenant in every key, so no other tenant can read one.
 """
@@ -24,16 +25,18 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tenancy import times
 from tenancy.context import current_tenant_id, tenant_context
-from tenancy.templatetags.moments import when
 from tickets import message_fragments
 from tickets.custom_fields.definitions import DEFINITIONS
 from tickets.models import Attachment, Contact, Message, OutboundEmail, Tag, Ticket
@@ -42,7 +45,7 @@ from tickets.timeline import LOOKUPS
 
 SECONDS = 10 * 60
 # Bump when tickets/_timeline.html, the templates it includes or present_timeline change what they show.
-VERSION = 1
+VERSION = 2
 TEMPLATE = "tickets/_timeline.html"
 NAME_FIELDS = {"name", "email"}  # what the timeline shows of a contact (display_name)
 TICKET_FIELDS = {field for field, model in LOOKUPS.items() if model is Ticket}
@@ -92,10 +95,8 @@ class Timeline:
             (e.message for e in entries if e.message is not None), request=request, time_mark=mark
         )
         html = get_template(TEMPLATE).render({"timeline": entries, "time_mark": mark, "request": request})
-        parts = tuple(html.split(mark))
         moments = tuple(_moment(entry) for entry in entries)
-        if len(parts) != len(moments) + 1:  # a template that does not write one time per entry
-            raise ValueError(f"{TEMPLATE} wrote {len(parts) - 1} times for {len(moments)} entries")
+        parts = _with_openings(tuple(html.split(mark)), moments)
         # Without its event id or the lists' versions (the cache keeps nothing) a stamp would not tell a change.
         known = self.stamp[0] is not None and None not in self.stamp[4:]
         if known and not _names_other_tickets(entries, self.ticket):
@@ -111,10 +112,23 @@ def _moment(entry):
     return entry.event.created_at
 
 
+def _with_openings(parts: tuple[str, ...], moments: tuple) -> tuple[str, ...]:
+    """The chunk's parts, each followed by the opening <time> tag of the moment after it: the instant and its exact
+    time in the variant's zone are stored with the chunk, and a view writes only the relative labels."""
+    if len(parts) != len(moments) + 1:  # a template that does not write one time per entry
+        raise ValueError(f"{TEMPLATE} wrote {len(parts) - 1} times for {len(moments)} entries")
+    openings = (times.time_open(m) if isinstance(m, datetime) else "" for m in moments)
+    return (*(part + opening for part, opening in zip(parts, openings, strict=False)), parts[-1])
+
+
 def _join(parts: tuple[str, ...], moments: tuple) -> SafeString:
+    # What `when` writes after each opening (56 full `when` calls were 0.9 ms of a fifty-message ticket's view).
+    now = timezone.now()
     out = [parts[0]]
     for moment, part in zip(moments, parts[1:], strict=True):
-        out.append(when(moment))
+        if isinstance(moment, datetime):
+            out.append(escape(times.relative_label(moment, now)))
+            out.append("</time>")
         out.append(part)
     return mark_safe("".join(out))  # noqa: S308 - rendered by the template engine, cut at our marks
 

@@ -17,6 +17,17 @@ from tenancy.form_renderer import INPUT_INCLUDES, WRITERS, FastWidgets
 HOSTILE = ['<script>alert("x")</script>', "\"><img src=x onerror='alert(1)'>", "a & b", ""]
 
 
+class MultipleFiles(forms.ClearableFileInput):
+    allow_multiple_selected = True  # as the composer's attachments (tickets.forms.MultipleFileInput)
+
+
+class StoredFile:
+    url = "/media/a.pdf?x=1&y=<2>"
+
+    def __str__(self) -> str:
+        return 'a "b" <c>.pdf'
+
+
 def _widgets():
     for value in [None, *HOSTILE, 7, 1.5, mark_safe("<b>safe</b>"), gettext_lazy("Lazy <i>")]:
         yield forms.TextInput(attrs={"maxlength": 10, "data-x": '"q"', "required": True, "off": False}), value
@@ -31,6 +42,9 @@ def _widgets():
         yield forms.CheckboxSelectMultiple(choices=[("a", "A"), ("b", HOSTILE[0])]), [value]
         yield forms.CheckboxInput(), value
         yield forms.ClearableFileInput(), None
+        yield MultipleFiles(attrs={"accept": HOSTILE[1]}), None
+    # A current file: the template's link and "Clear" checkbox (FastWidgets hands it to the template).
+    yield forms.ClearableFileInput(), StoredFile()
     yield forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), dt.date(2026, 12, 6)
     yield forms.Textarea(), 1234567
 

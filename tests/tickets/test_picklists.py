@@ -10,7 +10,7 @@ from tenancy.context import tenant_context, unscoped
 from tenancy.models import Membership
 from tests.conftest import host_client, make_member
 from tickets import picklists
-from tickets.models import Category, Queue, Team, TeamMembership
+from tickets.models import Category, Queue, Team, TeamMembership, Ticket
 
 
 def _queries(client, url) -> list[str]:
@@ -118,3 +118,63 @@ def test_changes_made_outside_the_tenant_reach_its_lists(tenant, other_tenant, a
     assert "Made by the platform" in {q.name for q in lists.queues}
     with tenant_context(other_tenant):
         assert "Made by the platform" not in {q.name for q in picklists.picklists().queues}
+
+
+@pytest.mark.django_db
+def test_what_pages_make_of_the_lists_is_made_once_per_version(tenant, agent, desk):
+    # given the tenant's lists and something a page makes of them (the ticket page's menus)
+    made = []
+
+    def make():
+        made.append(1)
+        return [m.display_name for m in lists.staff]
+
+    with tenant_context(tenant):
+        lists = picklists.picklists()
+        # when two views ask for it under the same version
+        first, second = lists.derived("names", make), picklists.picklists().derived("names", make)
+        # then it is made once and shared
+        assert first is second and len(made) == 1
+        # when a listed name changes
+        user = Membership.objects.select_related("user").get(pk=agent.pk).user
+        user.full_name = "Alex Renamed"
+        user.save()
+        lists = picklists.picklists()
+        # then the next view makes it afresh, with the new name
+        assert "Alex Renamed" in lists.derived("names", make) and len(made) == 2
+
+
+@pytest.mark.django_db
+def test_derived_values_stay_out_of_the_shared_cache(tenant, desk):
+    import pickle
+
+    with tenant_context(tenant):
+        lists = picklists.picklists()
+        lists.derived("names", lambda: ["made here"])
+        # what one process made is not written for the others (they make their own from their copy)
+        assert "_derived" not in pickle.loads(pickle.dumps(lists)).__dict__  # noqa: S301 - our own bytes
+
+
+@pytest.mark.django_db
+def test_ticket_page_menus_follow_the_viewer_and_the_ticket(tenant, agent, supervisor, desk, new_ticket):
+    # given a queue only one team sees, agents limited to their teams' queues, and an archived category
+    with tenant_context(tenant):
+        tenant.agents_see_all_tickets = False
+        tenant.save(update_fields=["agents_see_all_tickets"])
+        billing = Team.objects.create(name="Billing")
+        Queue.objects.create(name="Invoices", team=billing)
+        old = Category.objects.create(name="Old warranty")
+    filed, other = new_ticket(category=old), new_ticket()
+    with tenant_context(tenant):
+        old.is_active = False
+        old.save()
+    boss = host_client(tenant, supervisor)
+    # when the supervisor views both tickets (the lists' menus made once), then each shows its own choices
+    assert "Old warranty" in boss.get(f"/desk/tickets/{filed.number}/").text
+    html = boss.get(f"/desk/tickets/{other.number}/").text
+    assert "Old warranty" not in html and "Invoices" in html
+    # and an agent outside Billing, under the same version of the lists, has a menu of their own
+    with tenant_context(tenant):
+        Ticket.objects.filter(pk=other.pk).update(queue=Queue.objects.get(is_default=True))
+    html = host_client(tenant, agent).get(f"/desk/tickets/{other.number}/").text
+    assert "Invoices" not in html

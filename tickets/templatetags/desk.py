@@ -8,10 +8,16 @@ These write the same markup with format_html / format_html_join, escaping every 
 
 from __future__ import annotations
 
+import functools
+import unicodedata
+from dataclasses import dataclass
+
 from django import template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+
+from tickets.models import Ticket
 
 register = template.Library()
 
@@ -121,16 +127,30 @@ def badge_buttons(choices, action: str, badge_class: str) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class EscapedOptions:
+    """A list's <option>s, escaped, with the offset where " selected" goes for each value (the first of equal
+    values). A page passes one in place of the (value, label) pairs for a list its requests share (the ticket page
+    keeps them with the tenant's picklists): the options tag then only splices the mark in."""
+
+    html: str
+    marks: dict[str, int]
+
+
 @register.simple_tag(takes_context=True)
 def options(context, choices, selected=None) -> SafeString:
-    """<option>s from (value, label) pairs, marking the one equal to `selected` (compared as text)."""
-    # Escaped once per template render and per list, then the mark is spliced in: a page with a menu per row
-    # (the dashboard's 25 reassign menus of every staff member) spent a third of its Python time on options.
-    built = context.render_context.setdefault(_OPTIONS_KEY, {})
-    if id(choices) not in built:
-        # The list is kept with its HTML so that its id cannot be reused by another list during the render.
-        built[id(choices)] = (choices, *_escaped_options(choices))
-    _, html, marks = built[id(choices)]
+    """<option>s from (value, label) pairs or EscapedOptions, marking the one equal to `selected` (as text)."""
+    if isinstance(choices, EscapedOptions):
+        html, marks = choices.html, choices.marks
+    else:
+        # Escaped once per template render and per list, then the mark is spliced in: a page with a menu per row
+        # (the dashboard's 25 reassign menus of every staff member) spent a third of its Python time on options.
+        built = context.render_context.setdefault(_OPTIONS_KEY, {})
+        if id(choices) not in built:
+            # The list is kept with its HTML so that its id cannot be reused by another list during the render.
+            escaped = escaped_options(choices)
+            built[id(choices)] = (choices, escaped.html, escaped.marks)
+        _, html, marks = built[id(choices)]
     at = marks.get("" if selected is None else str(selected))
     return mark_safe(html if at is None else f"{html[:at]} selected{html[at:]}")  # noqa: S308 - escaped below
 
@@ -138,8 +158,8 @@ def options(context, choices, selected=None) -> SafeString:
 _OPTIONS_KEY = object()
 
 
-def _escaped_options(choices) -> tuple[str, dict[str, int]]:
-    """The options' HTML, and for each value the offset where " selected" goes (the first of equal values)."""
+def escaped_options(choices) -> EscapedOptions:
+    """The options' HTML (every value and label escaped), and for each value where " selected" goes."""
     parts, marks, length = [], {}, 0
     for value, label in choices:
         value = str(value)
@@ -148,7 +168,7 @@ def _escaped_options(choices) -> tuple[str, dict[str, int]]:
         part = f"{head}>{conditional_escape(label)}</option>"
         parts.append(part)
         length += len(part)
-    return "".join(parts), marks
+    return EscapedOptions("".join(parts), marks)
 
 
 @register.simple_tag
@@ -158,6 +178,22 @@ def mention_items(staff) -> SafeString:
         "",
         '<li role="option" data-handle="{0}" data-name="{1}">{1} <span class="muted small">@{0}</span></li>',
         ((m.mention_handle, m.display_name) for m in staff),
+    )
+
+
+@register.simple_tag
+def composer_tabs(field) -> SafeString:
+    """The composer's message types: a labelled radio per choice of the bound `field`, its value checked (a template
+    loop looked the bound field up eight times a choice)."""
+    current, name, auto_id = field.value(), field.html_name, field.auto_id
+    return format_html_join(
+        "",
+        '<label class="composer__tab composer__tab--{0}" for="{1}_{2}">'
+        '<input type="radio" name="{3}" value="{0}" id="{1}_{2}"{4}> {5}</label>',
+        (
+            (value, auto_id, index, name, CHECKED if current == value else NOTHING, label)
+            for index, (value, label) in enumerate(field.field.choices)
+        ),
     )
 
 
@@ -174,17 +210,31 @@ TICKET_ITEM = (
 def ticket_items(tickets, url: str, prefix: str) -> SafeString:
     """One <li> per ticket: its reference (a link), its subject cut to 40 characters, its status and channel."""
     url, prefix = conditional_escape(url), conditional_escape(prefix)
+    statuses, channels = _labels("status"), _labels("channel")
     return mark_safe(  # noqa: S308 - every value below is escaped
         "".join(
             TICKET_ITEM.format(
                 url=url,
                 number=int(t.number),
                 prefix=prefix,
-                subject=conditional_escape(Truncator(t.subject).chars(40)),
+                subject=conditional_escape(_cut(t.subject, 40)),
                 status=conditional_escape(t.status),
-                status_label=conditional_escape(t.get_status_display()),
-                channel=conditional_escape(t.get_channel_display()),
+                status_label=conditional_escape(statuses.get(t.status, t.status)),
+                channel=conditional_escape(channels.get(t.channel, t.channel)),
             )
             for t in tickets
         )
     )
+
+
+@functools.cache
+def _labels(field: str) -> dict:
+    # get_FOO_display() builds the field's dict of choices at each call (a tenth of this tag's time).
+    return {str(value): label for value, label in Ticket._meta.get_field(field).flatchoices}  # lazy labels stay lazy
+
+
+def _cut(text: str, length: int) -> str:
+    """Truncator(text).chars(length), without its setup for the short, normalised texts that it leaves as they are."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)

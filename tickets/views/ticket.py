@@ -3,35 +3,37 @@ forms get a redirect (the page works without JavaScript)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services, timeline_html
 from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
+from tickets.custom_fields.page_inputs import custom_field_inputs
 from tickets.custom_fields.validation import MissingAtCreation
 from tickets.forms import (
     NewTicketForm,
     ParticipantForm,
     ReplyForm,
     TagForm,
-    TicketCustomFieldsForm,
     TicketNumberForm,
     TicketUpdateForm,
     uploads_from,
 )
 from tickets.lifecycle import allowed_targets
 from tickets.models import Priority, Tag, Ticket
-from tickets.picklists import picklists
+from tickets.picklists import Picklists, picklists
 from tickets.selectors.structure import escalation_choices, escalation_label
 from tickets.services import directory, drafts
+from tickets.templatetags.desk import EscapedOptions, escaped_options, mention_items
 from tickets.timeline import present_timeline
 from tickets.views.common import REFUSED, form_error_text, ticket_or_404
 
@@ -41,10 +43,29 @@ PAGE_ACTIONS = (
 )  # fmt: skip
 
 
+def _action_urls() -> tuple[tuple[str, str, str], ...]:
+    """(name, URL before the number, URL after it) of the page and of each of its actions."""
+    return _reversed_actions(get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=16)
+def _reversed_actions(urlconf, prefix: str) -> tuple[tuple[str, str, str], ...]:
+    # Reversed once per process (per URLconf and prefix, which reverse() reads) around a stand-in number: a dozen
+    # reverse() calls were 0.7 ms of each view.
+    cut = []
+    for name in ("", *PAGE_ACTIONS):
+        head, tail = reverse(f"desk:ticket_{name}" if name else "desk:ticket", args=[STAND_IN]).split(str(STAND_IN))
+        cut.append((name, head, tail))
+    return tuple(cut)
+
+
+STAND_IN = 918273645
+
+
 def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
     membership = request.membership
     lists = picklists()
-    staff, categories = lists.staff, lists.categories
+    staff = lists.staff
     related = selectors.get_related(ticket, membership)
     # The timeline from the cache, its times filled in now; read and rendered only when something it shows changed.
     timeline = timeline_html.Timeline(ticket, is_admin=membership.role == Role.ADMIN)
@@ -55,30 +76,17 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         timeline.html = timeline.render(present_timeline(entries, ticket, staff), request=request)
     return {
         "ticket": ticket,
-        "urls": {name: reverse(f"desk:ticket_{name}", args=[ticket.number]) for name in PAGE_ACTIONS},
-        # Other tickets' links (the requester's, related ones): one reverse() for all of them.
-        "ticket_url": reverse("desk:ticket", args=[0]).removesuffix("0/"),
+        "urls": {name: f"{head}{ticket.number}{tail}" for name, head, tail in _action_urls()[1:]},
+        # Other tickets' links (the requester's, related ones): the page's URL without its number.
+        "ticket_url": _action_urls()[0][1],
         "timeline_html": timeline.html,
         "related": related,
         "tags": selectors.ticket_tags(ticket),
         "participants": selectors.list_participants(ticket),
         "contact_tickets": selectors.contact_tickets(ticket, membership),
         "staff": staff,
-        # (value, label) pairs for the side panel's selects, written by the desk `options` tag.
-        "staff_choices": [(m.pk, m.display_name) for m in staff],
-        "queue_choices": [(q.pk, q.name) for q in lists.visible_queues(membership)],
-        # Archived categories are offered only to the tickets already filed under them.
-        "category_choices": [
-            (c.pk, c.name) for c in categories if not c.parent_id and (c.is_active or c.pk == ticket.category_id)
-        ],
-        "subcategory_choices": [
-            (c.pk, f"{c.parent.name} / {c.name}")
-            for c in categories
-            if c.parent_id and (c.is_active or c.pk == ticket.subcategory_id)
-        ],
+        **_menus(lists, membership, ticket),
         "statuses": allowed_targets(ticket.status),
-        "priorities": Priority.choices,
-        "escalation_levels": escalation_choices(lists.tiers),
         "escalation_name": escalation_label(ticket.escalation_level, lists.tiers),
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "is_mine": ticket.assignee_id == membership.pk,
@@ -86,9 +94,55 @@ def _page_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | 
         "rating": selectors.get_rating(ticket),
         # The properties form's custom-field inputs (with their "initial-" twins); the other properties are
         # written by hand in the template from the choices above.
-        "update_form": TicketCustomFieldsForm(ticket=ticket),
+        "custom_field_inputs": custom_field_inputs(ticket),
         "custom_field_panel": ticket_panel(ticket),
     }
+
+
+def _menus(lists: Picklists, membership, ticket: Ticket) -> dict:
+    """The side panel's menus and the composer's mention list, escaped once per version of the tenant's lists
+    (Picklists.derived) rather than at each view; the options tag marks the ticket's own values."""
+    queues = lists.visible_queues(membership)
+    archived = lists.derived("archived_categories", lambda: {c.pk for c in lists.categories if not c.is_active})
+    return {
+        "mention_items": lists.derived("mention_items", lambda: mention_items(lists.staff)),
+        "staff_choices": lists.derived("staff", lambda: escaped_options((m.pk, m.display_name) for m in lists.staff)),
+        # Every queue for most viewers; an agent limited to their teams' queues has their own menu.
+        "queue_choices": lists.derived(
+            ("queues", None if queues is lists.queues else membership.pk),
+            lambda: escaped_options((q.pk, q.name) for q in queues),
+        ),
+        # Archived categories are offered only to the tickets already filed under them.
+        "category_choices": _categories(lists, ticket.category_id if ticket.category_id in archived else None),
+        "subcategory_choices": _subcategories(
+            lists, ticket.subcategory_id if ticket.subcategory_id in archived else None
+        ),
+        "priorities": PRIORITIES,
+        "escalation_levels": lists.derived("escalation", lambda: escaped_options(escalation_choices(lists.tiers))),
+    }
+
+
+PRIORITIES = escaped_options(Priority.choices)
+
+
+def _categories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
+    def make():
+        return escaped_options(
+            (c.pk, c.name) for c in lists.categories if not c.parent_id and (c.is_active or c.pk == archived_id)
+        )
+
+    return make() if archived_id else lists.derived("categories", make)
+
+
+def _subcategories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
+    def make():
+        return escaped_options(
+            (c.pk, f"{c.parent.name} / {c.name}")
+            for c in lists.categories
+            if c.parent_id and (c.is_active or c.pk == archived_id)
+        )
+
+    return make() if archived_id else lists.derived("subcategories", make)
 
 
 @role_required(Role.AGENT)
