@@ -91,11 +91,22 @@ def candidates_of(
 ) -> list[Candidate]:
     """The candidates among the queue's locked pool `members`; `count(ids, limit)` gives the loads of those
     left in, each counted up to `limit`."""
+    return with_loads(skip_reasons(members, queue, skills, required_skill_ids), count=count)
+
+
+def skip_reasons(
+    members: list[Membership], queue: Queue, skills: dict[int, set[int]], required_skill_ids: frozenset[int]
+) -> list[tuple[Membership, str]]:
+    """Each member of the queue's pool with why they may not be picked, capacity aside ("" when they may)."""
     in_team = {member.pk for member in members} if queue.team_id is not None else set()
-    candidates = [
-        Candidate(member=member, load=None, skipped=_why_not(member, in_team, skills, required_skill_ids))
-        for member in members
-    ]
+    return [(member, _why_not(member, in_team, skills, required_skill_ids)) for member in members]
+
+
+def with_loads(
+    reasons: list[tuple[Membership, str]], *, count: Callable[[list[int], int], dict[int, int]]
+) -> list[Candidate]:
+    """The candidates of `skip_reasons`, those left in with their loads and skipped at capacity."""
+    candidates = [Candidate(member=member, load=None, skipped=skipped) for member, skipped in reasons]
     counted = [candidate for candidate in candidates if candidate.eligible]
     if counted:
         limit = max(candidate.member.capacity for candidate in counted) + 1
@@ -156,13 +167,20 @@ class LockedPools:
         # Exact below the largest capacity + 1: each ticket's own (smaller or equal) limit then caps it.
         self._limit = max((member.capacity for member in online), default=0) + 1
         self._loads = count_loads([member.pk for member in online], self._limit) if online else {}
+        self._reasons: dict[tuple, list[tuple[Membership, str]]] = {}
 
     def has(self, queue_id: int) -> bool:
         return queue_id in self._members
 
     def candidates(self, queue: Queue, required_skill_ids: frozenset[int] = frozenset()) -> list[Candidate]:
-        return candidates_of(self._members.get(queue.pk, []), queue, self._skills, required_skill_ids,
-                             count=self._count)  # fmt: skip
+        # Who may not be picked, capacity aside, cannot change while the pools are locked: worked out once a
+        # batch per queue and set of skills; only the loads move (`took`).
+        key = (queue.pk, queue.team_id, required_skill_ids)
+        reasons = self._reasons.get(key)
+        if reasons is None:
+            members = self._members.get(queue.pk, [])
+            reasons = self._reasons[key] = skip_reasons(members, queue, self._skills, required_skill_ids)
+        return with_loads(reasons, count=self._count)
 
     def _count(self, member_ids: list[int], limit: int) -> dict[int, int]:
         if limit > self._limit:

@@ -98,6 +98,39 @@ def test_route_together_costs_a_batch_the_same_statements_whatever_its_size(tena
     assert len([sql for sql in eight if sql.startswith('INSERT INTO "tickets_tickettag"')]) == 1
 
 
+@pytest.mark.django_db
+def test_route_together_works_out_who_may_be_picked_once_a_batch_per_queue(
+    tenant, routing_desk, publish, agent, monkeypatch
+):
+    # given three agents in Finance's team (one offline), a least-loaded Finance queue and a rule moving tickets there
+    from routing.assignment import candidates
+    from tests.routing.test_assignment import agent_named
+
+    with tenant_context(tenant):
+        Queue.objects.filter(pk=routing_desk["finance"].pk).update(assignment_strategy="least_loaded")
+        Membership.objects.filter(pk=agent.pk).update(availability="online", capacity=100)
+    for name, availability in (("Ana", "online"), ("Oli", "offline")):
+        agent_named(tenant, name, team=routing_desk["finance_team"], availability=availability, capacity=100)
+    publish({"name": "Billing", "conditions": [cond("text", "contains_any", "invoice")],
+             "actions": [act("set_queue", "Finance")]})  # fmt: skip
+    checks = []
+    why_not = candidates._why_not
+    monkeypatch.setattr(
+        candidates, "_why_not", lambda member, *args: checks.append(member.pk) or why_not(member, *args)
+    )
+    contact = routing_desk["contact"]
+    # when a batch of 6 new tickets is routed
+    with tenant_context(tenant):
+        made = [
+            services.create_ticket(actor=contact, contact=contact, subject=f"Invoice {n}", body="x") for n in range(6)
+        ]
+        drain()
+        owners = list(Ticket.objects.filter(pk__in=[t.pk for t in made]).values_list("assignee_id", flat=True))
+    # then each member of the pool was checked once, and the tickets spread over the two online agents
+    assert len(checks) == len(set(checks)) == 3
+    assert len(set(owners)) == 2 and None not in owners
+
+
 # --- the same tickets, one by one and together ---------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.backends.postgresql import base
 
 from tenancy.context import current_scope
+from tenancy.db.postgresql.adapters import quicker
 from tenancy.db.scope import apply_scope
 
 
@@ -11,6 +12,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(self._run_scoped_in_transaction)
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if "context" in params:  # psycopg 3
+            params["context"] = quicker(params["context"], self.timezone)
+        return params
 
     def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
         super().set_autocommit(autocommit, force_begin_transaction_with_broken_autocommit)
