@@ -35,9 +35,9 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from tenancy.context import current_tenant_id
@@ -256,8 +256,43 @@ def _with_other_arms_inside(tickets: QuerySet, query: str, words: SearchQuery, s
 
 def text_query(query: str) -> SearchQuery:
     """The words as PostgreSQL reads a search box: quoted phrases, OR, -excluded (websearch_to_tsquery), English
-    stop words left out as the vectors leave them out (tickets.search_words)."""
-    return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    stop words left out as the vectors leave them out (tickets.search_words); each phrase that must match ANDs the
+    tokens of its adjacent common words (`pair_phrases`)."""
+    words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    for phrase in pair_phrases(query):
+        words = WithPhrasePairs(words, Value(phrase))
+    return words
+
+
+class WithPhrasePairs(SearchQueryCombinable, Func):
+    """A tsquery AND the pair tokens its phrase implies, once every vector carries them (migration 0025): the GIN
+    index then answers a phrase of two common words that rarely stand together from the pair's few tickets
+    instead of every ticket holding both words; the phrase operator stays the exact test. The planner folds the
+    function (STABLE) when it estimates, so `estimate` sees the pair's frequency."""
+
+    function = "tickets_search_with_phrase_pairs"
+    output_field = SearchQueryField()
+
+
+# A quoted phrase (websearch_to_tsquery pairs the quotes from the left) and what stands just before it.
+_QUOTED = re.compile(r'(-?)\s*"([^"]*)"')
+# websearch_to_tsquery's OR: the word "or" between terms, in any case.
+_OR = re.compile(r"(?:^|\s)or(?:\s|$)", re.IGNORECASE)
+
+
+def pair_phrases(query: str) -> list[str]:
+    """The quoted phrases of `query` every match must contain: not excluded ("-" in front) and in a query without
+    OR (an alternative need not hold the phrase, so ANDing its tokens would lose matches). At most 3."""
+    phrases, outside, end = [], [], 0
+    for match in _QUOTED.finditer(query):
+        outside.append(query[end : match.start()])
+        end = match.end()
+        if not match.group(1) and PHRASE.search(f'"{match.group(2)}"'):
+            phrases.append(match.group(2))
+    outside.append(query[end:])
+    if any(_OR.search(part) for part in outside):
+        return []
+    return phrases[:3]
 
 
 # The list's own size moves slowly and only steers the choice: each process asks the planner for it once per

@@ -1,0 +1,193 @@
+"""Which words are common enough for pair tokens, and the backfill that gives every vector their tokens.
+
+A phrase of two common words is searched through a token for the pair that each vector carries (migration
+0025_search_phrase_pairs has the SQL and why). The list lives in `tickets_searchpairs`, one row per text-search
+configuration; `manage.py search_phrase_pairs` keeps it:
+
+- `refresh` reads the words from the column's statistics (most_common_elems of tickets_ticket.search_vector,
+  STATISTICS 1000: every word in more than MIN_WORD_SHARE of the tickets, at most MAX_WORDS) and, on a sample of
+  SAMPLE_TICKETS tickets, the pairs of them in more than FREQUENT_PAIR_SHARE of the tickets: those get no token.
+  A phrase that frequent has matches dense enough for the list's walk to find a page quickly, and in templated
+  text (the standard seed) most adjacent common words are such pairs: tokens for them would cost bytes in every
+  vector for no search. A new list bumps `version`; the trigger writes its tokens from then on.
+- `backfill` rewrites every vector in id order, BATCH_ROWS a transaction (row locks for one batch only),
+  remembering the last id done (`backfilled_to`), so a stopped run goes on where it stopped; at the end it sets
+  `ready_version`, and only then does the search use the tokens (a vector written before the list changed lacks
+  them). If the list changes meanwhile, the backfill starts over for the new one.
+
+Rows are read and written on the platform connection (BYPASSRLS: every tenant's tickets); VACUUM needs the owner
+(the default connection of the migrate job). SQLite (the demo) keeps no vector: nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+from tenancy.db.scope import PLATFORM
+from tickets.search_words import SEARCH_CONFIG
+
+# A word in at least this share of the tickets is common: two of them (independent) are both in 1 % of the
+# tickets, whose rechecks (~4 us each) pass 40 ms at a million tickets. At a million Zipf-worded tickets 200 words
+# qualify; in the standard seed 147.
+MIN_WORD_SHARE = 0.10
+MAX_WORDS = 256
+# A pair in at least this share of the tickets gets no token: walking the list finds a page of its matches within
+# ~5,000 rows. Measured on samples at a million tickets: the standard seed then carries 9.4 tokens a ticket
+# (~85 bytes) instead of 35 (~315 bytes); the Zipf seed 14.
+FREQUENT_PAIR_SHARE = 0.01
+SAMPLE_TICKETS = 20_000
+BATCH_ROWS = 20_000
+# A VACUUM after this many rewritten rows lets the next batches reuse the old row versions' space.
+VACUUM_EVERY = 200_000
+
+_COMMON_WORDS = """
+SELECT word FROM (
+    SELECT unnest(most_common_elems::text::text[]) AS word, unnest(most_common_elem_freqs) AS share
+    FROM pg_stats WHERE schemaname = 'public' AND tablename = 'tickets_ticket' AND attname = 'search_vector'
+) AS stats
+WHERE share >= %s AND position(' ' IN word) = 0
+ORDER BY share DESC, word LIMIT %s
+"""
+
+_SAMPLE_PAIRS = """
+SELECT token, count(*) FROM (
+    SELECT search_vector FROM tickets_ticket TABLESAMPLE SYSTEM (%s) WHERE search_vector IS NOT NULL LIMIT %s
+) AS sample, unnest(tsvector_to_array(tickets_search_pairs(search_vector, %s, '{}'))) AS token
+GROUP BY token
+"""
+
+
+@dataclass(frozen=True)
+class State:
+    words: list[str]
+    frequent_pairs: list[str]
+    version: int
+    ready_version: int
+    backfilled_to: int
+
+    @property
+    def ready(self) -> bool:
+        return self.version == self.ready_version
+
+
+def _platform():
+    return connections[PLATFORM]
+
+
+def state() -> State:
+    with _platform().cursor() as cursor:
+        cursor.execute(
+            "SELECT words, frequent_pairs, version, ready_version, backfilled_to FROM tickets_searchpairs "
+            "WHERE config = %s::regconfig",
+            [SEARCH_CONFIG],
+        )
+        return State(*cursor.fetchone())
+
+
+def common_words() -> list[str]:
+    """The column's most common words (its statistics: run ANALYZE first on a fresh database)."""
+    with _platform().cursor() as cursor:
+        cursor.execute(_COMMON_WORDS, [MIN_WORD_SHARE, MAX_WORDS])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def frequent_pairs(words: list[str]) -> list[str]:
+    """The tokens of the pairs of `words` in FREQUENT_PAIR_SHARE of a sample of the tickets or more."""
+    if not words:
+        return []
+    with _platform().cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'tickets_ticket'::regclass")
+        rows = max(float(cursor.fetchone()[0]), 1.0)
+        percent = min(100.0, 100.0 * SAMPLE_TICKETS * 1.2 / rows)
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM tickets_ticket TABLESAMPLE SYSTEM (%s) "
+            "WHERE search_vector IS NOT NULL LIMIT %s) AS sample",
+            [percent, SAMPLE_TICKETS],
+        )
+        sampled = cursor.fetchone()[0]
+        if not sampled:
+            return []
+        # REPEATABLE is left out on purpose: each refresh looks at other pages. The two statements' samples
+        # differ; the count only scales the shares.
+        cursor.execute(_SAMPLE_PAIRS, [percent, SAMPLE_TICKETS, words])
+        counts = Counter(dict(cursor.fetchall()))
+    return sorted(token for token, count in counts.items() if count / sampled >= FREQUENT_PAIR_SHARE)
+
+
+def refresh(*, words: list[str] | None = None, frequent: list[str] | None = None) -> State:
+    """Store the current list (or the given one): a changed list gets a new version, which the search uses once
+    the backfill has given every vector its tokens."""
+    words = sorted(set(common_words() if words is None else words))
+    frequent = sorted(set(frequent_pairs(words) if frequent is None else frequent))
+    platform = _platform()
+    with transaction.atomic(using=PLATFORM), platform.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_searchpairs SET version = version + 1, words = %s, frequent_pairs = %s, "
+            "backfilled_to = 0, refreshed_at = now() "
+            "WHERE config = %s::regconfig AND (words, frequent_pairs) IS DISTINCT FROM (%s, %s)",
+            [words, frequent, SEARCH_CONFIG, words, frequent],
+        )
+        if not cursor.rowcount:
+            cursor.execute(
+                "UPDATE tickets_searchpairs SET refreshed_at = now() WHERE config = %s::regconfig", [SEARCH_CONFIG]
+            )
+    return state()
+
+
+def backfill(
+    *,
+    batch: int = BATCH_ROWS,
+    limit: int | None = None,
+    vacuum: Callable[[], None] | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> State:
+    """Rewrite the vectors after `backfilled_to`, `batch` rows a transaction (at most `limit` rows this run);
+    when every vector is done, the list is ready. The trigger computes the tokens (UPDATE OF search_vector)."""
+    platform = _platform()
+    done = since_vacuum = 0
+    while limit is None or done < limit:
+        current = state()
+        if current.ready:
+            break
+        size = batch if limit is None else min(batch, limit - done)
+        with transaction.atomic(using=PLATFORM), platform.cursor() as cursor:
+            cursor.execute(
+                "SELECT max(id), count(*) FROM (SELECT id FROM tickets_ticket WHERE id > %s ORDER BY id LIMIT %s) AS b",
+                [current.backfilled_to, size],
+            )
+            last, rows = cursor.fetchone()
+            # The list's row locked: a refresh waits for the batch, and a batch does not run into a new list.
+            cursor.execute(
+                "SELECT version FROM tickets_searchpairs WHERE config = %s::regconfig FOR UPDATE", [SEARCH_CONFIG]
+            )
+            if cursor.fetchone()[0] != current.version:
+                continue
+            if last is None:
+                cursor.execute(
+                    "UPDATE tickets_searchpairs SET ready_version = version WHERE config = %s::regconfig",
+                    [SEARCH_CONFIG],
+                )
+                log(f"every vector carries the pairs of version {current.version}: the search uses them")
+                break
+            cursor.execute(
+                "UPDATE tickets_ticket SET search_vector = search_vector "
+                "WHERE id > %s AND id <= %s AND search_vector IS NOT NULL",
+                [current.backfilled_to, last],
+            )
+            cursor.execute(
+                "UPDATE tickets_searchpairs SET backfilled_to = %s WHERE config = %s::regconfig", [last, SEARCH_CONFIG]
+            )
+        done += rows
+        since_vacuum += rows
+        log(f"rewrote tickets up to id {last} ({done:,} rows this run)")
+        if vacuum is not None and since_vacuum >= VACUUM_EVERY:
+            vacuum()
+            since_vacuum = 0
+    return state()
+
+
+__all__ = ["State", "backfill", "common_words", "frequent_pairs", "refresh", "state"]
