@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
+from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
@@ -260,18 +260,20 @@ def text_query(query: str) -> SearchQuery:
     tokens of its adjacent common words (`pair_phrases`)."""
     words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
     for phrase in pair_phrases(query):
-        words = WithPhrasePairs(words, Value(phrase))
+        words = WithPhrasePairs(words, phrase)
     return words
 
 
-class WithPhrasePairs(SearchQueryCombinable, Func):
+class WithPhrasePairs(SearchQuery):
     """A tsquery AND the pair tokens its phrase implies, once every vector carries them (migration 0025): the GIN
     index then answers a phrase of two common words that rarely stand together from the pair's few tickets
     instead of every ticket holding both words; the phrase operator stays the exact test. The planner folds the
-    function (STABLE) when it estimates, so `estimate` sees the pair's frequency."""
+    function (STABLE) when it estimates, so `estimate` sees the pair's frequency. A SearchQuery, so that
+    `search_vector=` takes it as a query as it is."""
 
-    function = "tickets_search_with_phrase_pairs"
-    output_field = SearchQueryField()
+    def __init__(self, query: SearchQuery, phrase: str):
+        self.function, self.config, self.invert = "tickets_search_with_phrase_pairs", None, False
+        Func.__init__(self, query, Value(phrase), output_field=SearchQueryField())
 
 
 # A quoted phrase (websearch_to_tsquery pairs the quotes from the left) and what stands just before it.

@@ -22,6 +22,7 @@ from tickets.search import (
     crossover,
     estimate,
     for_count,
+    pair_phrases,
     reads_every_match,
     search_tickets,
     text_query,
@@ -334,3 +335,23 @@ def test_for_count_reads_a_walked_phrase_from_the_index_and_counts_the_same(tena
         assert '"tenant_id" + 0)' in phrase_sql and '"tenant_id" + 0)' not in str(phrase.query)
         assert '"tenant_id" + 0)' not in str(counted_word.query)
         assert counted_phrase.count() == phrase.count() >= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases"),
+    [
+        ('"printer broken"', ["printer broken"]),
+        ('toner "printer is broken" "paper jam"', ["printer is broken", "paper jam"]),
+        ('"printer"', []),  # one word: no pair
+        ('-"printer broken" toner', []),  # excluded: its matches lack the pair
+        ('- "printer broken" toner', []),
+        ('toner "printer broken" or scanner', []),  # an alternative need not hold the phrase
+        ('"printer broken" OR scanner', []),
+        ('"printer or scanner broken"', ["printer or scanner broken"]),  # "or" inside quotes is a word
+        ('"printer broken', []),  # no closing quote: left to the plain phrase
+        ("printer broken", []),
+        ('"a b" "c d" "e f" "g h"', ["a b", "c d", "e f"]),
+    ],
+)
+def test_pair_phrases_are_the_phrases_every_match_must_hold(query, phrases):
+    assert pair_phrases(query) == phrases
