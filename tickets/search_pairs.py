@@ -9,7 +9,9 @@ configuration; `manage.py search_phrase_pairs` keeps it:
   SAMPLE_TICKETS tickets, the pairs of them in more than FREQUENT_PAIR_SHARE of the tickets: those get no token.
   A phrase that frequent has matches dense enough for the list's walk to find a page quickly, and in templated
   text (the standard seed) most adjacent common words are such pairs: tokens for them would cost bytes in every
-  vector for no search. A new list bumps `version`; the trigger writes its tokens from then on.
+  vector for no search. The trigger writes the stored list's tokens from then on. A list that only takes tokens
+  away (a word no longer common, a pair grown frequent) is used at once; one that adds tokens bumps `version`.
+  A word or pair on the list stays until its share falls under half the threshold, so lists do not flap.
 - `backfill` rewrites every vector in id order, BATCH_ROWS a transaction (row locks for one batch only),
   remembering the last id done (`backfilled_to`), so a stopped run goes on where it stopped; at the end it sets
   `ready_version`, and only then does the search use the tokens (a vector written before the list changed lacks
@@ -21,7 +23,6 @@ Rows are read and written on the platform connection (BYPASSRLS: every tenant's 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,20 +46,28 @@ BATCH_ROWS = 20_000
 VACUUM_EVERY = 200_000
 
 _COMMON_WORDS = """
-SELECT word FROM (
+SELECT word, share FROM (
     SELECT unnest(most_common_elems::text::text[]) AS word, unnest(most_common_elem_freqs) AS share
     FROM pg_stats WHERE schemaname = 'public' AND tablename = 'tickets_ticket' AND attname = 'search_vector'
 ) AS stats
 WHERE share >= %s AND position(' ' IN word) = 0
-ORDER BY share DESC, word LIMIT %s
+ORDER BY share DESC, word
 """
 
+# One sample for the counts and their denominator. REPEATABLE is left out on purpose: each refresh looks at other
+# pages.
 _SAMPLE_PAIRS = """
-SELECT token, count(*) FROM (
+WITH sample AS MATERIALIZED (
     SELECT search_vector FROM tickets_ticket TABLESAMPLE SYSTEM (%s) WHERE search_vector IS NOT NULL LIMIT %s
-) AS sample, unnest(tsvector_to_array(tickets_search_pairs(search_vector, %s, '{}'))) AS token
+)
+SELECT token, count(*), (SELECT count(*) FROM sample)
+FROM sample, unnest(tsvector_to_array(tickets_search_pairs(search_vector, %s, '{}'))) AS token
 GROUP BY token
 """
+
+# A word or a pair already on the list stays on it until its share falls under half the threshold: a word near
+# the threshold would otherwise come and go with each refresh's statistics, and each coming back costs a backfill.
+KEEP_BELOW = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,53 +97,52 @@ def state() -> State:
         return State(*cursor.fetchone())
 
 
-def common_words() -> list[str]:
-    """The column's most common words (its statistics: run ANALYZE first on a fresh database)."""
+def common_words(keep: frozenset[str] = frozenset()) -> list[str]:
+    """The column's most common words (its statistics: ANALYZE first on a fresh database); the words of `keep`
+    down to half the share."""
     with _platform().cursor() as cursor:
-        cursor.execute(_COMMON_WORDS, [MIN_WORD_SHARE, MAX_WORDS])
-        return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(_COMMON_WORDS, [MIN_WORD_SHARE * KEEP_BELOW])
+        rows = cursor.fetchall()
+    chosen = [word for word, share in rows if share >= MIN_WORD_SHARE or word in keep]
+    return sorted(chosen[:MAX_WORDS])
 
 
-def frequent_pairs(words: list[str]) -> list[str]:
-    """The tokens of the pairs of `words` in FREQUENT_PAIR_SHARE of a sample of the tickets or more."""
+def frequent_pairs(words: list[str], keep: frozenset[str] = frozenset()) -> list[str]:
+    """The tokens of the pairs of `words` in FREQUENT_PAIR_SHARE of a sample of the tickets or more (those of
+    `keep` down to half that)."""
     if not words:
         return []
     with _platform().cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'tickets_ticket'::regclass")
         rows = max(float(cursor.fetchone()[0]), 1.0)
         percent = min(100.0, 100.0 * SAMPLE_TICKETS * 1.2 / rows)
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM tickets_ticket TABLESAMPLE SYSTEM (%s) "
-            "WHERE search_vector IS NOT NULL LIMIT %s) AS sample",
-            [percent, SAMPLE_TICKETS],
-        )
-        sampled = cursor.fetchone()[0]
-        if not sampled:
-            return []
-        # REPEATABLE is left out on purpose: each refresh looks at other pages. The two statements' samples
-        # differ; the count only scales the shares.
         cursor.execute(_SAMPLE_PAIRS, [percent, SAMPLE_TICKETS, words])
-        counts = Counter(dict(cursor.fetchall()))
-    return sorted(token for token, count in counts.items() if count / sampled >= FREQUENT_PAIR_SHARE)
+        counts = cursor.fetchall()
+    return sorted(
+        token
+        for token, count, sampled in counts
+        if count / sampled >= FREQUENT_PAIR_SHARE * (KEEP_BELOW if token in keep else 1.0)
+    )
 
 
 def refresh(*, words: list[str] | None = None, frequent: list[str] | None = None) -> State:
-    """Store the current list (or the given one): a changed list gets a new version, which the search uses once
-    the backfill has given every vector its tokens."""
-    words = sorted(set(common_words() if words is None else words))
-    frequent = sorted(set(frequent_pairs(words) if frequent is None else frequent))
-    platform = _platform()
-    with transaction.atomic(using=PLATFORM), platform.cursor() as cursor:
+    """Store the current list (or the given one). A list that only takes tokens away (a word no longer common, a
+    pair grown frequent) is used at once: the search stops asking for those tokens, and the vectors that still
+    carry them only keep a few stale bytes until their next write. One that adds tokens (a new word, a pair no
+    longer frequent) gets a new version, which the search uses once the backfill has given every vector them."""
+    current = state()
+    words = sorted(set(common_words(frozenset(current.words)) if words is None else words))
+    if frequent is None:
+        frequent = frequent_pairs(words, frozenset(current.frequent_pairs))
+    frequent = sorted(set(frequent))
+    adds = bool(set(words) - set(current.words) or set(current.frequent_pairs) - set(frequent))
+    with transaction.atomic(using=PLATFORM), _platform().cursor() as cursor:
         cursor.execute(
-            "UPDATE tickets_searchpairs SET version = version + 1, words = %s, frequent_pairs = %s, "
-            "backfilled_to = 0, refreshed_at = now() "
-            "WHERE config = %s::regconfig AND (words, frequent_pairs) IS DISTINCT FROM (%s, %s)",
-            [words, frequent, SEARCH_CONFIG, words, frequent],
+            "UPDATE tickets_searchpairs SET words = %s, frequent_pairs = %s, refreshed_at = now(), "
+            "version = version + %s, backfilled_to = CASE WHEN %s THEN 0 ELSE backfilled_to END "
+            "WHERE config = %s::regconfig",
+            [words, frequent, int(adds), adds, SEARCH_CONFIG],
         )
-        if not cursor.rowcount:
-            cursor.execute(
-                "UPDATE tickets_searchpairs SET refreshed_at = now() WHERE config = %s::regconfig", [SEARCH_CONFIG]
-            )
     return state()
 
 

@@ -198,6 +198,16 @@ def test_a_new_list_is_used_only_after_the_backfill_and_the_backfill_resumes(ten
         assert _found('"alpha beta"') == everyone
     # and storing the same list again changes nothing
     assert search_pairs.refresh(words=COMMON, frequent=[]).ready
+    # a list that only takes tokens away is used at once: here "alpha beta" has grown frequent
+    state = search_pairs.refresh(words=COMMON, frequent=[_token("alpha", "beta")])
+    assert state.ready
+    with tenant_context(tenant):
+        assert not _uses_pairs('"alpha beta"')
+        assert _found('"alpha beta"') == everyone
+    # one that adds tokens again waits for its backfill
+    assert not search_pairs.refresh(words=COMMON, frequent=[]).ready
+    with tenant_context(tenant):
+        assert not _uses_pairs('"alpha beta"')
 
 
 def test_refresh_reads_the_common_words_from_the_statistics(tenant, desk, pair_list):
