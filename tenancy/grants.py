@@ -27,6 +27,9 @@ READ_ONLY_FOR_APPLICATION = frozenset(
         "django_migrations",
         "tenancy_user_groups",
         "tenancy_user_user_permissions",
+        # The search's common words (tickets.search_pairs): written by the management command on the platform
+        # connection; the application's trigger and queries only read them.
+        "tickets_searchpairs",
     }
 )
 

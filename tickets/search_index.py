@@ -7,7 +7,10 @@ message's words in the same UPDATE that saves the ticket (`append_words`), and a
 ticket's words (`merge_words`). The vector's positions are capped by PostgreSQL (16,383) and its size at 1 MB:
 words stop being added once a ticket's vector passes MAX_VECTOR_BYTES (a conversation of hundreds of pages;
 its first pages stay searchable). Words are read with the `tessera_search` configuration: English stop words left
-out (tickets.search_words). SQLite (the demo) keeps no vector: its search reads the messages.
+out (tickets.search_words). A second trigger, `ticket_search_vector_pairs` (migration 0025), then rewrites the
+vector's tokens for adjacent common words on every INSERT and every UPDATE of the subject or the vector, so the
+appends and merges here carry them without a word of their own (tickets.search_pairs). SQLite (the demo) keeps no
+vector: its search reads the messages.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from tickets.search import (
     crossover,
     estimate,
     for_count,
+    pair_phrases,
     reads_every_match,
     search_tickets,
     text_query,
@@ -334,3 +335,42 @@ def test_for_count_reads_a_walked_phrase_from_the_index_and_counts_the_same(tena
         assert '"tenant_id" + 0)' in phrase_sql and '"tenant_id" + 0)' not in str(phrase.query)
         assert '"tenant_id" + 0)' not in str(counted_word.query)
         assert counted_phrase.count() == phrase.count() >= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases"),
+    [
+        ('"printer broken"', ["printer broken"]),
+        ('toner "printer is broken" "paper jam"', ["printer is broken", "paper jam"]),
+        ('"printer"', []),  # one word: no pair
+        ('-"printer broken" toner', []),  # excluded: its matches lack the pair
+        ('- "printer broken" toner', []),
+        ('toner "printer broken" or scanner', []),  # an alternative need not hold the phrase
+        ('"printer broken" OR scanner', []),
+        ('"printer or scanner broken"', ["printer or scanner broken"]),  # "or" inside quotes is a word
+        ('"printer broken', []),  # no closing quote: left to the plain phrase
+        ("printer broken", []),
+        ('"a b" "c d" "e f" "g h"', ["a b", "c d", "e f"]),
+    ],
+)
+def test_pair_phrases_are_the_phrases_every_match_must_hold(query, phrases):
+    assert pair_phrases(query) == phrases
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pair tokens are PostgreSQL's")
+def test_a_phrases_pair_query_runs_once_and_is_estimated_as_a_call_the_planner_folds(tenant):
+    from tickets.models import Ticket
+    from tickets.search import WithPhrasePairs
+
+    with tenant_context(tenant):
+        words = text_query('toner "printer broken" "paper jam"')
+        assert isinstance(words, WithPhrasePairs)
+        run = str(Ticket.objects.filter(search_vector=words).query)
+        # one scalar subquery around both phrases' calls: evaluated once per statement, not in each recheck
+        assert run.count("(SELECT tickets_search_with_phrase_pairs(tickets_search_with_phrase_pairs(") == 1
+        estimated = str(Ticket.objects.filter(search_vector=words.for_estimate()).query)
+        assert "(SELECT" not in estimated
+        assert estimated.count("tickets_search_with_phrase_pairs(") == 2
+        # no phrase, no pairs: the plain websearch query
+        plain = str(Ticket.objects.filter(search_vector=text_query("a b")).query)
+        assert "tickets_search_with_phrase_pairs" not in plain
