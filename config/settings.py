@@ -318,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-imap-mailboxes": {"task": "tickets.poll_imap_mailboxes", "schedule": 60.0},
     "resend-stalled-webhooks": {"task": "tickets.resend_stalled_webhooks", "schedule": 300.0},
     "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
+    "maintain-search-pairs": {"task": "tickets.maintain_search_pairs", "schedule": 600.0},
     "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
     "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
     "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from tenancy.db.scope import PLATFORM
 from tickets.search_words import SEARCH_CONFIG
@@ -44,6 +45,12 @@ SAMPLE_TICKETS = 20_000
 BATCH_ROWS = 20_000
 # A VACUUM after this many rewritten rows lets the next batches reuse the old row versions' space.
 VACUUM_EVERY = 200_000
+# The schedule (tickets.maintain_search_pairs, every ten minutes): the list read anew once a month (the common
+# words of a helpdesk move slowly), daily while it has no word (a new install has no statistics yet), and at most
+# SCHEDULED_ROWS vectors backfilled a run, so a million are done within a few hours without a long transaction.
+REFRESH_EVERY = timedelta(days=30)
+REFRESH_EMPTY_EVERY = timedelta(days=1)
+SCHEDULED_ROWS = 60_000
 
 _COMMON_WORDS = """
 SELECT word, share FROM (
@@ -199,3 +206,20 @@ def backfill(
 
 
 __all__ = ["State", "backfill", "common_words", "frequent_pairs", "refresh", "state"]
+
+
+def maintain(*, rows: int = SCHEDULED_ROWS) -> State | None:
+    """The scheduled step: refresh the list when it is due (see REFRESH_EVERY), then backfill at most `rows`
+    vectors if it is not ready. None where there are no vectors (SQLite)."""
+    if connection.vendor != "postgresql":  # the demo's SQLite has no platform connection and no vectors
+        return None
+    with _platform().cursor() as cursor:
+        cursor.execute(
+            "SELECT refreshed_at IS NULL OR refreshed_at < now() - CASE WHEN cardinality(words) = 0 THEN %s "
+            "ELSE %s END FROM tickets_searchpairs WHERE config = %s::regconfig",
+            [REFRESH_EMPTY_EVERY, REFRESH_EVERY, SEARCH_CONFIG],
+        )
+        due = cursor.fetchone()[0]
+    if due:
+        refresh()
+    return backfill(limit=rows)

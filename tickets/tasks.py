@@ -4,6 +4,7 @@ from django.conf import settings
 from tenancy.context import unscoped
 from tenancy.leases import leased
 from tenancy.tasks import PlatformTask, TenantTask
+from tickets import search_pairs
 from tickets.custom_fields import sort_indexes
 from tickets.mail.imap import poll_mailbox
 from tickets.models import ImapMailbox
@@ -67,3 +68,12 @@ def sync_sort_indexes_task() -> int | None:
         return None
     done = sort_indexes.sync_with_url(settings.SORT_INDEX_DATABASE_URL)
     return len(done.create) + len(done.drop)
+
+
+@shared_task(base=PlatformTask, name="tickets.maintain_search_pairs")
+@leased("tickets.maintain_search_pairs", ttl_seconds=1800)
+def maintain_search_pairs_task() -> int | None:
+    """Keep the search's common words current and their pair tokens backfilled (tickets.search_pairs.maintain);
+    `manage.py search_phrase_pairs` does the same at once. Returns the list's version (None on SQLite)."""
+    state = search_pairs.maintain()
+    return None if state is None else state.version

@@ -224,3 +224,34 @@ def test_refresh_reads_the_common_words_from_the_statistics(tenant, desk, pair_l
     # "alpha beta" stands together in half of them: too frequent for a token; "case 1" is in one ticket
     frequent = search_pairs.frequent_pairs(words)
     assert _token("alpha", "beta") in frequent
+
+
+def _set_refreshed(ago: str | None) -> None:
+    with connections[PLATFORM].cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_searchpairs SET refreshed_at = now() - %s::interval "
+            "WHERE config = 'tessera_search'::regconfig",
+            [ago],
+        )
+
+
+def test_the_scheduled_step_refreshes_when_due_and_backfills_a_bounded_batch(tenant, desk, pair_list):
+    # given tickets written before any word was common, and a list just stored that adds tokens
+    pair_list([], ready=True)
+    with tenant_context(tenant):
+        contact = desk["contact"]
+        tickets = [
+            services.create_ticket(actor=contact, contact=contact, subject=f"Case {i}", body=f"alpha beta {i}")
+            for i in range(3)
+        ]
+    search_pairs.refresh(words=COMMON, frequent=[])
+    # when the schedule runs with room for two rows, the list (refreshed just now) is kept and two are backfilled
+    state = search_pairs.maintain(rows=2)
+    assert state.words == sorted(COMMON) and not state.ready
+    assert [bool(_tokens(ticket)) for ticket in tickets] == [True, True, False]
+    # and the next run finishes the backfill: the search uses the pairs
+    assert search_pairs.maintain(rows=2).ready
+    assert all(_tokens(ticket) == {_token("alpha", "beta")} for ticket in tickets)
+    # when the list is a month old, the step reads the statistics anew ("gamma" and "delta" are in no ticket)
+    _set_refreshed("31 days")
+    assert search_pairs.maintain(rows=2).words != sorted(COMMON)
