@@ -57,6 +57,37 @@ def run_side(args, checkout: Path, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def pool(pooled: dict[str, dict], result: dict) -> None:
+    """Add one bench.run result's timings, CPU and query counts to a side's pooled scenarios."""
+    for name, scenario in result["scenarios"].items():
+        entry = pooled.setdefault(name, {"label": scenario["label"], "times": [], "cpu": [], "queries": []})
+        for key in ("times", "cpu", "queries"):
+            entry[key] += scenario[key]
+
+
+def print_table(first: dict[str, dict], second: dict[str, dict], names: tuple[str, str], arrow: str) -> None:
+    """The scenarios both sides ran, as a Markdown table: p50 / p95, Python CPU p50 and queries of each."""
+    a, b = names
+    print(f"| scenario | {a} p50 / p95 ms | {b} p50 / p95 ms | Python CPU p50 {a} / {b} ms | queries {a}{arrow}{b} |")
+    print("| --- | ---: | ---: | ---: | --- |")
+
+    def cell(times):
+        return f"{percentile(times, 50):.1f} / {percentile(times, 95):.1f}"
+
+    def queries(values):
+        return f"{min(values)}" if values and min(values) == max(values) else f"{min(values)}-{max(values)}"
+
+    for name, left in first.items():
+        right = second.get(name)
+        if right is None:
+            continue
+        print(
+            f"| {left['label']} | {cell(left['times'])} | {cell(right['times'])} | "
+            f"{percentile(left['cpu'], 50):.1f} / {percentile(right['cpu'], 50):.1f} | "
+            f"{queries(left['queries'])}{arrow}{queries(right['queries'])} |"
+        )
+
+
 def main(argv=None) -> int:
     args = parse_args(argv if argv is not None else sys.argv[1:])
     sides = {"before": Path(args.before).resolve(), "after": Path(args.after).resolve()}
@@ -72,13 +103,7 @@ def main(argv=None) -> int:
                 load = load_average()
                 result = run_side(args, sides[side], Path(tmp) / f"{side}-{round_number}.json")
                 log.append((round_number + 1, side, load, result["settings"]))
-                for name, scenario in result["scenarios"].items():
-                    entry = pooled[side].setdefault(
-                        name, {"label": scenario["label"], "times": [], "cpu": [], "queries": []}
-                    )
-                    entry["times"] += scenario["times"]
-                    entry["cpu"] += scenario["cpu"]
-                    entry["queries"] += scenario["queries"]
+                pool(pooled[side], result)
                 print(f"round {round_number + 1} {side:6s} load {load}", flush=True)
     settings = log[-1][3]
     print()
@@ -87,27 +112,7 @@ def main(argv=None) -> int:
         + ", ".join(f"{k}={v}" for k, v in settings.items())
     )
     print()
-    print(
-        "| scenario | before p50 / p95 ms | after p50 / p95 ms | Python CPU p50 before / after ms "
-        "| queries before → after |"
-    )
-    print("| --- | ---: | ---: | ---: | --- |")
-    for name, entry in pooled["after"].items():
-        before = pooled["before"].get(name)
-        if before is None:
-            continue
-
-        def cell(times):
-            return f"{percentile(times, 50):.1f} / {percentile(times, 95):.1f}"
-
-        def queries(values):
-            return f"{min(values)}" if values and min(values) == max(values) else f"{min(values)}-{max(values)}"
-
-        print(
-            f"| {entry['label']} | {cell(before['times'])} | {cell(entry['times'])} | "
-            f"{percentile(before['cpu'], 50):.1f} / {percentile(entry['cpu'], 50):.1f} | "
-            f"{queries(before['queries'])} → {queries(entry['queries'])} |"
-        )
+    print_table(pooled["before"], pooled["after"], ("before", "after"), arrow=" → ")
     print()
     print("Load average (1, 5, 15 min) at the start of each run:")
     for round_number, side, load, _ in log:

@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.compare import run_side
-from bench.run import load_average, percentile
+from bench.compare import pool, print_table, run_side
+from bench.run import load_average
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = "portal_post,create"
@@ -67,12 +67,7 @@ def main(argv=None) -> int:
                 out = Path(tmp) / f"{side}-{number}.json"
                 result = run_side(args, REPO, out) if side == "tessera" else run_peer(args, out)
                 log.append((number + 1, side, load, result["settings"], result.get("tickets")))
-                for name, scenario in result["scenarios"].items():
-                    entry = pooled[side].setdefault(
-                        name, {"label": scenario["label"], "times": [], "cpu": [], "queries": []}
-                    )
-                    for key in ("times", "cpu", "queries"):
-                        entry[key] += scenario[key]
+                pool(pooled[side], result)
                 print(f"round {number + 1} {side:7s} load {load}", flush=True)
     print()
     print(f"{args.rounds} rounds x {args.runs} timed runs per side, interleaved; PostgreSQL "
@@ -80,19 +75,7 @@ def main(argv=None) -> int:
     sizes = {side: tickets for _, side, _, _, tickets in log}
     print(f"tickets: Tessera {sizes.get('tessera')}, peer {sizes.get('peer')}")
     print()
-    print(
-        "| scenario | Tessera p50 / p95 ms | peer p50 / p95 ms | Python CPU p50 Tessera / peer ms "
-        "| queries Tessera / peer |"
-    )
-    print("| --- | ---: | ---: | ---: | --- |")
-    for name, ours in pooled["tessera"].items():
-        theirs = pooled["peer"].get(name)
-        if theirs is None:
-            continue
-        cells = [f"{percentile(s['times'], 50):.1f} / {percentile(s['times'], 95):.1f}" for s in (ours, theirs)]
-        cpu = " / ".join(f"{percentile(s['cpu'], 50):.1f}" for s in (ours, theirs))
-        queries = " / ".join(str(max(s["queries"], default="?")) for s in (ours, theirs))
-        print(f"| {ours['label']} | {cells[0]} | {cells[1]} | {cpu} | {queries} |")
+    print_table(pooled["tessera"], pooled["peer"], ("Tessera", "peer"), arrow=" / ")
     print()
     print("Load average (1, 5, 15 min) at the start of each run:")
     for number, side, load, _, _ in log:
