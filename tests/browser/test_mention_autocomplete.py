@@ -11,8 +11,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_mention_is_suggested_inserted_and_notified(page, live_server, tenant, agent, desk, new_ticket):
-    # given a colleague and a ticket
+    # given a colleague and a ticket; names fixed, as a random one with "bl" in it would be suggested too
     blake = make_member(tenant, "agent", "blake@acme.example")
+    for member, name in ((agent, "Alex Agent"), (blake, "Blake Colleague")):
+        member.user.full_name = name
+        member.user.save(update_fields=["full_name"])
     ticket = new_ticket()
     sign_in(page, live_server, tenant, "agent@acme.example")
     page.goto(tenant_url(live_server, tenant, f"/desk/tickets/{ticket.number}/"))
