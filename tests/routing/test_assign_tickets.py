@@ -30,7 +30,8 @@ def _assign(tenant, tickets: list[Ticket], members: list[Membership]) -> list[st
     """Assign the tickets to the members in turn; the statements it cost."""
     with tenant_context(tenant), transaction.atomic():
         held = lock_tickets(ticket.pk for ticket in tickets)
-        members = list(Membership.objects.select_related("user", "tenant").filter(pk__in=[m.pk for m in members]))
+        loaded = Membership.objects.select_related("user", "tenant").in_bulk([m.pk for m in members])
+        members = [loaded[m.pk] for m in members]  # in the order given: the query's order is the database's
         pairs = [(held[ticket.pk], members[index % len(members)]) for index, ticket in enumerate(tickets)]
         with holding(*held.values()), CaptureQueriesContext(connection) as queries:
             assign_tickets(assignments=pairs, actor=ROUTING, reasons={})
