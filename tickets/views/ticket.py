@@ -113,9 +113,11 @@ def _menus(lists: Picklists, membership, ticket: Ticket) -> dict:
             lambda: escaped_options((q.pk, q.name) for q in queues),
         ),
         # Archived categories are offered only to the tickets already filed under them.
-        "category_choices": _categories(lists, ticket.category_id if ticket.category_id in archived else None),
-        "subcategory_choices": _subcategories(
-            lists, ticket.subcategory_id if ticket.subcategory_id in archived else None
+        "category_choices": _category_menu(
+            lists, ticket.category_id if ticket.category_id in archived else None, sub=False
+        ),
+        "subcategory_choices": _category_menu(
+            lists, ticket.subcategory_id if ticket.subcategory_id in archived else None, sub=True
         ),
         "priorities": PRIORITIES,
         "escalation_levels": lists.derived("escalation", lambda: escaped_options(escalation_choices(lists.tiers))),
@@ -125,24 +127,18 @@ def _menus(lists: Picklists, membership, ticket: Ticket) -> dict:
 PRIORITIES = escaped_options(Priority.choices)
 
 
-def _categories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
+def _category_menu(lists: Picklists, archived_id: int | None, *, sub: bool) -> EscapedOptions:
+    """The top-level categories' menu, or (`sub`) the subcategories' as "Parent / Child"; an archived one is in
+    it only for the ticket filed under it (`archived_id`), whose menu is then its own."""
+
     def make():
         return escaped_options(
-            (c.pk, c.name) for c in lists.categories if not c.parent_id and (c.is_active or c.pk == archived_id)
-        )
-
-    return make() if archived_id else lists.derived("categories", make)
-
-
-def _subcategories(lists: Picklists, archived_id: int | None) -> EscapedOptions:
-    def make():
-        return escaped_options(
-            (c.pk, f"{c.parent.name} / {c.name}")
+            (c.pk, f"{c.parent.name} / {c.name}" if sub else c.name)
             for c in lists.categories
-            if c.parent_id and (c.is_active or c.pk == archived_id)
+            if bool(c.parent_id) == sub and (c.is_active or c.pk == archived_id)
         )
 
-    return make() if archived_id else lists.derived("subcategories", make)
+    return make() if archived_id else lists.derived("subcategories" if sub else "categories", make)
 
 
 @role_required(Role.AGENT)
