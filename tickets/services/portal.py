@@ -43,7 +43,7 @@ def submit_request(
     ({key: value}), those required at creation must be filled.
 
     The acknowledgement is queued here, its rows written in the ticket's statement, and written by the worker
-    (customer_mail.queue_acknowledgement). `tenant`: the tenant in scope as the request already holds it (else it
+    (customer_mail.acknowledgement_to_write). `tenant`: the tenant in scope as the request already holds it (else it
     is read), for the mail's Message-ID."""
     from tickets.portal_forms import public_categories  # the form module imports this one
     from tickets.services.customer_mail.send import acknowledgement_to_write

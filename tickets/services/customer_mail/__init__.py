@@ -29,7 +29,7 @@ from tickets.services.customer_mail.rules import (
     Kind,
 )
 from tickets.services.customer_mail.send import (
-    queue_acknowledgement,
+    acknowledgement_to_write,
     retry_outbound_email,
     send_acknowledgement,
     send_address_verification,
@@ -52,11 +52,11 @@ __all__ = [
     "STATUS_MAIL_KINDS",
     "TO_COMPOSE",
     "Kind",
+    "acknowledgement_to_write",
     "awaits_composing",
     "compose_queued",
     "deliver_outbound_email",
     "portal_link",
-    "queue_acknowledgement",
     "retry_outbound_email",
     "send_acknowledgement",
     "send_address_verification",

@@ -68,12 +68,12 @@ def deliver_outbound_email(*, outbound_id: int, max_attempts: int = MAX_SEND_ATT
 
 
 def awaits_composing(outbound: OutboundEmail) -> bool:
-    """Whether this is a row queue_acknowledgement left for the worker to write."""
+    """Whether this is a row acknowledgement_to_write left for the worker to write."""
     return outbound.kind == Kind.ACKNOWLEDGEMENT and outbound.subject == TO_COMPOSE
 
 
 def compose_queued(*, outbound: OutboundEmail) -> bool:
-    """Write a mail queued by queue_acknowledgement (in the worker, under the sending lock): wording, sender and
+    """Write a mail queued by acknowledgement_to_write (in the worker, under the sending lock): wording, sender and
     thread as send_acknowledgement would have, saved on the row. Over the hourly cap for the address (counted
     among the acknowledgements queued before this one), or with its ticket gone, the row is deleted and
     nothing is sent: as send_acknowledgement, which writes no row then. Return whether it is ready to send."""

@@ -44,7 +44,7 @@ AUTO_SUBMITTED = {
 MAX_REFERENCES = 10
 MAX_SEND_ATTEMPTS = 7  # the first try and six retries with backoff (tickets.tasks.send_outbound_email_task)
 SENDING_LOCK_SECONDS = 300
-# The subject of an acknowledgement queued by queue_acknowledgement, until the worker writes it (a composed
+# The subject of an acknowledgement queued by acknowledgement_to_write, until the worker writes it (a composed
 # acknowledgement's subject always carries the ticket's reference, so it is never this).
 TO_COMPOSE = ""
 

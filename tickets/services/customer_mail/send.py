@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenancy.models import Membership, Tenant, User, normalize_email
-from tenancy.outbox import new_pending, on_commit_task, publish_recorded
+from tenancy.outbox import new_pending, on_commit_task
 from tickets import clock
 from tickets.mail import composing, identity
 from tickets.models import Message, OutboundEmail, Ticket
@@ -57,29 +57,13 @@ def send_acknowledgement(*, ticket: Ticket, in_reply_to: str = "", references: s
     )
 
 
-def queue_acknowledgement(*, ticket: Ticket, tenant: Tenant) -> OutboundEmail | None:
+def acknowledgement_to_write(*, ticket: Ticket, tenant: Tenant) -> OpeningMail | None:
     """Acknowledge a new ticket as send_acknowledgement does, but leave the writing to the worker: the row holds
     the recipient and our Message-ID, the task composes it (wording, sender, thread) and applies the hourly cap
-    before sending (deliver_outbound_email). The public form's request then writes two rows and reads nothing
-    for its mail (and writes them in the ticket's own statement: acknowledgement_to_write). None while replaying
-    history or when the contact has no address."""
-    mail = acknowledgement_to_write(ticket=ticket, tenant=tenant)
-    if mail is None:
-        return None
-    # Two INSERTs and nothing to catch between them: inside the intake's transaction a savepoint of their own
-    # would cost two statements and protect nothing (an error aborts the intake's transaction either way).
-    with transaction.atomic(savepoint=False):
-        mail.outbound.save(force_insert=True)
-        mail.task.kwargs = {"outbound_id": mail.outbound.pk}
-        mail.task.save(force_insert=True)
-        publish_recorded(mail.task)
-    return mail.outbound
-
-
-def acknowledgement_to_write(*, ticket: Ticket, tenant: Tenant) -> OpeningMail | None:
-    """queue_acknowledgement's rows, unsaved, for a ticket not written yet (`ticket` unsaved, its contact set):
-    tickets.services.opening writes them in the ticket's statement; the caller publishes the task
-    (tenancy.outbox.publish_recorded) once they are written. None as queue_acknowledgement."""
+    before sending (deliver_outbound_email). Both rows come unsaved, for a ticket not written yet (`ticket`
+    unsaved, its contact set): tickets.services.opening writes them in the ticket's statement, so the public
+    form's request reads nothing for its mail; the caller publishes the task (tenancy.outbox.publish_recorded)
+    once they are written. None while replaying history or when the contact has no address."""
     to = _ticket_recipient(ticket)
     if to is None:
         return None
