@@ -261,7 +261,7 @@ def pick_search_words(tenant):
     from django.db import transaction
 
     from tenancy.context import tenant_context
-    from tickets.management.commands.seed_bench import RARE_WORDS, medium_words
+    from tickets.bench_seed.vocabulary import RARE_WORDS, medium_words
     from tickets.models import Ticket
     from tickets.search_words import SEARCH_CONFIG
 

@@ -54,7 +54,7 @@ def query_set(vocabulary: str = "zipf") -> list[tuple[str, str]]:
     """(label, query) pairs: deciles, the middle band, two-word queries and a rare phrase of common words.
     `vocabulary`: "zipf" (seed_bench --zipf) or "standard", seed_bench's default medium words (2,000, drawn with
     weight 1 / rank into pooled message bodies), for a database seeded without --zipf."""
-    from tickets.management.commands.seed_bench import medium_words, zipf_words
+    from tickets.bench_seed.vocabulary import medium_words, zipf_words
 
     words = zipf_words() if vocabulary == "zipf" else medium_words()
     step = len(words) // 10
