@@ -13,7 +13,7 @@ import pytest
 from tenancy.context import tenant_context
 from tenancy.demo import DemoTenant
 from tests.conftest import make_member
-from tickets.demo import attachments, conversations
+from tickets.demo import attachments, cast, conversations
 from tickets.demo.generator import QUEUES, seed
 from tickets.demo.topics import BY_KEY, TOPICS
 from tickets.lifecycle import Status
@@ -32,9 +32,9 @@ PUBLISHED_KEYS = {
 }  # fmt: skip
 
 
-def _plans(seed_text: str = "demo", count: int = 300) -> tuple[list[conversations.Person], list]:
+def _plans(seed_text: str = "demo", count: int = 300) -> tuple[list[cast.Person], list]:
     logins = {login: (NAMES[login], f"{login}@acme.example") for login in ("customer", "customer2")}
-    people = conversations.cast(random.Random(f"{seed_text}:cast"), logins=logins)  # noqa: S311
+    people = cast.people(random.Random(f"{seed_text}:cast"), logins=logins)  # noqa: S311
     plans = conversations.plan_tickets(
         seed=seed_text, count=count, now=NOW, people=people, names=NAMES, brand="Acme", slug="acme"
     )
@@ -61,7 +61,7 @@ def test_topics_keep_the_published_keys_and_cover_the_desk():
 
 def test_topic_templates_name_only_facts_the_planner_provides():
     # given one ticket's facts
-    person = conversations.Person("Ines", "Costa", "ines@lumen.example", "Lumen", "lumen.example", "Berlin")
+    person = cast.Person("Ines", "Costa", "ines@lumen.example", "Lumen", "lumen.example", "Berlin")
     facts = conversations.facts(
         random.Random(1),  # noqa: S311
         person=person,
@@ -140,7 +140,7 @@ def test_agent_replies_answer_the_topic_the_customer_asked_about():
 @pytest.mark.django_db
 def test_generated_attachments_pass_the_upload_checks(tenant):
     # given a file of every kind the demo generates
-    person = conversations.Person("Ines", "Costa", "ines@lumen.example", "Lumen", "lumen.example", "Berlin")
+    person = cast.Person("Ines", "Costa", "ines@lumen.example", "Lumen", "lumen.example", "Berlin")
     facts = conversations.facts(
         random.Random(2),  # noqa: S311
         person=person,

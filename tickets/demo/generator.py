@@ -16,7 +16,7 @@ from tenancy.demo import DEMO_SEED
 from tenancy.services import members as member_services
 from tickets import demo_custom_fields, services
 from tickets.clock import replaying
-from tickets.demo import attachments, conversations
+from tickets.demo import attachments, cast, conversations
 from tickets.demo.topics import TOPICS
 from tickets.models import (
     Category,
@@ -96,7 +96,7 @@ def seed(demo, *, seed: str | None = None, count: int = TICKETS_PER_TENANT, now:
     seed = seed or demo.tenant.slug
     names = {login: membership.user.full_name for login, membership in demo.people.items()}
     logins = {login: (names[login], demo.people[login].user.email) for login in DEMO_CUSTOMERS}
-    people = conversations.cast(random.Random(f"{seed}:cast"), logins=logins)  # noqa: S311 - demo data
+    people = cast.people(random.Random(f"{seed}:cast"), logins=logins)  # noqa: S311 - demo data
     stage = _Stage(
         people=demo.people,
         contacts=_contacts(demo, people),
@@ -166,8 +166,8 @@ def _categories() -> dict[tuple[str, str], tuple[Category, Category]]:
     return found
 
 
-def _contacts(demo, people: list[conversations.Person]) -> list[Contact]:
-    organisations = {name: Organisation.objects.create(name=name) for name, _, _ in conversations.ORGANISATIONS}
+def _contacts(demo, people: list[cast.Person]) -> list[Contact]:
+    organisations = {name: Organisation.objects.create(name=name) for name, _, _ in cast.ORGANISATIONS}
     contacts = []
     for person in people:
         organisation = organisations.get(person.organisation)
