@@ -79,9 +79,8 @@ class Strategy(StrEnum):
 
 
 # A list shows a page of 50 rows (it asks for one more to know whether there is a next page) and counts its
-# rows up to 1,000 (selectors.capped_counts). Only the page depends on the strategy: the count has no order,
-# and the planner's own choice for it (the bitmaps up to the cap, or the table until the cap for a common word)
-# is right either way.
+# rows up to 1,000 (selectors.capped_counts). Only the page is costed: INDEX_FIRST counts in the page's statement
+# the matches it reads anyway, and a walked list is not counted past its page (skips_count).
 PAGE_ROWS = 51
 # Testing a row while walking (an index entry, a heap visit and matching its vector) against taking a match
 # from the bitmaps (a heap visit, other tenants' matches skipped, the sort). Measured at 1,000,000 tickets on
