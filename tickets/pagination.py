@@ -17,9 +17,10 @@ class Page:
     rows: list
     number: int
     has_next: bool
-    count: int  # capped: `count_capped` says whether there are more
+    count: int  # capped: `count_capped` says whether there are more; a lower bound when not `count_known`
     count_capped: bool
     per_page: int
+    count_known: bool = True  # False: the list was not counted past this page (it says "of many")
 
     @property
     def has_previous(self) -> bool:
@@ -55,7 +56,7 @@ def paginate(
     queryset: QuerySet,
     page: str | int | None,
     *,
-    count: int | Callable[[], int],
+    count: int | Callable[[], int] | None,
     cap: int,
     load: Callable[[list[int]], Iterable],
     per_page: int = PER_PAGE,
@@ -71,7 +72,8 @@ def paginate(
     whose page reads every row anyway (tickets.search.reads_every_match). `load_counting(ids)`: the rows and the
     capped count from one statement (the rows' statement counts the list in a scalar subquery), used instead of
     `load` and `count()` when the count is needed: one round trip fewer, and the count is still read only then;
-    a count of None (no row came back) falls back to `count()`."""
+    a count of None (no row came back) falls back to `count()`. `count=None`: the list is not counted past the
+    page (a walked search, tickets.search.skips_count); its count is then known only where a page shows the end."""
     try:
         number = min(max(int(page or 1), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -91,10 +93,13 @@ def paginate(
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     shown = ids[:per_page]
     loaded_rows = None
-    if callable(count):
+    count_known = True
+    if count is None or callable(count):
         ends_here = len(ids) <= per_page and (shown or number == 1)
         if ends_here:
             count = min(offset + len(shown), cap + 1)
+        elif count is None:
+            count, count_known = offset + len(shown), False
         else:
             counted = None
             if load_counting is not None and shown:
@@ -108,6 +113,7 @@ def paginate(
         number=number,
         has_next=len(ids) > per_page,
         count=count,
-        count_capped=count > cap,
+        count_capped=count_known and count > cap,
         per_page=per_page,
+        count_known=count_known,
     )

@@ -319,6 +319,33 @@ def test_queue_longer_than_a_page_is_counted_in_the_rows_statement(tenant, other
 
 
 @pytest.mark.django_db
+def test_walked_search_is_not_counted_past_its_page(tenant, other_tenant, agent, desk, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import tickets.search
+
+    # given 55 tickets about a printer (another tenant's too), and a search the picker walks (common words)
+    with tenant_context(tenant):
+        for _ in range(55):
+            TicketFactory(tenant=tenant, queue=desk["queue"], contact=desk["contact"], subject="Printer jammed")
+    with tenant_context(other_tenant):
+        TicketFactory.create_batch(3, tenant=other_tenant, subject="Printer jammed")
+    monkeypatch.setattr(tickets.search, "choose_strategy", lambda estimate: tickets.search.Strategy.WALK)
+    client = host_client(tenant, agent)
+    url = "/desk/views/all/?q=printer"
+    client.get(url)  # the sidebar's counts, kept for a few seconds
+    # when the first page of results is shown
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).text
+    # then it says there are many, offers them all to a bulk action, and ran no count of them
+    assert "1\u201350 of many" in page and "Select all matching tickets" in page
+    assert not any("count(*)" in q["sql"] for q in captured.captured_queries)
+    # and the second page, which shows the end, says how many there are
+    assert "51\u201355 of 55" in client.get(f"{url}&page=2").text
+
+
+@pytest.mark.django_db
 def test_ticket_page_queries_do_not_grow_with_messages(tenant, agent, desk):
     client = host_client(tenant, agent)
     small = _grow(tenant, agent, desk, tickets=1, messages=1)

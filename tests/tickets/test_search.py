@@ -191,6 +191,29 @@ def test_search_page_queries_do_not_grow_with_rows(tenant, agent, desk):
     assert count_queries(client, url) == few
 
 
+@pytest.mark.parametrize(("found", "shown"), [(30, "many"), (10, "10")])
+def test_search_page_does_not_count_a_walked_search(tenant, other_tenant, agent, desk, monkeypatch, found, shown):
+    from django.test.utils import CaptureQueriesContext
+
+    import tickets.search
+
+    # given tickets about a printer (another tenant's too), and a search the picker walks (common words)
+    with tenant_context(tenant):
+        TicketFactory.create_batch(found, tenant=tenant, queue=desk["queue"], subject="Printer jammed")
+    with tenant_context(other_tenant):
+        TicketFactory.create_batch(30, tenant=other_tenant, subject="Printer jammed")
+    monkeypatch.setattr(tickets.search, "choose_strategy", lambda estimate: tickets.search.Strategy.WALK)
+    client = host_client(tenant, agent)
+    _search(client, "printer")  # the sidebar's counts, kept for a few seconds
+    # when the agent searches
+    with CaptureQueriesContext(connection) as captured:
+        page = _search(client, "printer").text
+    # then no statement counted the matches: more than the page shows are "many", fewer are counted as shown
+    assert not any("count(*)" in q["sql"] for q in captured.captured_queries)
+    assert f'<span class="count">{shown}</span>' in page
+    assert ("All matches, with filters" in page) == (shown == "many")
+
+
 def test_search_requesters_by_the_start_of_a_word_of_their_name_or_address(tenant, other_tenant):
     # given Dana in this tenant, and a namesake in another tenant
     with tenant_context(tenant):

@@ -25,6 +25,7 @@ from tickets.search import (
     pair_phrases,
     reads_every_match,
     search_tickets,
+    skips_count,
     text_query,
 )
 from tickets.selectors import SORTS, view_tickets
@@ -317,6 +318,46 @@ def test_paginate_counts_in_the_page_statement_when_the_search_reads_every_match
     assert page.count == expected and (capped.count, capped.count_capped) == (21, True)
     assert page.rows == walked_page.rows
     assert reads_every_match(index_first) and not reads_every_match(walked)
+
+
+@pytest.mark.django_db
+def test_paginate_leaves_an_uncounted_list_unknown_past_the_page(tenant, supervisor, zipf_tickets):
+    # given the tenant's 120 tickets, listed without a count (as a walked search is)
+    with tenant_context(tenant):
+        tickets = view_tickets(supervisor, "all").order_by("id")
+        # when the first page, the last one and one past the end are read
+        with CaptureQueriesContext(connection) as captured:
+            first = paginate(tickets, 1, count=None, cap=1000, load=list, pk=lambda pk: pk, per_page=50)
+        last = paginate(tickets, 3, count=None, cap=1000, load=list, pk=lambda pk: pk, per_page=50)
+        beyond = paginate(tickets, 9, count=None, cap=100, load=list, pk=lambda pk: pk, per_page=50)
+    # then the first page read its ids only and knows no more than its rows; the last page knows the count
+    assert len(captured) == 1 and "count(" not in captured[0]["sql"].lower()
+    assert (first.count_known, first.count, first.count_capped, first.has_next) == (False, 50, False, True)
+    assert first.last_known_page == 2 and first.page_numbers() == [1, 2]
+    assert (last.count_known, last.count, len(last.rows)) == (True, 120, 20)
+    assert (beyond.count_known, beyond.count_capped, beyond.rows) == (False, False, [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ahead", [True, False])
+def test_skips_count_marks_walked_searches_only(tenant, supervisor, zipf_tickets, monkeypatch, ahead):
+    # given a word and a requester's name, with requesters and attachments read ahead or left inside as subqueries
+    import tickets.search
+
+    if not ahead:
+        monkeypatch.setattr(tickets.search, "MAX_AHEAD", 0)
+    word = decile_words([set(ticket.subject.split()) for ticket in zipf_tickets])[0][0]
+    with tenant_context(tenant):
+        base = view_tickets(supervisor, "all")
+        # when each is searched with each plan
+        marked = {
+            (query, strategy): skips_count(search_tickets(base, query, prefix="ACME", strategy=strategy))
+            for query in (word, "zarembo")
+            for strategy in (Strategy.WALK, Strategy.INDEX_FIRST, Strategy.PLANNER)
+        }
+        unsearched = skips_count(base)
+    # then only the walked lists go uncounted past their page
+    assert marked == {key: key[1] == Strategy.WALK for key in marked} and not unsearched
 
 
 @pytest.mark.django_db

@@ -12,7 +12,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from tenancy.models import Membership
 from tickets.models import Contact, Organisation, Ticket
-from tickets.search import clean_query, matching_contacts, matching_organisations, reference_number, search_tickets
+from tickets.search import (
+    clean_query,
+    matching_contacts,
+    matching_organisations,
+    reference_number,
+    search_tickets,
+    skips_count,
+)
 from tickets.selectors import (
     COUNT_CAP,
     capped_counts,
@@ -30,7 +37,7 @@ PEOPLE_SHOWN = 10
 class DeskSearch:
     query: str
     tickets: list[dict]  # newest activity first, the list columns (selectors.list_row_values)
-    ticket_count: int  # capped at COUNT_CAP (+1 means "more")
+    ticket_count: int | None  # capped at COUNT_CAP (+1 means "more"); None: not counted, more than shown
     contacts: list[Contact]
     organisations: list[Organisation]
 
@@ -49,8 +56,14 @@ def search_desk(membership: Membership, query: str, *, prefix: str) -> DeskSearc
     if not query:
         return DeskSearch(query, [], 0, [], [])
     found = search_tickets(view_tickets(membership, "all"), query, prefix=prefix)
-    count = capped_counts({"tickets": found})["tickets"]
-    ids = list(found.order_by("-updated_at", "-id").values_list("pk", flat=True)[:TICKETS_SHOWN])
+    # One more than shown: a walked search (common words, tickets.search.skips_count) is not counted, and then
+    # says "many" only when there are more than these.
+    ids = list(found.order_by("-updated_at", "-id").values_list("pk", flat=True)[: TICKETS_SHOWN + 1])
+    if skips_count(found):
+        count = len(ids) if len(ids) <= TICKETS_SHOWN else None
+    else:
+        count = capped_counts({"tickets": found})["tickets"]
+    ids = ids[:TICKETS_SHOWN]
     order = {pk: index for index, pk in enumerate(ids)}
     tickets = sorted(list_row_values(ids), key=lambda row: order[row["id"]]) if ids else []
     contacts = _visible_contacts(membership, matching_contacts(query))

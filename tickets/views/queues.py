@@ -22,7 +22,7 @@ from tickets.models import Channel, Queue
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
-from tickets.search import for_count, reads_every_match
+from tickets.search import for_count, reads_every_match, skips_count
 from tickets.search_words import common_words_notice, only_common_words
 from tickets.services.bulk import MAX_BULK
 
@@ -135,8 +135,10 @@ def _list(
         in_teams=bool(lists.member_teams.get(membership.pk)),  # from the lists: no query of its own
     )  # fmt: skip
     counted = for_count(filtered)
+    # A walked search is not counted past its page (tickets.search.skips_count): "of many".
+    count = None if skips_count(filtered) else lambda: selectors.capped_counts({"total": counted})["total"]
     page = paginate(
-        filtered, params.get("page"), count=lambda: selectors.capped_counts({"total": counted})["total"],
+        filtered, params.get("page"), count=count,
         cap=selectors.COUNT_CAP, load=selectors.list_row_values, count_in_page=reads_every_match(filtered),
         load_counting=lambda ids: selectors.list_row_values_counting(ids, counted), pk=itemgetter("id"),
     )  # fmt: skip
