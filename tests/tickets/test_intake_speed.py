@@ -22,13 +22,14 @@ pytestmark = pytest.mark.django_db
 # Counted inside the test's transaction (its BEGIN/COMMIT are savepoints, and the feed's drain task was recorded
 # by the first request of the test, so it is not recorded again; a request of its own adds BEGIN, that INSERT
 # and COMMIT). Neither reads the tenant: each process remembers which tenant a host serves (tenancy.hosts).
-# Portal: the contact looked up and created; one statement for the number, ticket, message, event, and the
-# acknowledgement's row and its task (tickets.services.opening). No savepoint: the ticket's refusals are all
-# made before the contact is written (issue 21), and create_ticket and the acknowledgement open none of their own
-# (four statements that protected nothing, as no caller catches an error between them and carries on). No portal
-# settings, categories, default queue (the tenant's cached lists), no mail template or support address (the
-# worker's), no rate-cap count (the worker's), no session, nothing after the commit.
-PORTAL_SUBMIT_QUERIES = 5
+# Portal: the contact found or created in one statement (tickets.services.contacts); one statement for the
+# number, ticket, message, event, and the acknowledgement's row and its task (tickets.services.opening). No
+# savepoint: the ticket's refusals are all made before the contact is written (issue 21), and create_ticket and the
+# acknowledgement open none of their own (four statements that protected nothing, as no caller catches an error
+# between them and carries on). No portal settings, categories, default queue (the tenant's cached lists), no mail
+# template or support address (the worker's), no rate-cap count (the worker's), no session, nothing after the
+# commit.
+PORTAL_SUBMIT_QUERIES = 4
 # The session's user; the membership; the contact; number, ticket, message and event in one statement.
 AGENT_CREATE_QUERIES = 6
 

@@ -109,6 +109,14 @@ def _one_statement(connection) -> bool:
 def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
     """`INSERT ... RETURNING id` of `obj` as the ORM's insert compiler writes it, with the SQL of `replaced`
     (by attname) in place of those fields' values."""
+    sql, params = insert_sql(connection, obj, replaced)
+    return f"{sql} RETURNING {connection.ops.quote_name(obj._meta.pk.column)}", params
+
+
+def insert_sql(connection, obj, replaced: dict[str, str] | None = None) -> tuple[str, list]:
+    """`INSERT INTO ... VALUES (...)` of `obj` as the ORM's insert compiler writes it (without RETURNING), with the
+    SQL of `replaced` (by attname) in place of those fields' values."""
+    replaced = replaced or {}
     meta = obj._meta
     if meta.db_returning_fields != [meta.pk]:
         raise TypeError(f"{meta.label} returns more than its pk on insert: write it through the ORM.")
@@ -127,10 +135,7 @@ def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
         sql, field_params = compiler.field_as_sql(field, getattr(field, "get_placeholder", None), value)
         values.append(sql)
         params.extend(field_params)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)}) "  # noqa: S608
-        f"RETURNING {quote(meta.pk.column)}"
-    )
+    sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)})"  # noqa: S608
     return sql, params
 
 
