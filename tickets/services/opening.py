@@ -95,7 +95,11 @@ def write_opening(
         mail.task.kwargs = {"outbound_id": mail.outbound.pk}
     for obj in rows:
         obj._state.adding, obj._state.db = False, alias
-        signals.post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias)
+        # `opening`: the row came with its ticket, which no one can have read before this transaction commits (the
+        # ticket page's cache needs no renewal for it: tickets.timeline_html).
+        signals.post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias, opening=True
+        )
 
 
 # The mail task's kwargs, {"outbound_id": <the mail row's id>}, as the JSON column takes them.
