@@ -68,7 +68,10 @@ class TenantList(Generic[T]):
         return value
 
     def _version(self, tenant_id: int) -> str | None:
-        return remembered((_VERSIONS, tenant_id), lambda: _versions(tenant_id))[self.name]
+        versions = remembered((_VERSIONS, tenant_id), lambda: _versions(tenant_id))
+        if self.name not in versions:  # a list made after this request read the versions (its module imported late)
+            return _versions(tenant_id)[self.name]
+        return versions[self.name]
 
     def _new_version(self, tenant_id: int) -> None:
         drop((self.name, tenant_id))
