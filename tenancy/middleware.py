@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from tenancy import times
+from tenancy import tenant_lists, times
 from tenancy.context import no_tenant, tenant_context
-from tenancy.hosts import tenant_for_host
+from tenancy.hosts import resolve
 from tenancy.memo import request_memo
 from tenancy.selectors import NO_MEMBERSHIP, get_membership
 
@@ -39,13 +39,15 @@ class TenantMiddleware:
             with no_tenant():
                 return self.get_response(request)
 
-        tenant = tenant_for_host(hostname)
+        tenant, list_versions = resolve(hostname)
         if tenant is None:
             return HttpResponseNotFound(render_to_string("errors/unknown_host.html", {"host": hostname}))
 
         request.tenant = tenant
         request.membership = SimpleLazyObject(lambda: get_membership(user=request.user, tenant=tenant))
         with tenant_context(tenant.pk), request_memo():
+            if list_versions is not None:
+                tenant_lists.remember_versions(tenant.pk, list_versions)
             return self.get_response(request)
 
 

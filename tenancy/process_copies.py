@@ -31,11 +31,24 @@ class ProcessCopies:
                 return self._copies[key]
         value = load()
         if value is not None:
-            with self._lock:
-                self._copies[key] = value
-                while len(self._copies) > self.size:
-                    self._copies.popitem(last=False)
+            self.put(key, value)
         return value
+
+    def get(self, key: Hashable) -> object | None:
+        """The value kept for `key`, or None."""
+        with self._lock:
+            if key in self._copies:
+                self._copies.move_to_end(key)
+                return self._copies[key]
+        return None
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Keep `value` for `key` (the least recently used goes past `size`)."""
+        with self._lock:
+            self._copies[key] = value
+            self._copies.move_to_end(key)
+            while len(self._copies) > self.size:
+                self._copies.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

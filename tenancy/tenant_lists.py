@@ -68,7 +68,10 @@ class TenantList(Generic[T]):
         return value
 
     def _version(self, tenant_id: int) -> str | None:
-        return remembered((_VERSIONS, tenant_id), lambda: _versions(tenant_id))[self.name]
+        versions = remembered((_VERSIONS, tenant_id), lambda: _versions(tenant_id))
+        if self.name not in versions:  # a list made after this request read the versions (its module imported late)
+            return _versions(tenant_id)[self.name]
+        return versions[self.name]
 
     def _new_version(self, tenant_id: int) -> None:
         drop((self.name, tenant_id))
@@ -87,11 +90,25 @@ class TenantList(Generic[T]):
         return f"{self.name}-version:{tenant_id}"
 
 
+def version_keys(tenant_id: int) -> dict[str, str]:
+    """The shared cache's keys of the tenant's version of every list, by list name (tenancy.hosts.resolve reads them
+    with the hosts' version)."""
+    return {tenant_list.name: tenant_list._version_key(tenant_id) for tenant_list in _LISTS}
+
+
+def remember_versions(tenant_id: int, versions: dict[str, str | None]) -> None:
+    """Take `versions` (version_keys' values, read from the shared cache in this request) as the tenant's versions
+    for the rest of the request, as _versions would have read them; a list without one is left to _versions,
+    which makes it."""
+    if all(versions.get(tenant_list.name) for tenant_list in _LISTS):
+        remembered((_VERSIONS, tenant_id), lambda: versions)
+
+
 def _versions(tenant_id: int) -> dict[str, str | None]:
     """The tenant's version of every list, by name, in one round trip: a request that reads two lists (the portal's
     form reads the picklists and the custom fields) paid one per list. A version missing is made as
     current_version makes it."""
-    keys = {tenant_list.name: tenant_list._version_key(tenant_id) for tenant_list in _LISTS}
+    keys = version_keys(tenant_id)
     found = cache.get_many(list(keys.values()))
     return {
         tenant_list.name: found.get(keys[tenant_list.name])

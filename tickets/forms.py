@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 
 from tenancy.forms import TenantPasswordResetForm
@@ -8,6 +10,7 @@ from tickets.custom_fields.definitions import FieldDef, active_fields
 from tickets.custom_fields.forms import PREFIX, add_custom_fields, custom_field_values
 from tickets.lifecycle import Status
 from tickets.models import Category, Channel, Priority, Queue
+from tickets.picklists import picklists
 from tickets.selectors.structure import escalation_choices
 from tickets.services import Upload, customer_mail
 
@@ -187,6 +190,39 @@ class ParticipantForm(forms.Form):
     name = forms.CharField(required=False, max_length=200)
 
 
+def _top_categories() -> list[Category]:
+    return sorted((c for c in picklists().categories if c.parent_id is None), key=lambda c: (c.position, c.name))
+
+
+class ListedChoiceField(forms.ChoiceField):
+    """One of the tenant's cached rows (tickets.picklists), by pk: the rows, labels and refusal of a ModelChoiceField
+    over them, without its queryset (two built for every create form, ~0.2 ms) or its query (one per posted
+    choice). `rows` is called when the form is built, in the request's tenant."""
+
+    def __init__(self, *, rows: Callable[[], list], empty_label: str, **kwargs) -> None:
+        super().__init__(choices=(), **kwargs)
+        self.rows, self.empty_label, self._by_pk = rows, empty_label, {}
+
+    def __deepcopy__(self, memo):
+        field = super().__deepcopy__(memo)
+        rows = self.rows()
+        field._by_pk = {str(row.pk): row for row in rows}
+        field.choices = [("", field.empty_label), *((pk, str(row)) for pk, row in field._by_pk.items())]
+        return field
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self._by_pk[str(value)]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+    def validate(self, value) -> None:
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
 class NewTicketForm(forms.Form):
     """An agent logs a request on a contact's behalf (a phone call, a walk-in)."""
 
@@ -197,14 +233,14 @@ class NewTicketForm(forms.Form):
     subject = forms.CharField(max_length=250)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Description", max_length=100_000)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
-    queue = forms.ModelChoiceField(queryset=None, required=False, empty_label="Default queue")
-    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="Choose a category")
+    # The tenant's queues and top-level categories, as Queue.objects.all() and Category.objects.filter(parent=None)
+    # order them.
+    queue = ListedChoiceField(rows=lambda: picklists().queues, required=False, empty_label="Default queue")
+    category = ListedChoiceField(rows=_top_categories, required=False, empty_label="Choose a category")
     files = MultipleFileField(required=False, label="Attachments")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["queue"].queryset = Queue.objects.all()
-        self.fields["category"].queryset = Category.objects.filter(parent=None)
         # The tenant's custom fields (cf_<key>), after the form's own; required ones are checked by create_ticket.
         add_custom_fields(self, active_fields(), mark_required="creation")
 

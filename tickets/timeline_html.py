@@ -175,8 +175,10 @@ def forget_tenant(tenant_id: int) -> None:
     _renew_now_and_on_commit(TENANT_GENERATION_KEY, tenant_id)
 
 
-def _ticket_row_changed(sender, instance, created=False, **kwargs) -> None:
+def _ticket_row_changed(sender, instance, created=False, opening=False, **kwargs) -> None:
     if sender is Message and created:  # a new message writes an event too: the newest event id tells
+        return
+    if opening:  # written with its ticket (tickets.services.opening): nothing of that ticket was cached before
         return
     if created:
         # A new file or mail: no view can have read it before its transaction commits, so renewing then is

@@ -88,3 +88,17 @@ def test_a_request_reads_the_versions_of_every_list_in_one_round_trip(tenant, de
         get_manys.call_args_list[0].args[0]
     )
     assert not [c for c in gets.call_args_list if "-version:" in c.args[0]]
+
+
+def test_a_list_made_after_the_request_read_the_versions_still_gets_one(tenant, desk, monkeypatch):
+    from tenancy import tenant_lists
+
+    monkeypatch.setattr(tenant_lists, "_LISTS", list(tenant_lists._LISTS))  # (the made list goes with the test)
+    with tenant_context(tenant), request_memo():
+        # given a request that has read the versions of the lists made so far
+        picklists.picklists()
+        # when a list is made later in it (its module imported late) and read
+        late = tenant_lists.TenantList("late-list", lambda: ["late"])
+        # then it has its version and its rows, as any other
+        assert late.get() == ["late"]
+        assert cache.get(f"late-list-version:{tenant.pk}")

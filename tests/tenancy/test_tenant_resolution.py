@@ -132,3 +132,61 @@ def test_a_removed_domain_served_before_stops_at_once(tenant):
     domain.delete()
     # then the host is no longer served
     assert host_client().get("/", HTTP_HOST="help.acme-corp.com").status_code == 404
+
+
+def _round_trips(monkeypatch) -> list[bytes]:
+    """Every command sent to Redis from now on (a pipeline or an MGET is one)."""
+    import redis.connection
+
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def recorded(self, command, check_health=True):
+        parts = command if isinstance(command, list | tuple) else [command]
+        sent.append(b"".join(bytes(part) for part in parts))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recorded)
+    return sent
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_hosts_and_its_tenants_list_versions_in_one_round_trip(tenant, desk, monkeypatch):
+    # given the portal form was served once by this process (its lists' versions exist)
+    assert host_client(tenant).get("/new/").status_code == 200
+    sent = _round_trips(monkeypatch)
+    # when it is requested again (the form reads the picklists and the custom fields)
+    assert host_client(tenant).get("/new/").status_code == 200
+    # then the first round trip read the hosts' version and both lists' versions, and no version was read again
+    assert sent[0].split(b"\r\n")[2] == b"MGET"
+    for key in (b"platform:tenant-hosts-version", f"t{tenant.pk}:picklists-version:{tenant.pk}".encode(),
+                f"t{tenant.pk}:custom-fields-version:{tenant.pk}".encode()):  # fmt: skip
+        assert key in sent[0]
+    assert not [command for command in sent[1:] if b"-version" in command]
+
+
+@pytest.mark.django_db
+def test_a_domain_moved_to_another_tenant_gets_that_tenants_lists(tenant, other_tenant):
+    from django.core.cache import cache
+
+    from tenancy.context import tenant_context
+    from tenancy.hosts import resolve
+    from tickets import picklists
+
+    # given a custom domain that served acme twice (the second time with acme's lists' versions)
+    domain = TenantDomainFactory(tenant=tenant, domain="help.acme-corp.com")
+    assert host_client().get("/new/", HTTP_HOST="help.acme-corp.com").status_code == 200
+    served, versions = resolve("help.acme-corp.com")
+    with tenant_context(tenant):
+        assert served == tenant and versions["picklists"] == cache.get(f"picklists-version:{tenant.pk}")
+    # when the domain moves to globex
+    domain.tenant = other_tenant
+    domain.save()
+    # then it serves globex without acme's versions, then with globex's own
+    served, versions = resolve("help.acme-corp.com")
+    assert served == other_tenant and versions is None
+    with tenant_context(other_tenant):
+        picklists.picklists()  # (its versions exist)
+    served, versions = resolve("help.acme-corp.com")
+    with tenant_context(other_tenant):
+        assert served == other_tenant and versions["picklists"] == cache.get(f"picklists-version:{other_tenant.pk}")

@@ -22,13 +22,14 @@ pytestmark = pytest.mark.django_db
 # Counted inside the test's transaction (its BEGIN/COMMIT are savepoints, and the feed's drain task was recorded
 # by the first request of the test, so it is not recorded again; a request of its own adds BEGIN, that INSERT
 # and COMMIT). Neither reads the tenant: each process remembers which tenant a host serves (tenancy.hosts).
-# Portal: the contact looked up and created; one statement for the number, ticket, message, event, and the
-# acknowledgement's row and its task (tickets.services.opening). No savepoint: the ticket's refusals are all
-# made before the contact is written (issue 21), and create_ticket and the acknowledgement open none of their own
-# (four statements that protected nothing, as no caller catches an error between them and carries on). No portal
-# settings, categories, default queue (the tenant's cached lists), no mail template or support address (the
-# worker's), no rate-cap count (the worker's), no session, nothing after the commit.
-PORTAL_SUBMIT_QUERIES = 5
+# Portal: the contact found or created in one statement (tickets.services.contacts); one statement for the
+# number, ticket, message, event, and the acknowledgement's row and its task (tickets.services.opening). No
+# savepoint: the ticket's refusals are all made before the contact is written (issue 21), and create_ticket and the
+# acknowledgement open none of their own (four statements that protected nothing, as no caller catches an error
+# between them and carries on). No portal settings, categories, default queue (the tenant's cached lists), no mail
+# template or support address (the worker's), no rate-cap count (the worker's), no session, nothing after the
+# commit.
+PORTAL_SUBMIT_QUERIES = 4
 # The session's user; the membership; the contact; number, ticket, message and event in one statement.
 AGENT_CREATE_QUERIES = 6
 
@@ -107,6 +108,37 @@ def test_agent_create_runs_a_fixed_number_of_statements(tenant, agent, desk):
     assert not any(s.startswith('UPDATE "tenancy_pendingtask"') or 'tenancy_tenant"."id" = ' in s for s in sql)
     with tenant_context(tenant):
         assert Ticket.objects.count() == 3
+
+
+def test_agent_create_takes_a_chosen_queue_and_category_from_the_lists_and_refuses_another_tenants(
+    tenant, other_tenant, agent, desk
+):
+    from tests.tickets.factories import CategoryFactory, QueueFactory
+
+    # given a second queue and a category here, a queue of globex's, and an agent who has logged one call already
+    billing = QueueFactory(tenant=tenant, name="Billing", team=desk["team"])
+    invoices = CategoryFactory(tenant=tenant, name="Invoices")
+    theirs = QueueFactory(tenant=other_tenant, name="Their queue")
+    client = host_client(tenant, agent)
+    form = {"email": "pat@customer.example", "name": "", "phone": "", "channel": "phone", "subject": "Call 0",
+            "body": "Caller reports the export fails.", "priority": 2, "queue": "", "category": ""}  # fmt: skip
+    client.post("/desk/tickets/new/", form)
+    # when they log a call into the billing queue under invoices
+    chosen = {**form, "subject": "Call 1", "queue": billing.pk, "category": invoices.pk}
+    response, sql = _captured(client, "/desk/tickets/new/", chosen)
+    # then the choices cost no query of their own (they are the tenant's cached lists; the one statement more is the
+    # "queue_chosen" event an explicit choice records) and the ticket has them
+    assert response.status_code == 302, response.content[:500]
+    assert len(sql) == AGENT_CREATE_QUERIES + 1, "\n".join(s[:90] for s in sql)
+    assert not [s for s in sql if 'FROM "tickets_queue"' in s or 'FROM "tickets_category"' in s]
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get(subject="Call 1")
+        assert (ticket.queue_id, ticket.category_id) == (billing.pk, invoices.pk)
+    # and globex's queue is not one of the choices
+    response = client.post("/desk/tickets/new/", {**form, "subject": "Call 2", "queue": theirs.pk})
+    assert response.status_code == 400 and "Select a valid choice" in response.text
+    with tenant_context(tenant):
+        assert not Ticket.objects.filter(subject="Call 2").exists()
 
 
 def test_queued_acknowledgement_is_written_and_sent_by_the_worker(tenant, desk):

@@ -233,3 +233,34 @@ def test_a_timeline_naming_other_tickets_is_not_cached(tenant, agent, desk, new_
     assert f"#{other.number}" in page
     with tenant_context(tenant):
         assert Ticket.objects.filter(pk=other.pk).exists()
+
+
+def test_a_portal_request_writes_no_generation_and_its_acknowledgement_going_out_shows_at_once(
+    tenant, agent, desk, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery import current_app
+
+    # given a visitor's request through the portal (its acknowledgement's row is written with the ticket), committed,
+    # its acknowledgement queued for the worker (not sent in this process)
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = host_client(tenant).post(
+            "/new/",
+            {"name": "Robin", "email": "robin@customer.example", "subject": "Printer on fire", "website": "",
+             "description": "Smoke.", "category": ""},
+            REMOTE_ADDR="10.0.0.9",
+        )  # fmt: skip
+    assert response.status_code == 302
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get(subject="Printer on fire")
+        # then nothing was written to the ticket page's cache for it: no one could have read it before its commit
+        assert cache.get(timeline_html._ticket_generation_key(ticket.pk)) is None
+    # when an agent views it (and it is cached), and the worker sends the acknowledgement
+    client = host_client(tenant, agent)
+    assert "Mail pending" in _view(client, ticket)
+    with tenant_context(tenant):
+        (outbound,) = OutboundEmail.objects.filter(ticket=ticket)
+        assert customer_mail.deliver_outbound_email(outbound_id=outbound.pk)
+    # then the next view says so
+    page = _view(client, ticket)
+    assert "Mailed" in page and "Mail pending" not in page

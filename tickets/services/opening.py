@@ -95,7 +95,11 @@ def write_opening(
         mail.task.kwargs = {"outbound_id": mail.outbound.pk}
     for obj in rows:
         obj._state.adding, obj._state.db = False, alias
-        signals.post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias)
+        # `opening`: the row came with its ticket, which no one can have read before this transaction commits (the
+        # ticket page's cache needs no renewal for it: tickets.timeline_html).
+        signals.post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=alias, opening=True
+        )
 
 
 # The mail task's kwargs, {"outbound_id": <the mail row's id>}, as the JSON column takes them.
@@ -109,6 +113,14 @@ def _one_statement(connection) -> bool:
 def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
     """`INSERT ... RETURNING id` of `obj` as the ORM's insert compiler writes it, with the SQL of `replaced`
     (by attname) in place of those fields' values."""
+    sql, params = insert_sql(connection, obj, replaced)
+    return f"{sql} RETURNING {connection.ops.quote_name(obj._meta.pk.column)}", params
+
+
+def insert_sql(connection, obj, replaced: dict[str, str] | None = None) -> tuple[str, list]:
+    """`INSERT INTO ... VALUES (...)` of `obj` as the ORM's insert compiler writes it (without RETURNING), with the
+    SQL of `replaced` (by attname) in place of those fields' values."""
+    replaced = replaced or {}
     meta = obj._meta
     if meta.db_returning_fields != [meta.pk]:
         raise TypeError(f"{meta.label} returns more than its pk on insert: write it through the ORM.")
@@ -127,10 +139,7 @@ def _insert(connection, obj, replaced: dict[str, str]) -> tuple[str, list]:
         sql, field_params = compiler.field_as_sql(field, getattr(field, "get_placeholder", None), value)
         values.append(sql)
         params.extend(field_params)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)}) "  # noqa: S608
-        f"RETURNING {quote(meta.pk.column)}"
-    )
+    sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)})"  # noqa: S608
     return sql, params
 
 

@@ -77,7 +77,7 @@ def submit_request(
     # request's transaction unusable for the form shown again).
     with transaction.atomic(savepoint=False):
         if contact is None:
-            contact = get_or_create_contact(email=email, name=name)
+            contact = get_or_create_contact(email=email, name=name, phone=phone)
             if membership is not None and contact.membership_id is None:
                 contact.membership = membership
                 contact.save(update_fields=["membership"])
