@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.template import Context, Template
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_script_prefix, path, reverse, set_script_prefix
+from django.urls import NoReverseMatch, clear_script_prefix, path, re_path, reverse, set_script_prefix
 
 from tenancy import fixed_urls
 
@@ -30,14 +30,37 @@ def test_a_url_without_arguments_is_reversed_once():
     assert reversing.call_count == reversing_here.call_count == 0
 
 
-def test_urls_with_arguments_and_errors_are_djangos():
-    assert render("{% url 'desk:ticket' 42 %}") == reverse("desk:ticket", args=[42])
+def test_a_url_around_numbers_is_cut_once_and_written_around_them():
+    render("{% url 'desk:ticket' 1 %}")
+    with mock.patch("django.urls.reverse", wraps=reverse) as reversing:
+        urls = render("{% url 'desk:ticket' 42 %} {% url 'desk:ticket' n %}", n=7)
+    assert urls == f"{reverse('desk:ticket', args=[42])} {reverse('desk:ticket', args=[7])}"
+    assert reversing.call_count == 0
+
+
+def test_urls_with_other_arguments_and_errors_are_djangos():
+    assert render("{% url 'desk:ticket' n %}", n="42") == reverse("desk:ticket", args=[42])
+    with pytest.raises(NoReverseMatch):
+        render("{% url 'desk:ticket' -1 %}")
     assert render("{% url 'no-such-page' as missing %}[{{ missing }}]") == "[]"
     with pytest.raises(NoReverseMatch):
         render("{% url 'no-such-page' %}")
 
 
-urlpatterns = [path("moved/password/", lambda request: None, name="password_change")]
+urlpatterns = [
+    path("moved/password/", lambda request: None, name="password_change"),
+    re_path(r"^positive/(?P<n>[1-9][0-9]{0,3})/$", lambda request, n: None, name="positive"),
+    re_path(r"^above-zero/(?P<n>[1-9][0-9]*)/$", lambda request, n: None, name="above_zero"),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_pattern_that_refuses_some_numbers_is_reversed_each_time():
+    assert render("{% url 'positive' 5 %}") == "/positive/5/"
+    assert render("{% url 'above_zero' 918273645 %}") == "/above-zero/918273645/"
+    for name, refused in (("positive", 0), ("positive", 12345), ("above_zero", 0)):
+        with pytest.raises(NoReverseMatch):
+            render("{% url name n %}", name=name, n=refused)
 
 
 def test_another_url_conf_or_prefix_is_followed():
