@@ -96,7 +96,8 @@ TEMPLATES = [
                 "tenancy.context_processors.tenancy",
             ],
             # moments: |when, |due and |exact, the one way a page writes a moment (tenancy.times).
-            "builtins": ["tenancy.templatetags.icons", "tenancy.templatetags.moments"],
+            # urls: Django's {% url %}, with the URLs that take no arguments reversed once per process.
+            "builtins": ["tenancy.templatetags.icons", "tenancy.templatetags.moments", "tenancy.templatetags.urls"],
         },
     },
 ]

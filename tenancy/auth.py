@@ -1,10 +1,12 @@
 """Sign-in helpers."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from tenancy.context import no_tenant
 from tenancy.models import normalize_email
+from tenancy.prepared import prepared
 
 
 def throttle_username(request, credentials=None) -> str:
@@ -26,6 +28,17 @@ class UserBackend(ModelBackend):
 
     def get_user(self, user_id):
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return super().get_user(user_id)
+            return self._get_user(user_id)
         with no_tenant():
-            return super().get_user(user_id)
+            return self._get_user(user_id)
+
+    def _get_user(self, user_id):
+        """ModelBackend.get_user with its query compiled once per process (tenancy.prepared): every signed-in
+        request reads its user."""
+        users = prepared("session_user", _user_by_pk, user_id)
+        user = users[0] if users else None
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def _user_by_pk(user_id: int):
+    return get_user_model()._default_manager.filter(pk=user_id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
-
+from tenancy.fixed_urls import fixed_url
 from tenancy.roles import Role
 
 
@@ -60,7 +59,7 @@ def staff_navigation(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if not membership or not membership.is_staff_member:
         return []
-    allowed = [(item, reverse(item.url_name)) for item in STAFF_NAV if item.shows_to(membership, request.tenant)]
+    allowed = [(item, fixed_url(item.url_name)) for item in STAFF_NAV if item.shows_to(membership, request.tenant)]
     # The longest matching URL wins, so /desk/ (queues, tickets) is active unless a deeper section matches; a
     # desk page of no section (notifications) lights none, rather than "Queues".
     matching = [url for item, url in allowed if _in_section(request.path, item, url)]

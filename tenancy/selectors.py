@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from tenancy.context import unscoped
 from tenancy.models import ConfigChange, Invitation, Membership, Tenant
+from tenancy.prepared import prepared
 from tenancy.roles import STAFF_ROLES
 
 
@@ -46,11 +47,17 @@ def get_membership(*, user, tenant: Tenant) -> Membership | _NoMembership:
     loaded the user and the tenant already: they are attached rather than joined again."""
     if not user.is_authenticated:
         return NO_MEMBERSHIP
-    membership = Membership.objects.filter(user=user, is_active=True).first()
-    if membership is None:
+    # Compiled once per tenant and process (tenancy.prepared): every signed-in request asks.
+    memberships = prepared("request_membership", _active_membership, user.pk)
+    if not memberships:
         return NO_MEMBERSHIP
+    (membership,) = memberships
     membership.user, membership.tenant = user, tenant
     return membership
+
+
+def _active_membership(user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user_id, is_active=True).order_by("pk")[:1]
 
 
 def list_user_memberships(*, user) -> list[Membership]:

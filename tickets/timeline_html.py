@@ -26,13 +26,13 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import datetime
+from html import escape as escape_text
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from tenancy import times
@@ -127,7 +127,8 @@ def _join(parts: tuple[str, ...], moments: tuple) -> SafeString:
     out = [parts[0]]
     for moment, part in zip(moments, parts[1:], strict=True):
         if isinstance(moment, datetime):
-            out.append(escape(times.relative_label(moment, now)))
+            # The standard library's escape: Django's (the same, lazy-aware) was a fifth of this loop.
+            out.append(escape_text(times.relative_label(moment, now)))
             out.append("</time>")
         out.append(part)
     return mark_safe("".join(out))  # noqa: S308 - rendered by the template engine, cut at our marks

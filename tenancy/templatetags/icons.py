@@ -2,6 +2,8 @@
 """Inline SVG icons: `{% icon "inbox" %}`. A dictionary lookup, not an included template per icon (a page
 shows a dozen of them)."""
 
+import functools
+
 from django import template
 from django.utils.html import format_html, mark_safe
 
@@ -48,6 +50,12 @@ ICONS = {
 
 @register.simple_tag
 def icon(name: str, css_class: str = ""):
+    return _icon(str(name), str(css_class))
+
+
+# Written once per process for each name and class (the staff layout alone shows nineteen on every desk page).
+@functools.lru_cache(maxsize=256)
+def _icon(name: str, css_class: str):
     paths = ICONS.get(name, "")
     classes = f"icon {css_class}".strip()
     return format_html(

@@ -128,6 +128,14 @@ def test_agents_limited_to_their_teams_see_only_their_queues(tenant, agent, supe
 
 
 @pytest.mark.django_db
+def test_a_ticket_number_no_ticket_can_have_is_a_404(tenant, agent, desk, new_ticket):
+    new_ticket()
+    client = host_client(tenant, agent)
+    for number in (0, 2**63, 10**30):  # none, and beyond the column's range (no statement can ask for it)
+        assert client.get(f"/desk/tickets/{number}/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_another_tenants_ticket_is_a_404(tenant, other_tenant, agent, other_agent, desk, new_ticket):
     ticket = new_ticket()
     assert host_client(other_tenant, other_agent).get(f"/desk/tickets/{ticket.number}/").status_code == 404

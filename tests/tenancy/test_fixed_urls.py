@@ -1,0 +1,77 @@
+"""{% url %} and the staff navigation with the URLs that take no arguments reversed once per process
+(tenancy.fixed_urls): Django's URLs, its errors, and a URL conf or script prefix that changes is followed."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.template import Context, Template
+from django.test import override_settings
+from django.urls import NoReverseMatch, clear_script_prefix, path, re_path, reverse, set_script_prefix
+
+from tenancy import fixed_urls
+
+
+def render(source: str, **context) -> str:
+    return Template(source).render(Context(context))
+
+
+def test_a_url_without_arguments_is_reversed_once():
+    render("{% url 'password_change' %}")
+    with (
+        mock.patch("django.urls.reverse", wraps=reverse) as reversing,  # where Django's own tag finds it
+        mock.patch.object(fixed_urls, "reverse", wraps=reverse) as reversing_here,
+    ):
+        # when the same URL is written three times
+        urls = render("{% url 'password_change' %} {% url 'password_change' %}{% url 'password_change' as x %}{{ x }}")
+    # then it is Django's URL, and reverse() was not asked again
+    assert urls == f"{reverse('password_change')} {reverse('password_change')}{reverse('password_change')}"
+    assert reversing.call_count == reversing_here.call_count == 0
+
+
+def test_a_url_around_numbers_is_cut_once_and_written_around_them():
+    render("{% url 'desk:ticket' 1 %}")
+    with mock.patch("django.urls.reverse", wraps=reverse) as reversing:
+        urls = render("{% url 'desk:ticket' 42 %} {% url 'desk:ticket' n %}", n=7)
+    assert urls == f"{reverse('desk:ticket', args=[42])} {reverse('desk:ticket', args=[7])}"
+    assert reversing.call_count == 0
+
+
+def test_urls_with_other_arguments_and_errors_are_djangos():
+    assert render("{% url 'desk:ticket' n %}", n="42") == reverse("desk:ticket", args=[42])
+    with pytest.raises(NoReverseMatch):
+        render("{% url 'desk:ticket' -1 %}")
+    assert render("{% url 'no-such-page' as missing %}[{{ missing }}]") == "[]"
+    with pytest.raises(NoReverseMatch):
+        render("{% url 'no-such-page' %}")
+
+
+urlpatterns = [
+    path("moved/password/", lambda request: None, name="password_change"),
+    re_path(r"^positive/(?P<n>[1-9][0-9]{0,3})/$", lambda request, n: None, name="positive"),
+    re_path(r"^above-zero/(?P<n>[1-9][0-9]*)/$", lambda request, n: None, name="above_zero"),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_pattern_that_refuses_some_numbers_is_reversed_each_time():
+    assert render("{% url 'positive' 5 %}") == "/positive/5/"
+    assert render("{% url 'above_zero' 918273645 %}") == "/above-zero/918273645/"
+    for name, refused in (("positive", 0), ("positive", 12345), ("above_zero", 0)):
+        with pytest.raises(NoReverseMatch):
+            render("{% url name n %}", name=name, n=refused)
+
+
+def test_another_url_conf_or_prefix_is_followed():
+    before = render("{% url 'password_change' %}")
+    # given a test's own URL conf (Django replaces its resolver)
+    with override_settings(ROOT_URLCONF=__name__):
+        assert render("{% url 'password_change' %}") == "/moved/password/"
+    assert render("{% url 'password_change' %}") == before
+    # and a script prefix
+    set_script_prefix("/help/")
+    try:
+        assert render("{% url 'password_change' %}") == "/help" + before
+    finally:
+        clear_script_prefix()
