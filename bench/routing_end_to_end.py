@@ -211,6 +211,8 @@ def main(argv: list[str]) -> int:
 
     from routing.models import RoutingDecision
     from tenancy.context import tenant_context
+    from tenancy.outbox import take_waiting
+    from tickets.feed.recording import DRAIN_TASK
     from tickets.models import Ticket
 
     tenant, staff, queues = prepare(args.tenant, args.rules, args.agents)
@@ -228,6 +230,10 @@ def main(argv: list[str]) -> int:
           f"{args.rules} rules; load {os.getloadavg()}")  # fmt: skip
     subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"], env=dict(os.environ),
                    check=True, capture_output=True)  # fmt: skip
+    with tenant_context(tenant):
+        # The purge took any waiting drain off the queue but not its flag (tenancy.outbox.one_waiting), which
+        # would hold back the burst's drain until it expired.
+        take_waiting(DRAIN_TASK)
     worker = Worker()
     try:
         if args.burst:

@@ -1,7 +1,8 @@
 """The worker's side of the change feed: hand new entries to every subscriber, each in its own transaction.
 
-`drain()` runs in one tenant (the drain task, published once per transaction that recorded events, and the
-periodic `sweep()` for whatever a lost task or a failing subscriber left). It reads the undone entries in
+`drain()` runs in one tenant (the drain task, recorded by every transaction that recorded events and sent when
+no drain of the tenant waits (tenancy.outbox.one_waiting), and the periodic `sweep()` for whatever a lost task or
+a failing subscriber left). It reads the undone entries in
 batches, oldest first, with their events and receipts (three queries a batch), and gives each subscriber the
 entries it has no receipt for, in one transaction per subscriber and batch. Usually that transaction inserts
 the batch's receipts in one statement and hands the entries over with no savepoint each (a savepoint and a

@@ -6,7 +6,8 @@ the entry is written from here, keyed by a random id held for the transaction: o
 per event, in the same transaction, so it rolls back with it.
 
 Once per transaction the drain task is recorded in the outbox (one INSERT), so the worker takes the new entries
-promptly after commit and a broker outage loses nothing; history replayed by an import publishes nothing (the
+promptly after commit and a broker outage loses nothing (it is sent only when no drain waits for the tenant: the
+one waiting takes these entries too, tickets.feed.tasks); history replayed by an import publishes nothing (the
 periodic sweep hands its entries over, marked replay). That INSERT is the only statement the feed adds to a
 write on PostgreSQL; a new ticket writes it within its own one statement (drain_to_write, tickets.services.opening).
 """

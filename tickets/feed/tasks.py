@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from tenancy.leases import leased
+from tenancy.outbox import take_waiting
 from tenancy.tasks import PlatformTask, TenantTask
 from tickets.feed.dispatch import drain, sweep
 from tickets.feed.housekeeping import prune_done_entries
@@ -14,7 +15,12 @@ from tickets.feed.recording import DRAIN_TASK
 
 @shared_task(base=TenantTask, name=DRAIN_TASK)
 def drain_feed_task(*, tenant_id: int) -> int:
-    """Hand the tenant's new feed entries to every subscriber; a second run does nothing twice."""
+    """Hand the tenant's new feed entries to every subscriber; a second run does nothing twice.
+
+    Only one drain message waits per tenant (tenancy.outbox.one_waiting): taking it down before the first read
+    makes every transaction that commits after this point send a new one, and everything committed before it is
+    read below, so no entry is left without a drain coming for it."""
+    take_waiting(DRAIN_TASK)
     return drain()
 
 
