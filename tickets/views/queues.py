@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from operator import itemgetter
 
 from django.db.models import QuerySet
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.vary import vary_on_headers
 
 from tenancy.roles import Role, role_required
@@ -18,7 +20,7 @@ from tickets import selectors
 from tickets.custom_fields.definitions import active_fields
 from tickets.filters import TicketFilter
 from tickets.list_controls import bulk_menus, filter_controls
-from tickets.models import Channel, Queue
+from tickets.models import Channel, Queue, SavedView
 from tickets.pagination import paginate
 from tickets.picklists import picklists
 from tickets.rows import queue_rows, queue_rows_html, truncate
@@ -56,6 +58,61 @@ def queue_view(request: HttpRequest, queue_id: int) -> HttpResponse:
 def count_label(count: int) -> str:
     """A sidebar count as shown: "1000+" past the cap (selectors.COUNT_CAP)."""
     return f"{selectors.COUNT_CAP}+" if count > selectors.COUNT_CAP else str(count)
+
+
+def nav_links(
+    counts: dict, *, queues, saved_views, current: str, queue: Queue | None, saved_current: SavedView | None
+) -> SafeString:
+    """The sidebar's views, queues and saved views with their counts, as the page's markup (every value
+    escaped): some twenty links of four variables and two conditions each through the template engine were a
+    quarter of the queue page's render (0.9 ms); one format string per link is a tenth of that. The links come
+    from one reverse() per kind, not one per link; a count is text ("1000+" past the cap)."""
+    view_url, queue_url, saved_url = (
+        reverse(name, args=[arg]).removesuffix(f"{arg}/")
+        for name, arg in (("desk:view", "all"), ("desk:queue", 0), ("desk:saved_view", 0))
+    )
+    views = "".join(
+        _nav_link(f"{view_url}{view.slug}/", view.label, counts[view.slug], current == view.slug)
+        for view in selectors.VIEWS
+    )
+    queue_links = "".join(
+        _nav_link(f"{queue_url}{q.pk}/", q.name, counts[f"queue-{q.pk}"], queue is not None and queue.pk == q.pk)
+        for q in queues
+    )
+    open_saved = saved_current.pk if saved_current is not None else None
+    saved_links = "".join(
+        _nav_link(
+            f"{saved_url}{v.pk}/", v.name, counts[f"saved-{v.pk}"], open_saved == v.pk,
+            team=v.team.name if v.team else None,
+        )
+        for v in saved_views
+    )  # fmt: skip
+    parts = [
+        views,
+        '<p class="sidebar__label sidebar__label--views">Queues</p>' if queues else "",
+        queue_links,
+        '<p class="sidebar__label sidebar__label--views">Saved views</p>' if saved_views else "",
+        saved_links,
+        f'<a class="sidebar__manage" href="{escape(reverse("desk:saved_views"))}">Manage saved views</a>'
+        if saved_views
+        else "",
+    ]
+    return mark_safe("\n      ".join(parts))  # noqa: S308 - every value escaped above
+
+
+def _nav_link(url: str, name: str, count: int, active: bool, *, team: str | None = None) -> str:
+    title = f' title="Shared with {escape(team)}"' if team else ""
+    shared = f'<span class="saved-view__team"> · {escape(team)}</span>' if team else ""
+    return (
+        f'\n      <a class="navlink navlink--view{" is-active" if active else ""}" href="{escape(url)}"{title}'
+        f"{ARIA_CURRENT if active else ''}>\n"
+        f'        <span class="navlink__name">{escape(name)}{shared}</span>'
+        f'<span class="count">{count_label(count)}</span>\n'
+        "      </a>\n      "
+    )
+
+
+ARIA_CURRENT = ' aria-current="page"'
 
 
 @dataclass
@@ -158,10 +215,6 @@ def _list(
         url_prefix=reverse("desk:ticket", args=[0]).removesuffix("0/"),
         now=timezone.now(),
     )
-    view_url, queue_url, saved_url = (
-        reverse(name, args=[arg]).removesuffix(f"{arg}/")
-        for name, arg in (("desk:view", "all"), ("desk:queue", 0), ("desk:saved_view", 0))
-    )
     filter_choices = {
         "assignee": staff_choices,
         "queue": [("", "Any queue"), *((q.pk, q.name) for q in queues)],
@@ -173,12 +226,9 @@ def _list(
         "title": title,
         "current": current,
         "queue": queue,
-        # The links from one reverse() per kind, not one {% url %} per sidebar entry.
-        # (list, count as shown, link): "1000+" past the cap; text, since an int goes through the template's
-        # number localisation (a few microseconds each, for every count and id of the page).
-        "nav_views": [(view, count_label(counts[view.slug]), f"{view_url}{view.slug}/") for view in selectors.VIEWS],
-        "nav_queues": [(q, count_label(counts[f"queue-{q.pk}"]), f"{queue_url}{q.pk}/") for q in queues],
-        "nav_saved": [(v, count_label(counts[f"saved-{v.pk}"]), f"{saved_url}{v.pk}/") for v in saved_views],
+        "nav_links": nav_links(
+            counts, queues=queues, saved_views=saved_views, current=current, queue=queue, saved_current=saved_current
+        ),
         "saved_current": saved_current,
         "cap": selectors.COUNT_CAP,
         "filters": filters,
