@@ -40,7 +40,8 @@ LIST_COLUMNS = (
 
 # Columns apps above tickets add to the list's one query, as {name: expression} (sla: `risk_at`, the earliest
 # warning of a running SLA target, for the rows' at-risk flag); registered in their AppConfig.ready, so tickets
-# imports none of them and the list keeps its query count.
+# imports none of them and the list keeps its query count. An expression may depend on the tenant and nothing
+# else of the request (no time, no member): its statement is kept per process and tenant (ROW_STATEMENTS).
 LIST_ANNOTATIONS: dict[str, Callable[[], dict]] = {}
 
 
