@@ -33,9 +33,9 @@ def compiled(monkeypatch):
     calls = []
     compile_ = page_rows._compile_row_statement
 
-    def counting():
-        calls.append(1)
-        return compile_()
+    def counting(alias):
+        calls.append(alias)
+        return compile_(alias)
 
     monkeypatch.setattr(page_rows, "_compile_row_statement", counting)
     page_rows.ROW_STATEMENTS.clear()

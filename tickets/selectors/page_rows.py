@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import F, QuerySet
 
 from tenancy.context import current_tenant_id
@@ -50,7 +50,7 @@ def list_row_values(ids: list[int]) -> list[dict]:
     statement = _row_statement()
     if not statement:
         return list(_list_row_values(ids))
-    return _fetch(statement.sql, statement.with_ids(ids), statement.names)
+    return _fetch(statement.alias, statement.sql, statement.with_ids(ids), statement.names)
 
 
 def list_row_values_counting(ids: list[int], counted: QuerySet, cap: int = COUNT_CAP) -> tuple[list[dict], int | None]:
@@ -60,11 +60,12 @@ def list_row_values_counting(ids: list[int], counted: QuerySet, cap: int = COUNT
     capped = counted.order_by().values("pk")[: cap + 1]
     statement = _row_statement()
     if statement:
-        count_sql, count_params = capped.query.sql_with_params()
+        count_sql, count_params = capped.query.get_compiler(using=statement.alias).as_sql()
         # The kept statement as a derived table, the count beside its columns (the count's parameters come first,
         # as its text does). PostgreSQL pulls the derived table up: the plan is the one-statement plan of before.
         sql = f"SELECT listed.*, (SELECT count(*) FROM ({count_sql}) AS capped) FROM ({statement.sql}) AS listed"  # noqa: S608 - Django's SQL
-        loaded = _fetch(sql, [*count_params, *statement.with_ids(ids)], (*statement.names, "list_count"))
+        ids_params = statement.with_ids(ids)
+        loaded = _fetch(statement.alias, sql, [*count_params, *ids_params], (*statement.names, "list_count"))
     else:
         loaded = list(_list_row_values(ids, list_count=CappedCount(capped)))
     count = loaded[0]["list_count"] if loaded else None
@@ -98,6 +99,7 @@ def _list_row_values(ids: list[int], **more) -> QuerySet:
 class RowStatement:
     """The rows' statement as Django compiled it for a tenant, and where its ids go among the parameters."""
 
+    alias: str
     sql: str
     params: tuple
     ids_at: int
@@ -120,12 +122,14 @@ def _row_statement() -> RowStatement | bool:
     tenant_id = current_tenant_id()
     if tenant_id is None:  # outside a tenant's scope nothing is kept (the statement would not name one)
         return False
-    return ROW_STATEMENTS.kept((connection.vendor, tenant_id, tuple(LIST_ANNOTATIONS)), _compile_row_statement)
+    alias = router.db_for_read(Ticket)  # where the ORM would read them (the platform's inside unscoped())
+    key = (alias, tenant_id, tuple(LIST_ANNOTATIONS))
+    return ROW_STATEMENTS.kept(key, lambda: _compile_row_statement(alias))
 
 
-def _compile_row_statement() -> RowStatement | bool:
+def _compile_row_statement(alias: str) -> RowStatement | bool:
     query = _list_row_values([_MARKER]).query
-    compiler = query.get_compiler(connection=connection)
+    compiler = query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     if compiler.get_converters([column for column, _, _ in compiler.select]):
         return False
@@ -133,10 +137,10 @@ def _compile_row_statement() -> RowStatement | bool:
     if len(at) != 1:  # pragma: no cover - AnyOf sends the ids as one list parameter
         return False
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    return RowStatement(sql, tuple(params), at[0], names)
+    return RowStatement(alias, sql, tuple(params), at[0], names)
 
 
-def _fetch(sql: str, params: list, names: tuple[str, ...]) -> list[dict]:
-    with connection.cursor() as cursor:
+def _fetch(alias: str, sql: str, params: list, names: tuple[str, ...]) -> list[dict]:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
