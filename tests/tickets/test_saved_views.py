@@ -8,7 +8,7 @@ from tenancy.roles import Role
 from tests.conftest import count_queries, host_client, make_member
 from tickets import selectors, services
 from tickets.lifecycle import Status
-from tickets.models import SavedView, Team, TeamMembership
+from tickets.models import Queue, SavedView, Team, TeamMembership
 
 
 @pytest.fixture
@@ -109,6 +109,35 @@ def test_a_shared_view_is_visible_to_its_team_only(tenant, agent, agent2, superv
     assert outsider.get(f"/desk/saved/{shared.pk}/").status_code == 404
     with tenant_context(tenant):
         assert SavedView.objects.get(pk=shared.pk).name == "Frontline urgent"
+
+
+@pytest.mark.django_db
+def test_sidebar_links_escape_names_and_mark_the_open_list(tenant, agent, supervisor, desk, new_ticket):
+    # given a queue, a team and a shared view whose names hold markup, and a ticket in the queue
+    with tenant_context(tenant):
+        queue = Queue.objects.create(name="R&D <ops>", team=desk["team"])
+        desk["team"].name = 'Ops "A" <b>'
+        desk["team"].save(update_fields=["name"])
+    new_ticket(queue=queue)
+    shared = _view(tenant, supervisor, name="<i>Hot</i>", base=f"queue:{queue.pk}", query="", team=desk["team"])
+    client = host_client(tenant, agent)
+    # when the agent opens the queue, then the saved view
+    on_queue = client.get(f"/desk/queues/{queue.pk}/").text.split('id="queue-nav"')[1].split("</nav>")[0]
+    on_view = client.get(f"/desk/queues/{queue.pk}/?saved={shared.pk}").text
+    on_view = on_view.split('id="queue-nav"')[1].split("</nav>")[0]
+    # then every name is escaped, and the open list is marked current, with its count
+    assert (
+        f'<a class="navlink navlink--view is-active" href="/desk/queues/{queue.pk}/" aria-current="page">\n'
+        '        <span class="navlink__name">R&amp;D &lt;ops&gt;</span><span class="count">1</span>'
+    ) in on_queue
+    assert on_queue.count("aria-current") == 1 and "<i>" not in on_queue and "<b>" not in on_queue
+    assert (
+        f'<a class="navlink navlink--view is-active" href="/desk/saved/{shared.pk}/" '
+        'title="Shared with Ops &quot;A&quot; &lt;b&gt;" aria-current="page">\n'
+        '        <span class="navlink__name">&lt;i&gt;Hot&lt;/i&gt;<span class="saved-view__team"> · '
+        'Ops &quot;A&quot; &lt;b&gt;</span></span><span class="count">1</span>'
+    ) in on_view
+    assert 'href="/desk/saved/">Manage saved views</a>' in on_view
 
 
 @pytest.mark.django_db

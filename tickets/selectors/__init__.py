@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -15,7 +15,6 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sub
 from django.http import QueryDict
 
 from tenancy.context import current_tenant_id
-from tenancy.db.lookups import AnyOf
 from tenancy.models import Membership
 from tenancy.process_copies import ProcessCopies
 from tenancy.roles import Role
@@ -233,65 +232,6 @@ def recent_sidebar_counts(
     return counts
 
 
-def list_rows(ids: list[int]) -> QuerySet[Ticket]:
-    """A page of a list by the ids its query found (they passed visible_tickets and the list's filters). The
-    filters are not repeated: under a prepared statement's generic plan they led PostgreSQL away from the
-    primary key (10 ms instead of 3 for the unassigned list)."""
-    return with_list_columns(Ticket.objects.filter(pk__in=ids))
-
-
-# What a list row shows (tickets.rows.queue_rows), read as dicts: model instances of five tables for fifty rows
-# cost 2 ms more of Python a page than dicts of the same columns (a profile of the queue page).
-LIST_COLUMNS = (
-    "id", "number", "subject", "status", "priority", "channel", "escalation_level", "updated_at", "next_due_at",
-    "category_id", "contact__name", "contact__email", "contact__tier", "queue__name", "assignee__user__full_name",
-    "assignee__user__email", "category__name",
-)  # fmt: skip
-
-
-def list_row_values(ids: list[int]) -> list[dict]:
-    """The rows of list_rows as dicts of LIST_COLUMNS and the apps' LIST_ANNOTATIONS (by id alone, as there)."""
-    return list(_list_row_values(ids))
-
-
-def _list_row_values(ids: list[int], **more) -> QuerySet:
-    extra: dict = {}
-    for extra_columns in LIST_ANNOTATIONS.values():
-        extra.update(extra_columns())
-    extra.update(more)
-    # The ids as one array parameter (AnyOf): one statement text whatever the page's size, and 0.1 ms of Python
-    # less to build than fifty `IN` parameters.
-    return Ticket.objects.filter(AnyOf(F("id"), ids)).annotate(**extra).values(*LIST_COLUMNS, *extra)
-
-
-def list_row_values_counting(ids: list[int], counted: QuerySet, cap: int = COUNT_CAP) -> tuple[list[dict], int | None]:
-    """list_row_values, and `counted`'s rows up to cap + 1 from the same statement (tickets.pagination's
-    load_counting): the count is an uncorrelated scalar subquery, which PostgreSQL runs once (an InitPlan) with
-    the plan it would have as a statement of its own; None when no row came back to carry it."""
-    loaded = list(_list_row_values(ids, list_count=CappedCount(counted.order_by().values("pk")[: cap + 1])))
-    count = loaded[0]["list_count"] if loaded else None
-    for row in loaded:
-        del row["list_count"]
-    return loaded, count
-
-
-# Columns apps above tickets add to the list's one query, as {name: expression} (sla: `risk_at`, the earliest
-# warning of a running SLA target, for the rows' at-risk flag); registered in their AppConfig.ready, so tickets
-# imports none of them and the list keeps its query count.
-LIST_ANNOTATIONS: dict[str, Callable[[], dict]] = {}
-
-
-def with_list_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    tickets = tickets.select_related("contact", "queue", "assignee__user", "category").only(
-        "id", "tenant_id", "number", "subject", "status", "priority", "channel", "escalation_level", "is_open",
-        "created_at", "updated_at", "next_due_at", "contact__name", "contact__email", "contact__tier",
-        "queue__name", "assignee__user__full_name", "assignee__user__email", "category__name",
-    )  # fmt: skip
-    for extra_columns in LIST_ANNOTATIONS.values():
-        tickets = tickets.annotate(**extra_columns())
-    return tickets
-
-
 # Tickets without a due time last, as PostgreSQL sorts them ascending anyway (the same plan on its indexes); the
 # demo's SQLite would put every ticket without one, closed ones included, first.
 SOONEST_DUE = F("next_due_at").asc(nulls_last=True)
@@ -425,7 +365,16 @@ def get_rating(ticket: Ticket):
     return SatisfactionRating.objects.filter(ticket=ticket).first()
 
 
-# The ticket page's reads live in their own module; imported last, as they build on visible_tickets above.
+# A list's rows and the ticket page's reads live in their own modules; imported last, as they build on the above.
+from tickets.selectors.page_rows import (  # noqa: E402, F401 - re-exported: callers use tickets.selectors
+    LIST_ANNOTATIONS,
+    LIST_COLUMNS,
+    ROW_STATEMENTS,
+    list_row_values,
+    list_row_values_counting,
+    list_rows,
+    with_list_columns,
+)
 from tickets.selectors.ticket_page import (  # noqa: E402, F401 - re-exported: callers use tickets.selectors
     AUTHOR_COLUMNS,
     MERGED_FROM,
