@@ -555,5 +555,6 @@ def test_docs_page_loads_nothing_from_another_host(tenant):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "<script>" not in html  # no inline script
     for text in (html, script.content.decode()):
-        assert "cdn" not in text.lower()
+        # A CDN's host name, not the letters anywhere: the script carries a random token that may hold "cdn".
+        assert not re.search(r"\bcdn[\w-]*\.|unpkg\.|jsdelivr\.|cdnjs\.", text.lower())
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)

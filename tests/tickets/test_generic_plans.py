@@ -12,8 +12,10 @@ from tickets import selectors
 from tickets.models import Ticket
 
 
-def _generic_plan(queryset) -> str:
-    """EXPLAIN of the queryset as a prepared statement, with the plan PostgreSQL makes for any parameters."""
+def _generic_plan(queryset, *, ordered: bool = False) -> str:
+    """EXPLAIN of the queryset as a prepared statement, with the plan PostgreSQL makes for any parameters.
+    `ordered`: the plan that reads the list's order from an index (a test's few rows are otherwise as cheap to
+    sort from whichever index the planner meets first, and which one that is depends on the table's statistics)."""
     sql, params = queryset.query.sql_with_params()
     numbered, count = sql, 0
     while "%s" in numbered:
@@ -24,6 +26,8 @@ def _generic_plan(queryset) -> str:
         try:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole otherwise
+            if ordered:
+                cursor.execute("SET LOCAL enable_sort = off")
             # EXECUTE takes its arguments as literals (a utility statement has no bind parameters).
             arguments = ", ".join(Literal(value).as_string(connection.connection) for value in params)
             cursor.execute(

@@ -68,7 +68,7 @@ def test_closed_tickets_are_left_out_of_the_open_lists_indexes(tenant, agent, su
     with tenant_context(tenant):
         Ticket.objects.filter(pk=closed.pk).update(status="closed", is_open=False, next_due_at=None)
         queue = selectors.queue_tickets(supervisor, desk["queue"]).order_by(*selectors.SORTS["due"])
-        queue_plan = _generic_plan(queue.values("pk"))
+        queue_plan = _generic_plan(queue.values("pk"), ordered=True)
         # then the queue's list is its open ticket, read from the index of open tickets only
         assert list(queue.values_list("pk", flat=True)) == [open_ticket.pk]
     assert "ticket_queue_open" in queue_plan
