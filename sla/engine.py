@@ -19,7 +19,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from sla import clocks
+from sla import clocks, replayed
 from sla.models import ClockEvent, SlaTarget
 from sla.policies import PolicyBook, book_cache_enabled, marker_expression
 from tickets.models import Ticket, TicketEvent
@@ -117,11 +117,19 @@ def recompute_tickets(
 
 
 def recompute_locked(
-    *, tickets: dict[int, datetime | None], book: PolicyBook | None = None, missing_ok: bool = False
+    *,
+    tickets: dict[int, datetime | None],
+    book: PolicyBook | None = None,
+    missing_ok: bool = False,
+    changed_by: dict[int, frozenset[int]] | None = None,
 ) -> dict[int, clocks.Outcome]:
     """Recompute these tickets (id -> their `history_until`) in the current transaction, the tickets locked in id
     order, and store what changed: four reads and at most six writes whatever their number (a drain batch's
-    tickets, tickets.feed.batching). Raises Ticket.DoesNotExist for a missing ticket unless `missing_ok`."""
+    tickets, tickets.feed.batching). Raises Ticket.DoesNotExist for a missing ticket unless `missing_ok`.
+
+    `changed_by` (ticket id -> the event ids of its live changes): a ticket whose events were all in a history
+    this process replayed and committed under the same policy book is left as it is (sla.replayed); the
+    result holds only the tickets recomputed."""
     ids = sorted(tickets)
     # The policy book's marker rides on the locking statement; the book is read only when it changed.
     rows = (
@@ -138,8 +146,13 @@ def recompute_locked(
         raise Ticket.DoesNotExist(f"No ticket {sorted(set(ids) - {t.pk for t in locked})}")
     if not locked:
         return {}
+    tenant_id, marker = locked[0].tenant_id, getattr(locked[0], "sla_marker", None)
+    if changed_by:
+        locked = [ticket for ticket in locked if not _replayed_already(ticket.pk, tenant_id, marker, changed_by)]
+        if not locked:
+            return {}
     ids = [ticket.pk for ticket in locked]
-    book = book or PolicyBook.current(tenant_id=locked[0].tenant_id, marker=getattr(locked[0], "sla_marker", None))
+    book = book or PolicyBook.current(tenant_id=tenant_id, marker=marker)
     events: dict[int, list] = defaultdict(list)
     for row in TicketEvent.objects.filter(ticket_id__in=ids).order_by("created_at", "id").values(*EVENT_FIELDS):
         events[row["ticket_id"]].append(event_of(row))
@@ -155,7 +168,16 @@ def recompute_locked(
         writes.add(ticket, outcome, targets[ticket.pk], logs[ticket.pk], history_until=tickets[ticket.pk])
         outcomes[ticket.pk] = outcome
     writes.save()
+    histories = {pk: frozenset(event.id for event in events[pk]) for pk in ids}
+    transaction.on_commit(lambda: replayed.remember(tenant_id=tenant_id, marker=marker, histories=histories))
     return outcomes
+
+
+def _replayed_already(ticket_id: int, tenant_id: int, marker, changed_by: dict[int, frozenset[int]]) -> bool:
+    events = changed_by.get(ticket_id)
+    return events is not None and replayed.covered(
+        tenant_id=tenant_id, ticket_id=ticket_id, marker=marker, event_ids=events
+    )
 
 
 @dataclass

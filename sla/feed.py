@@ -32,11 +32,23 @@ def history_until(changes: list[Change]) -> datetime | None:
     return max((event.created_at for change in changes if change.replay for event in change.events), default=None)
 
 
-# A batch's tickets recomputed together: four reads and a few bulk writes for all of them, not seven per change.
-batch = ChangeBatch(
-    "sla_targets_batch",
-    lambda tickets: recompute_locked(tickets={pk: history_until(changes) for pk, changes in tickets.items()}),
-)
+def live_events(changes: list[Change]) -> frozenset[int] | None:
+    """The event ids of a ticket's changes when all are live (None with replayed history among them, which is
+    always recomputed: see sla.replayed)."""
+    if any(change.replay for change in changes):
+        return None
+    return frozenset(event.id for change in changes for event in change.events)
+
+
+def recompute_batch(tickets: dict[int, list[Change]]) -> None:
+    """A batch's tickets recomputed together: four reads and a few bulk writes for all of them, not seven per
+    change; a ticket whose changes were all in a history already replayed here (routing's, made before this
+    batch's turn) is left out."""
+    changed_by = {pk: events for pk, changes in tickets.items() if (events := live_events(changes)) is not None}
+    recompute_locked(tickets={pk: history_until(changes) for pk, changes in tickets.items()}, changed_by=changed_by)
+
+
+batch = ChangeBatch("sla_targets_batch", recompute_batch)
 
 
 def handle_change(change: Change) -> None:

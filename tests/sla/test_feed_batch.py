@@ -31,7 +31,7 @@ LOG_COLUMNS = ("ticket_id", "position", "target_kind", "action", "at", "due_at",
 DUE_COLUMNS = ("pk", "first_response_due_at", "next_update_due_at", "resolution_due_at", "next_due_at")
 
 
-def sla_statements(monkeypatch) -> list[str]:
+def sla_statements(monkeypatch, **drain_arguments) -> list[str]:
     """Drain the feed; the statements of SLA's batch deliveries (its receipts, reads and writes)."""
     captured: list[str] = []
     deliver = dispatch._deliver_batch
@@ -46,7 +46,7 @@ def sla_statements(monkeypatch) -> list[str]:
         return delivered
 
     monkeypatch.setattr(dispatch, "_deliver_batch", counted)
-    drain()
+    drain(**drain_arguments)
     monkeypatch.setattr(dispatch, "_deliver_batch", deliver)
     return captured
 
