@@ -67,6 +67,33 @@ return 1
 """
 
 
+def send_many(messages: list[tuple[str, dict, str | None]], *, ttl_seconds: int) -> None:
+    """Send several `(task_name, kwargs, flag)` in one round trip, in order: each as `send`, or as `send_once`
+    with its flag when it has one. Without the lean path, one by one through Celery; a failure raises, and what
+    went before it may have been sent (the outbox's tasks are idempotent)."""
+    app = current_app
+    client = _client(app)
+    if client is None:
+        for task_name, kwargs, flag in messages:
+            if flag is None:
+                send(task_name, kwargs)
+            else:
+                send_once(task_name, kwargs, flag=flag, ttl_seconds=ttl_seconds)
+        return
+    queue = app.conf.task_default_queue
+    pipe = client.pipeline(transaction=False)
+    plain = []
+    for task_name, kwargs, flag in messages:
+        body = json.dumps(message(app, task_name, kwargs, queue=queue))
+        if flag is None:
+            plain.append(body)
+        else:
+            pipe.eval(_SEND_ONCE, 3, flag, queue, f"{_AHEAD}:{queue}", ttl_seconds, body)
+    if plain:
+        pipe.lpush(queue, *plain)  # the worker pops from the right: the first recorded runs first
+    pipe.execute()
+
+
 def send_once(task_name: str, kwargs: dict, *, flag: str, ttl_seconds: int) -> bool:
     """Send as `send`, ahead of the queue's other messages, unless `flag` is up (a message sent earlier has not
     started yet); True when sent. The flag expires after `ttl_seconds`, so a lost message stops holding back new

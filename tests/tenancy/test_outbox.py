@@ -161,10 +161,12 @@ def test_sending_on_commit_runs_no_statement_of_its_own(tenant, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tasks_of_one_transaction_travel_in_one_message(tenant):
+def test_tasks_of_one_transaction_are_sent_in_order_in_one_round_trip(tenant):
     # given the broker up, nobody consuming (not eager), and the length of its default queue
     import base64
     import json
+
+    from tenancy import publishing
 
     celery_app.conf.task_always_eager = False
     try:
@@ -172,19 +174,32 @@ def test_tasks_of_one_transaction_travel_in_one_message(tenant):
             redis = broker.default_channel.client
             queue = celery_app.conf.task_default_queue
             before = redis.llen(queue)
-            # when one transaction records two tasks
-            with tenant_context(tenant), transaction.atomic():
-                first = on_commit_task("tests.record_scope", marker="together-1")
-                second = on_commit_task("tests.record_scope", marker="together-2")
-            # then one message was published, naming both rows (taken off again: no worker should run it later)
+            # when one transaction records two tasks (its commit's round trips to the broker counted)
+            client = publishing._client(celery_app)
+            pipelines, plain_calls = [], []
+            pipeline, lpush = client.pipeline, client.lpush
+            client.pipeline = lambda *a, **k: pipelines.append(1) or pipeline(*a, **k)
+            client.lpush = lambda *a, **k: plain_calls.append(1) or lpush(*a, **k)
+            try:
+                with tenant_context(tenant), transaction.atomic():
+                    first = on_commit_task("tests.record_scope", marker="together-1")
+                    second = on_commit_task("tests.record_scope", marker="together-2")
+            finally:
+                del client.pipeline, client.lpush
+            # then both tasks' own messages were published (taken off again: no worker should run them later), in
+            # one pipeline and no other call
             added = redis.llen(queue) - before
-            message = json.loads(redis.lpop(queue))
+            newest_first = [json.loads(redis.lpop(queue)) for _ in range(added)]
+            messages = newest_first[::-1]  # the order the worker pops them in
     finally:
         celery_app.conf.task_always_eager = True
-    assert added == 1
-    assert message["headers"]["task"] == "tenancy.send_recorded_tasks"
-    _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-    assert kwargs == {"tenant_id": tenant.pk, "outbox_ids": [first.pk, second.pk]}
+    assert added == 2 and pipelines == [1] and plain_calls == []
+    assert [message["headers"]["task"] for message in messages] == ["tests.record_scope"] * 2
+    sent = [json.loads(base64.b64decode(message["body"]))[1] for message in messages]
+    assert sent == [
+        {"marker": "together-1", "tenant_id": tenant.pk, "outbox_id": first.pk},
+        {"marker": "together-2", "tenant_id": tenant.pk, "outbox_id": second.pk},
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -160,7 +160,7 @@ def test_the_portal_acknowledgement_goes_in_the_statement_as_the_orm_writes_it(t
     from tenancy import outbox
 
     sent = []
-    monkeypatch.setattr(outbox, "_send_together", lambda tenant_id, ids: sent.append(ids) or True)
+    monkeypatch.setattr(outbox, "_send_together", lambda tenant_id, rows: sent.append([r.pk for r in rows]) or True)
     with monkeypatch.context() as orm:
         orm.setattr(opening, "_one_statement", lambda connection: False)
         _, orm_rows = _submitted(tenant, 1, sent)
