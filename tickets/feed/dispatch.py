@@ -27,9 +27,11 @@ from datetime import timedelta
 
 from celery import current_app
 from django.db import connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tenancy.context import tenant_context, unscoped
+from tenancy.db.lookups import AnyOf
 from tenancy.db.router import scope_alias
 from tickets.feed.recording import DRAIN_TASK
 from tickets.feed.registry import Change, Subscriber, subscribers
@@ -81,8 +83,9 @@ def drain(*, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES) -> in
 
 def changes_of(entries: list[FeedEntry]) -> list[Change]:
     """The entries as subscribers see them, with their events (one query)."""
-    wanted = {event_id for entry in entries for event_id in entry.event_ids}
-    events = TicketEvent.objects.in_bulk(wanted)
+    wanted = sorted({event_id for entry in entries for event_id in entry.event_ids})
+    # One array parameter: a batch's thousand ids written as IN (...) cost ~6 % of a routing worker's time to compile.
+    events = {event.pk: event for event in TicketEvent.objects.filter(AnyOf(F("pk"), wanted))}
     return [
         Change(
             entry_id=entry.pk,
