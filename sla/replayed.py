@@ -22,8 +22,9 @@ from collections.abc import Iterable
 
 from tenancy.process_copies import ProcessCopies
 
-# (tenant id, ticket id) -> (the policy book's marker, the event ids replayed)
-_seen = ProcessCopies(size=50_000)
+# (tenant id, ticket id) -> (the policy book's marker, the event ids replayed). Tuples of numbers, which the
+# collector stops tracking; routing's change comes a batch after SLA's replay, so seconds of tickets are enough.
+_seen = ProcessCopies(size=10_000)
 
 
 def covered(*, tenant_id: int, ticket_id: int, marker: str | None, event_ids: Iterable[int]) -> bool:
@@ -31,7 +32,7 @@ def covered(*, tenant_id: int, ticket_id: int, marker: str | None, event_ids: It
     if marker is None:
         return False
     found = _seen.get((tenant_id, ticket_id))
-    return found is not None and found[0] == marker and found[1].issuperset(event_ids)
+    return found is not None and found[0] == marker and set(event_ids).issubset(found[1])
 
 
 def remember(*, tenant_id: int, marker: str | None, histories: dict[int, frozenset[int]]) -> None:
@@ -39,7 +40,7 @@ def remember(*, tenant_id: int, marker: str | None, histories: dict[int, frozens
     if marker is None:
         return
     for ticket_id, event_ids in histories.items():
-        _seen.put((tenant_id, ticket_id), (marker, event_ids))
+        _seen.put((tenant_id, ticket_id), (marker, tuple(event_ids)))
 
 
 def forget_all() -> None:
