@@ -183,38 +183,47 @@ def send_notification_email(*, notification_id: int) -> bool:
     The outbox may deliver the task twice (a retry, a redelivery after a crash). An atomic cache `add` marks the
     notification as mailed before sending and is undone if sending fails, so a duplicate run sends nothing.
     """
+    # The reads in one transaction: each statement outside one is a transaction of its own under the tenant's
+    # scope (BEGIN, the setting, the statement, COMMIT), and a routing burst mails one agent per ticket.
+    with transaction.atomic():
+        notification = _mailable(notification_id)
+        if notification is None:
+            return False
+        subject, body = _compose(notification)
+    key = f"notification-emailed:{notification.pk}"
+    if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
+        return False
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.user.email])
+    except Exception:
+        cache.delete(key)
+        raise
+    return True
+
+
+def _mailable(notification_id: int) -> Notification | None:
+    """The notification, if its recipient may and wants to get it by mail."""
     notification = (
         Notification.objects.select_related("recipient__user", "recipient__tenant", "actor__user", "ticket", "tenant")
         .filter(pk=notification_id)
         .first()
     )
     if notification is None:
-        return False
+        return None
     recipient = notification.recipient
     if not recipient.is_staff_member or not recipient.user.is_active or not recipient.user.email:
-        return False
+        return None
     if not visible_tickets(recipient).filter(pk=notification.ticket_id).exists():
         # A mail that may not name the ticket or link to it has nothing to act on; the desk's list shows the
         # notification without them.
-        return False
+        return None
     try:
         wanted = get_preferences(membership=recipient).wants_email(notification.kind)
     except notification_kinds.UnknownNotificationKind:
         # Queued before its app was removed: the bell still shows it, there is no mail to compose.
         logger.warning("Not mailing notification %s of unregistered kind %r", notification.pk, notification.kind)
-        return False
-    if not wanted:
-        return False
-    key = f"notification-emailed:{notification.pk}"
-    if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
-        return False
-    subject, body = _compose(notification)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email])
-    except Exception:
-        cache.delete(key)
-        raise
-    return True
+        return None
+    return notification if wanted else None
 
 
 def _compose(notification: Notification) -> tuple[str, str]:
