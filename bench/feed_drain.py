@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from bench.run import configure_environment
+from bench.environment import configure_environment
 
 
 def main(argv: list[str]) -> int:
