@@ -396,7 +396,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.lifecycle.Status",
-        "PriorityEnum": "tickets.models.core.Priority",
+        "PriorityEnum": "tickets.models.desk.Priority",
         "ArticleStatusEnum": "kb.models.ArticleStatus",
     },
     # Vendored under static/vendor/swagger-ui (tickets.api.docs serves it); never a CDN.
