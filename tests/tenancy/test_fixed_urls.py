@@ -90,19 +90,22 @@ def test_a_set_of_urls_is_built_once_per_url_conf_and_prefix():
         built.append(1)
         return reverse("password_change")
 
-    # when it is asked again, under another URL conf, behind a prefix, and once more as at first
+    # when it is asked again, behind a prefix, as at first, then under another URL conf and as at first
     before = urls()
     assert urls() == before
-    with override_settings(ROOT_URLCONF=__name__):
-        assert urls() == "/moved/password/"
     set_script_prefix("/help/")
     try:
         assert urls() == "/help" + before
     finally:
         clear_script_prefix()
     assert urls() == before
-    # then it was built once for each of the three
-    assert len(built) == 3
+    assert len(built) == 2
+    with override_settings(ROOT_URLCONF=__name__):
+        assert urls() == "/moved/password/"
+    assert urls() == before
+    # then it was built once for each URL conf and prefix, and again for the first URL conf when it came back (Django
+    # made it a new resolver: the old entries go unused rather than stale)
+    assert len(built) == 4
 
 
 def test_the_desk_lists_urls_are_reversed_once_and_follow_the_url_conf():
@@ -122,4 +125,4 @@ def test_the_desk_lists_urls_are_reversed_once_and_follow_the_url_conf():
     }  # fmt: skip
     assert moved["ticket"] == "/help/desk/tickets/" and moved["export_tickets"] == "/help/desk/exports/tickets/"
     assert reversing.call_count == len(before)
-    assert queues.list_urls() is before
+    assert queues.list_urls() == before
