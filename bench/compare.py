@@ -15,11 +15,13 @@ queries, and the load average at each run). Both checkouts must work with the da
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.measure import load_average, percentile
@@ -42,6 +44,16 @@ def parse_args(argv):
 DRIVER = Path(__file__).resolve().parent / "run.py"
 
 
+@contextlib.contextmanager
+def driver_environment(checkout: Path) -> Iterator[dict[str, str]]:
+    """The environment DRIVER runs in against `checkout`'s code: its own modules (bench.measure, ...) from this
+    checkout whichever checkout it measures, from a folder that holds only this bench package, ahead of the
+    checkout on the path (an older checkout has an older bench package, or none)."""
+    with tempfile.TemporaryDirectory() as driver:
+        (Path(driver) / "bench").symlink_to(DRIVER.parent, target_is_directory=True)
+        yield {**os.environ, "PYTHONPATH": os.pathsep.join((driver, str(checkout)))}
+
+
 def run_side(args, checkout: Path, out: Path) -> dict:
     command = [
         args.python, str(DRIVER), "--no-report", "--json", str(out), "--runs", str(args.runs),
@@ -51,11 +63,7 @@ def run_side(args, checkout: Path, out: Path) -> dict:
         command += ["--only", args.only]
     if args.allow_fast_storage:
         command.append("--allow-fast-storage")
-    with tempfile.TemporaryDirectory() as driver:
-        # The driver's own modules (bench.measure, ...) from this checkout, whichever checkout's code it measures:
-        # a folder holding only this bench package, ahead of the checkout on the path.
-        (Path(driver) / "bench").symlink_to(DRIVER.parent, target_is_directory=True)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join((driver, str(checkout)))}
+    with driver_environment(checkout) as env:
         done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"bench.run failed in {checkout}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
