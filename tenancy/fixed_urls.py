@@ -5,7 +5,8 @@ numbers of those whose arguments are numbers (a ticket's panels: the URL is writ
 A URL depends only on the URL conf, the script prefix, the namespace instance asked for and its arguments, so
 those are the key. The URL conf's resolver object is in it: Django replaces the resolver when its URL caches are
 cleared (a test's ROOT_URLCONF, a reloaded conf), which leaves the old entries unused rather than stale. A page's
-own set of URLs (the desk lists' prefixes, tickets.views.queues.list_urls) is kept by the same key (reversed_once)."""
+own set of URLs (the desk lists' prefixes, tickets.views.queues.list_urls; the ticket page's actions) is kept by the
+same key (reversed_once)."""
 
 from __future__ import annotations
 
