@@ -5,7 +5,8 @@
     python -m bench.compare --before /tmp/tessera-before --after . --rounds 5 --runs 10 --only portal_post,create
 
 Each round runs this checkout's bench/run.py (`--no-report --json ...`) once against each checkout's code (the
-same driver for both: PYTHONPATH is the checkout, so an older checkout needs no newer bench), the order
+same driver for both: PYTHONPATH is the checkout, behind a folder that holds only this checkout's bench package,
+so an older checkout needs no newer bench), the order
 alternating from round to round so neither side always runs first on a warmer cache or a quieter minute, with
 --runs timed requests per scenario; then the timings of all rounds are pooled per side and compared (p50, p95,
 queries, and the load average at each run). Both checkouts must work with the database as migrated.
@@ -14,14 +15,16 @@ queries, and the load average at each run). Both checkouts must work with the da
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench.run import load_average, percentile
+from bench.measure import load_average, percentile
 
 
 def parse_args(argv):
@@ -41,6 +44,16 @@ def parse_args(argv):
 DRIVER = Path(__file__).resolve().parent / "run.py"
 
 
+@contextlib.contextmanager
+def driver_environment(checkout: Path) -> Iterator[dict[str, str]]:
+    """The environment DRIVER runs in against `checkout`'s code: its own modules (bench.measure, ...) from this
+    checkout whichever checkout it measures, from a folder that holds only this bench package, ahead of the
+    checkout on the path (an older checkout has an older bench package, or none)."""
+    with tempfile.TemporaryDirectory() as driver:
+        (Path(driver) / "bench").symlink_to(DRIVER.parent, target_is_directory=True)
+        yield {**os.environ, "PYTHONPATH": os.pathsep.join((driver, str(checkout)))}
+
+
 def run_side(args, checkout: Path, out: Path) -> dict:
     command = [
         args.python, str(DRIVER), "--no-report", "--json", str(out), "--runs", str(args.runs),
@@ -50,8 +63,8 @@ def run_side(args, checkout: Path, out: Path) -> dict:
         command += ["--only", args.only]
     if args.allow_fast_storage:
         command.append("--allow-fast-storage")
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+    with driver_environment(checkout) as env:
+        done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"bench.run failed in {checkout}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return json.loads(out.read_text())

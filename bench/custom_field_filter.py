@@ -24,7 +24,8 @@ import argparse
 import sys
 import time
 
-from bench.run import configure_environment, percentile
+from bench.environment import configure_environment
+from bench.measure import percentile
 
 CODES = [("cloud", "55 %"), ("onprem", "30 %"), ("mobile", "4 %"), ("legacy", "1 %")]
 TARGET_MS = 50

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from bench.run import configure_environment
+from bench.environment import configure_environment
 
 
 def main(argv: list[str]) -> int:
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     from tickets.feed.dispatch import drain
     from tickets.feed.registry import subscribers
     from tickets.models import Contact, FeedEntry, Queue, Team
-    from tickets.models.core import Priority
+    from tickets.models.desk import Priority
     from tickets.services.events import Automation
 
     slug = f"feedbench{int(time.time())}"

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from bench.run import configure_environment
+from bench.environment import configure_environment
 
 COMMON = [
     "account", "password", "invoice", "payment", "export", "webhook", "team", "plan", "card", "refund", "sign",

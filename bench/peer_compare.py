@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from bench.compare import pool, print_table, run_side
-from bench.run import load_average
+from bench.measure import load_average
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = "portal_post,create"

@@ -190,7 +190,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--skip-export", action="store_true")
     args = parser.parse_args(argv)
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     from django.conf import settings

@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="comma-separated report names (default: all)")
     parser.add_argument("--explain", action="store_true", help="print the three slowest statements of each report")
     args = parser.parse_args(argv)
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     import django

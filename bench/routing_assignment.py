@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from bench.run import configure_environment
+from bench.environment import configure_environment
 
 STRATEGIES = ("round_robin", "least_loaded", "skill_based")
 

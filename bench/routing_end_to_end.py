@@ -41,7 +41,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def _setup_django(args) -> None:
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     import django

@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--engine", type=int, default=200)
     parser.add_argument("--simulate", type=int, default=100_000)
     args = parser.parse_args(argv)
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     owner_env = {**os.environ, "DATABASE_URL": os.environ["OWNER_DATABASE_URL"]}

@@ -28,7 +28,9 @@ import sys
 import time
 from urllib.parse import quote
 
-from bench.run import configure_environment, machine_info, percentile
+from bench.environment import configure_environment
+from bench.measure import percentile
+from bench.report import machine_info
 
 TARGET_MS = 50
 DECILE_RANKS = [1 + decile * 2000 for decile in range(10)]

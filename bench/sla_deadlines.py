@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--creations", type=int, default=300)
     parser.add_argument("--reapply", type=int, default=100_000)
     args = parser.parse_args(argv)
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     owner_env = {**os.environ, "DATABASE_URL": os.environ["OWNER_DATABASE_URL"]}

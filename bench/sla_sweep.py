@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--open", type=int, default=200_000)
     parser.add_argument("--due", type=int, default=2_000)
     args = parser.parse_args(argv)
-    from bench.run import configure_environment
+    from bench.environment import configure_environment
 
     configure_environment(args)
     owner_env = {**os.environ, "DATABASE_URL": os.environ["OWNER_DATABASE_URL"]}

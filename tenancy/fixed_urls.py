@@ -4,13 +4,19 @@ numbers of those whose arguments are numbers (a ticket's panels: the URL is writ
 
 A URL depends only on the URL conf, the script prefix, the namespace instance asked for and its arguments, so
 those are the key. The URL conf's resolver object is in it: Django replaces the resolver when its URL caches are
-cleared (a test's ROOT_URLCONF, a reloaded conf), which leaves the old entries unused rather than stale."""
+cleared (a test's ROOT_URLCONF, a reloaded conf), which leaves the old entries unused rather than stale. A page's
+own set of URLs (the desk lists' prefixes, tickets.views.queues.list_urls; the ticket page's actions) is kept by the
+same key (reversed_once)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
+
+T = TypeVar("T")
 
 
 def fixed_url(view_name: str, current_app: str | None = None) -> str:
@@ -64,3 +70,21 @@ def _cut(resolver, urlconf, prefix: str, view_name: str, current_app: str | None
 
 def _around(parts: tuple[str, ...], numbers: tuple[int, ...]) -> str:
     return parts[0] + "".join(f"{number}{part}" for number, part in zip(numbers, parts[1:], strict=True))
+
+
+def reversed_once(function: Callable[[], T]) -> Callable[[], T]:
+    """`function`, which takes no arguments and builds its value from reverse() calls, run once per process for
+    each URL conf and script prefix (fixed_url's key): for a page's URLs that are no plain name each (a prefix
+    that the page completes, a URL whose argument is a word)."""
+
+    @functools.lru_cache(maxsize=16)
+    def kept(resolver, urlconf, prefix: str) -> T:
+        # Only the key, as in _reversed: reverse() reads the same URL conf and prefix from the thread.
+        return function()
+
+    @functools.wraps(function)
+    def once() -> T:
+        urlconf = get_urlconf()
+        return kept(get_resolver(urlconf), urlconf, get_script_prefix())
+
+    return once

@@ -26,39 +26,80 @@ page far sooner (WALK: the planner free). INDEX_FIRST counts its matches in the 
 all anyway); a walked list is not counted past its page (`skips_count`: it says "1-50 of many"), since counting
 1,001 matches of common words costs 5-8 times the walked page whatever the plan. Counts without an order (the
 sidebar's saved views) keep the arms as subqueries and no estimate, so they cost no query of their own.
+
+Its parts: the search box's text (tickets.search_text), the plan (tickets.search_plan) and the requesters
+(tickets.search_requesters); this module names all their public names, which its importers and tests use.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import time
-from dataclasses import dataclass
-from enum import StrEnum
 
-from django.contrib.postgres.search import SearchQuery, SearchQueryField
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from tenancy.context import current_tenant_id
 from tenancy.db.lookups import AnyOf
-from tenancy.process_copies import ProcessCopies
-from tickets.models import Attachment, Contact, Message, Organisation, Ticket
-from tickets.search_words import SEARCH_CONFIG, only_common_words, searchable_words
+from tickets.models import Attachment, Message, Ticket
+from tickets.search_plan import (
+    ALWAYS_INDEX,
+    LIST_ROWS_SECONDS,
+    PAGE_ROWS,
+    PHRASE_SHARE,
+    WALK_MARGIN,
+    WALK_ROW_COST,
+    Estimate,
+    Strategy,
+    choose_strategy,
+    crossover,
+    estimate,
+    forget_list_sizes,
+)
+from tickets.search_requesters import EMAIL, REQUESTER_WORD, matching_contacts, matching_organisations, requester_words
+from tickets.search_text import MAX_QUERY, PHRASE, WithPhrasePairs, clean_query, pair_phrases, text_query
+from tickets.search_words import only_common_words, searchable_words
 
-MAX_QUERY = 200
+__all__ = [
+    "ALWAYS_INDEX",
+    "COUNT_FROM_INDEX",
+    "EMAIL",
+    "INDEX_FIRST_FENCE",
+    "LIST_ROWS_SECONDS",
+    "MAX_AHEAD",
+    "MAX_NUMBER",
+    "MAX_QUERY",
+    "PAGE_ROWS",
+    "PHRASE",
+    "PHRASE_SHARE",
+    "REFERENCE",
+    "REQUESTER_WORD",
+    "WALKED",
+    "WALK_MARGIN",
+    "WALK_ROW_COST",
+    "Estimate",
+    "Strategy",
+    "WithPhrasePairs",
+    "choose_strategy",
+    "clean_query",
+    "crossover",
+    "estimate",
+    "for_count",
+    "forget_list_sizes",
+    "matching_contacts",
+    "matching_organisations",
+    "pair_phrases",
+    "reads_every_match",
+    "reference_number",
+    "requester_words",
+    "search_tickets",
+    "skips_count",
+    "text_query",
+]
+
 REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,9})-(\d{1,18})$")
-# A whole address: looked up by the contacts' (tenant, email) index rather than scanned for.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NUMBER = 2**63 - 1
-# A requester's words: what the contacts' trigger indexes (migrations/0021_search_requesters).
-REQUESTER_WORD = re.compile(r"[^\W_]+")
-
-
-def clean_query(query: str) -> str:
-    return " ".join((query or "").split())[:MAX_QUERY]
 
 
 def reference_number(query: str, prefix: str | None) -> int | None:
@@ -68,69 +109,6 @@ def reference_number(query: str, prefix: str | None) -> int | None:
         return None
     number = int(match.group(2))
     return number if number <= MAX_NUMBER else None
-
-
-class Strategy(StrEnum):
-    """How the text arm of a search joins the list (see the module's docstring)."""
-
-    PLANNER = "planner"  # the arms as one IN (UNION ...): the planner decides (counts without an order)
-    INDEX_FIRST = "index_first"  # every match from the indexes' bitmaps, read once, then the list's order
-    WALK = "walk"  # the planner free to walk the list's order, testing each row until a page is found
-
-
-# A list shows a page of 50 rows (it asks for one more to know whether there is a next page) and counts its
-# rows up to 1,000 (selectors.capped_counts). Only the page is costed: INDEX_FIRST counts in the page's statement
-# the matches it reads anyway, and a walked list is not counted past its page (skips_count).
-PAGE_ROWS = 51
-# Testing a row while walking (an index entry, a heap visit and matching its vector) against taking a match
-# from the bitmaps (a heap visit, other tenants' matches skipped, the sort). Measured at 1,000,000 tickets on
-# the 2-core machine (811,493 in the tenant, warm cache): a word in 0.7 % of them (5,506 matches) walked
-# 7,121 rows in 22 ms (3.1 us a row); from the bitmaps 21 ms (3.5 us a match).
-WALK_ROW_COST = 0.9
-# Walk only when it is clearly cheaper: matches are rarely spread evenly along the order (skewed data), and a
-# walk that finds them late reads far more rows than the estimate; the bitmaps read what they read.
-WALK_MARGIN = 1.5
-# Up to this many matches the index is always right, whatever the list's size (a sort of 2,000 rows is ~1 ms).
-ALWAYS_INDEX = 2_000
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """The planner's row estimates: the list being searched, and the tickets of it the words match."""
-
-    rows: float
-    matches: float  # the index's candidates: for a phrase, the tickets holding all its words anywhere
-    phrase: bool = False
-
-
-# A phrase's candidates (its words anywhere in a ticket) are what the index yields and what INDEX_FIRST reads,
-# but the walk stops at a page of tickets that hold the words together, which can be few: two common words that
-# rarely stand together ("xanvexthox xanvelvelx" in the Zipf bench: 747 of 35,383 candidates, 2 %) walk 55,000
-# rows. The walk is costed as if this share of the candidates matched: bounded, the index's read is taken unless
-# the candidates are many (over ~55,000 of 800,000 tickets), where common words are likely to stand together too.
-PHRASE_SHARE = 0.02
-
-
-def choose_strategy(estimate: Estimate, *, page_rows: int = PAGE_ROWS) -> Strategy:
-    """INDEX_FIRST or WALK for a list of `estimate.rows` tickets of which the words match `estimate.matches`.
-
-    Index first, the page reads every match once: `matches`. Walking, it tests `page_rows * rows / matches`
-    rows before it has its page (if the matches are spread evenly; at most every row), each WALK_ROW_COST. They
-    meet where matches ~ sqrt(WALK_ROW_COST * WALK_MARGIN * page_rows * rows): at 800,000 tickets about 7,400
-    matches (0.9 %), at 80,000 about 2,300 (3 %)."""
-    rows, matches = max(estimate.rows, 0.0), max(estimate.matches, 0.0)
-    if matches <= ALWAYS_INDEX or rows <= 0:
-        return Strategy.INDEX_FIRST
-    found = matches * PHRASE_SHARE if estimate.phrase else matches
-    walked = min(rows, page_rows * rows / found)
-    if walked * WALK_ROW_COST * WALK_MARGIN < matches:
-        return Strategy.WALK
-    return Strategy.INDEX_FIRST
-
-
-def crossover(rows: float, *, page_rows: int = PAGE_ROWS) -> float:
-    """About the number of matches above which a list of `rows` tickets is walked (for reports and tests)."""
-    return math.sqrt(WALK_ROW_COST * WALK_MARGIN * page_rows * max(rows, 0.0))
 
 
 def search_tickets(tickets: QuerySet, query: str, *, prefix: str | None, strategy: Strategy | None = None) -> QuerySet:
@@ -194,8 +172,6 @@ INDEX_FIRST_FENCE = "search_index_first"
 COUNT_FROM_INDEX = "search_count_from_index"
 # The alias every walked search carries: the list leaves its count unknown past the page (skips_count).
 WALKED = "search_walked"
-# A quoted run of two words or more: websearch_to_tsquery makes it a phrase (word <-> word).
-PHRASE = re.compile(r'"[^"]*\w\W+\w[^"]*"')
 
 
 def for_count(tickets: QuerySet) -> QuerySet:
@@ -270,100 +246,6 @@ def _with_other_arms_inside(tickets: QuerySet, query: str, words: SearchQuery, s
     return tickets.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS matches OFFSET 0", params))  # noqa: S608, S611 - SQL compiled by Django
 
 
-def text_query(query: str) -> SearchQuery:
-    """The words as PostgreSQL reads a search box: quoted phrases, OR, -excluded (websearch_to_tsquery), English
-    stop words left out as the vectors leave them out (tickets.search_words); each phrase that must match ANDs the
-    tokens of its adjacent common words (`pair_phrases`)."""
-    words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-    phrases = pair_phrases(query)
-    for index, phrase in enumerate(phrases):
-        words = WithPhrasePairs(words, phrase, once=index == len(phrases) - 1)
-    return words
-
-
-class WithPhrasePairs(SearchQuery):
-    """A tsquery AND the pair tokens its phrase implies, once every vector carries them (migration 0025): the GIN
-    index then answers a phrase of two common words that rarely stand together from the pair's few tickets
-    instead of every ticket holding both words; the phrase operator stays the exact test. A SearchQuery, so that
-    `search_vector=` takes it as a query as it is.
-
-    Run, the outermost call is a scalar subquery (`once`): evaluated once per statement (an InitPlan), where the
-    bare STABLE call was evaluated again in every candidate's recheck (0.25 ms each: 240 ms for 950 candidates).
-    Estimated (`estimate`), it is the bare call, which the planner folds: the estimate sees the pair's frequency
-    (of a subquery it would know nothing)."""
-
-    def __init__(self, query: SearchQuery, phrase: str, *, once: bool = False):
-        self.function, self.config, self.invert = "tickets_search_with_phrase_pairs", None, False
-        self.once = once
-        Func.__init__(self, query, Value(phrase), output_field=SearchQueryField())
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        return (f"(SELECT {sql})" if self.once else sql), params
-
-    def for_estimate(self) -> WithPhrasePairs:
-        clone = self.copy()
-        clone.once = False
-        return clone
-
-
-# A quoted phrase (websearch_to_tsquery pairs the quotes from the left) and what stands just before it.
-_QUOTED = re.compile(r'(-?)\s*"([^"]*)"')
-# websearch_to_tsquery's OR: the word "or" between terms, in any case.
-_OR = re.compile(r"(?:^|\s)or(?:\s|$)", re.IGNORECASE)
-
-
-def pair_phrases(query: str) -> list[str]:
-    """The quoted phrases of `query` every match must contain: not excluded ("-" in front) and in a query without
-    OR (an alternative need not hold the phrase, so ANDing its tokens would lose matches). At most 3."""
-    phrases, outside, end = [], [], 0
-    for match in _QUOTED.finditer(query):
-        outside.append(query[end : match.start()])
-        end = match.end()
-        if not match.group(1) and PHRASE.search(f'"{match.group(2)}"'):
-            phrases.append(match.group(2))
-    outside.append(query[end:])
-    if any(_OR.search(part) for part in outside):
-        return []
-    return phrases[:3]
-
-
-# The list's own size moves slowly and only steers the choice: each process asks the planner for it once per
-# LIST_ROWS_SECONDS per list (its SQL, which names the tenant and the viewer's filters), one EXPLAIN fewer a search.
-LIST_ROWS_SECONDS = 60
-_list_rows = ProcessCopies(size=512)
-
-
-def forget_list_sizes() -> None:
-    """Ask the planner again for every list (tests that count a cold request's statements)."""
-    _list_rows.clear()
-
-
-def estimate(tickets: QuerySet, words: SearchQuery, *, phrase: bool = False) -> Estimate:
-    """The planner's estimate of the rows of `tickets` and of those `words` match, from the statistics
-    (ALTER ... SET STATISTICS 1000 on search_vector keeps the common words' frequencies); nothing is read."""
-    listed = tickets.order_by().values("pk")
-    if isinstance(words, WithPhrasePairs):
-        words = words.for_estimate()
-    sql, params = listed.query.sql_with_params()
-    period = int(time.monotonic() // LIST_ROWS_SECONDS)
-    return Estimate(
-        rows=_list_rows.kept((sql, repr(params), period), lambda: _planned_rows(listed)),
-        matches=_planned_rows(tickets.filter(search_vector=words).order_by().values("pk")),
-        phrase=phrase,
-    )
-
-
-def _planned_rows(queryset: QuerySet) -> float:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
 def _text_matches_sqlite(query: str) -> QuerySet:
     condition = Q()
     for word in searchable_words(query)[:10]:
@@ -374,38 +256,3 @@ def _text_matches_sqlite(query: str) -> QuerySet:
     if not condition and only_common_words(query):
         return Ticket.objects.none().values("pk")  # as on PostgreSQL: stop words alone match no ticket by its words
     return Ticket.objects.filter(condition).values("pk")
-
-
-def matching_organisations(query: str) -> QuerySet[Organisation]:
-    query = clean_query(query)
-    if not query or EMAIL.match(query):
-        return Organisation.objects.none()
-    return Organisation.objects.filter(name__icontains=query)
-
-
-def requester_words(query: str) -> list[str]:
-    """The query's words as a requester is indexed: runs of letters and digits, lower-cased (at most ten)."""
-    return REQUESTER_WORD.findall(query.lower())[:10]
-
-
-def matching_contacts(query: str) -> QuerySet[Contact]:
-    """Contacts by whole email address (the index), else those with a word of their name or address starting
-    with each word of the query ("whit" finds Dana Whitfield, "newco" dana@newco.example), and the people of
-    the organisations whose name contains the query. SQLite (the demo) matches each word anywhere."""
-    query = clean_query(query)
-    if not query:
-        return Contact.objects.none()
-    if EMAIL.match(query):
-        return Contact.objects.filter(email=query.lower())
-    words = requester_words(query)
-    if not words:
-        by_words = Contact.objects.none()
-    elif connection.vendor == "postgresql":
-        # Each word quoted (letters and digits only, so nothing in it is tsquery syntax), then ':*' for a prefix.
-        prefixes = SearchQuery(" & ".join(f"'{word}':*" for word in words), config="simple", search_type="raw")
-        by_words = Contact.objects.filter(search_vector=prefixes)
-    else:
-        by_words = Contact.objects.filter(*(Q(name__icontains=word) | Q(email__icontains=word) for word in words))
-    # A union, not an OR: each side then uses its own index (the GIN index, the contacts' (tenant, organisation)).
-    of_organisations = Contact.objects.filter(organisation__in=matching_organisations(query))
-    return Contact.objects.filter(pk__in=by_words.values("pk").union(of_organisations.values("pk")))

@@ -17,8 +17,8 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.peer.settings")
 
+from bench.measure import Expect, Scenario, count_scenario, load_average, server_settings, time_scenario
 from bench.peer.seed import AGENT
-from bench.run import Expect, Scenario, count_scenario, load_average, server_settings, time_scenario
 
 
 def parse_args(argv):

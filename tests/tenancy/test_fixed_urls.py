@@ -1,5 +1,6 @@
 """{% url %} and the staff navigation with the URLs that take no arguments reversed once per process
-(tenancy.fixed_urls): Django's URLs, its errors, and a URL conf or script prefix that changes is followed."""
+(tenancy.fixed_urls), and a page's own set of URLs (reversed_once: the desk lists'): Django's URLs, its errors,
+and a URL conf or script prefix that changes is followed."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from unittest import mock
 import pytest
 from django.template import Context, Template
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_script_prefix, path, re_path, reverse, set_script_prefix
+from django.urls import NoReverseMatch, clear_script_prefix, include, path, re_path, reverse, set_script_prefix
 
+from config.urls import desk_patterns
 from tenancy import fixed_urls
+from tickets.views import queues
 
 
 def render(source: str, **context) -> str:
@@ -51,6 +54,7 @@ urlpatterns = [
     path("moved/password/", lambda request: None, name="password_change"),
     re_path(r"^positive/(?P<n>[1-9][0-9]{0,3})/$", lambda request, n: None, name="positive"),
     re_path(r"^above-zero/(?P<n>[1-9][0-9]*)/$", lambda request, n: None, name="above_zero"),
+    path("help/desk/", include(desk_patterns)),
 ]
 
 
@@ -75,3 +79,50 @@ def test_another_url_conf_or_prefix_is_followed():
         assert render("{% url 'password_change' %}") == "/help" + before
     finally:
         clear_script_prefix()
+
+
+def test_a_set_of_urls_is_built_once_per_url_conf_and_prefix():
+    # given a function of reverse() calls, reversed once
+    built = []
+
+    @fixed_urls.reversed_once
+    def urls():
+        built.append(1)
+        return reverse("password_change")
+
+    # when it is asked again, behind a prefix, as at first, then under another URL conf and as at first
+    before = urls()
+    assert urls() == before
+    set_script_prefix("/help/")
+    try:
+        assert urls() == "/help" + before
+    finally:
+        clear_script_prefix()
+    assert urls() == before
+    assert len(built) == 2
+    with override_settings(ROOT_URLCONF=__name__):
+        assert urls() == "/moved/password/"
+    assert urls() == before
+    # then it was built once for each URL conf and prefix, and again for the first URL conf when it came back (Django
+    # made it a new resolver: the old entries go unused rather than stale)
+    assert len(built) == 4
+
+
+def test_the_desk_lists_urls_are_reversed_once_and_follow_the_url_conf():
+    # given the desk lists' URLs, reversed once
+    before = queues.list_urls()
+    with mock.patch.object(queues, "reverse", wraps=reverse) as reversing:
+        # when they are asked again, and under a URL conf that mounts the desk elsewhere
+        again = queues.list_urls()
+        with override_settings(ROOT_URLCONF=__name__):
+            moved = queues.list_urls()
+    # then they are Django's, reversed again only for the other URL conf
+    assert again is before
+    assert dict(before) == {
+        "ticket": "/desk/tickets/", "view": "/desk/views/", "queue": "/desk/queues/", "saved_view": "/desk/saved/",
+        "saved_views": "/desk/saved/", "new_ticket": "/desk/tickets/new/", "bulk": "/desk/bulk/",
+        "export_tickets": "/desk/exports/tickets/",
+    }  # fmt: skip
+    assert moved["ticket"] == "/help/desk/tickets/" and moved["export_tickets"] == "/help/desk/exports/tickets/"
+    assert reversing.call_count == len(before)
+    assert queues.list_urls() == before

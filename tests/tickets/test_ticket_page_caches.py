@@ -9,9 +9,12 @@ from datetime import datetime
 from unittest import mock
 
 import pytest
+from django.test import override_settings
 from django.test.utils import override_script_prefix
+from django.urls import include, path
 from django.utils import timezone
 
+from config.urls import desk_patterns
 from tenancy import times
 from tenancy.context import tenant_context
 from tenancy.templatetags.moments import when
@@ -43,6 +46,23 @@ def test_action_urls_are_reversed_once_and_follow_the_script_prefix(tenant, agen
     assert f'hx-post="/desk/tickets/{second.number}/update/"' in page
     assert f'action="/helpdesk/desk/tickets/{second.number}/reply/"' in prefixed
     assert f'action="/desk/tickets/{first.number}/reply/"' in client.get(f"/desk/tickets/{first.number}/").text
+
+
+# A test's URL conf that mounts the desk elsewhere.
+urlpatterns = [path("help/desk/", include(desk_patterns))]
+
+
+def test_action_urls_follow_a_url_conf_that_mounts_the_desk_elsewhere():
+    # given the action URLs, reversed once
+    before = ticket_views._action_urls()
+    # when the desk is mounted elsewhere
+    with override_settings(ROOT_URLCONF=__name__):
+        moved = ticket_views._action_urls()
+    # then the page's URL and its actions' are there, and where they were again afterwards
+    assert moved[0] == ("", "/help/desk/tickets/", "/")
+    assert ("reply", "/help/desk/tickets/", "/reply/") in moved
+    assert before[0] == ("", "/desk/tickets/", "/")
+    assert ticket_views._action_urls() == before
 
 
 def test_a_cached_timeline_writes_each_time_as_when_does(tenant, agent, desk, new_ticket):

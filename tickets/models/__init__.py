@@ -11,30 +11,21 @@ from tickets.models.channels import (
     Webhook,
     WebhookDelivery,
 )
-from tickets.models.core import (
+from tickets.models.contacts import Contact, Organisation
+from tickets.models.custom_fields import CustomField, CustomFieldCategory
+from tickets.models.desk import Category, Channel, Priority, Queue, Tag, Team, TeamMembership
+from tickets.models.feed import FeedEntry, FeedReceipt
+from tickets.models.history import Attachment, Message, TicketEvent
+from tickets.models.structure import EscalationTier, PortalSettings
+from tickets.models.ticket import (
     MAX_ESCALATION_LEVEL,
     NOT_ESCALATED,
-    Attachment,
-    Category,
-    Channel,
-    Contact,
-    Message,
-    Organisation,
-    Priority,
-    Queue,
-    Tag,
-    Team,
-    TeamMembership,
     Ticket,
-    TicketEvent,
     TicketLink,
     TicketParticipant,
     TicketQuerySet,
     TicketTag,
 )
-from tickets.models.custom_fields import CustomField, CustomFieldCategory
-from tickets.models.feed import FeedEntry, FeedReceipt
-from tickets.models.structure import EscalationTier, PortalSettings
 from tickets.models.workspace import CannedResponse, Draft, Notification, NotificationSetting, SavedView
 
 __all__ = [

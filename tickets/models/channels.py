@@ -12,7 +12,10 @@ from tenancy.encryption import EncryptedTextField
 from tenancy.models import Membership, TenantModel
 from tenancy.roles import Role
 from tenancy.storage import tenant_upload_path
-from tickets.models.core import Contact, Message, Queue, Ticket
+from tickets.models.contacts import Contact
+from tickets.models.desk import Queue
+from tickets.models.history import Message
+from tickets.models.ticket import Ticket
 
 # --- Email ---------------------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.models import TenantModel
-from tickets.models.core import Category
+from tickets.models.desk import Category
 
 
 class CustomField(TenantModel):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.models import TenantModel
-from tickets.models.core import Ticket
+from tickets.models.ticket import Ticket
 
 
 class FeedEntry(TenantModel):

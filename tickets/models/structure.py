@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from tenancy.models import TenantModel
-from tickets.models.core import MAX_ESCALATION_LEVEL
+from tickets.models.ticket import MAX_ESCALATION_LEVEL
 
 
 class EscalationTier(TenantModel):

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tenancy.models import Membership, TenantModel
 from tickets import notification_kinds
-from tickets.models.core import Team, Ticket
+from tickets.models.desk import Team
+from tickets.models.ticket import Ticket
 
 
 class CannedResponse(TenantModel):

@@ -3,17 +3,17 @@ forms get a redirect (the page works without JavaScript)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from tenancy.fixed_urls import reversed_once
 from tenancy.roles import Role, role_required
 from tickets import presence, selectors, services, timeline_html
 from tickets.custom_fields.forms import custom_field_values, show_missing, ticket_panel
@@ -43,14 +43,10 @@ PAGE_ACTIONS = (
 )  # fmt: skip
 
 
+@reversed_once
 def _action_urls() -> tuple[tuple[str, str, str], ...]:
     """(name, URL before the number, URL after it) of the page and of each of its actions."""
-    return _reversed_actions(get_urlconf(), get_script_prefix())
-
-
-@functools.lru_cache(maxsize=16)
-def _reversed_actions(urlconf, prefix: str) -> tuple[tuple[str, str, str], ...]:
-    # Reversed once per process (per URLconf and prefix, which reverse() reads) around a stand-in number: a dozen
+    # Reversed once per process (per URL conf and prefix, tenancy.fixed_urls) around a stand-in number: a dozen
     # reverse() calls were 0.7 ms of each view.
     cut = []
     for name in ("", *PAGE_ACTIONS):
