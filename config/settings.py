@@ -1,5 +1,4 @@
-"""Tessera settings: one module, driven by environment variables (see .env.example), with the long lists of
-Celery, the JSON API and logging in config/settings_parts (taken in whole where their sections stood).
+"""Tessera settings: one module, driven by environment variables (see .env.example).
 
 Defaults are the safe production ones; the demo (Makefile) and the test harness set what they need.
 Production refuses to start without SECRET_KEY, DATABASE_URL and FIELD_ENCRYPTION_KEYS.
@@ -10,10 +9,14 @@ import binascii
 from datetime import timedelta
 from pathlib import Path
 
+import environ
 from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings_parts.environment import BASE_DIR, env
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -------------------------------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -281,8 +284,59 @@ EMAIL_ID_DOMAIN = env.str("EMAIL_ID_DOMAIN", default=BASE_DOMAIN)
 # mailbox and per tenant for the HTTP endpoint. `check --deploy` requires one (tickets.E001).
 MAIL_TRUSTED_AUTHSERV_IDS = [i.strip().lower() for i in env.list("MAIL_TRUSTED_AUTHSERV_IDS", default=[]) if i.strip()]
 
-# --- Celery, the outbox and the change feed (config/settings_parts/background_tasks.py) -------------------------
-from config.settings_parts.background_tasks import *  # noqa: E402, F403
+# --- Celery -----------------------------------------------------------------------------------------------------
+# Production: Redis. The demo uses kombu's file-system transport so no broker has to be installed.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://localhost:6379/0")
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's file-system transport with atomic writes: its own can hand the worker a half-written message file.
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    _queue_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker")))
+    # The broker is a folder: it must exist before anything is sent (seeding sends before the worker starts).
+    for _folder in ("queue", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        # Fanout exchanges (the worker's control commands) live here, not in a "control" folder in the cwd.
+        "control_folder": str(_queue_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "beat"))
+CELERY_BEAT_SCHEDULE = {
+    "redeliver-pending-tasks": {"task": "tenancy.redeliver_pending_tasks", "schedule": 60.0},
+    "heartbeat": {"task": "tenancy.heartbeat", "schedule": 30.0},
+    "poll-imap-mailboxes": {"task": "tickets.poll_imap_mailboxes", "schedule": 60.0},
+    "resend-stalled-webhooks": {"task": "tickets.resend_stalled_webhooks", "schedule": 300.0},
+    "sweep-change-feed": {"task": "tickets.sweep_feed", "schedule": 30.0},
+    "maintain-search-pairs": {"task": "tickets.maintain_search_pairs", "schedule": 600.0},
+    "prune-outbox": {"task": "tenancy.prune_outbox", "schedule": 3600.0},
+    "prune-change-feed": {"task": "tickets.prune_feed", "schedule": 3600.0},
+    "finalise-kb-deflections": {"task": "kb.finalise_deflections", "schedule": 900.0},
+    # Hourly: mail the weekly report summary to subscribers once their week (in the tenant's zone) has ended.
+    "schedule-weekly-report-summaries": {"task": "reporting.schedule_weekly_summaries", "schedule": 3600.0},
+    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    "routing-mark-idle-away": {"task": "routing.mark_idle_away", "schedule": 60.0},
+    "routing-return-offline-work": {"task": "routing.return_offline_work", "schedule": 300.0},
+    "sla-auto-resolve-close": {"task": "sla.run_automations", "schedule": 120.0},
+}
+# Work recorded in the outbox that is still undone after this long is sent again.
+OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
+# Housekeeping: done outbox rows and done change-feed entries (with their receipts) are deleted after this many days.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+FEED_RETENTION_DAYS = env.int("FEED_RETENTION_DAYS", default=14)
+# /healthz/scheduler answers 503 when a change-feed subscriber's oldest unconsumed entry is older than this.
+FEED_LAG_ALERT_SECONDS = env.int("FEED_LAG_ALERT_SECONDS", default=600)
 
 # --- Webhooks ---------------------------------------------------------------------------------------------------
 # Outbound webhooks go to HTTPS URLs on public addresses only (no SSRF into the internal network). The demo and
@@ -314,11 +368,66 @@ for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
     if not _valid:
         raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 bytes, base64).")
 
-# --- JSON API (config/settings_parts/api.py) --------------------------------------------------------------------
-from config.settings_parts.api import *  # noqa: E402, F403
+# --- JSON API (Django REST framework, drf-spectacular) -----------------------------------------------------------
+# Only API keys authenticate (tickets.api.authentication); sessions never do, so no CSRF applies to the API.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tickets.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tickets.api.permissions.IsApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.CreatedCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
+}
+# Requests per API key, e.g. "600/min" (DRF rate syntax: <n>/<sec|min|hour|day>).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tessera API",
+    "DESCRIPTION": (
+        "The help desk's JSON API. Authenticate with an API key from Settings → API keys: "
+        '`Authorization: Bearer tsk_…`. Errors are JSON: `{"message": "…", "errors": {…}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.lifecycle.Status",
+        "PriorityEnum": "tickets.models.desk.Priority",
+        "ArticleStatusEnum": "kb.models.ArticleStatus",
+    },
+    # Vendored under static/vendor/swagger-ui (tickets.api.docs serves it); never a CDN.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
+}
 
-# --- Logging (config/settings_parts/logs.py) --------------------------------------------------------------------
-from config.settings_parts.logs import *  # noqa: E402, F403
+# --- Logging ----------------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # config/log_filters.py: a 403 or 404 is logged in one line, without its traceback; the desk's polls
+    # (presence every 5 s, the notification bell every 30 s) are logged only when they fail.
+    "filters": {
+        "refusals_without_traceback": {"()": "config.log_filters.RefusalsWithoutTraceback"},
+        "quiet_polls": {
+            "()": "config.log_filters.QuietPolls",
+            "url_names": ["ticket_presence", "notifications_unread"],
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals_without_traceback"]}
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # The development server's request log (the demo's); production logs requests in gunicorn.
+        "django.server": {"handlers": ["console"], "filters": ["quiet_polls"], "level": "INFO", "propagate": False},
+    },
+}
 
 # --- Demo -------------------------------------------------------------------------------------------------------
 # The platform landing lists every tenant (the demo shows both); off in production.
