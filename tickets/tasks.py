@@ -9,7 +9,7 @@ from tickets.custom_fields import sort_indexes
 from tickets.mail.imap import poll_mailbox
 from tickets.models import ImapMailbox
 from tickets.services import customer_mail
-from tickets.services.notifications import send_notification_email
+from tickets.services.notifications import EMAILS_TASK, send_notification_email, send_notification_emails
 
 
 @shared_task(
@@ -22,6 +22,18 @@ from tickets.services.notifications import send_notification_email
 def send_notification_email_task(*, tenant_id: int, notification_id: int) -> bool:
     """Mail one notification to its recipient; a second run sends nothing (see the service)."""
     return send_notification_email(notification_id=notification_id)
+
+
+@shared_task(
+    base=TenantTask,
+    name=EMAILS_TASK,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_emails_task(*, tenant_id: int, notification_ids: list[int]) -> int:
+    """Mail a batch's notifications (tickets.services.notifications.notify_each); each at most once."""
+    return send_notification_emails(notification_ids=notification_ids)
 
 
 @shared_task(

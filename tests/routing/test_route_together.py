@@ -248,7 +248,11 @@ def _routed(tenant, contact) -> list[dict]:
                     "undone": FeedEntry.objects.filter(ticket=ticket, done_at__isnull=True).count(),
                 }
             )
-        mails = PendingTask.objects.filter(task_name="tickets.send_notification_email").count()
+        mails = sum(
+            len(kwargs.get("notification_ids", [kwargs.get("notification_id")]))
+            for kwargs in PendingTask.objects.filter(task_name__startswith="tickets.send_notification_email")
+            .values_list("kwargs", flat=True)
+        )
         drains = PendingTask.objects.filter(task_name="tickets.drain_feed").count()
     return [*described, {"mails": mails, "drains": drains}]
 

@@ -174,6 +174,31 @@ def test_email_task_twice_sends_once(tenant, agent, agent2, new_ticket, django_c
     assert mail.outbox == []
 
 
+def test_a_batch_of_notifications_is_mailed_by_one_task(
+    tenant, agent, agent2, new_ticket, django_capture_on_commit_callbacks
+):
+    # given two tickets assigned in one batch, to agent2 and to a third agent
+    agent3 = make_member(tenant, Role.AGENT, "agent3@acme.example")
+    first, second = new_ticket(subject="First"), new_ticket(subject="Second")
+    mail.outbox.clear()
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        notices = notification_service.notify_each(
+            kind="assigned", recipients=[(first, agent2), (second, agent3)], actor=agent
+        )
+    # then one task carried both mails, each went to its recipient, and the task's record is done
+    assert sorted(m.to[0] for m in mail.outbox) == ["agent2@acme.example", "agent3@acme.example"]
+    with tenant_context(tenant):
+        [task] = PendingTask.objects.filter(task_name__startswith="tickets.send_notification_email")
+        assert task.task_name == "tickets.send_notification_emails" and task.done_at is not None
+        assert task.kwargs == {"notification_ids": [notice.pk for notice in notices]}
+    # and a redelivery of the batch sends nothing again
+    mail.outbox.clear()
+    from tickets.tasks import send_notification_emails_task
+
+    again = send_notification_emails_task.delay(tenant_id=tenant.pk, notification_ids=task.kwargs["notification_ids"])
+    assert again.get() == 0 and mail.outbox == []
+
+
 def test_email_preferences_are_respected(tenant, agent, agent2, desk, new_ticket, django_capture_on_commit_callbacks):
     # given agent2 wants no assignment mail (mentions left on)
     with tenant_context(tenant):

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from tenancy import times
 from tenancy.models import Membership
-from tenancy.outbox import on_commit_task, on_commit_tasks
+from tenancy.outbox import on_commit_task
 from tickets import clock, notification_kinds
 from tickets.mentions import find_mentions
 from tickets.models import Message, Notification, NotificationSetting, Ticket
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 EMAIL_TASK = "tickets.send_notification_email"
+EMAILS_TASK = "tickets.send_notification_emails"  # a batch's mails: one task run and one outbox row for all
 # How long the "already mailed" marker lives; far beyond any retry or redelivery of the outbox.
 EMAIL_SENT_TTL = 60 * 60 * 24 * 30
 
@@ -82,7 +83,13 @@ def notify_each(*, kind: str, recipients: list[tuple[Ticket, Membership]], actor
         return []
     Notification.objects.bulk_create(notifications)
     muted = _email_muted(kind, sorted({notification.recipient_id for notification in notifications}))
-    on_commit_tasks(EMAIL_TASK, [{"notification_id": n.pk} for n in notifications if n.recipient_id not in muted])
+    mailed = [notification.pk for notification in notifications if notification.recipient_id not in muted]
+    if len(mailed) == 1:
+        on_commit_task(EMAIL_TASK, notification_id=mailed[0])
+    elif mailed:
+        # One task for the batch: a routing worker spent a fifth of its time on a task run per mail (its message,
+        # the reads, and marking its outbox row done in a transaction of its own).
+        on_commit_task(EMAILS_TASK, notification_ids=mailed)
     return notifications
 
 
@@ -199,6 +206,12 @@ def send_notification_email(*, notification_id: int) -> bool:
         cache.delete(key)
         raise
     return True
+
+
+def send_notification_emails(*, notification_ids: list[int]) -> int:
+    """`send_notification_email` for each, in order; how many went out now. A failure raises: a retry of the
+    batch skips the mails already sent."""
+    return sum(send_notification_email(notification_id=pk) for pk in notification_ids)
 
 
 def _mailable(notification_id: int) -> Notification | None:
