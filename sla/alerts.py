@@ -23,7 +23,7 @@ from tenancy.roles import STAFF_ROLES, Role
 from tenancy.tasks import TenantTask
 from tickets import notification_kinds
 from tickets.models import Notification, NotificationSetting, Queue, TeamMembership
-from tickets.services.notifications import send_notification_email
+from tickets.services.notifications import send_notification_emails
 
 MAIL_TASK = "sla.send_alert_mails"
 
@@ -128,4 +128,4 @@ def notify_many(wanted: list[tuple[str, int, set[int]]], *, at: datetime) -> lis
 @shared_task(base=TenantTask, name=MAIL_TASK)
 def send_alert_mails_task(*, tenant_id: int, notification_ids: list[int]) -> int:
     """Mail a batch's SLA notifications; each at most once (tickets' mail marker), so a redelivery sends nothing."""
-    return sum(send_notification_email(notification_id=pk) for pk in notification_ids)
+    return send_notification_emails(notification_ids=notification_ids)

@@ -199,6 +199,33 @@ def test_a_batch_of_notifications_is_mailed_by_one_task(
     assert again.get() == 0 and mail.outbox == []
 
 
+def test_mailing_a_batch_reads_the_same_statements_whatever_its_size(tenant, agent, agent2, new_ticket):
+    # given notifications of two and of five assignments to agent2, not yet mailed (the test's transaction)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def notices(count):
+        tickets = [new_ticket(subject=f"Batch {n}") for n in range(count)]
+        with tenant_context(tenant):
+            made = notification_service.notify_each(
+                kind="assigned", recipients=[(t, agent2) for t in tickets], actor=agent
+            )
+        return [notice.pk for notice in made]
+
+    two, five = notices(2), notices(5)
+    mail.outbox.clear()
+    # when each batch is mailed
+    counted = []
+    for batch in (two, five):
+        with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
+            assert notification_service.send_notification_emails(notification_ids=batch) == len(batch)
+        counted.append(len(queries.captured_queries))
+    # then both cost the same statements (the notifications, the recipient's visible tickets and mail settings,
+    # and the savepoint around them in the test's transaction), and every mail went out
+    assert counted[0] == counted[1] <= 5, counted
+    assert len(mail.outbox) == 7
+
+
 def test_email_preferences_are_respected(tenant, agent, agent2, desk, new_ticket, django_capture_on_commit_callbacks):
     # given agent2 wants no assignment mail (mentions left on)
     with tenant_context(tenant):

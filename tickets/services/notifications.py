@@ -9,14 +9,17 @@ their own action. The in-app notification always shows; the email follows the re
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
+from django.db.models import F
 
 from tenancy import times
+from tenancy.db.lookups import AnyOf
 from tenancy.models import Membership
 from tenancy.outbox import on_commit_task
 from tickets import clock, notification_kinds
@@ -185,58 +188,76 @@ def get_preferences(*, membership: Membership) -> NotificationSetting:
 
 
 def send_notification_email(*, notification_id: int) -> bool:
-    """Mail one notification to its recipient, at most once; return whether a mail went out now.
-
-    The outbox may deliver the task twice (a retry, a redelivery after a crash). An atomic cache `add` marks the
-    notification as mailed before sending and is undone if sending fails, so a duplicate run sends nothing.
-    """
-    # The reads in one transaction: each statement outside one is a transaction of its own under the tenant's
-    # scope (BEGIN, the setting, the statement, COMMIT), and a routing burst mails one agent per ticket.
-    with transaction.atomic():
-        notification = _mailable(notification_id)
-        if notification is None:
-            return False
-        subject, body = _compose(notification)
-    key = f"notification-emailed:{notification.pk}"
-    if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
-        return False
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.user.email])
-    except Exception:
-        cache.delete(key)
-        raise
-    return True
+    """Mail one notification to its recipient, at most once; return whether a mail went out now."""
+    return send_notification_emails(notification_ids=[notification_id]) == 1
 
 
 def send_notification_emails(*, notification_ids: list[int]) -> int:
-    """`send_notification_email` for each, in order; how many went out now. A failure raises: a retry of the
-    batch skips the mails already sent."""
-    return sum(send_notification_email(notification_id=pk) for pk in notification_ids)
+    """Mail these notifications to their recipients, each at most once, over one mail connection; return how many
+    went out now.
+
+    The outbox may deliver the task twice (a retry, a redelivery after a crash). An atomic cache `add` marks a
+    notification as mailed before sending and is undone if sending fails, so a duplicate run sends nothing again;
+    a failure raises, and the retry skips the mails that went out before it.
+    """
+    # The reads in one transaction and a few statements for the whole batch: a statement outside a transaction is
+    # one of its own under the tenant's scope (BEGIN, the setting, the statement, COMMIT), and a routing batch
+    # mails one agent per ticket.
+    with transaction.atomic():
+        mails = [(notification, *_compose(notification)) for notification in _mailable(notification_ids)]
+    if not mails:
+        return 0
+    sent = 0
+    with get_connection() as connection:
+        for notification, subject, body in mails:
+            key = f"notification-emailed:{notification.pk}"
+            if not cache.add(key, 1, timeout=EMAIL_SENT_TTL):
+                continue
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.user.email],
+                          connection=connection)  # fmt: skip
+            except Exception:
+                cache.delete(key)
+                raise
+            sent += 1
+    return sent
 
 
-def _mailable(notification_id: int) -> Notification | None:
-    """The notification, if its recipient may and wants to get it by mail."""
-    notification = (
+def _mailable(notification_ids: list[int]) -> list[Notification]:
+    """Of these notifications, in id order, those whose recipient may and wants to get them by mail."""
+    found = (
         Notification.objects.select_related("recipient__user", "recipient__tenant", "actor__user", "ticket", "tenant")
-        .filter(pk=notification_id)
-        .first()
+        .filter(AnyOf(F("pk"), sorted(set(notification_ids))))
+        .order_by("pk")
     )
-    if notification is None:
-        return None
-    recipient = notification.recipient
-    if not recipient.is_staff_member or not recipient.user.is_active or not recipient.user.email:
-        return None
-    if not visible_tickets(recipient).filter(pk=notification.ticket_id).exists():
-        # A mail that may not name the ticket or link to it has nothing to act on; the desk's list shows the
-        # notification without them.
-        return None
-    try:
-        wanted = get_preferences(membership=recipient).wants_email(notification.kind)
-    except notification_kinds.UnknownNotificationKind:
-        # Queued before its app was removed: the bell still shows it, there is no mail to compose.
-        logger.warning("Not mailing notification %s of unregistered kind %r", notification.pk, notification.kind)
-        return None
-    return notification if wanted else None
+    candidates = [
+        n for n in found if n.recipient.is_staff_member and n.recipient.user.is_active and n.recipient.user.email
+    ]
+    # A mail that may not name the ticket or link to it has nothing to act on; the desk's list shows the
+    # notification without them.
+    tickets_of: dict[int, list[int]] = defaultdict(list)
+    for notification in candidates:
+        tickets_of[notification.recipient_id].append(notification.ticket_id)
+    recipients = {notification.recipient_id: notification.recipient for notification in candidates}
+    visible = {
+        (member_id, ticket_id)
+        for member_id, ticket_ids in tickets_of.items()
+        for ticket_id in visible_tickets(recipients[member_id]).filter(pk__in=ticket_ids).values_list("pk", flat=True)
+    }
+    preferences = {row.membership_id: row for row in NotificationSetting.objects.filter(membership_id__in=recipients)}
+    mailable = []
+    for notification in candidates:
+        if (notification.recipient_id, notification.ticket_id) not in visible:
+            continue
+        try:
+            wanted = preferences.get(notification.recipient_id, NotificationSetting()).wants_email(notification.kind)
+        except notification_kinds.UnknownNotificationKind:
+            # Queued before its app was removed: the bell still shows it, there is no mail to compose.
+            logger.warning("Not mailing notification %s of unregistered kind %r", notification.pk, notification.kind)
+            continue
+        if wanted:
+            mailable.append(notification)
+    return mailable
 
 
 def _compose(notification: Notification) -> tuple[str, str]:
