@@ -207,6 +207,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--producers", type=int, default=2)
     args = parser.parse_args(argv)
+    # The assignment mails are composed and marked sent, then dropped (the worker and producers inherit this): the
+    # settings' default, the console, is a developer's; Celery logs a worker's stdout line by line as warnings.
+    os.environ.setdefault("EMAIL_URL", "dummymail://")
     _setup_django(args)
     from django.db import connection
 
