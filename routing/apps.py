@@ -25,7 +25,6 @@ class RoutingConfig(AppConfig):
                 replay=True,
                 own_automation=feed.OWN_AUTOMATION,
                 batch=reading_together,
-                leads=True,
             )
         )
 
@@ -51,6 +50,5 @@ class RoutingConfig(AppConfig):
                 handle=assignment_feed.handle_change,
                 accepts=assignment_feed.accepts_change,
                 own_automation=assignment_feed.OWN_AUTOMATION,
-                leads=True,
             )
         )

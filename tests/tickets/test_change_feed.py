@@ -388,28 +388,3 @@ def test_taking_a_batch_skips_entries_another_run_has_taken_since(tenant, agent,
         # then it owns only the other one, and each entry has one receipt
         assert took == {changes[1].entry_id}
         assert FeedReceipt.objects.filter(subscriber="test-race").count() == 2
-
-
-@pytest.mark.django_db
-def test_a_leading_subscriber_is_handed_every_new_entry_before_the_others_take_a_batch(
-    tenant, desk, new_ticket, monkeypatch
-):
-    # given five new tickets waiting in the feed, a subscriber that leads (as routing does) and one that does not
-    from tickets.feed import dispatch
-
-    seen: list[tuple[str, int]] = []
-    leader = registry.Subscriber(name="test-leader", handle=lambda c: seen.append(("leader", c.entry_id)), leads=True)
-    other = registry.Subscriber(name="test-other", handle=lambda c: seen.append(("other", c.entry_id)))
-    monkeypatch.setattr(dispatch, "subscribers", lambda: [other, leader])
-    for n in range(5):
-        new_ticket(subject=f"Backlog {n}")
-    with tenant_context(tenant):
-        waiting = list(FeedEntry.objects.filter(done_at__isnull=True).order_by("pk").values_list("pk", flat=True))
-        # when a drain takes them two at a time
-        assert dispatch.drain(batch_size=2) == len(waiting) >= 5
-        assert not FeedEntry.objects.filter(done_at__isnull=True).exists()
-    # then the leader had every entry before the other took its first batch, and each had each entry once, in order
-    first_of_other = next(n for n, (who, _) in enumerate(seen) if who == "other")
-    assert [entry for _, entry in seen[:first_of_other]] == waiting
-    assert [entry for who, entry in seen if who == "other"] == waiting
-    assert [entry for who, entry in seen if who == "leader"] == waiting

@@ -90,23 +90,23 @@ def test_a_commit_after_the_drains_last_read_sends_a_drain_that_routes_it(tenant
     with tenant_context(tenant):
         assert PendingTask.objects.filter(task_name=DRAIN_TASK, done_at__isnull=True).count() == 2
 
-    # when acme's drain runs and a third ticket commits (another connection) just after the drain's last read (the
-    # batch every subscriber takes, after routing was handed the entries ahead of the others)
+    # when acme's drain runs and a third ticket commits (another connection) just after the drain's only read
     made = []
-    hand_over = dispatch._hand_over
+    read = dispatch.changes_of
 
-    def commit_then_hand_over(chosen, changes, waiting):
-        if not made and len(chosen) == len(dispatch.subscribers()):
+    def read_then_commit(entries):
+        changes = read(entries)
+        if not made:
             thread = threading.Thread(target=lambda: (made.append(new_ticket(subject="Third")), connection.close()))
             thread.start()
             thread.join()
-        return hand_over(chosen, changes, waiting)
+        return changes
 
-    dispatch._hand_over = commit_then_hand_over
+    dispatch.changes_of = read_then_commit
     try:
         run_drain(broker, tenant)
     finally:
-        dispatch._hand_over = hand_over
+        dispatch.changes_of = read
     [third] = made
     # then the drain routed the first two, not the third (committed after its read), and the third's commit sent
     # a new drain, behind globex's (which waited first) and ahead of the rest

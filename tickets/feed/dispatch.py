@@ -13,10 +13,6 @@ per entry: the failing entry's savepoint (receipt included) is rolled back and i
 later run; the other subscribers, and its other entries, are neither blocked nor re-run. An entry is done once
 every subscriber has taken it or did not want it.
 
-Subscribers that lead (routing) are handed the entries that arrived since they last looked before each batch,
-and so ahead of the others' work on earlier entries: with a backlog, a new ticket's routing waited for SLA,
-reporting and the rest on every batch before its own (events read then are kept for the batch).
-
 Order: entries are handed out in id order. Every service locks the ticket row before recording, so one
 ticket's entries get ids in commit order, and after a subscriber fails on an entry its later entries of that
 ticket wait for the next run. A subscriber therefore normally sees one ticket's changes in order, but it is not
@@ -49,27 +45,33 @@ SWEEP_GRACE_SECONDS = 30  # newer entries are the drain task's; the sweep takes 
 
 
 def drain(*, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES) -> int:
-    """Hand the current tenant's undone entries to the subscribers; return how many entries are now done.
-
-    Before each batch, the subscribers that lead (routing: what a new ticket waits for) are handed every entry
-    that arrived since they last looked, so a backlog of other subscribers' work does not hold a new ticket's
-    routing back; the others then take the batch as before."""
+    """Hand the current tenant's undone entries to the subscribers; return how many entries are now done."""
     after, finished_count = 0, 0
     waiting: set[tuple[str, int]] = set()  # (subscriber, ticket): an earlier entry failed, keep the order
     registered = subscribers()
-    leading = [subscriber for subscriber in registered if subscriber.leads]
-    led, known = 0, {}  # the last entry the leading subscribers were handed; changes they read, by entry id
     for _batch in range(max_batches):
-        if leading and len(leading) < len(registered):
-            led = _lead(leading, max(led, after), batch_size, max_batches, waiting, known)
         entries = list(FeedEntry.objects.filter(done_at__isnull=True, pk__gt=after).order_by("pk")[:batch_size])
         if not entries:
             break
         after = entries[-1].pk
-        changes = _changes(entries, known)
-        for change in changes:
-            del known[change.entry_id]
-        incomplete = _hand_over(registered, changes, waiting)
+        changes = changes_of(entries)
+        taken = set(
+            FeedReceipt.objects.filter(entry_id__in=[entry.pk for entry in entries]).values_list(
+                "subscriber", "entry_id"
+            )
+        )
+        incomplete: set[int] = set()
+        for subscriber in registered:
+            wanted = []
+            for change in changes:
+                if (subscriber.name, change.entry_id) in taken or not subscriber.wants(change):
+                    continue
+                if (subscriber.name, change.ticket_id) in waiting:
+                    incomplete.add(change.entry_id)
+                else:
+                    wanted.append(change)
+            if wanted and not _deliver_batch(subscriber, wanted):
+                _deliver_each(subscriber, wanted, waiting, incomplete)
         finished = [change.entry_id for change in changes if change.entry_id not in incomplete]
         if finished:
             FeedEntry.objects.filter(pk__in=finished, done_at__isnull=True).update(done_at=timezone.now())
@@ -77,50 +79,6 @@ def drain(*, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES) -> in
         if len(entries) < batch_size:
             break
     return finished_count
-
-
-def _lead(leading, after: int, batch_size: int, max_batches: int, waiting: set, known: dict) -> int:
-    """Hand the leading subscribers the undone entries after `after`; return the last one's id. Nothing is marked
-    done here: the others have not had them."""
-    for _batch in range(max_batches):
-        entries = list(FeedEntry.objects.filter(done_at__isnull=True, pk__gt=after).order_by("pk")[:batch_size])
-        if not entries:
-            break
-        after = entries[-1].pk
-        _hand_over(leading, _changes(entries, known), waiting)
-        if len(entries) < batch_size:
-            break
-    return after
-
-
-def _changes(entries: list[FeedEntry], known: dict[int, Change]) -> list[Change]:
-    """`changes_of`, reading only the entries not read earlier in this run."""
-    unread = [entry for entry in entries if entry.pk not in known]
-    if unread:
-        known.update((change.entry_id, change) for change in changes_of(unread))
-    return [known[entry.pk] for entry in entries]
-
-
-def _hand_over(chosen: list[Subscriber], changes: list[Change], waiting: set) -> set[int]:
-    """Give each of `chosen` the changes it has no receipt for and wants; return the entries left incomplete."""
-    taken = set(
-        FeedReceipt.objects.filter(entry_id__in=[change.entry_id for change in changes]).values_list(
-            "subscriber", "entry_id"
-        )
-    )
-    incomplete: set[int] = set()
-    for subscriber in chosen:
-        wanted = []
-        for change in changes:
-            if (subscriber.name, change.entry_id) in taken or not subscriber.wants(change):
-                continue
-            if (subscriber.name, change.ticket_id) in waiting:
-                incomplete.add(change.entry_id)
-            else:
-                wanted.append(change)
-        if wanted and not _deliver_batch(subscriber, wanted):
-            _deliver_each(subscriber, wanted, waiting, incomplete)
-    return incomplete
 
 
 def changes_of(entries: list[FeedEntry]) -> list[Change]:

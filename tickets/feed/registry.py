@@ -54,10 +54,7 @@ class Subscriber:
 
     `batch(changes)` is entered around a batch's changes in the usual case (one transaction, no failure), for a
     subscriber that reads what they need together; `handle` must work without it (a batch with a failure is
-    redone one change at a time, outside it).
-
-    `leads`: handed new entries ahead of the others in a drain (routing, which a new ticket waits for), instead
-    of after the other subscribers' work on the entries before them."""
+    redone one change at a time, outside it)."""
 
     name: str
     handle: Callable[[Change], object]
@@ -65,7 +62,6 @@ class Subscriber:
     replay: bool = False
     own_automation: str = ""
     batch: Callable[[list[Change]], AbstractContextManager] = field(default=_no_batch)
-    leads: bool = False
 
     def wants(self, change: Change) -> bool:
         if change.replay and not self.replay:
