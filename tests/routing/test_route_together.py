@@ -250,8 +250,9 @@ def _routed(tenant, contact) -> list[dict]:
             )
         mails = sum(
             len(kwargs.get("notification_ids", [kwargs.get("notification_id")]))
-            for kwargs in PendingTask.objects.filter(task_name__startswith="tickets.send_notification_email")
-            .values_list("kwargs", flat=True)
+            for kwargs in PendingTask.objects.filter(
+                task_name__startswith="tickets.send_notification_email"
+            ).values_list("kwargs", flat=True)
         )
         drains = PendingTask.objects.filter(task_name="tickets.drain_feed").count()
     return [*described, {"mails": mails, "drains": drains}]
