@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.process_cpu import Sampling, postgres_category
+
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
@@ -194,6 +196,24 @@ def committed(running: list) -> dict[int, float]:
     return times
 
 
+def _classifier(worker: Worker):
+    """Who is who in the steady phase: the worker's processes (its main process and the pool's), the producers
+    this process started, this process (the poller), PostgreSQL and its autovacuum."""
+    me = os.getpid()
+
+    def classify(pid: int, parent: int, command: str) -> str | None:
+        root = worker.process.pid if worker.process is not None else None
+        if root is not None and root in (pid, parent):
+            return "worker"
+        if parent == me and "--produce" in command:
+            return "producers"
+        if pid == me:
+            return "poller"
+        return postgres_category(command)
+
+    return classify
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--produce"]:
         return produce(argv[1:])
@@ -256,16 +276,23 @@ def main(argv: list[str]) -> int:
             worker.start()
             time.sleep(5)
         seen = {}
+        sampling = Sampling(_classifier(worker)) if Sampling.available() else None
+        if sampling is not None:
+            sampling.start()
         started = time.time()
         running = start_producers(args.tenant, args.rate, args.seconds, args.producers, "steady")
         last = watch(tenant, None, started + args.seconds + 2, seen, last)
         opened = committed(running)
         last = watch(tenant, set(opened), time.time() + 60, seen, last)
+        if sampling is not None:
+            sampling.stop()
         waits = [(seen[t] - at) * 1000 for t, at in opened.items() if t in seen]
         span = max(opened.values()) - min(opened.values()) if len(opened) > 1 else float("nan")
         print(f"steady: {len(opened):,} tickets opened in {span:.1f} s ({len(opened) / span:.1f}/s, target "
               f"{args.rate:.0f}/s), {len(waits):,} routed; commit to routed p50 {percentile(waits, 50):.0f} ms, "
               f"p95 {percentile(waits, 95):.0f} ms, max {max(waits):.0f} ms; load {os.getloadavg()}")  # fmt: skip
+        if sampling is not None:
+            print(f"steady: {sampling.report(per=len(opened))}")
     finally:
         worker.stop()
     return 0
