@@ -19,9 +19,10 @@ from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_url
 T = TypeVar("T")
 
 
-def fixed_url(view_name: str, current_app: str | None = None) -> str:
-    """reverse(view_name) for a URL that takes no arguments, as the request's URL conf and prefix have it."""
-    urlconf = get_urlconf()
+def fixed_url(view_name: str, current_app: str | None = None, *, urlconf: str | None = None) -> str:
+    """reverse(view_name) for a URL that takes no arguments, as the request's URL conf (or `urlconf`) and prefix
+    have it."""
+    urlconf = urlconf or get_urlconf()
     return _reversed(get_resolver(urlconf), urlconf, get_script_prefix(), view_name, current_app)
 
 
@@ -31,10 +32,12 @@ def _reversed(resolver, urlconf, prefix: str, view_name: str, current_app: str |
     return reverse(view_name, urlconf=urlconf, current_app=current_app)
 
 
-def numbered_url(view_name: str, numbers: tuple[int, ...], current_app: str | None = None) -> str:
+def numbered_url(
+    view_name: str, numbers: tuple[int, ...], current_app: str | None = None, *, urlconf: str | None = None
+) -> str:
     """reverse(view_name, args=numbers) for numbers (ints, not negative), written around them where the URL is
-    plain text around its numbers, else by reverse() itself."""
-    urlconf = get_urlconf()
+    plain text around its numbers, else by reverse() itself; in the request's URL conf, or `urlconf`."""
+    urlconf = urlconf or get_urlconf()
     parts = _cut(get_resolver(urlconf), urlconf, get_script_prefix(), view_name, current_app, len(numbers))
     if parts is None:
         return reverse(view_name, urlconf=urlconf, args=numbers, current_app=current_app)

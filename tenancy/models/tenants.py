@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
+from tenancy.fixed_urls import fixed_url, numbered_url
 from tenancy.models.users import normalize_email, validate_timezone
 from tenancy.storage import tenant_upload_path
 
@@ -89,8 +90,16 @@ class Tenant(models.Model):
 
     def url_for(self, viewname: str, *args, query: str = "", **kwargs) -> str:
         """Absolute URL of a view of the tenant URLconf on the tenant's own host, whatever host the caller is
-        on (a task, a command, the platform host): every link in a mail is made here."""
-        path = reverse(viewname, args=args or None, kwargs=kwargs or None, urlconf=settings.ROOT_URLCONF)
+        on (a task, a command, the platform host): every link in a mail is made here. A URL without arguments,
+        or with one number (a ticket's), comes from tenancy.fixed_urls' per-process cut: a routing batch mails
+        an agent per ticket, and reverse() twice a mail was an eighth of composing it."""
+        numbers = () if args and kwargs else args or tuple(kwargs.values())
+        if not args and not kwargs:
+            path = fixed_url(viewname, urlconf=settings.ROOT_URLCONF)
+        elif len(numbers) == 1 and type(numbers[0]) is int and numbers[0] >= 0:
+            path = numbered_url(viewname, numbers, urlconf=settings.ROOT_URLCONF)
+        else:
+            path = reverse(viewname, args=args or None, kwargs=kwargs or None, urlconf=settings.ROOT_URLCONF)
         return self.url(f"{path}?{query}" if query else path)
 
     def format_ticket_number(self, number: int) -> str:

@@ -7,9 +7,19 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_script_prefix, include, path, re_path, reverse, set_script_prefix
+from django.urls import (
+    NoReverseMatch,
+    clear_script_prefix,
+    include,
+    path,
+    re_path,
+    reverse,
+    set_script_prefix,
+    set_urlconf,
+)
 
 from config.urls import desk_patterns
 from tenancy import fixed_urls
@@ -126,3 +136,33 @@ def test_the_desk_lists_urls_are_reversed_once_and_follow_the_url_conf():
     assert moved["ticket"] == "/help/desk/tickets/" and moved["export_tickets"] == "/help/desk/exports/tickets/"
     assert reversing.call_count == len(before)
     assert queues.list_urls() == before
+
+
+@pytest.mark.django_db
+def test_a_tenants_mail_links_are_its_urls_from_the_cut_whatever_the_threads_url_conf(tenant):
+    # given the platform's URL conf on this thread (a command or a platform page composing a tenant's mail)
+    def tenant_reverse(view_name, **arguments):
+        return reverse(view_name, urlconf=settings.ROOT_URLCONF, **arguments)
+
+    expected = {
+        "ticket": tenant.url(tenant_reverse("desk:ticket", kwargs={"number": 42})),
+        "settings": tenant.url(tenant_reverse("desk:notification_settings")),
+        "article": tenant.url(tenant_reverse("kb:article", kwargs={"slug": "reset-password"})),
+        "query": tenant.url(tenant_reverse("desk:ticket", args=[7]) + "?x=1"),
+    }
+    tenant.url_for("desk:ticket", number=1)
+    set_urlconf(settings.PLATFORM_URLCONF)
+    try:
+        with mock.patch("tenancy.models.tenants.reverse", wraps=reverse) as reversing:
+            # when links are made for a numbered URL, one without arguments, one with a word, and with a query
+            made = {
+                "ticket": tenant.url_for("desk:ticket", number=42),
+                "settings": tenant.url_for("desk:notification_settings"),
+                "article": tenant.url_for("kb:article", slug="reset-password"),
+                "query": tenant.url_for("desk:ticket", 7, query="x=1"),
+            }
+    finally:
+        set_urlconf(None)
+    # then each is the tenant URL conf's, on the tenant's host, and only the word's went through reverse() again
+    assert made == expected
+    assert [call.args[0] for call in reversing.call_args_list] == ["kb:article"]
