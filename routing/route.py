@@ -123,11 +123,13 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
 
     Added tags follow the tickets' other fields (tickets.services.updates.tag_tickets: one INSERT of ticket tags
     and one of events, as update_ticket orders them), and the queues' strategies pick for the whole batch at once
-    (routing.assignment.services.assigning_together). A ticket whose facts are stale (it changed since the batch
+    (routing.assignment.services.assigning_together). The tickets' rows and events of all three are written once,
+    at the end (tickets.services.later.writing_later). A ticket whose facts are stale (it changed since the batch
     read them), or whose plan names an assignee or adds tags and escalates, takes route_ticket's way; one whose
     changes are refused takes route_ticket's one-by-one way. Runs inside the batch's transaction: a failure rolls
     all back, and the feed redoes the batch one change at a time (route_ticket)."""
     from tickets.services.common import holding, lock_tickets
+    from tickets.services.later import write_now, writing_later
     from tickets.services.updates import TOGETHER, tag_tickets, update_tickets
 
     changes = [change for change in changes if change.entry_id not in reads.decided]
@@ -153,7 +155,9 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
         decision.applied, decision.skipped = outcome.applied, outcome.skipped
         decision.assign = _assign(ticket, outcome, trigger=CREATED, moved=_moved(outcome, change.events))
         together.append((change, ticket, outcome, decision))
-    with holding(*(ticket for _, ticket, _, _ in together)) as held:
+    # The tickets' rows and events are written once, at the block's end (tickets.services.later): the fields, the
+    # tags' updated_at and the assignee were three non-HOT UPDATEs of each new ticket's row.
+    with holding(*(ticket for _, ticket, _, _ in together)) as held, writing_later():
         RoutingDecision.objects.bulk_create([decision for *_, decision in together])
         fields = {ticket.pk: _without(outcome.changes, "add_tags") for _, ticket, outcome, _ in together}
         refused = update_tickets(
@@ -166,6 +170,8 @@ def route_together(changes: list[Change], reads: batch.BatchReads) -> None:
         untagged = tag_tickets(
             tags=tagging, actor=ROUTING, reasons={ticket.pk: _reason(decision) for _, ticket, _, decision in together}
         )
+        if refused or untagged or any(outcome.notes for _, _, outcome, _ in together):
+            write_now()  # a refusal's one-by-one writes and a note write their rows and events their own way
         for change, ticket, outcome, decision in together:
             if ticket.pk in refused:
                 # As route_ticket does when update_ticket refuses: each change alone, the refusals recorded.

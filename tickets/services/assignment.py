@@ -6,7 +6,7 @@ from django.db import transaction
 
 from tenancy.models import Membership, ensure_same_tenant
 from tickets import clock
-from tickets.models import TeamMembership, Ticket
+from tickets.models import Queue, TeamMembership, Ticket
 from tickets.selectors import sees_every_queue, visible_tickets
 from tickets.services.common import Edit, held_instance, locked, save, write_edit
 from tickets.services.events import (
@@ -124,12 +124,11 @@ def _not_seen(assignments: list[tuple[Ticket, Membership]]) -> tuple[Membership,
             "membership_id", "team_id"
         )
     )
-    # The queue's team as the database has it now (the tickets' queues may have moved in this transaction).
-    team_of = dict(
-        Ticket.objects.filter(pk__in={ticket.pk for ticket, _ in limited}).values_list("pk", "queue__team_id")
-    )
+    # The team of each ticket's queue as the held instance has it (its queue may have moved in this transaction,
+    # and a batch's row may not be written yet: tickets.services.later), as the database has the queue now.
+    team_of = dict(Queue.objects.filter(pk__in={ticket.queue_id for ticket, _ in limited}).values_list("pk", "team_id"))
     for ticket, assignee in limited:
-        if (assignee.pk, team_of.get(ticket.pk)) not in teams:
+        if (assignee.pk, team_of.get(ticket.queue_id)) not in teams:
             return assignee, ticket
     return None
 

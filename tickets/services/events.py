@@ -10,6 +10,7 @@ from tickets import clock
 from tickets.event_kinds import get_kind
 from tickets.feed.recording import event_recorded, events_recorded
 from tickets.models import Contact, Ticket, TicketEvent
+from tickets.services.later import keeping, write_now
 
 # The actor types and role checks live in tenancy (its services check them too); tickets adds the customer.
 __all__ = [
@@ -54,6 +55,7 @@ def record_event(ticket: Ticket, **fields) -> TicketEvent:
 
 def append_event(event: TicketEvent) -> TicketEvent:
     """Write one event made by `new_event` (what `record_event` does with it)."""
+    write_now()  # after whatever a batch kept: the trail stays in order
     event.save(force_insert=True)
     event_recorded(event)
     return event
@@ -94,5 +96,9 @@ def record_events(events: list[TicketEvent]) -> None:
     # bulk_create skips TenantModel.save's guard: the same refusal here.
     if any(isinstance(scope, int) and event.tenant_id != scope for event in events):
         raise CrossTenantError(f"An event belongs to another tenant than {scope}.")
+    kept = keeping()
+    if kept is not None:
+        kept.events += events  # written with the batch's other steps, in this order (tickets.services.later)
+        return
     TicketEvent.objects.bulk_create(events)
     events_recorded(events)

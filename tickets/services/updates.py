@@ -20,6 +20,7 @@ from tickets.services.assignment import assign, unassign
 from tickets.services.common import Edit, held_instance, holding, lock
 from tickets.services.events import Actor, Automation, ServiceError, record_events, require_desk_actor
 from tickets.services.field_values import changed_keys, clean_for, set_custom_fields
+from tickets.services.later import keeping
 from tickets.services.relations import tag, untag
 from tickets.services.tags import normalise_tag, tags_together
 from tickets.services.workflow import (
@@ -342,8 +343,12 @@ def _edits(ticket: Ticket, wanted: dict, actor: Automation, reason: str) -> list
 def save_together(edited: list[tuple[Ticket, set[str]]]) -> None:
     """`save` for many tickets: their edited columns and updated_at, one statement (PostgreSQL: UPDATE ... FROM
     VALUES; elsewhere Django's bulk_update). A column one ticket did not edit is written with the value its locked
-    row already has."""
+    row already has. Inside tickets.services.later.writing_later the tickets are kept for the batch's end."""
     if not edited:
+        return
+    kept = keeping()
+    if kept is not None:
+        kept.add_tickets(edited)  # written with the batch's other steps (tickets.services.later)
         return
     names = [*sorted({name for _, fields in edited for name in fields}), "updated_at"]
     tickets = [ticket for ticket, _ in edited]
