@@ -13,9 +13,10 @@ from routing.feed import handle_change
 from routing.models import AssignmentDecision, RoutingDecision
 from tenancy.context import tenant_context
 from tests.routing.conftest import act, cond
+from tests.tickets.factories import ContactFactory
 from tickets import clock, services
 from tickets.feed.dispatch import changes_of, drain
-from tickets.models import FeedEntry
+from tickets.models import FeedEntry, Queue
 
 
 def _opened_while_replaying(tenant, contact, subjects, **extra):
@@ -81,13 +82,21 @@ def test_a_batch_skips_an_entry_decided_before(tenant, routing_desk, publish, op
 
 
 def test_a_batch_asks_which_entries_were_assigned_through_the_entry_index(tenant, routing_desk, other_tenant):
-    # given assignment decisions of two feed entries in this tenant, and one of the same entry id in another
+    # given assignment decisions of two feed entries in this tenant, and one of entry 103 in another tenant
     (ticket,) = _opened_while_replaying(tenant, routing_desk["contact"], ["Assigned before"])
     with tenant_context(tenant):
         for entry_id in (101, 102):
             AssignmentDecision.objects.create(
                 ticket=ticket, queue=ticket.queue, strategy="least_loaded", outcome="waiting", entry_id=entry_id
             )
+    with tenant_context(other_tenant):
+        Queue.objects.create(name="Inbox", is_default=True)
+        stranger = ContactFactory(tenant=other_tenant)
+        elsewhere = services.create_ticket(actor=stranger, contact=stranger, subject="Theirs", body="x")
+        AssignmentDecision.objects.create(
+            ticket=elsewhere, queue=elsewhere.queue, strategy="least_loaded", outcome="waiting", entry_id=103
+        )
+    with tenant_context(tenant):
         asked = assigned_entries([101, 103])
         sql, params = asked.query.sql_with_params()
         with connection.cursor() as cursor:
