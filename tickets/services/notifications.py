@@ -110,14 +110,15 @@ def _targets(ticket: Ticket, recipients: Iterable[Membership | None], actor: Mem
 
 def _email_muted(kind: str, member_ids: list[int]) -> set[int]:
     # Decided in Python, not by a JSON lookup: a member without a row follows the kind's default, which may be off.
-    settings_by_member = {
-        row.membership_id: row for row in NotificationSetting.objects.filter(membership_id__in=member_ids)
-    }
-    return {
-        member_id
-        for member_id in member_ids
-        if not settings_by_member.get(member_id, NotificationSetting()).wants_email(kind)
-    }
+    preferences = _preferences_of(member_ids)
+    return {member_id for member_id in member_ids if not preferences[member_id].wants_email(kind)}
+
+
+def _preferences_of(member_ids: Iterable[int]) -> dict[int, NotificationSetting]:
+    """Each member's notification settings in one query; an unsaved default for a member without a row."""
+    member_ids = list(member_ids)
+    found = {row.membership_id: row for row in NotificationSetting.objects.filter(membership_id__in=member_ids)}
+    return {member_id: found.get(member_id) or NotificationSetting(membership_id=member_id) for member_id in member_ids}
 
 
 # --- The events (one call from each service that causes one) ----------------------------------------------------
@@ -244,13 +245,13 @@ def _mailable(notification_ids: list[int]) -> list[Notification]:
         for member_id, ticket_ids in tickets_of.items()
         for ticket_id in visible_tickets(recipients[member_id]).filter(pk__in=ticket_ids).values_list("pk", flat=True)
     }
-    preferences = {row.membership_id: row for row in NotificationSetting.objects.filter(membership_id__in=recipients)}
+    preferences = _preferences_of(recipients)
     mailable = []
     for notification in candidates:
         if (notification.recipient_id, notification.ticket_id) not in visible:
             continue
         try:
-            wanted = preferences.get(notification.recipient_id, NotificationSetting()).wants_email(notification.kind)
+            wanted = preferences[notification.recipient_id].wants_email(notification.kind)
         except notification_kinds.UnknownNotificationKind:
             # Queued before its app was removed: the bell still shows it, there is no mail to compose.
             logger.warning("Not mailing notification %s of unregistered kind %r", notification.pk, notification.kind)
