@@ -68,3 +68,30 @@ def test_what_the_lean_path_does_not_cover_goes_through_celery(monkeypatch):
         publishing.send("tenancy.send_recorded_tasks", {"tenant_id": 7, "outbox_ids": [3]})
     # then Celery sends it
     assert signature.return_value.apply_async.called and not client.mock_calls
+
+
+CHANGES = {
+    "routes in Django's settings": lambda settings, monkeypatch: setattr(
+        settings, "CELERY_TASK_ROUTES", {"tenancy.*": {"queue": "other"}}
+    ),
+    "another broker in the environment": lambda settings, monkeypatch: monkeypatch.setenv(
+        "CELERY_BROKER_URL", "memory://"
+    ),
+    "eager tasks set on the app": lambda settings, monkeypatch: setattr(celery_app.conf, "task_always_eager", True),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_the_lean_path_follows_a_setting_changed_in_a_running_process(not_eager, monkeypatch, settings, change):
+    # given a process that sent through the lean path (its decision is kept, not re-read for every message)
+    client = mock.Mock()
+    monkeypatch.setitem(publishing._clients, celery_app.conf.broker_url, client)
+    publishing.send("tenancy.send_recorded_tasks", {"tenant_id": 7, "outbox_ids": [3]})
+    assert len(client.mock_calls) == 1
+    # when a setting it depends on changes
+    change(settings, monkeypatch)
+    with mock.patch.object(celery_app, "signature") as signature:
+        publishing.send("tenancy.send_recorded_tasks", {"tenant_id": 7, "outbox_ids": [3]})
+    # then the message goes through Celery, and the kept client is not used
+    assert signature.return_value.apply_async.called
+    assert len(client.mock_calls) == 1
