@@ -6,7 +6,7 @@ import re
 from html import unescape
 
 import nh3
-from django.utils.html import linebreaks, urlize
+from django.utils.html import escape, linebreaks, urlize
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li", "ol",
@@ -15,6 +15,10 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 MAX_BODY_CHARS = 200_000
+# Django's urlize links only a word holding one of these (a scheme, "www.", an address's "@" or one of the seven
+# top-level domains it knows); it reads every word to find out, a quarter of a millisecond for a short
+# message. Without any of them its result is the text escaped, which is what most messages get.
+LINK_HINTS = re.compile(r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
 
 
 def sanitize_html(html: str) -> str:
@@ -33,7 +37,8 @@ def render_plain_text(text: str) -> str:
     """Plain text (what agents and the portal submit) to safe HTML: paragraphs, line breaks and links."""
     text = text.replace("\r\n", "\n")[:MAX_BODY_CHARS]
     # urlize escapes everything that is not a link; linebreaks then only adds <p> and <br>.
-    return sanitize_html(linebreaks(urlize(text, nofollow=True, autoescape=True)))
+    linked = urlize(text, nofollow=True, autoescape=True) if LINK_HINTS.search(text) else escape(text)
+    return sanitize_html(linebreaks(linked))
 
 
 BLOCK_BOUNDARY = re.compile(r"<(?:br|/?(?:p|div|li|tr|td|th|h[1-6]|blockquote|pre|hr)\b)[^>]*>", re.IGNORECASE)
