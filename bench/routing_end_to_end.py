@@ -119,7 +119,8 @@ def prepare(slug: str, rules_count: int, agents: int):
         staff.update(availability=Membership.Availability.ONLINE, capacity=32000)
         # Every run starts with the team's hands free: the tickets earlier runs gave them are unassigned (a bench
         # fixture, not a desk's history). Otherwise each run of ~3,000 tickets added ~250 open tickets to every
-        # agent's load, which assignment counts for each batch, and later runs measured a slower desk.
+        # agent's load, which assignment counts for each batch, and later runs measured a slower desk. Not through
+        # tickets.services: that would put ~3,000 changes on the feed for the measured worker to drain first.
         Ticket.objects.filter(assignee__in=staff, is_open=True).update(assignee=None)
         categories = list(Category.objects.filter(parent__isnull=True).order_by("pk")[:10])
         if not categories:
