@@ -65,20 +65,53 @@ class DecisionView:
     skips: list[str]
 
 
+@dataclass(frozen=True)
+class MatchedRule:
+    id: int
+    name: str
+    match: str
+    held: list[dict]  # the conditions that held
+
+
+def matched_rules(decision: RoutingDecision) -> list[MatchedRule]:
+    """The rules a decision matched, named and with the conditions that held, from its version's snapshot (or,
+    for a decision written before 2026-12-07, from its own copy)."""
+    rules = {rule.get("id"): rule for rule in decision.version.rules} if decision.version_id else {}
+    matched = []
+    for entry in decision.matched:
+        rule = rules.get(entry.get("rule")) or {}
+        if "conditions" in entry:
+            held = entry["conditions"]
+        else:
+            conditions = rule.get("conditions") or []
+            positions = entry.get("held")
+            held = conditions if positions is None else [conditions[i] for i in positions if i < len(conditions)]
+        matched.append(
+            MatchedRule(
+                id=entry.get("rule"),
+                name=entry.get("name") or rule.get("name") or f"#{entry.get('rule')}",
+                match=entry.get("match") or rule.get("match") or "all",
+                held=held,
+            )
+        )
+    return matched
+
+
 def describe_decision(decision: RoutingDecision, names: Names) -> DecisionView:
     """ "Rule 'VIP billing' matched: tier is VIP and category is Billing → queue Finance, priority high"."""
     by_rule: dict[int, list[str]] = {}
     for applied in decision.applied:
         by_rule.setdefault(applied.get("rule"), []).append(describe_action(applied, names))
     lines = []
-    for match in decision.matched:
-        when = rule_words(match.get("conditions") or [], match.get("match", "all"), names)
-        did = by_rule.get(match.get("rule")) or ["nothing changed"]
-        lines.append(f"Rule “{match.get('name')}” matched: {when} → {', '.join(did)}")
+    matched = matched_rules(decision)
+    for match in matched:
+        when = rule_words(match.held, match.match, names)
+        did = by_rule.get(match.id) or ["nothing changed"]
+        lines.append(f"Rule “{match.name}” matched: {when} → {', '.join(did)}")
     skips = []
     for skipped in decision.skipped:
         what = describe_action(skipped, names) if skipped.get("action") else "the rule"
-        rule = next((m.get("name") for m in decision.matched if m.get("rule") == skipped.get("rule")), None)
+        rule = next((m.name for m in matched if m.id == skipped.get("rule")), None)
         words = SKIP_WORDS.get(skipped.get("why"), skipped.get("why"))
         detail = skipped.get("detail") or ""
         prefix = f"Rule “{rule}”: " if rule else ""

@@ -52,15 +52,17 @@ class Candidate:
         return not self.skipped
 
     def as_row(self) -> dict:
-        """What the decision row keeps (names copied: the words must survive a rename)."""
-        return {
-            "id": self.member.pk,
-            "name": self.member.display_name,
-            "load": self.load,
-            "capacity": self.member.capacity,
-            "skipped": self.skipped,
-            **({"load_capped": True} if self.load_capped else {}),
-        }
+        """What the decision row keeps: ids and numbers, each key only when it says something (the page names the
+        members when it shows the row). A row per member of the pool, so a name copied into each was most of the
+        decision's size: 1,913 bytes with twelve members."""
+        row = {"id": self.member.pk, "capacity": self.member.capacity}
+        if self.load is not None:
+            row["load"] = self.load
+        if self.skipped:
+            row["skipped"] = self.skipped
+        if self.load_capped:
+            row["load_capped"] = True
+        return row
 
 
 def pool(queue: Queue):

@@ -1,6 +1,7 @@
 """Assignment decisions in words, for the ticket page: "Least-loaded: Ana had 3 of 10 open, Ben 5 of 10 → Ana".
 
-Reads only the decision row (names were copied into it), so a page of decisions costs one query."""
+A decision keeps its members by id; a page of decisions names them all with one more query (`member_names`), so
+it costs two whatever the number of decisions or members."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from routing.models import AssignmentDecision
+from tenancy.models import Membership
 
 STRATEGY_NAMES = {
     "manual": "Manual",
@@ -27,6 +29,7 @@ TRIGGER_WORDS = {
 }
 RECENT = 5
 SHOWN = 6  # candidates named in a sentence; the rest are counted
+FORMER_MEMBER = "a former member"
 
 
 @dataclass(frozen=True)
@@ -39,24 +42,38 @@ class Reason:
 
 def list_assignment_reasons(ticket_id: int, *, limit: int = RECENT) -> list[Reason]:
     """The ticket's latest assignment decisions in words, newest first."""
-    decisions = AssignmentDecision.objects.filter(ticket_id=ticket_id).order_by("-created_at", "-id")[:limit]
-    return [describe(decision) for decision in decisions]
+    decisions = list(AssignmentDecision.objects.filter(ticket_id=ticket_id).order_by("-created_at", "-id")[:limit])
+    names = member_names(decisions)
+    return [describe(decision, names) for decision in decisions]
 
 
-def describe(decision: AssignmentDecision) -> Reason:
+def member_names(decisions: list[AssignmentDecision]) -> dict[int, str]:
+    """The current name of every member the decisions mention, in one query."""
+    ids = {row["id"] for decision in decisions for row in decision.candidates}
+    ids.update(decision.details["after_id"] for decision in decisions if "after_id" in (decision.details or {}))
+    if not ids:
+        return {}
+    members = Membership.objects.filter(pk__in=ids).select_related("user")
+    return {member.pk: member.display_name for member in members}
+
+
+def describe(decision: AssignmentDecision, names: dict[int, str]) -> Reason:
+    def named(row: dict) -> str:
+        return names.get(row["id"]) or row.get("name") or FORMER_MEMBER
+
     return Reason(
-        summary=_summary(decision),
-        passed_over=_passed_over(decision),
+        summary=_summary(decision, named),
+        passed_over=_passed_over(decision, named),
         when=decision.created_at,
         outcome=decision.outcome,
     )
 
 
-def _summary(decision: AssignmentDecision) -> str:
+def _summary(decision: AssignmentDecision, named) -> str:
     name = STRATEGY_NAMES.get(decision.strategy, decision.strategy)
     details = decision.details or {}
     if decision.outcome == AssignmentDecision.Outcome.RETURNED:
-        owner = decision.candidates[0]["name"] if decision.candidates else "The owner"
+        owner = named(decision.candidates[0]) if decision.candidates else "The owner"
         minutes = details.get("offline_minutes")
         return f"Returned to the queue: {owner} was offline for more than {_minutes(minutes)}."
     if decision.strategy == "manual":
@@ -71,22 +88,22 @@ def _summary(decision: AssignmentDecision) -> str:
         if not decision.candidates:
             return f"{name}: nobody in the queue's team → waits unassigned."
         return f"{name}: nobody available with room → waits unassigned until an agent comes online or has room."
-    chosen = next((row["name"] for row in decision.candidates if row["id"] == decision.chosen_id), "?")
+    chosen = next((named(row) for row in decision.candidates if row["id"] == decision.chosen_id), "?")
     if decision.strategy == "round_robin":
-        after = details.get("after")
+        after = named({"id": details["after_id"]}) if "after_id" in details else details.get("after")
         turn = f"next after {after}" if after else "first turn"
-        among = ", ".join(row["name"] for row in eligible[:SHOWN])
+        among = ", ".join(named(row) for row in eligible[:SHOWN])
         among += f" and {len(eligible) - SHOWN} more" if len(eligible) > SHOWN else ""
         return f"{name}: {turn} among {among} → {chosen}{suffix}"
     ranked = sorted(eligible, key=lambda row: (row["load"], row["id"]))
-    loads = [f"{row['name']} had {row['load']} of {row['capacity']} open" for row in ranked[:1]]
-    loads += [f"{row['name']} {row['load']} of {row['capacity']}" for row in ranked[1:SHOWN]]
+    loads = [f"{named(row)} had {row['load']} of {row['capacity']} open" for row in ranked[:1]]
+    loads += [f"{named(row)} {row['load']} of {row['capacity']}" for row in ranked[1:SHOWN]]
     if len(ranked) > SHOWN:
         loads.append(f"and {len(ranked) - SHOWN} more")
     return f"{name}: {', '.join(loads)} → {chosen}{suffix}"
 
 
-def _passed_over(decision: AssignmentDecision) -> str:
+def _passed_over(decision: AssignmentDecision, named) -> str:
     if decision.outcome == AssignmentDecision.Outcome.RETURNED:
         return ""
     parts = []
@@ -95,11 +112,11 @@ def _passed_over(decision: AssignmentDecision) -> str:
         if not skipped:
             continue
         if skipped == "at_capacity" and row.get("load_capped"):
-            parts.append(f"{row['name']} (at capacity: over {row['capacity']} open)")
+            parts.append(f"{named(row)} (at capacity: over {row['capacity']} open)")
         elif skipped == "at_capacity":
-            parts.append(f"{row['name']} (at capacity: {row['load']} of {row['capacity']})")
+            parts.append(f"{named(row)} (at capacity: {row['load']} of {row['capacity']})")
         else:
-            parts.append(f"{row['name']} ({SKIPPED_WORDS.get(skipped, skipped)})")
+            parts.append(f"{named(row)} ({SKIPPED_WORDS.get(skipped, skipped)})")
     return f"Passed over: {', '.join(parts)}" if parts else ""
 
 

@@ -199,7 +199,7 @@ def _pick(ticket: Ticket, strategy: str, decision: AssignmentDecision, together:
         if chosen is not None:
             previous = next((c for c in candidates if c.member.pk == turn.last_member_id), None)
             if previous is not None:
-                decision.details = {"after": previous.member.display_name}
+                decision.details = {"after_id": previous.member.pk}
             turn.last_member = chosen.member
             turn.updated_at = clock.now()
             if together is None:
@@ -299,15 +299,7 @@ def return_to_queue(*, ticket: Ticket, offline_minutes: int) -> AssignmentDecisi
             strategy=ticket.queue.assignment_strategy,
             outcome=AssignmentDecision.Outcome.RETURNED,
             chosen=None,
-            candidates=[
-                {
-                    "id": owner.pk,
-                    "name": owner.display_name,
-                    "load": None,
-                    "capacity": owner.capacity,
-                    "skipped": "offline",
-                }
-            ],
+            candidates=[{"id": owner.pk, "capacity": owner.capacity, "skipped": "offline"}],
             details={"offline_minutes": offline_minutes},
             trigger=OFFLINE_RETURN,
         )

@@ -13,10 +13,12 @@ from tenancy.models import Membership, TenantModel
 class AssignmentDecision(TenantModel):
     """One decision of an assignment strategy (or of the offline-return rule) about one ticket.
 
-    `candidates` keeps, per member considered, what the page needs to say why: [{"id", "name", "load",
-    "capacity", "skipped": "" | "offline" | "away" | "at_capacity" | "lacks_skill" | "cannot_see"}], in the order
-    the strategy looked at them. Names are copied so the explanation survives a later rename; the audit events
-    keep ids and codes only. Append-only, like the ticket's events.
+    `candidates` keeps, per member considered, what the page needs to say why: [{"id", "capacity", "load" (when
+    counted), "skipped" (when passed over: "offline" | "away" | "at_capacity" | "lacks_skill" | "cannot_see"),
+    "load_capped" (when counting stopped)}], in the order the strategy looked at them. Members are kept by id and
+    named when the page shows the decision (routing.assignment.reasons), as the audit events are; rows written
+    before 2026-12-07 also carry a "name", which the page uses for a member no longer on file. Append-only, like
+    the ticket's events.
     """
 
     class Outcome(models.TextChoices):
@@ -30,7 +32,8 @@ class AssignmentDecision(TenantModel):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     chosen = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     candidates = models.JSONField(default=list, blank=True)
-    # What else the words need: {"skills": [names required]}, {"after": name} (round robin's previous turn),
+    # What else the words need: {"skills": [names required]}, {"after_id": member id} (round robin's previous turn;
+    # {"after": name} in rows written before 2026-12-07),
     # {"offline_minutes": n} (offline return).
     details = models.JSONField(default=dict, blank=True)
     # What caused the decision: the change-feed entry routed and the rule engine's decision row (ids only, so the

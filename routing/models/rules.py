@@ -70,8 +70,10 @@ class RoutingDecision(TenantModel):
     """What the rules decided for one change of one ticket, with ids (rule, version) and codes; the ticket page
     turns it into words. Unique per change-feed entry: an entry handed over twice is decided once.
 
-    `matched`: [{"rule": id, "name", "conditions": [condition dicts that held]}]; `applied`: [{"action", "value",
-    "rule": id}]; `skipped`: [{"action", "value", "rule": id, "why": code, "detail"}]."""
+    `matched`: [{"rule": id, "held": [positions of the conditions that held, only for an "any" rule of which
+    some did not]}], the rule's name and conditions being in `version` (immutable, protected); rows written before
+    2026-12-07 carry "name", "match" and "conditions" themselves. `applied`: [{"action", "value", "rule": id}];
+    `skipped`: [{"action", "value", "rule": id, "why": code, "detail"}]."""
 
     class Trigger(models.TextChoices):
         CREATED = "created", "New ticket"

@@ -7,6 +7,7 @@ import pytest
 
 from routing import services as routing_services
 from routing.models import RoutingDecision
+from routing.selectors import matched_rules
 from tenancy.actors import Automation
 from tenancy.context import tenant_context
 from tests.tickets.factories import ContactFactory, OrganisationFactory
@@ -77,7 +78,12 @@ def open_routed(tenant, desk):
             )
             drain()
             ticket.refresh_from_db()
-            decision = RoutingDecision.objects.filter(ticket=ticket).order_by("-id").first()
+            decision = RoutingDecision.objects.filter(ticket=ticket).select_related("version").order_by("-id").first()
         return ticket, decision
 
     return run
+
+
+def rule_names(decision) -> list[str]:
+    """The names of the rules a routing decision matched, as the ticket page gives them."""
+    return [match.name for match in matched_rules(decision)]

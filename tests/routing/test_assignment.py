@@ -121,12 +121,48 @@ def test_loads_are_counted_only_for_pickable_agents_and_only_past_the_largest_ca
     decision = route(tenant, ticket)
     # then Ana gets it; Ben's count stopped one past the largest capacity (3), Cy's was not counted at all
     assert decision.chosen_id == ana.pk
-    rows = {row["name"]: row for row in decision.candidates}
-    assert (rows["Ana"]["load"], rows["Ana"].get("load_capped", False)) == (2, False)
-    assert (rows["Ben"]["load"], rows["Ben"]["load_capped"], rows["Ben"]["skipped"]) == (4, True, "at_capacity")
-    assert (rows["Cy"]["load"], rows["Cy"]["skipped"]) == (None, "offline")
+    rows = {row["id"]: row for row in decision.candidates}
+    assert (rows[ana.pk]["load"], rows[ana.pk].get("load_capped", False)) == (2, False)
+    assert (rows[ben.pk]["load"], rows[ben.pk]["load_capped"], rows[ben.pk]["skipped"]) == (4, True, "at_capacity")
+    assert (rows[cy.pk].get("load"), rows[cy.pk]["skipped"]) == (None, "offline")
     # and the ticket page says Ben is over capacity without claiming an exact number
     assert "Ben (at capacity: over 2 open)" in words(tenant, ticket)[0]
+
+
+def test_a_decision_keeps_members_by_id_and_the_page_names_them_as_they_are_now(tenant, team):
+    # given Ana and Ben online, Cy offline, and a round-robin queue where Ana had the last turn
+    queue = make_queue(tenant, "round_robin", team=team)
+    ana = agent_named(tenant, "Ana", team=team)
+    ben = agent_named(tenant, "Ben", team=team)
+    agent_named(tenant, "Cy", team=team, availability=OFFLINE)
+    route(tenant, TicketFactory(tenant=tenant, queue=queue))
+    ticket = TicketFactory(tenant=tenant, queue=queue)
+    decision = route(tenant, ticket)
+    # then the decision keeps ids and numbers, no names
+    assert decision.details == {"after_id": ana.pk}
+    assert all(set(row) <= {"id", "capacity", "load", "skipped", "load_capped"} for row in decision.candidates)
+    # and when Ben is renamed, the page names him as he is called now
+    with tenant_context(tenant):
+        ben.user.full_name = "Benjamin"
+        ben.user.save(update_fields=["full_name"])
+    assert words(tenant, ticket) == [
+        "Round robin: next after Ana among Ana, Benjamin → Benjamin Passed over: Cy (offline)"
+    ]
+
+
+def test_a_decision_written_with_names_names_a_member_no_longer_on_file(tenant, team):
+    # given a decision stored the way decisions were before 2026-12-07, naming a member whose row is gone
+    queue = make_queue(tenant, "least_loaded", team=team)
+    ana = agent_named(tenant, "Ana", team=team)
+    ticket = TicketFactory(tenant=tenant, queue=queue)
+    with tenant_context(tenant):
+        AssignmentDecision.objects.create(
+            ticket=ticket, queue=queue, strategy="least_loaded", outcome="assigned", chosen=ana,
+            candidates=[{"id": ana.pk, "name": "Ana then", "load": 1, "capacity": 10, "skipped": ""},
+                        {"id": 987654321, "name": "Gone", "load": None, "capacity": 10, "skipped": "offline"}],
+        )  # fmt: skip
+    # then the page names the member on file as now and the other by the copied name
+    assert words(tenant, ticket) == ["Least-loaded: Ana had 1 of 10 open → Ana Passed over: Gone (offline)"]
 
 
 def test_strategy_leaves_ticket_waiting_when_nobody_fits(tenant, team):

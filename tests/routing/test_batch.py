@@ -12,7 +12,7 @@ from routing.batch import assigned_entries, reading_together
 from routing.feed import handle_change
 from routing.models import AssignmentDecision, RoutingDecision
 from tenancy.context import tenant_context
-from tests.routing.conftest import act, cond
+from tests.routing.conftest import act, cond, rule_names
 from tests.tickets.factories import ContactFactory
 from tickets import clock, services
 from tickets.feed.dispatch import changes_of, drain
@@ -62,7 +62,7 @@ def test_a_ticket_changed_after_the_batch_read_it_is_decided_from_what_it_is_now
     # then the rule saw the category it has now and moved it
     with tenant_context(tenant):
         ticket.refresh_from_db()
-        assert [m["name"] for m in decision.matched] == ["Billing"]
+        assert rule_names(decision) == ["Billing"]
         assert ticket.queue_id == routing_desk["finance"].pk
 
 

@@ -10,7 +10,7 @@ from routing.models import RoutingDecision, TicketSkillRequirement
 from routing.signals import rules_applied
 from tenancy.context import tenant_context
 from tenancy.models import Skill
-from tests.routing.conftest import act, cond
+from tests.routing.conftest import act, cond, rule_names
 from tickets import services
 from tickets.feed.dispatch import changes_of, drain
 from tickets.models import FeedEntry, FeedReceipt, Message, Notification, Priority, TicketEvent
@@ -26,7 +26,7 @@ def test_engine_moves_a_billing_ticket_to_finance(tenant, routing_desk, publish,
     assert ticket.queue_id == routing_desk["finance"].pk
     assert ticket.team_id == routing_desk["finance"].team_id
     assert ticket.priority == Priority.HIGH
-    assert [m["name"] for m in decision.matched] == ["Billing words"]
+    assert rule_names(decision) == ["Billing words"]
     assert {a["action"] for a in decision.applied} == {"set_queue", "set_priority"}
     with tenant_context(tenant):
         moved = TicketEvent.objects.get(ticket=ticket, kind="queue_changed")
@@ -58,7 +58,7 @@ def test_engine_stops_after_a_rule_that_says_stop(tenant, routing_desk, publish,
     ticket, decision = open_routed(subject="Invoice", contact=routing_desk["vip"])
     # then only the first rule ran
     assert ticket.queue_id == routing_desk["senior"].pk
-    assert [m["name"] for m in decision.matched] == ["VIP first"]
+    assert rule_names(decision) == ["VIP first"]
 
 
 def test_engine_later_rule_wins_without_stop(tenant, routing_desk, publish, open_routed):
@@ -72,7 +72,7 @@ def test_engine_later_rule_wins_without_stop(tenant, routing_desk, publish, open
     ticket, decision = open_routed(subject="Invoice", contact=routing_desk["vip"])
     # then the later one's queue applies, and both are recorded as matched
     assert ticket.queue_id == routing_desk["finance"].pk
-    assert [m["name"] for m in decision.matched] == ["VIP", "Billing"]
+    assert rule_names(decision) == ["VIP", "Billing"]
 
 
 def test_engine_keeps_a_queue_an_agent_chose_at_creation(tenant, routing_desk, publish, open_routed, agent):

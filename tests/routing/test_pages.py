@@ -188,6 +188,41 @@ def test_ticket_panel_explains_the_decision_in_words(tenant, admin, agent, routi
     assert reverse("desk:routing_ticket_panel", args=[ticket.number]) in ticket_page
 
 
+def test_a_decision_keeps_rule_ids_and_held_positions_and_the_panel_names_them(
+    tenant, agent, routing_desk, publish, open_routed
+):
+    # given an "any" rule of three conditions, of which a VIP's ticket about an invoice meets the first and third
+    publish({"name": "Money or VIP", "match": "any",
+             "conditions": [cond("tier", "is", "VIP"), cond("text", "contains_any", "refund"),
+                            cond("text", "contains_any", "invoice")],
+             "actions": [act("set_queue", "Finance")]})  # fmt: skip
+    ticket, decision = open_routed(subject="Invoice", contact=routing_desk["vip"])
+    # then the decision keeps the rule's id and the positions that held, not its name or conditions
+    assert decision.matched == [{"rule": decision.version.rules[0]["id"], "held": [0, 2]}]
+    # and the panel names the rule and the two conditions from the published version
+    page = host_client(tenant, agent).get(reverse("desk:routing_ticket_panel", args=[ticket.number])).content.decode()
+    assert ("Rule “Money or VIP” matched: contact tier is VIP or subject or message contains “invoice” → "
+            "queue Finance") in page  # fmt: skip
+
+
+def test_a_decision_written_with_its_own_copy_of_the_rule_still_reads(
+    tenant, agent, routing_desk, publish, open_routed
+):
+    # given a decision stored the way decisions were before 2026-12-07: the rule's name and held conditions copied
+    publish({"name": "Billing", "conditions": [cond("text", "contains_any", "invoice")],
+             "actions": [act("set_queue", "Finance")]})  # fmt: skip
+    ticket, decision = open_routed(subject="Invoice")
+    with tenant_context(tenant):
+        RoutingDecision.objects.filter(pk=decision.pk).update(
+            matched=[{"rule": decision.matched[0]["rule"], "name": "Old billing", "match": "all",
+                      "conditions": [{"field": "subject", "op": "contains_any", "value": ["bill"], "negate": False}]}]
+        )  # fmt: skip
+    # when the panel is opened
+    page = host_client(tenant, agent).get(reverse("desk:routing_ticket_panel", args=[ticket.number])).content.decode()
+    # then it reads the decision's own copy
+    assert "Rule “Old billing” matched: subject contains “bill” → queue Finance" in page
+
+
 def test_ticket_panel_of_another_tenants_ticket_is_a_404(tenant, other_tenant, other_agent, routing_desk, open_routed):
     ticket, _ = open_routed(subject="Hello")
     response = host_client(other_tenant, other_agent).get(reverse("desk:routing_ticket_panel", args=[ticket.number]))

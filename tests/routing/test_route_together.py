@@ -15,6 +15,7 @@ import tickets.feed.dispatch as dispatch
 from routing import services as routing_services
 from routing.batch import BatchReads
 from routing.models import AssignmentDecision, RoutingDecision
+from routing.selectors import matched_rules
 from tenancy.actors import Automation
 from tenancy.context import tenant_context
 from tenancy.models import Membership, PendingTask
@@ -214,14 +215,15 @@ def _routed(tenant, contact) -> list[dict]:
                 for e in FeedEntry.objects.filter(ticket=ticket).order_by("id")
             ]
             decisions = [
-                ([m["name"] for m in d.matched], [a["action"] for a in d.applied],
+                ([m.name for m in matched_rules(d)], [a["action"] for a in d.applied],
                  [(s["action"], s["why"]) for s in d.skipped], d.assign, d.entry_id is not None)
                 for d in RoutingDecision.objects.filter(ticket=ticket).order_by("id")
             ]  # fmt: skip
             assignments = [
                 (a.strategy, a.outcome, names.get(("assignee", a.chosen_id)),
-                 {k: v[1:] if k == "after" else v for k, v in (a.details or {}).items()},
-                 [(c["name"][1:], c["load"], c["capacity"], c["skipped"]) for c in a.candidates],
+                 {k: names.get(("assignee", v)) if k == "after_id" else v for k, v in (a.details or {}).items()},
+                 [(names.get(("assignee", c["id"])), c.get("load"), c["capacity"], c.get("skipped", ""))
+                  for c in a.candidates],
                  a.entry_id is not None, a.rule_decision_id is not None)
                 for a in AssignmentDecision.objects.filter(ticket=ticket).order_by("id")
             ]  # fmt: skip
