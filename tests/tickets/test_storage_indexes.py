@@ -87,6 +87,10 @@ def test_unread_and_duplicate_ticket_indexes_are_gone():
     assert "first_response_at" in definitions["reporting_ticket_answered"]
 
 
+# Partial indexes whose condition a foreign key's own partial index's condition implies.
+ALSO_IMPLIED = {"ticket_merged_into": ("ticket_merged_or_spam",)}
+
+
 @pytest.mark.django_db(databases=["default", PLATFORM])
 @pytest.mark.parametrize(
     ("table", "column", "index"),
@@ -110,9 +114,13 @@ def test_nullable_foreign_keys_keep_their_constraint_checked_through_a_partial_i
             [table, table, column],
         )
         constraints = cursor.fetchone()[0]
-    # then the constraint is still there, and its check on a parent's delete reads the partial index
+    # then the constraint is still there, and its check on a parent's delete reads the partial index (or, for
+    # merged_into, the other partial index whose condition it implies: on the test's nearly empty table the two
+    # cost the same and the planner's pick follows what other tests left in the statistics)
     assert constraints == 1
-    assert index in _constraint_check_plan(table, column)
+    plan = _constraint_check_plan(table, column)
+    assert any(name in plan for name in (index, *ALSO_IMPLIED.get(index, ())))
+    assert "Seq Scan" not in plan
 
 
 @pytest.mark.django_db
