@@ -65,6 +65,34 @@ class Candidate:
         return row
 
 
+# A decision names at most this many of the members the strategy could pick (the page's sentence names six) and
+# this many of those it passed over; the rest are counted by reason. A row per member of a 200-agent team would
+# otherwise go into every ticket's decision, and onto its page.
+KEPT_ELIGIBLE = 6
+KEPT_SKIPPED = 10
+
+
+def decision_rows(candidates: list[Candidate], chosen: Candidate | None, *, ranked: bool) -> tuple[list[dict], dict]:
+    """The rows a decision keeps, in the order the strategy looked at the candidates, and how many more it left
+    out: {"eligible": n, <skip code>: n, ...}. Kept: the chosen member, the first KEPT_ELIGIBLE who could be picked
+    (by load when `ranked`, as least-loaded and skill-based rank them; else in the pool's order) and the first
+    KEPT_SKIPPED passed over."""
+    eligible = [candidate for candidate in candidates if candidate.eligible]
+    if ranked:
+        eligible.sort(key=lambda candidate: (candidate.load, candidate.member.pk))
+    kept = eligible[:KEPT_ELIGIBLE]
+    if chosen is not None and all(candidate is not chosen for candidate in kept):
+        kept.append(chosen)
+    skipped = [candidate for candidate in candidates if not candidate.eligible]
+    more: dict[str, int] = {}
+    if len(eligible) > len(kept):
+        more["eligible"] = len(eligible) - len(kept)
+    for candidate in skipped[KEPT_SKIPPED:]:
+        more[candidate.skipped] = more.get(candidate.skipped, 0) + 1
+    keep = {id(candidate) for candidate in kept + skipped[:KEPT_SKIPPED]}
+    return [candidate.as_row() for candidate in candidates if id(candidate) in keep], more
+
+
 def pool(queue: Queue):
     """The members a strategy considers for tickets of `queue`, in id order (the order of locks and turns)."""
     members = Membership.objects.filter(is_active=True, role__in=STAFF_ROLES)

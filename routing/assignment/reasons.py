@@ -23,6 +23,13 @@ SKIPPED_WORDS = {
     "lacks_skill": "lacks a required skill",
     "cannot_see": "cannot see this queue",
 }
+COUNTED_WORDS = {
+    "offline": "offline",
+    "away": "away",
+    "at_capacity": "at capacity",
+    "lacks_skill": "without a required skill",
+    "cannot_see": "who cannot see this queue",
+}
 TRIGGER_WORDS = {
     "agent_online": "when an agent came online",
     "capacity_freed": "when an agent had room again",
@@ -89,17 +96,19 @@ def _summary(decision: AssignmentDecision, named) -> str:
             return f"{name}: nobody in the queue's team → waits unassigned."
         return f"{name}: nobody available with room → waits unassigned until an agent comes online or has room."
     chosen = next((named(row) for row in decision.candidates if row["id"] == decision.chosen_id), "?")
+    # The pickable members beyond the named ones: those the row keeps past SHOWN and those it only counted.
+    unnamed = max(len(eligible) - SHOWN, 0) + (details.get("more") or {}).get("eligible", 0)
     if decision.strategy == "round_robin":
         after = named({"id": details["after_id"]}) if "after_id" in details else details.get("after")
         turn = f"next after {after}" if after else "first turn"
         among = ", ".join(named(row) for row in eligible[:SHOWN])
-        among += f" and {len(eligible) - SHOWN} more" if len(eligible) > SHOWN else ""
+        among += f" and {unnamed} more" if unnamed else ""
         return f"{name}: {turn} among {among} → {chosen}{suffix}"
     ranked = sorted(eligible, key=lambda row: (row["load"], row["id"]))
     loads = [f"{named(row)} had {row['load']} of {row['capacity']} open" for row in ranked[:1]]
     loads += [f"{named(row)} {row['load']} of {row['capacity']}" for row in ranked[1:SHOWN]]
-    if len(ranked) > SHOWN:
-        loads.append(f"and {len(ranked) - SHOWN} more")
+    if unnamed:
+        loads.append(f"and {unnamed} more")
     return f"{name}: {', '.join(loads)} → {chosen}{suffix}"
 
 
@@ -117,6 +126,10 @@ def _passed_over(decision: AssignmentDecision, named) -> str:
             parts.append(f"{named(row)} (at capacity: {row['load']} of {row['capacity']})")
         else:
             parts.append(f"{named(row)} ({SKIPPED_WORDS.get(skipped, skipped)})")
+    counted = {code: n for code, n in ((decision.details or {}).get("more") or {}).items() if code != "eligible"}
+    if counted:
+        why = ", ".join(f"{n} {COUNTED_WORDS.get(code, code)}" for code, n in sorted(counted.items()))
+        parts.append(f"and {sum(counted.values())} more ({why})")
     return f"Passed over: {', '.join(parts)}" if parts else ""
 
 

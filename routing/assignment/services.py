@@ -26,7 +26,7 @@ from django.db.models import F
 
 from routing import batch
 from routing.assignment import strategies
-from routing.assignment.candidates import Candidate, LockedPools, lock_candidates
+from routing.assignment.candidates import Candidate, LockedPools, decision_rows, lock_candidates
 from routing.models import AssignmentDecision, RoundRobinTurn, TicketSkillRequirement
 from tenancy.actors import Automation
 from tenancy.models import Membership, Skill
@@ -212,7 +212,9 @@ def _pick(ticket: Ticket, strategy: str, decision: AssignmentDecision, together:
         else:
             candidates = lock_candidates(ticket=ticket, required_skill_ids=required)
         chosen = (strategies.skill_based if strategy == strategies.SKILL_BASED else strategies.least_loaded)(candidates)
-    decision.candidates = [candidate.as_row() for candidate in candidates]
+    decision.candidates, more = decision_rows(candidates, chosen, ranked=strategy != strategies.ROUND_ROBIN)
+    if more:
+        decision.details = {**(decision.details or {}), "more": more}
     return chosen
 
 

@@ -34,7 +34,8 @@ class AssignmentDecision(TenantModel):
     candidates = models.JSONField(default=list, blank=True)
     # What else the words need: {"skills": [names required]}, {"after_id": member id} (round robin's previous turn;
     # {"after": name} in rows written before 2026-12-07),
-    # {"offline_minutes": n} (offline return).
+    # {"offline_minutes": n} (offline return), {"more": {"eligible": n, <skip code>: n}} (the members past the
+    # ones `candidates` keeps: routing.assignment.candidates.decision_rows).
     details = models.JSONField(default=dict, blank=True)
     # What caused the decision: the change-feed entry routed and the rule engine's decision row (ids only, so the
     # two halves of routing stay independent), or a code ("agent_online", "capacity_freed", "offline_return").

@@ -9,7 +9,7 @@ import pytest
 
 from routing.assignment.reasons import list_assignment_reasons
 from routing.assignment.services import ROUTING, assign_by_strategy
-from routing.models import AssignmentDecision, TicketSkillRequirement
+from routing.models import AssignmentDecision, RoundRobinTurn, TicketSkillRequirement
 from routing.signals import rules_applied
 from tenancy.context import tenant_context
 from tenancy.models import Membership, MembershipSkill, Skill
@@ -148,6 +148,44 @@ def test_a_decision_keeps_members_by_id_and_the_page_names_them_as_they_are_now(
     assert words(tenant, ticket) == [
         "Round robin: next after Ana among Ana, Benjamin → Benjamin Passed over: Cy (offline)"
     ]
+
+
+def test_a_large_team_is_named_up_to_a_few_and_the_rest_counted(tenant, team):
+    # given a least-loaded queue whose team has 9 agents online with room and 12 offline
+    queue = make_queue(tenant, "least_loaded", team=team)
+    online = [agent_named(tenant, f"On{index}", team=team) for index in range(1, 10)]
+    for index in range(1, 13):
+        agent_named(tenant, f"Off{index}", team=team, availability=OFFLINE)
+    ticket = TicketFactory(tenant=tenant, queue=queue)
+    # when a ticket is routed
+    decision = route(tenant, ticket)
+    # then the decision keeps six who could take it and ten passed over, and counts the others
+    assert decision.chosen_id == online[0].pk
+    assert len(decision.candidates) == 16
+    assert decision.details == {"more": {"eligible": 3, "offline": 2}}
+    # and the page names those and says how many more there were
+    named_online = ", ".join(f"On{index} 0 of 10" for index in range(2, 7))
+    named_offline = ", ".join(f"Off{index} (offline)" for index in range(1, 11))
+    assert words(tenant, ticket) == [
+        f"Least-loaded: On1 had 0 of 10 open, {named_online}, and 3 more → On1 "
+        f"Passed over: {named_offline}, and 2 more (2 offline)"
+    ]
+
+
+def test_a_round_robin_turn_past_the_named_few_keeps_the_one_chosen(tenant, team):
+    # given a round-robin queue of 9 agents online where the seventh had the last turn
+    queue = make_queue(tenant, "round_robin", team=team)
+    online = [agent_named(tenant, f"On{index}", team=team) for index in range(1, 10)]
+    with tenant_context(tenant):
+        RoundRobinTurn.objects.create(queue=queue, last_member=online[6])
+    ticket = TicketFactory(tenant=tenant, queue=queue)
+    # when a ticket is routed
+    decision = route(tenant, ticket)
+    # then the eighth gets it, and the decision keeps the first six, the eighth, and a count of the other two
+    assert decision.chosen_id == online[7].pk
+    assert [row["id"] for row in decision.candidates] == [member.pk for member in [*online[:6], online[7]]]
+    assert decision.details == {"after_id": online[6].pk, "more": {"eligible": 2}}
+    assert words(tenant, ticket) == ["Round robin: next after On7 among On1, On2, On3, On4, On5, On6 and 3 more → On8"]
 
 
 def test_a_decision_written_with_names_names_a_member_no_longer_on_file(tenant, team):
