@@ -51,6 +51,11 @@ class Candidate:
     def eligible(self) -> bool:
         return not self.skipped
 
+    @property
+    def load_order(self) -> tuple:
+        """How least-loaded ranks the eligible: fewest open tickets first, ties by the lower id (a stable order)."""
+        return (self.load, self.member.pk)
+
     def as_row(self) -> dict:
         """What the decision row keeps: ids and numbers, each key only when it says something (the page names the
         members when it shows the row). A row per member of the pool, so a name copied into each was most of the
@@ -79,7 +84,7 @@ def decision_rows(candidates: list[Candidate], chosen: Candidate | None, *, rank
     KEPT_SKIPPED passed over."""
     eligible = [candidate for candidate in candidates if candidate.eligible]
     if ranked:
-        eligible.sort(key=lambda candidate: (candidate.load, candidate.member.pk))
+        eligible.sort(key=lambda candidate: candidate.load_order)
     kept = eligible[:KEPT_ELIGIBLE]
     if chosen is not None and all(candidate is not chosen for candidate in kept):
         kept.append(chosen)

@@ -35,7 +35,7 @@ def least_loaded(candidates: list[Candidate]) -> Candidate | None:
     eligible = [c for c in candidates if c.eligible]
     if not eligible:
         return None
-    return min(eligible, key=lambda c: (c.load, c.member.pk))
+    return min(eligible, key=lambda c: c.load_order)
 
 
 def skill_based(candidates: list[Candidate]) -> Candidate | None:
